@@ -1,0 +1,49 @@
+# One task runner for the README, the developers and .ci/run.
+#   make demo   set everything up, load the demo data into the embedded default, print a summary
+#   make test   set everything up and run the whole test suite (PostgreSQL included)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup system-deps demo test test-fast bench services clean lab serve
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[all,dev]'
+	touch $@
+
+setup: system-deps $(VENV)/.installed
+
+# bubblewrap (sandbox) and chromium (browser tests) come from Debian.
+system-deps:
+	@bash scripts/system-deps.sh
+
+services:
+	@bash scripts/ensure-services.sh
+
+demo: setup
+	$(VENV)/bin/qldrops demo
+
+serve: setup
+	$(VENV)/bin/qldrops serve
+
+lab: setup
+	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=.
+
+test: setup services
+	QLDROPS_REQUIRE_POSTGRES=1 $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -x -q -m "not model and not browser" $(PYTEST_ARGS)
+
+bench: setup services
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) data/qldrops.db* data/index

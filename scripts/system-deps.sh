@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages qldrops needs outside Python: bubblewrap for the
+# sandbox, chromium for the dashboard browser tests. Idempotent and quiet when
+# everything is there.
+set -euo pipefail
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+  echo "qldrops needs the Debian packages: ${need[*]}. Install them as root: apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+echo "installing Debian packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

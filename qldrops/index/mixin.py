@@ -1,0 +1,10 @@
+"""Store methods for this package. `qldrops.store.core.Store` inherits from SimilarityMixin.
+
+Import heavy dependencies inside the methods, never at module level.
+"""
+
+from __future__ import annotations
+
+
+class SimilarityMixin:
+    pass

@@ -1,0 +1,1 @@
+"""qldrops.runner"""

@@ -1,0 +1,1 @@
+"""qldrops.server: `qldrops serve`."""

@@ -1,0 +1,1 @@
+"""qldrops.store: drops, versions, blobs, change log."""

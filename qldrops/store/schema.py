@@ -120,6 +120,7 @@ drops = sa.Table(
     sa.Index("ix_drops_type", "workspace", "drop_type"),
     sa.Index("ix_drops_hash", "content_hash"),
     sa.Index("ix_drops_created", "created_at"),
+    sqlite_autoincrement=True,
 )
 
 drop_versions = sa.Table(
@@ -148,6 +149,7 @@ changes = sa.Table(
     sa.Column("txid", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_changes_txid", "txid"),
+    sqlite_autoincrement=True,
 )
 
 embeddings = sa.Table(

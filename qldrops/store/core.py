@@ -1,0 +1,787 @@
+"""The drop store: the one front door (``qldrops.connect()``) and the drop operations.
+
+Every write runs in one transaction that also writes the change log (the outbox
+the index mirror follows, ARCHITECTURE invariant 2). Batch first: ``put_many``
+is the real code path and ``put`` wraps it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import sqlalchemy as sa
+
+from ..analysis.mixin import AnalysisMixin
+from ..errors import BatchError, Conflict, Deleted, NotFound, QldropsError, ValidationError
+from ..index.mixin import SimilarityMixin
+from ..previews.mixin import SharingMixin
+from ..runner.mixin import RunnerMixin
+from ..settings import Settings
+from . import blobs as blobcodec
+from . import schema as t
+from . import search as fts
+from . import types as dtypes
+from .db import _WRITE, make_engine, migrate, safe_url, translate_errors
+from .models import Diff, Drop, DropList, Listing, SearchHit, Version
+from .timeparse import parse_since
+
+log = logging.getLogger(__name__)
+
+_DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    workflow_id: str
+    drop_type: str
+    capsule_id: str | None
+    created_by: str | None
+    raw: bytes
+    text: str
+    hash: str
+    codec: str
+    stored: bytes
+    metadata: dict[str, Any]
+
+
+class BaseStore:
+    """Drops, versions, blobs and the change log on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: sa.Engine, settings: Settings, *, workspace: str | None = None, url: str = ""):
+        self.engine = engine
+        self.settings = settings
+        self.url = url or str(engine.url)
+        self.workspace = workspace or settings.workspace
+        self.dialect: str = engine.dialect.name
+        self.tables = t
+        self.clock = t.now
+        self.principal = None  # set by connect(token=...): who is calling
+        self._types: dict[str, dict | None] | None = None
+
+    # ------------------------------------------------------------------ plumbing
+    def __repr__(self) -> str:
+        return f"<qldrops.Store {safe_url(self.url)} workspace={self.workspace!r}>"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One write transaction; driver errors come out as QldropsErrors."""
+        with translate_errors(self.url):
+            with self.engine.connect().execution_options(**{_WRITE: True}) as conn:
+                with conn.begin():
+                    yield conn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        with translate_errors(self.url):
+            with self.engine.connect() as conn:
+                yield conn
+
+    def log_change(self, conn: sa.Connection, drop_id: int, op: str, version: int | None,
+                   content_hash: str | None) -> None:
+        self._log_changes(conn, [(drop_id, op, version, content_hash)])
+
+    def _log_changes(self, conn: sa.Connection, rows: Sequence[tuple[int, str, int | None, str | None]]) -> None:
+        if not rows:
+            return
+        now = self.clock()
+        conn.execute(t.changes.insert(), [
+            {"drop_id": d, "workspace": self.workspace, "op": op, "version": v, "content_hash": h, "created_at": now}
+            for d, op, v, h in rows
+        ])
+        if self.dialect == "postgresql":
+            # Delivered at commit, so a listener never wakes before the rows are visible.
+            conn.execute(sa.text("SELECT pg_notify('qldrops_changes', :ws)"), {"ws": self.workspace})
+
+    def read_artifact(self, content_hash: str) -> str:
+        with self.reading() as conn:
+            row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data).where(t.blobs.c.hash == content_hash)).first()
+        if row is None:
+            raise NotFound(f"no content with hash {content_hash[:12]}…", hint="run `qldrops doctor` to check the store")
+        return blobcodec.decode(row.codec, row.data).decode("utf-8")
+
+    # ------------------------------------------------------------------ types
+    def _load_types(self, conn: sa.Connection | None = None) -> dict[str, dict | None]:
+        types: dict[str, dict | None] = {name: dtypes.builtin_schema(name) for name in dtypes.BUILTIN_TYPES}
+        with contextlib.ExitStack() as stack:
+            c = conn or stack.enter_context(self.reading())
+            for row in c.execute(sa.select(t.drop_types.c.name, t.drop_types.c.schema)):
+                types.setdefault(row.name, row.schema)
+        self._types = types
+        return types
+
+    def _schema_for(self, drop_type: str, conn: sa.Connection | None = None) -> dict | None:
+        dtypes.check_type_name(drop_type) if isinstance(drop_type, str) and drop_type else None
+        types = self._types if self._types is not None else self._load_types(conn)
+        if drop_type not in types:
+            types = self._load_types(conn)  # another process may have registered it
+        if drop_type not in types:
+            raise dtypes.unknown_type(str(drop_type), list(types))
+        return types[drop_type]
+
+    def register_type(self, name: str, *, schema: dict | None = None, description: str = "") -> None:
+        """Accept drops of a new type. ``schema`` is an optional JSON schema for its metadata."""
+        dtypes.check_type_name(name)
+        if name in dtypes.BUILTIN_TYPES:
+            raise Conflict(f"{name!r} is a built-in drop type", hint="pick another name")
+        if schema is not None:
+            import jsonschema
+
+            try:
+                jsonschema.Draft202012Validator.check_schema(schema)
+            except jsonschema.SchemaError as e:
+                raise ValidationError(f"schema for {name!r} is not a valid JSON schema: {e.message}") from None
+        with self.transaction() as conn:
+            exists = conn.execute(sa.select(t.drop_types.c.name).where(t.drop_types.c.name == name)).first()
+            if exists:
+                conn.execute(t.drop_types.update().where(t.drop_types.c.name == name)
+                             .values(schema=schema, description=description))
+            else:
+                conn.execute(t.drop_types.insert().values(name=name, builtin=False, schema=schema,
+                                                          description=description, created_at=self.clock()))
+        self._types = None
+
+    def types(self) -> Listing[dict]:
+        types = self._load_types()
+        return Listing(
+            [{"name": n, "builtin": n in dtypes.BUILTIN_TYPES, "description": dtypes.DESCRIPTIONS.get(n, "")}
+             for n in sorted(types)],
+            columns=("name", "builtin", "description"),
+        )
+
+    # ------------------------------------------------------------------ validation
+    def _prepare(self, item: Mapping[str, Any], conn: sa.Connection | None = None) -> _Prepared:
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"a drop must be a dict, not {type(item).__name__}")
+        unknown = set(item) - _DROP_FIELDS
+        if unknown:
+            raise ValidationError(f"unknown field(s) {', '.join(sorted(unknown))}",
+                                  hint=f"a drop has the fields {', '.join(sorted(_DROP_FIELDS))}")
+        workflow_id = _check_name("workflow_id", item.get("workflow_id"))
+        drop_type = item.get("drop_type")
+        if not isinstance(drop_type, str) or not drop_type:
+            raise ValidationError("drop_type is required", hint="e.g. drop_type='code_generation'")
+        schema = self._schema_for(drop_type, conn)
+        capsule = item.get("capsule_id")
+        capsule = None if capsule is None else _check_name("capsule_id", capsule)
+        created_by = item.get("created_by")
+        created_by = None if created_by is None else _check_name("created_by", created_by)
+        text, raw = self._artifact_bytes(item.get("artifact"))
+        metadata = dtypes.validate_metadata(drop_type, item.get("metadata"), schema)
+        return self._pack(workflow_id, drop_type, capsule, created_by, text, raw, metadata)
+
+    def _pack(self, workflow_id, drop_type, capsule, created_by, text, raw, metadata) -> _Prepared:
+        h = blobcodec.content_hash(raw)
+        codec, stored = blobcodec.encode(raw, min_bytes=self.settings.compress_min_bytes,
+                                         level=self.settings.zstd_level)
+        return _Prepared(workflow_id, drop_type, capsule, created_by, raw, text, h, codec, stored, metadata)
+
+    def _artifact_bytes(self, artifact: Any) -> tuple[str, bytes]:
+        if artifact is None:
+            raise ValidationError("artifact is required", hint="pass the artifact text (an empty string is allowed)")
+        if isinstance(artifact, (bytes, bytearray, memoryview)):
+            try:
+                artifact = bytes(artifact).decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValidationError(
+                    f"artifact is binary, not UTF-8 text (byte {e.start} is not valid UTF-8)",
+                    hint="qldrops stores text artifacts; base64-encode binary files and set "
+                         "metadata={'encoding': 'base64'}",
+                ) from None
+        if not isinstance(artifact, str):
+            raise ValidationError(f"artifact must be text (str), not {type(artifact).__name__}")
+        if "\x00" in artifact:
+            raise ValidationError("artifact contains NUL characters (binary content)",
+                                  hint="base64-encode binary files and set metadata={'encoding': 'base64'}")
+        try:
+            raw = artifact.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("artifact holds lone surrogate characters and is not valid UTF-8",
+                                  hint="decode the source with errors='replace' first") from None
+        if len(raw) > self.settings.max_artifact_bytes:
+            raise ValidationError(
+                f"artifact is {len(raw):,} bytes, over the limit of {self.settings.max_artifact_bytes:,}",
+                hint="split it into several drops, or raise QLDROPS_MAX_ARTIFACT_BYTES",
+            )
+        return artifact, raw
+
+    # ------------------------------------------------------------------ writes
+    def put(self, *, workflow_id: str, drop_type: str, artifact: str, metadata: dict | None = None,
+            capsule_id: str | None = None, created_by: str | None = None) -> Drop:
+        """Store a new drop (version 1) and return it."""
+        return self.put_many([{"workflow_id": workflow_id, "drop_type": drop_type, "artifact": artifact,
+                               "metadata": metadata, "capsule_id": capsule_id, "created_by": created_by}])[0]
+
+    def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None) -> DropList:
+        """Store many drops in one transaction: all of them, or (on any error) none."""
+        self._authorize("write")
+        items = list(items)
+        prepared = []
+        for i, item in enumerate(items):
+            try:
+                prepared.append(self._prepare(item))
+            except QldropsError as e:
+                raise BatchError(f"item {i} of {len(items)} is invalid: {e.message}", index=i, cause=e) from e
+        if not prepared:
+            return DropList()
+        with self.transaction() as conn:
+            ids = self._insert_drops(conn, prepared)
+        now_rows = self._fetch_many(ids)
+        return DropList(now_rows)
+
+    def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
+        unique: dict[str, _Prepared] = {}
+        for p in prepared:
+            unique.setdefault(p.hash, p)
+        if not unique:
+            return
+        known: set[str] = set()
+        hashes = list(unique)
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i:i + 500]
+            known.update(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))).scalars())
+        now = self.clock()
+        rows = [{"hash": h, "size": len(p.raw), "stored_size": len(p.stored), "codec": p.codec, "data": p.stored,
+                 "created_at": now} for h, p in unique.items() if h not in known]
+        if rows:
+            conn.execute(_insert_ignore(self.dialect, t.blobs), rows)
+
+    def _insert_drops(self, conn: sa.Connection, prepared: Sequence[_Prepared], *, op: str = "put",
+                      forked_from: Sequence[int | None] | None = None) -> list[int]:
+        self._store_blobs(conn, prepared)
+        now = self.clock()
+        self._ensure_workflows(conn, {p.workflow_id for p in prepared})
+        rows = []
+        for i, p in enumerate(prepared):
+            row = {"workspace": self.workspace, "workflow_id": p.workflow_id, "capsule_id": p.capsule_id,
+                   "drop_type": p.drop_type, "version": 1, "content_hash": p.hash, "size": len(p.raw),
+                   "metadata": p.metadata, "created_at": now, "updated_at": now, "created_by": p.created_by,
+                   "forked_from": forked_from[i] if forked_from else None}
+            if self.dialect == "postgresql":
+                row["fts_text"] = fts.document(p.workflow_id, p.drop_type, p.metadata, p.text)
+            rows.append(row)
+        stmt = t.drops.insert()
+        if self.dialect == "postgresql":
+            stmt = stmt.values(search_tsv=fts.pg_tsvector(sa.bindparam("fts_text")))
+        result = conn.execute(stmt.returning(t.drops.c.id, sort_by_parameter_order=True), rows)
+        ids = [r[0] for r in result]
+        conn.execute(t.drop_versions.insert(), [
+            {"drop_id": i, "version": 1, "content_hash": p.hash, "metadata": p.metadata, "op": op,
+             "created_at": now, "created_by": p.created_by,
+             "message": (f"forked from drop {forked_from[k]}" if forked_from and forked_from[k] else None)}
+            for k, (i, p) in enumerate(zip(ids, prepared))
+        ])
+        if self.dialect == "sqlite":
+            fts.sqlite_index(conn, [(i, fts.document(p.workflow_id, p.drop_type, p.metadata, p.text))
+                                    for i, p in zip(ids, prepared)])
+        self._log_changes(conn, [(i, "upsert", 1, p.hash) for i, p in zip(ids, prepared)])
+        return ids
+
+    def _ensure_workflows(self, conn: sa.Connection, workflow_ids: set[str], forked_from: str | None = None) -> None:
+        have = set(conn.execute(sa.select(t.workflows.c.workflow_id).where(
+            t.workflows.c.workspace == self.workspace, t.workflows.c.workflow_id.in_(list(workflow_ids)))).scalars())
+        new = [{"workspace": self.workspace, "workflow_id": w, "forked_from": forked_from, "created_at": self.clock()}
+               for w in sorted(workflow_ids - have)]
+        if new:
+            conn.execute(_insert_ignore(self.dialect, t.workflows), new)
+
+    def _lock_current(self, conn: sa.Connection, drop_id: int) -> sa.Row:
+        q = sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data).join(
+            t.blobs, t.blobs.c.hash == t.drops.c.content_hash).where(
+            t.drops.c.id == _check_id(drop_id), t.drops.c.workspace == self.workspace)
+        if self.dialect == "postgresql":
+            q = q.with_for_update(of=t.drops)
+        row = conn.execute(q).first()
+        if row is None:
+            raise NotFound(f"drop {drop_id} does not exist in workspace {self.workspace!r}",
+                           hint="check the id with `qldrops list`")
+        return row
+
+    def _new_version(self, conn: sa.Connection, cur: sa.Row, p: _Prepared, *, op: str, message: str | None,
+                     created_by: str | None) -> int:
+        version = cur.version + 1
+        now = self.clock()
+        self._store_blobs(conn, [p])
+        values = {"version": version, "content_hash": p.hash, "size": len(p.raw), "metadata": p.metadata,
+                  "updated_at": now}
+        if self.dialect == "postgresql":
+            values["search_tsv"] = fts.pg_tsvector(fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
+        res = conn.execute(t.drops.update().where(t.drops.c.id == cur.id, t.drops.c.version == cur.version)
+                           .values(**values))
+        if res.rowcount != 1:  # pragma: no cover - the row lock / BEGIN IMMEDIATE make this unreachable
+            raise Conflict(f"drop {cur.id} changed while it was being updated", hint="retry")
+        conn.execute(t.drop_versions.insert().values(
+            drop_id=cur.id, version=version, content_hash=p.hash, metadata=p.metadata, op=op, message=message,
+            created_at=now, created_by=created_by))
+        if self.dialect == "sqlite":
+            fts.sqlite_replace(conn, cur.id, fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
+        self._log_changes(conn, [(cur.id, "upsert", version, p.hash)])
+        return version
+
+    def update(self, drop_id: int, *, artifact: str | None = None, metadata: dict | None = None,
+               expected_version: int | None = None, created_by: str | None = None,
+               message: str | None = None) -> Drop:
+        """Write a new version. A stale ``expected_version`` raises :class:`Conflict`.
+
+        Unchanged content and metadata write nothing and return the current drop.
+        """
+        self._authorize("write")
+        with self.transaction() as conn:
+            self._update(conn, drop_id, artifact, metadata, expected_version, created_by, message)
+        return self.get(drop_id)
+
+    def _update(self, conn: sa.Connection, drop_id: int, artifact: str | None, metadata: dict | None,
+                expected_version: int | None, created_by: str | None, message: str | None) -> int:
+        cur = self._lock_current(conn, drop_id)
+        if cur.deleted_at is not None:
+            raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it first: store.restore({drop_id})")
+        if expected_version is not None and expected_version != cur.version:
+            raise Conflict(
+                f"drop {drop_id} is at version {cur.version}, not the expected {expected_version}",
+                hint="someone else updated it: re-read it (store.get), merge, and update again",
+            )
+        if artifact is None:
+            raw = blobcodec.decode(cur.codec, cur.data)
+            text = raw.decode("utf-8")
+        else:
+            text, raw = self._artifact_bytes(artifact)
+        meta = cur.metadata if metadata is None else metadata
+        meta = dtypes.validate_metadata(cur.drop_type, meta, self._schema_for(cur.drop_type, conn))
+        p = self._pack(cur.workflow_id, cur.drop_type, cur.capsule_id, created_by, text, raw, meta)
+        if p.hash == cur.content_hash and meta == cur.metadata:
+            return cur.version  # nothing changed: no new version
+        return self._new_version(conn, cur, p, op="update", message=message, created_by=created_by)
+
+    def rollback(self, drop_id: int, *, to_version: int, expected_version: int | None = None,
+                 created_by: str | None = None) -> Drop:
+        """A new version equal to ``to_version``; nothing is erased."""
+        self._authorize("write")
+        with self.transaction() as conn:
+            cur = self._lock_current(conn, drop_id)
+            if cur.deleted_at is not None:
+                raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it first: store.restore({drop_id})")
+            if expected_version is not None and expected_version != cur.version:
+                raise Conflict(f"drop {drop_id} is at version {cur.version}, not the expected {expected_version}",
+                               hint="re-read it and decide again")
+            old = self._version_row(conn, drop_id, to_version)
+            text = blobcodec.decode(old.codec, old.data).decode("utf-8")
+            p = self._pack(cur.workflow_id, cur.drop_type, cur.capsule_id, created_by, text,
+                           text.encode("utf-8"), old.metadata)
+            self._new_version(conn, cur, p, op="rollback", message=f"rollback to v{to_version}",
+                              created_by=created_by)
+        return self.get(drop_id)
+
+    def delete(self, drop_id: int) -> None:
+        """Soft delete: hidden from reads and search, restorable with :meth:`restore`."""
+        self._authorize("write")
+        with self.transaction() as conn:
+            cur = self._lock_current(conn, drop_id)
+            if cur.deleted_at is not None:
+                return
+            conn.execute(t.drops.update().where(t.drops.c.id == cur.id).values(deleted_at=self.clock()))
+            self._log_changes(conn, [(cur.id, "delete", cur.version, cur.content_hash)])
+
+    def restore(self, drop_id: int) -> Drop:
+        self._authorize("write")
+        with self.transaction() as conn:
+            cur = self._lock_current(conn, drop_id)
+            if cur.deleted_at is not None:
+                conn.execute(t.drops.update().where(t.drops.c.id == cur.id).values(deleted_at=None))
+                self._log_changes(conn, [(cur.id, "upsert", cur.version, cur.content_hash)])
+        return self.get(drop_id)
+
+    def purge(self, drop_id: int) -> None:
+        """Erase a drop and all its versions for good. Its content stays while other drops share it."""
+        self._authorize("admin")
+        with self.transaction() as conn:
+            cur = self._lock_current(conn, drop_id)
+            conn.execute(t.drop_versions.delete().where(t.drop_versions.c.drop_id == cur.id))
+            conn.execute(t.feedback.delete().where(t.feedback.c.drop_id == cur.id))
+            conn.execute(t.drops.delete().where(t.drops.c.id == cur.id))
+            if self.dialect == "sqlite":
+                fts.sqlite_delete(conn, cur.id)
+            self._log_changes(conn, [(cur.id, "delete", None, None)])
+            self._gc(conn)
+
+    def _gc(self, conn: sa.Connection) -> int:
+        used = sa.select(t.drop_versions.c.content_hash)
+        return conn.execute(t.blobs.delete().where(t.blobs.c.hash.not_in(used))).rowcount
+
+    def fork_workflow(self, source: str, target: str, *, created_by: str | None = None) -> DropList:
+        """Branch a workflow: new drops that share content with the source (copy-on-write), lineage kept."""
+        self._authorize("write")
+        with self.transaction() as conn:
+            ids = self._fork(conn, source, target, created_by)
+        return DropList(self._fetch_many(ids))
+
+    def _fork(self, conn: sa.Connection, source: str, target: str, created_by: str | None) -> list[int]:
+        _check_name("workflow_id", target)
+        taken = conn.execute(sa.select(sa.func.count()).select_from(t.drops).where(
+            t.drops.c.workspace == self.workspace, t.drops.c.workflow_id == target)).scalar()
+        if taken:
+            raise Conflict(f"workflow {target!r} already has drops", hint="choose another name for the fork")
+        rows = conn.execute(
+            sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data)
+            .join(t.blobs, t.blobs.c.hash == t.drops.c.content_hash)
+            .where(t.drops.c.workspace == self.workspace, t.drops.c.workflow_id == source,
+                   t.drops.c.deleted_at.is_(None))
+            .order_by(t.drops.c.id)
+        ).all()
+        if not rows:
+            raise NotFound(f"workflow {source!r} has no drops to fork", hint="check the name with `qldrops list`")
+        prepared = []
+        for r in rows:
+            raw = blobcodec.decode(r.codec, r.data)
+            prepared.append(_Prepared(target, r.drop_type, r.capsule_id, created_by or r.created_by,
+                                      raw, raw.decode("utf-8"), r.content_hash, r.codec, r.data, r.metadata))
+        self._ensure_workflows(conn, {target}, forked_from=source)
+        return self._insert_drops(conn, prepared, op="fork", forked_from=[r.id for r in rows])
+
+    # ------------------------------------------------------------------ reads
+    def get(self, drop_id: int, version: int | None = None, *, include_deleted: bool = False) -> Drop:
+        """The drop's current version (or ``version``). A deleted drop raises :class:`Deleted`."""
+        self._authorize("read")
+        with self.reading() as conn:
+            row = conn.execute(_GET_CURRENT, {"id": _check_id(drop_id), "ws": self.workspace}).first()
+            if row is None:
+                raise NotFound(f"drop {drop_id} does not exist in workspace {self.workspace!r}",
+                               hint="check the id with `qldrops list`")
+            if row.deleted_at is not None and not include_deleted:
+                raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id})")
+            if version is None or version == row.version:
+                return _drop(row)
+            old = self._version_row(conn, drop_id, version)
+        return _drop(row, version=old)
+
+    def _version_row(self, conn: sa.Connection, drop_id: int, version: int) -> sa.Row:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValidationError(f"version must be a positive integer, not {version!r}")
+        row = conn.execute(
+            sa.select(t.drop_versions, t.blobs.c.codec, t.blobs.c.data, t.blobs.c.size)
+            .join(t.blobs, t.blobs.c.hash == t.drop_versions.c.content_hash)
+            .where(t.drop_versions.c.drop_id == drop_id, t.drop_versions.c.version == version)
+        ).first()
+        if row is None:
+            raise NotFound(f"drop {drop_id} has no version {version}", hint=f"see store.history({drop_id})")
+        return row
+
+    def _fetch_many(self, ids: Sequence[int], conn: sa.Connection | None = None) -> list[Drop]:
+        out: dict[int, Drop] = {}
+        with contextlib.ExitStack() as stack:
+            c = conn or stack.enter_context(self.reading())
+            for i in range(0, len(ids), 500):
+                chunk = list(ids[i:i + 500])
+                for row in c.execute(_SELECT_DROPS.where(t.drops.c.id.in_(chunk))):
+                    out[row.id] = _drop(row)
+        return [out[i] for i in ids if i in out]
+
+    def get_many(self, ids: Sequence[int]) -> DropList:
+        """Current versions of several drops, in the order asked; missing or deleted ones are left out."""
+        self._authorize("read")
+        return DropList([d for d in self._fetch_many([_check_id(i) for i in ids])
+                         if d.workspace == self.workspace and d.deleted_at is None])
+
+    def list(self, workflow_id: str | None = None, drop_type: str | None = None, *,
+             metadata: dict | None = None, capsule_id: str | None = None, created_by: str | None = None,
+             since: Any = None, until: Any = None, include_deleted: bool = False,
+             limit: int | None = None, offset: int = 0) -> DropList:
+        """Drops matching every filter given, oldest first. ``.to_frame()`` for a DataFrame."""
+        self._authorize("read")
+        q = _SELECT_DROPS.where(*self._filters(workflow_id, drop_type, metadata, capsule_id, created_by,
+                                               since, until, include_deleted)).order_by(t.drops.c.id)
+        if limit is not None:
+            q = q.limit(_check_limit(limit))
+        if offset:
+            q = q.offset(offset)
+        with self.reading() as conn:
+            drops = [_drop(r) for r in conn.execute(q)]
+            extra = self._list_extra(conn, drops)
+        return DropList(drops, extra=extra)
+
+    def _list_extra(self, conn: sa.Connection, drops: Sequence[Drop]) -> dict[int, dict[str, Any]]:
+        """Analysis results kept with the drops, shown as extra columns in listings."""
+        hashes = list({d.content_hash for d in drops})
+        if not hashes:
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(hashes), 500):
+            for r in conn.execute(
+                sa.select(t.analyses.c.content_hash, t.analyses.c.language, t.analyses.c.quality_score,
+                          t.analyses.c.security_count, t.analyses.c.created_at)
+                .where(t.analyses.c.content_hash.in_(hashes[i:i + 500])).order_by(t.analyses.c.created_at)
+            ):
+                found[r.content_hash] = {"language": r.language, "quality_score": r.quality_score,
+                                         "security_issues": r.security_count}
+        return {d.id: found[d.content_hash] for d in drops if d.content_hash in found}
+
+    def _filters(self, workflow_id, drop_type, metadata, capsule_id, created_by, since, until,
+                 include_deleted) -> list[sa.ColumnElement]:
+        conds: list[sa.ColumnElement] = [t.drops.c.workspace == self.workspace]
+        if workflow_id is not None:
+            conds.append(t.drops.c.workflow_id == workflow_id)
+        if drop_type is not None:
+            conds.append(t.drops.c.drop_type == drop_type)
+        if capsule_id is not None:
+            conds.append(t.drops.c.capsule_id == capsule_id)
+        if created_by is not None:
+            conds.append(t.drops.c.created_by == created_by)
+        if metadata:
+            conds.extend(_metadata_filter(self.dialect, metadata))
+        if since is not None:
+            conds.append(t.drops.c.updated_at >= parse_since(since, self.clock()))
+        if until is not None:
+            conds.append(t.drops.c.updated_at < parse_since(until, self.clock()))
+        if not include_deleted:
+            conds.append(t.drops.c.deleted_at.is_(None))
+        return conds
+
+    def history(self, drop_id: int) -> Listing[Version]:
+        """Every version of a drop, oldest first."""
+        self._authorize("read")
+        with self.reading() as conn:
+            self._lock_current(conn, drop_id)  # NotFound for unknown / other-workspace ids
+            rows = conn.execute(
+                sa.select(t.drop_versions, t.blobs.c.size)
+                .join(t.blobs, t.blobs.c.hash == t.drop_versions.c.content_hash)
+                .where(t.drop_versions.c.drop_id == drop_id).order_by(t.drop_versions.c.version)
+            ).all()
+        return Listing([Version(r.drop_id, r.version, r.content_hash, r.metadata, r.op, r.created_at,
+                                r.created_by, r.message, r.size) for r in rows],
+                       columns=("drop_id", "version", "op", "size", "created_at", "created_by", "message",
+                                "content_hash", "metadata"))
+
+    def diff(self, drop_id: int, from_version: int, to_version: int, *, context: int = 3) -> Diff:
+        """Unified diff between two versions, with lines added/removed and metadata changes."""
+        a = self.get(drop_id, from_version, include_deleted=True)
+        b = self.get(drop_id, to_version, include_deleted=True)
+        lines = list(difflib.unified_diff(a.artifact.splitlines(keepends=True), b.artifact.splitlines(keepends=True),
+                                          fromfile=f"v{from_version}", tofile=f"v{to_version}", n=context))
+        added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
+        removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
+        meta = {k: (a.metadata.get(k), b.metadata.get(k)) for k in set(a.metadata) | set(b.metadata)
+                if a.metadata.get(k) != b.metadata.get(k)}
+        text = "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+        return Diff(drop_id, from_version, to_version, text, added, removed, meta)
+
+    def workflows(self) -> Listing[dict]:
+        """Workflows with their drop counts and lineage."""
+        self._authorize("read")
+        d = t.drops
+        q = (sa.select(d.c.workflow_id, sa.func.count().label("drops"), sa.func.max(d.c.updated_at).label("updated_at"),
+                       t.workflows.c.forked_from)
+             .join(t.workflows, sa.and_(t.workflows.c.workflow_id == d.c.workflow_id,
+                                        t.workflows.c.workspace == d.c.workspace), isouter=True)
+             .where(d.c.workspace == self.workspace, d.c.deleted_at.is_(None))
+             .group_by(d.c.workflow_id, t.workflows.c.forked_from).order_by(d.c.workflow_id))
+        with self.reading() as conn:
+            return Listing([dict(r._mapping) for r in conn.execute(q)],
+                           columns=("workflow_id", "drops", "updated_at", "forked_from"))
+
+    # ------------------------------------------------------------------ search
+    def search(self, text: str, *, drop_type: str | None = None, workflow_id: str | None = None,
+               metadata: dict | None = None, since: Any = None, until: Any = None,
+               limit: int = 20) -> Listing[SearchHit]:
+        """Full-text search over artifacts and metadata, best first."""
+        self._authorize("read")
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("search text is empty", hint="give one or more words, e.g. 'jwt refresh token'")
+        limit = _check_limit(limit)
+        conds = self._filters(workflow_id, drop_type, metadata, None, None, since, until, False)
+        with self.reading() as conn:
+            ranked = fts.query(conn, self.dialect, text, conds, limit)
+            drops = {d.id: d for d in self._fetch_many([i for i, _ in ranked], conn)}
+        hits = [SearchHit(drops[i], score, fts.snippet(drops[i].artifact, text)) for i, score in ranked if i in drops]
+        return _HitList(hits)
+
+    # ------------------------------------------------------------------ stats
+    def stats(self) -> dict[str, Any]:
+        """Sizes and ratios: logical (every version), unique (deduplicated) and stored (compressed)."""
+        self._authorize("read")
+        d, v, b = t.drops, t.drop_versions, t.blobs
+        with self.reading() as conn:
+            live = conn.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(d.c.workflow_id)))
+                                .where(d.c.workspace == self.workspace, d.c.deleted_at.is_(None))).one()
+            deleted = conn.execute(sa.select(sa.func.count()).where(d.c.workspace == self.workspace,
+                                                                    d.c.deleted_at.is_not(None))).scalar()
+            versions, logical = conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(b.c.size), 0))
+                .select_from(v.join(b, b.c.hash == v.c.content_hash).join(d, d.c.id == v.c.drop_id))
+                .where(d.c.workspace == self.workspace)).one()
+            blobs_n, unique, stored = conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(b.c.size), 0),
+                          sa.func.coalesce(sa.func.sum(b.c.stored_size), 0))).one()
+            by_type = dict(conn.execute(sa.select(d.c.drop_type, sa.func.count()).where(
+                d.c.workspace == self.workspace, d.c.deleted_at.is_(None)).group_by(d.c.drop_type)).all())
+        logical, unique, stored = int(logical), int(unique), int(stored)
+        return {
+            "drops": live[0], "workflows": live[1], "deleted_drops": deleted, "versions": versions,
+            "blobs": blobs_n, "logical_bytes": logical, "unique_bytes": unique, "stored_bytes": stored,
+            "dedup_ratio": round(logical / unique, 3) if unique else 1.0,
+            "compression_ratio": round(unique / stored, 3) if stored else 1.0,
+            "overall_ratio": round(logical / stored, 3) if stored else 1.0,
+            "by_type": by_type, "database": safe_url(self.url), "workspace": self.workspace,
+        }
+
+    # ------------------------------------------------------------------ import / export
+    def export_jsonl(self, path, *, workflow_id: str | None = None) -> int:
+        from .io import export_jsonl
+
+        return export_jsonl(self, path, workflow_id=workflow_id)
+
+    def import_jsonl(self, path, *, progress: bool | None = None) -> dict[str, int]:
+        from .io import import_jsonl
+
+        return import_jsonl(self, path, progress=progress)
+
+    # ------------------------------------------------------------------ access
+    def _authorize(self, action: str) -> None:
+        """Checked on every read and write. Without a principal (local use) everything is allowed."""
+        principal = self.principal
+        if principal is None:
+            return
+        check = getattr(self, "_check_access", None)
+        if check is not None:
+            check(action)
+
+
+class Store(SimilarityMixin, AnalysisMixin, SharingMixin, RunnerMixin, BaseStore):
+    """Everything qldrops does, reached from one object: ``qldrops.connect()``."""
+
+
+class _HitList(Listing[SearchHit]):
+    def _row(self, h: SearchHit) -> dict[str, Any]:
+        return {"id": h.drop.id, "score": round(h.score, 4), "workflow_id": h.drop.workflow_id,
+                "drop_type": h.drop.drop_type, "version": h.drop.version, "snippet": h.snippet}
+
+
+def connect(url: str | None = None, *, workspace: str | None = None, token: str | None = None,
+            settings: Settings | None = None, migrate_schema: bool = True, **overrides) -> Store:
+    """Open a store. Without a URL: ``QLDROPS_DATABASE_URL``, else a SQLite file under ``data/``.
+
+    The schema is migrated on first use; a database whose schema is newer than this
+    code is refused with advice. ``token`` authenticates an API token (see ``store.tokens``).
+    """
+    settings = settings or Settings.from_env(**overrides)
+    if url:
+        settings = settings.replace(database_url=str(url))
+    if workspace:
+        settings = settings.replace(workspace=workspace)
+    real_url = settings.resolved_database_url
+    engine = make_engine(real_url)
+    if migrate_schema:
+        try:
+            migrate(engine, real_url)
+        except BaseException:
+            engine.dispose()
+            raise
+    store = Store(engine, settings, url=real_url)
+    if token is not None:
+        authenticate = getattr(store, "_authenticate_token", None)
+        if authenticate is None:  # pragma: no cover - the previews package provides it
+            raise ValidationError("token authentication is not available in this build")
+        authenticate(token)
+    return store
+
+
+# ---------------------------------------------------------------------- helpers
+# Every column but the (large, PostgreSQL-only) tsvector.
+_DROP_COLS = [c for c in t.drops.c if c.name != "search_tsv"]
+_SELECT_DROPS = sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data).join(
+    t.blobs, t.blobs.c.hash == t.drops.c.content_hash)
+_GET_CURRENT = _SELECT_DROPS.where(t.drops.c.id == sa.bindparam("id"), t.drops.c.workspace == sa.bindparam("ws"))
+
+
+def _drop(row: sa.Row, version: sa.Row | None = None) -> Drop:
+    src = version if version is not None else row
+    text = blobcodec.decode(src.codec, src.data).decode("utf-8")
+    return Drop(
+        id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_type=row.drop_type,
+        version=src.version, content_hash=src.content_hash, size=len(text.encode("utf-8")) if version is not None else row.size,
+        artifact=text, metadata=src.metadata, created_at=row.created_at,
+        updated_at=version.created_at if version is not None else row.updated_at,
+        created_by=version.created_by if version is not None else row.created_by,
+        capsule_id=row.capsule_id, deleted_at=row.deleted_at, forked_from=row.forked_from,
+    )
+
+
+def _insert_ignore(dialect: str, table: sa.Table):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def _metadata_filter(dialect: str, metadata: dict) -> list[sa.ColumnElement]:
+    if not isinstance(metadata, dict):
+        raise ValidationError("metadata filter must be a dict, e.g. {'language': 'go'}")
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return [t.drops.c.metadata.op("@>")(sa.cast(sa.literal(_json_dumps(metadata)), JSONB))]
+    conds = []
+    for key, value in metadata.items():
+        col = t.drops.c.metadata[key]
+        if isinstance(value, bool):
+            conds.append(col.as_boolean() == value)
+        elif isinstance(value, int):
+            conds.append(col.as_integer() == value)
+        elif isinstance(value, float):
+            conds.append(col.as_float() == value)
+        elif isinstance(value, str):
+            conds.append(col.as_string() == value)
+        elif value is None:
+            conds.append(sa.func.json_type(t.drops.c.metadata, f"$.{key}") == "null")
+        else:
+            conds.append(sa.func.json(sa.func.json_extract(t.drops.c.metadata, f'$."{key}"'))
+                         == sa.func.json(_json_dumps(value)))
+    return conds
+
+
+def _json_dumps(v: Any) -> str:
+    import json
+
+    return json.dumps(v, separators=(",", ":"))
+
+
+def _check_id(drop_id: Any) -> int:
+    if isinstance(drop_id, bool) or not isinstance(drop_id, int):
+        if isinstance(drop_id, str) and drop_id.strip().isdigit():
+            return int(drop_id)
+        raise ValidationError(f"a drop id is a positive integer, not {drop_id!r}")
+    if drop_id < 1 or drop_id > 2**62:
+        raise NotFound(f"drop {drop_id} does not exist", hint="check the id with `qldrops list`")
+    return drop_id
+
+
+def _check_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(f"limit must be a positive integer, not {limit!r}")
+    return limit
+
+
+def _check_name(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} is required and must be a non-empty string, not {value!r}")
+    if len(value) > 200:
+        raise ValidationError(f"{field} is {len(value)} characters long; the limit is 200")
+    if any(ord(c) < 32 for c in value):
+        raise ValidationError(f"{field} {value!r} contains control characters")
+    return value
+
+
+def utcnow() -> dt.datetime:
+    return t.now()

@@ -1,0 +1,157 @@
+"""Engines, connection settings and the translation of driver errors.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (invariant 5). Write
+transactions on SQLite start with ``BEGIN IMMEDIATE`` so that two writers
+queue on the write lock instead of failing when a read lock is upgraded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+from ..errors import ConfigurationError, Conflict, DatabaseError, DatabaseUnavailable, QldropsError, SchemaError
+
+log = logging.getLogger(__name__)
+
+# The newest Alembic revision this code knows; tests check it equals the script head.
+SCHEMA_HEAD = "0001"
+KNOWN_REVISIONS = {"0001"}
+_WRITE = "qldrops_write"
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """The URL without its password, fit for messages and logs."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder, never echoed raw
+        return "<unparsable database URL>"
+
+
+def make_engine(url: str) -> sa.Engine:
+    try:
+        parsed = sa.make_url(url)
+    except exc.ArgumentError:
+        raise ConfigurationError(
+            f"{safe_url(url)} is not a database URL",
+            hint="use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+    elif backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername != "postgresql+psycopg":
+            raise ConfigurationError(f"driver {parsed.drivername!r} is not supported",
+                                     hint="use postgresql+psycopg://…")
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    else:
+        raise ConfigurationError(
+            f"{safe_url(url)}: qldrops supports SQLite and PostgreSQL, not {backend!r}",
+            hint="use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname",
+        )
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling defers it).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+@contextlib.contextmanager
+def translate_errors(url: str) -> Iterator[None]:
+    """Turn SQLAlchemy/driver errors into QldropsErrors that say what to do."""
+    try:
+        yield
+    except QldropsError:
+        raise
+    except exc.IntegrityError as e:
+        raise Conflict(f"the database refused a duplicate or dangling row: {_first_line(e)}",
+                       hint="re-read the object and try again") from e
+    except exc.OperationalError as e:
+        text = str(e.orig if e.orig is not None else e).lower()
+        if "locked" in text or "busy" in text:
+            raise Conflict("the database is busy with another writer", hint="retry the operation") from e
+        if "could not serialize" in text or "deadlock" in text:
+            raise Conflict("a concurrent transaction won the race", hint="retry the operation") from e
+        if e.connection_invalidated or any(s in text for s in (
+            "connection refused", "could not connect", "connection failed", "unable to open database",
+            "could not translate host", "no such host", "does not exist", "authentication failed",
+            "timeout expired", "server closed", "name or service not known", "connection is bad",
+        )):
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {safe_url(url)}: {_first_line(e)}",
+                hint="check that the server is running and the URL (QLDROPS_DATABASE_URL) is right; "
+                     "for the local PostgreSQL: pg_ctlcluster 15 main start",
+            ) from e
+        raise DatabaseError(f"the database at {safe_url(url)} failed: {_first_line(e)}",
+                            hint="see the log for details; retry, or run `qldrops doctor`") from e
+    except exc.DBAPIError as e:
+        raise DatabaseError(f"the database at {safe_url(url)} failed: {_first_line(e)}",
+                            hint="see the log for details") from e
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None)
+    text = str(orig if orig is not None else e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def current_revision(conn: sa.Connection) -> str | None:
+    insp = sa.inspect(conn)
+    if not insp.has_table("alembic_version"):
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def migrate(engine: sa.Engine, url: str, *, target: str = "head") -> str:
+    """Bring the schema to ``target``. Refuses a schema newer than this code."""
+    with translate_errors(url):
+        with engine.connect() as conn:
+            rev = current_revision(conn)
+            conn.rollback()
+        if rev is not None and rev not in KNOWN_REVISIONS:
+            raise SchemaError(
+                f"the database at {safe_url(url)} has schema revision {rev!r}, newer than this qldrops "
+                f"(which knows up to {SCHEMA_HEAD!r})",
+                hint="upgrade qldrops (pip install -U qldrops) or connect to another database; "
+                     "nothing was changed",
+            )
+        if rev == SCHEMA_HEAD and target == "head":
+            return rev
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Several processes may connect to a fresh database at once: migrate one at a time.
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7202611)")
+                if current_revision(conn) == SCHEMA_HEAD and target == "head":
+                    return SCHEMA_HEAD
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)
+            log.info("migrated %s to %s", safe_url(url), target)
+        return SCHEMA_HEAD

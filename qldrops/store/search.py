@@ -1,0 +1,90 @@
+"""Full-text search: SQLite FTS5 (porter stemming) or PostgreSQL tsvector + GIN.
+
+The indexed document is the workflow id, the drop type, the metadata values and
+the artifact, capped so that one huge artifact cannot blow the index up
+(PostgreSQL refuses tsvectors over 1 MB).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+from . import schema as t
+
+MAX_DOC_CHARS = 200_000
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: str) -> str:
+    meta = " ".join(_flatten(metadata))
+    body = text if len(text) <= MAX_DOC_CHARS else text[: MAX_DOC_CHARS // 2] + "\n" + text[-MAX_DOC_CHARS // 2:]
+    # Identifiers like refresh_token or RefreshToken should match "refresh token".
+    split = re.sub(r"([a-z])([A-Z])", r"\1 \2", body).replace("_", " ")
+    return f"{workflow_id} {drop_type.replace('_', ' ')} {meta}\n{split}"
+
+
+def _flatten(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        out: list[str] = []
+        for k, v in value.items():
+            out.append(str(k))
+            out.extend(_flatten(v))
+        return out
+    if isinstance(value, list):
+        return [x for v in value for x in _flatten(v)]
+    return [str(value)]
+
+
+def pg_tsvector(value: Any) -> sa.ColumnElement:
+    return sa.func.to_tsvector(sa.literal_column("'english'::regconfig"), value)
+
+
+def sqlite_index(conn: sa.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    conn.execute(sa.text("INSERT INTO drops_fts(rowid, body) VALUES (:id, :body)"),
+                 [{"id": i, "body": b} for i, b in rows])
+
+
+def sqlite_replace(conn: sa.Connection, drop_id: int, body: str) -> None:
+    sqlite_delete(conn, drop_id)
+    sqlite_index(conn, [(drop_id, body)])
+
+
+def sqlite_delete(conn: sa.Connection, drop_id: int) -> None:
+    conn.execute(sa.text("DELETE FROM drops_fts WHERE rowid = :id"), {"id": drop_id})
+
+
+def terms(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text.replace("_", " "))]
+
+
+def query(conn: sa.Connection, dialect: str, text: str, conds: list[sa.ColumnElement],
+          limit: int) -> list[tuple[int, float]]:
+    words = terms(text)
+    if not words:
+        return []
+    if dialect == "postgresql":
+        tsq = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(words))
+        rank = sa.func.ts_rank_cd(t.drops.c.search_tsv, tsq).label("rank")
+        q = (sa.select(t.drops.c.id, rank).where(t.drops.c.search_tsv.op("@@")(tsq), *conds)
+             .order_by(rank.desc(), t.drops.c.id).limit(limit))
+        return [(r.id, float(r.rank)) for r in conn.execute(q)]
+    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    fts = sa.table("drops_fts", sa.column("rowid"), sa.column("body"))
+    rank = sa.literal_column("bm25(drops_fts)").label("rank")
+    q = (sa.select(t.drops.c.id, rank).select_from(fts.join(t.drops, t.drops.c.id == fts.c.rowid))
+         .where(sa.literal_column("drops_fts").op("MATCH")(match), *conds)
+         .order_by(rank, t.drops.c.id).limit(limit))
+    # bm25 is lower-is-better and negative; flip it so every backend answers higher-is-better.
+    return [(r.id, -float(r.rank)) for r in conn.execute(q)]
+
+
+def snippet(text: str, query_text: str, width: int = 160) -> str:
+    words = [w for w in terms(query_text) if len(w) > 1]
+    lower = text.lower()
+    pos = min((p for p in (lower.find(w) for w in words) if p >= 0), default=0)
+    start = max(0, pos - width // 3)
+    piece = text[start:start + width].replace("\n", " ")
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")

@@ -1,0 +1,399 @@
+"""Share links (previews): persistent, expiring, revocable, counted.
+
+A preview row grants read access to one workflow (or one drop of it) in one
+workspace until ``expires_at``, unless revoked. The capability (the secret in
+``/p/<capability>``) is shown once at creation; the table keeps its SHA-256.
+
+``check`` validates a capability and records nothing: the server calls it
+before any kernel starts. ``open`` does the same checks, then counts the
+access and records a ``view`` event in one transaction, and returns a
+:class:`PreviewView`, the read-only window an anonymous visitor gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import LinkExpired, LinkRevoked, NotFound, ValidationError
+from .auth import Principal, audit, principal_of, require
+from .capability import is_well_formed, mask, new_capability, secret_hash
+from .identity import User, Workspace, workspace_name
+from .timeutil import now_of, parse_duration
+
+log = logging.getLogger(__name__)
+
+_NO_LINK = "no such share link"
+_NO_LINK_HINT = "check that the whole link was copied; ask its owner for a new one"
+PREVIEW_COLUMNS = ["id", "workspace", "workflow_id", "drop_id", "status", "created_by", "created_at",
+                   "expires_at", "revoked_at", "access_count", "last_access_at", "title"]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """One share link. ``capability`` and ``url`` are set only on the object ``create`` returns."""
+
+    id: int
+    workspace: str
+    workflow_id: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    status: str  # active | expired | revoked (as of when this object was read)
+    drop_id: int | None = None
+    created_by: str | None = None
+    revoked_at: dt.datetime | None = None
+    access_count: int = 0
+    last_access_at: dt.datetime | None = None
+    title: str | None = None
+    capability: str | None = field(default=None, repr=False)
+    url: str | None = field(default=None, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("capability")
+        d.pop("url")
+        return d
+
+    def __repr__(self) -> str:
+        secret = f" link=/p/{mask(self.capability)}" if self.capability else ""
+        return (f"<Preview {self.id} {self.status} workflow={self.workflow_id!r} in {self.workspace!r} "
+                f"expires {self.expires_at:%Y-%m-%d %H:%M} UTC, {self.access_count} views{secret}>")
+
+    def _repr_html_(self) -> str:
+        link = (f"<br><a href='{html.escape(self.url)}' target='_blank' rel='noreferrer'>{html.escape(self.url)}</a>"
+                f" <small>(shown once: copy it now)</small>") if self.url else ""
+        return (f"<div><b>Preview {self.id}</b> · {html.escape(self.status)} · workflow "
+                f"<code>{html.escape(self.workflow_id)}</code> in <code>{html.escape(self.workspace)}</code>"
+                f" · expires {self.expires_at:%Y-%m-%d %H:%M} UTC · {self.access_count} views{link}</div>")
+
+
+def _status(row, now: dt.datetime) -> str:
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def _preview(row, now: dt.datetime) -> Preview:
+    return Preview(id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_id=row.drop_id,
+                   created_by=row.created_by, created_at=row.created_at, expires_at=row.expires_at,
+                   revoked_at=row.revoked_at, access_count=row.access_count, last_access_at=row.last_access_at,
+                   title=row.title, status=_status(row, now))
+
+
+def _raise_unless_live(p: Preview) -> None:
+    if p.status == "revoked":
+        raise LinkRevoked("this share link was revoked", hint="ask its owner for a new link")
+    if p.status == "expired":
+        raise LinkExpired(f"this share link expired at {p.expires_at:%Y-%m-%d %H:%M} UTC",
+                          hint="ask its owner to extend it or to share a new link")
+
+
+class Previews:
+    """``store.previews``: create, list, check, open, revoke and extend share links."""
+
+    def __init__(self, store: Any):
+        self._store = store
+
+    # -- owner side -------------------------------------------------------------------------
+    def create(self, workflow_id: str, ttl: Any = "60m", *, created_by: User | str | None = None,
+               workspace: Workspace | str | None = None, drop_id: int | None = None,
+               title: str | None = None) -> Preview:
+        """Share ``workflow_id`` (or one drop of it) for ``ttl``; the returned object holds the link once."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        p = principal_of(self._store)
+        if workspace is None and isinstance(created_by, User):
+            workspace = created_by.workspace
+        ws = workspace_name(workspace, p.workspace or self._store.workspace)
+        if isinstance(created_by, User) and created_by.workspace != ws:
+            raise ValidationError(f"user {created_by.name!r} belongs to {created_by.workspace!r}, not {ws!r}",
+                                  hint="share from the creator's own workspace")
+        if not isinstance(workflow_id, str) or not workflow_id.strip() or len(workflow_id) > 200:
+            raise ValidationError(f"workflow_id must be a non-empty string of at most 200 characters, "
+                                  f"not {workflow_id!r}", hint="pass the workflow id as stored, e.g. 'wf-42'")
+        if title is not None and (not isinstance(title, str) or len(title) > 500):
+            raise ValidationError("title must be a string of at most 500 characters", hint="shorten the title")
+        delta = parse_duration(ttl)
+        require(p, "preview.create", ws, store=self._store, target=f"workflow:{workflow_id}")
+        if p.kind == "user":
+            creator = p.actor  # a token holder cannot create links in someone else's name
+        elif created_by is None:
+            creator = p.actor
+        else:
+            creator = created_by.name if isinstance(created_by, User) else str(created_by)[:200]
+        live = sa.select(t.drops.c.id).where(t.drops.c.workspace == ws, t.drops.c.workflow_id == workflow_id,
+                                             t.drops.c.deleted_at.is_(None))
+        if drop_id is not None:
+            live = live.where(t.drops.c.id == drop_id)
+        now = now_of(self._store)
+        capability = new_capability()
+        with self._store.transaction() as conn:
+            if conn.execute(live.limit(1)).first() is None:
+                what = f"drop {drop_id} in workflow {workflow_id!r}" if drop_id is not None else \
+                    f"workflow {workflow_id!r}"
+                raise NotFound(f"no live {what} in workspace {ws!r}: nothing to share",
+                               hint="check the id with `qldrops list --workflow ...`")
+            pid = conn.execute(t.previews.insert().values(
+                token_hash=secret_hash(capability), workspace=ws, workflow_id=workflow_id, drop_id=drop_id,
+                created_by=creator, created_at=now, expires_at=now + delta, access_count=0, title=title,
+            ).returning(t.previews.c.id)).scalar_one()
+            conn.execute(t.events.insert().values(
+                workspace=ws, preview_id=pid, workflow_id=workflow_id, drop_id=drop_id, event_type="share",
+                actor=creator, metadata={"ttl_s": int(delta.total_seconds())}, created_at=now))
+            audit(self._store, p, "preview.create", ws, allowed=True, target=f"preview:{pid}",
+                  detail={"workflow_id": workflow_id, "ttl_s": int(delta.total_seconds())}, conn=conn)
+        base = self._store.settings.base_url.rstrip("/")
+        log.info("preview %s created for %s/%s by %s", pid, ws, workflow_id, creator)
+        return Preview(id=pid, workspace=ws, workflow_id=workflow_id, drop_id=drop_id, created_by=creator,
+                       created_at=now, expires_at=now + delta, title=title, status="active",
+                       capability=capability, url=f"{base}/p/{capability}")
+
+    def get(self, preview_id: int) -> Preview:
+        row = self._row_by_id(preview_id)
+        require(principal_of(self._store), "preview.list", row.workspace, store=self._store)
+        return _preview(row, now_of(self._store))
+
+    def list(self, *, active: bool | None = True, workflow_id: str | None = None,
+             workspace: Workspace | str | None = None, created_by: User | str | None = None,
+             limit: int | None = None):
+        """Previews of one workspace, newest first. ``active=True`` live only, ``False`` dead only, ``None`` all."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from ..store.models import Listing
+        from ._db import reading
+
+        p = principal_of(self._store)
+        ws = workspace_name(workspace, p.workspace or self._store.workspace)
+        require(p, "preview.list", ws, store=self._store)
+        now = now_of(self._store)
+        c = t.previews.c
+        live = sa.and_(c.revoked_at.is_(None), c.expires_at > now)
+        q = sa.select(t.previews).where(c.workspace == ws).order_by(c.id.desc())
+        if active is True:
+            q = q.where(live)
+        elif active is False:
+            q = q.where(sa.not_(live))
+        if workflow_id is not None:
+            q = q.where(c.workflow_id == workflow_id)
+        if created_by is not None:
+            q = q.where(c.created_by == (created_by.name if isinstance(created_by, User) else created_by))
+        if limit is not None:
+            q = q.limit(int(limit))
+        with reading(self._store) as conn:
+            rows = conn.execute(q).all()
+        return Listing([_preview(r, now) for r in rows], columns=PREVIEW_COLUMNS)
+
+    def revoke(self, preview_id: int) -> Preview:
+        """Revoke at once; revoking again keeps the first time. The link then answers 410."""
+        from ..store import schema as t
+
+        row = self._row_by_id(preview_id)
+        p = require(principal_of(self._store), "preview.revoke", row.workspace, store=self._store,
+                    target=f"preview:{row.id}")
+        now = now_of(self._store)
+        with self._store.transaction() as conn:
+            conn.execute(t.previews.update().where(t.previews.c.id == row.id, t.previews.c.revoked_at.is_(None))
+                         .values(revoked_at=now))
+            audit(self._store, p, "preview.revoke", row.workspace, allowed=True, target=f"preview:{row.id}",
+                  conn=conn)
+        return _preview(self._row_by_id(row.id), now)
+
+    def extend(self, preview_id: int, ttl: Any = "60m") -> Preview:
+        """Push the expiry ``ttl`` past the later of now and the current expiry (at most 90 days ahead).
+
+        An expired link can be extended (it comes back to life); a revoked one cannot.
+        """
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from .timeutil import MAX_TTL
+
+        delta = parse_duration(ttl)
+        row = self._row_by_id(preview_id)
+        p = require(principal_of(self._store), "preview.extend", row.workspace, store=self._store,
+                    target=f"preview:{row.id}")
+        now = now_of(self._store)
+        with self._store.transaction() as conn:
+            cur = conn.execute(sa.select(t.previews.c.expires_at, t.previews.c.revoked_at)
+                               .where(t.previews.c.id == row.id)).one()
+            if cur.revoked_at is not None:
+                raise LinkRevoked(f"preview {row.id} was revoked and cannot be extended",
+                                  hint="create a new link with `qldrops preview create`")
+            new = min(max(cur.expires_at, now) + delta, now + MAX_TTL)
+            conn.execute(t.previews.update().where(t.previews.c.id == row.id).values(expires_at=new))
+            audit(self._store, p, "preview.extend", row.workspace, allowed=True, target=f"preview:{row.id}",
+                  detail={"expires_at": new.isoformat()}, conn=conn)
+        return _preview(self._row_by_id(row.id), now)
+
+    # -- visitor side -----------------------------------------------------------------------
+    def check(self, capability: str) -> Preview:
+        """The live preview behind ``capability``, or NotFound / LinkExpired / LinkRevoked. Records nothing."""
+        p = self._by_capability(capability)
+        _raise_unless_live(p)
+        return p
+
+    def open(self, capability: str, *, user_agent: str | None = None, client: str | None = None,
+             actor: str | None = None, idempotency_key: str | None = None) -> PreviewView:
+        """Check, count the access, record a ``view`` event (one transaction) and return the read-only view."""
+
+        from ..store import schema as t
+        from ._db import insert_ignore
+        from .events import event_values
+
+        p = self.check(capability)
+        now = now_of(self._store)
+        c = t.previews.c
+        values = event_values(self._store, p, "view", now=now, user_agent=user_agent, client=client, actor=actor,
+                              idempotency_key=idempotency_key, duration_ms=None, metadata=None, drop_id=None)
+        with self._store.transaction() as conn:
+            # The event first: a retried idempotency key inserts nothing and counts nothing.
+            if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).rowcount == 1:
+                done = conn.execute(t.previews.update()
+                                    .where(c.id == p.id, c.revoked_at.is_(None), c.expires_at > now)
+                                    .values(access_count=c.access_count + 1, last_access_at=now))
+                if done.rowcount != 1:  # revoked or expired between check and now: roll back, say which
+                    self._live_by_id(p.id)
+                    raise LinkExpired("this share link is no longer live", hint="ask its owner for a new link")
+        fresh = _preview(self._raw_row(p.id), now)
+        return PreviewView(self._store, fresh)
+
+    # -- internals --------------------------------------------------------------------------
+    def _by_capability(self, capability: str) -> Preview:
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from ._db import reading
+
+        if not is_well_formed(capability):
+            raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)  # no database access for junk
+        with reading(self._store) as conn:
+            row = conn.execute(sa.select(t.previews).where(t.previews.c.token_hash == secret_hash(capability))).first()
+        if row is None:
+            raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)
+        return _preview(row, now_of(self._store))
+
+    def _raw_row(self, preview_id: int):
+        """The row by id with no access check (callers check)."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from ._db import reading
+
+        with reading(self._store) as conn:
+            return conn.execute(sa.select(t.previews).where(t.previews.c.id == preview_id)).first()
+
+    def _row_by_id(self, preview_id: int):
+        if isinstance(preview_id, Preview):
+            preview_id = preview_id.id
+        if not isinstance(preview_id, int) or isinstance(preview_id, bool):
+            raise ValidationError(f"preview id must be an int, not {preview_id!r}", hint="see `qldrops preview list`")
+        row = self._raw_row(preview_id)
+        p = principal_of(self._store)
+        if row is None or (p.kind != "local" and p.workspace != row.workspace):
+            # Same answer for absent and elsewhere: no probing other workspaces.
+            raise NotFound(f"no preview {preview_id} here", hint="see `qldrops preview list`")
+        return row
+
+    def _live_by_id(self, preview_id: int) -> Preview:
+        """Re-check a preview by id (for views that outlive their first check)."""
+        row = self._raw_row(preview_id)
+        if row is None:
+            raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)
+        p = _preview(row, now_of(self._store))
+        _raise_unless_live(p)
+        return p
+
+
+class PreviewView:
+    """What an anonymous visitor of a live link may read: the drops of one workflow, in one workspace.
+
+    Every read re-checks the link, so a view kept open past revocation or expiry
+    stops serving at once. It holds no capability (nothing to leak to kernel code).
+    """
+
+    def __init__(self, store: Any, preview: Preview):
+        self._store = store
+        self.preview = preview
+        self.principal = Principal.link(workspace=preview.workspace, preview_id=preview.id,
+                                        workflow_id=preview.workflow_id)
+
+    @property
+    def workspace(self) -> str:
+        return self.preview.workspace
+
+    @property
+    def workflow_id(self) -> str:
+        return self.preview.workflow_id
+
+    def drops(self, *, drop_type: str | None = None):
+        """The live (not deleted) drops this link grants, at their current version."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        q = self._granted()
+        if drop_type is not None:
+            q = q.where(t.drops.c.drop_type == drop_type)
+        return self._load(q.order_by(t.drops.c.id), sa)
+
+    def get(self, drop_id: int):
+        """One drop of this link, or NotFound (also for drops outside the link: nothing to probe)."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        found = self._load(self._granted().where(t.drops.c.id == drop_id), sa)
+        if not found:
+            raise NotFound(f"no drop {drop_id} in this share link", hint="open one of the drops the page lists")
+        return found[0]
+
+    def record(self, event_type: str, **kwargs: Any):
+        """Record an event on this link (download, edit, execute ...) as the visitor."""
+        from .events import Events
+
+        self._store.previews._live_by_id(self.preview.id)
+        return Events(self._store, principal=self.principal).record(self.preview.id, event_type, **kwargs)
+
+    def _granted(self):
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        p = self._store.previews._live_by_id(self.preview.id)  # raises once expired/revoked
+        require(self.principal, "read", p.workspace)
+        q = sa.select(t.drops).where(t.drops.c.workspace == p.workspace, t.drops.c.workflow_id == p.workflow_id,
+                                     t.drops.c.deleted_at.is_(None))
+        if p.drop_id is not None:
+            q = q.where(t.drops.c.id == p.drop_id)
+        return q
+
+    def _load(self, q, sa):
+        from ..store.models import Drop, DropList
+        from ._db import reading
+
+        with reading(self._store) as conn:
+            rows = conn.execute(q).all()
+        return DropList([Drop(id=r.id, workspace=r.workspace, workflow_id=r.workflow_id, drop_type=r.drop_type,
+                              version=r.version, content_hash=r.content_hash, size=r.size,
+                              artifact=self._store.read_artifact(r.content_hash), metadata=r.metadata,
+                              created_at=r.created_at, updated_at=r.updated_at, created_by=r.created_by,
+                              capsule_id=r.capsule_id, deleted_at=r.deleted_at, forked_from=r.forked_from)
+                         for r in rows])
+
+    def __repr__(self) -> str:
+        return f"<PreviewView preview={self.preview.id} workflow={self.workflow_id!r} in {self.workspace!r}>"
+
+
+__all__ = ["Preview", "PreviewView", "Previews"]

@@ -222,8 +222,12 @@ class BaseStore:
     def put(self, *, workflow_id: str, drop_type: str, artifact: str, metadata: dict | None = None,
             capsule_id: str | None = None, created_by: str | None = None) -> Drop:
         """Store a new drop (version 1) and return it."""
-        return self.put_many([{"workflow_id": workflow_id, "drop_type": drop_type, "artifact": artifact,
-                               "metadata": metadata, "capsule_id": capsule_id, "created_by": created_by}])[0]
+        item = {"workflow_id": workflow_id, "drop_type": drop_type, "artifact": artifact,
+                "metadata": metadata, "capsule_id": capsule_id, "created_by": created_by}
+        try:
+            return self.put_many([item])[0]
+        except BatchError as e:  # one item: its own error says more than "item 0 of 1"
+            raise e.cause from None
 
     def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None) -> DropList:
         """Store many drops in one transaction: all of them, or (on any error) none."""
@@ -662,6 +666,8 @@ class Store(SimilarityMixin, AnalysisMixin, SharingMixin, RunnerMixin, BaseStore
 
 
 class _HitList(Listing[SearchHit]):
+    columns = ("id", "score", "workflow_id", "drop_type", "version", "snippet")
+
     def _row(self, h: SearchHit) -> dict[str, Any]:
         return {"id": h.drop.id, "score": round(h.score, 4), "workflow_id": h.drop.workflow_id,
                 "drop_type": h.drop.drop_type, "version": h.drop.version, "snippet": h.snippet}

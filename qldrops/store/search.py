@@ -16,6 +16,7 @@ from . import schema as t
 
 MAX_DOC_CHARS = 200_000
 _WORD = re.compile(r"\w+", re.UNICODE)
+_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 
 
 def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: str) -> str:
@@ -23,6 +24,8 @@ def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: s
     body = text if len(text) <= MAX_DOC_CHARS else text[: MAX_DOC_CHARS // 2] + "\n" + text[-MAX_DOC_CHARS // 2:]
     # Identifiers like refresh_token or RefreshToken should match "refresh token".
     split = re.sub(r"([a-z])([A-Z])", r"\1 \2", body).replace("_", " ")
+    # Code punctuation only hides words from the parsers (PostgreSQL reads "fmt.Println" as one host name).
+    split = _PUNCT.sub(" ", split)
     return f"{workflow_id} {drop_type.replace('_', ' ')} {meta}\n{split}"
 
 

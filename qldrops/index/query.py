@@ -1,0 +1,156 @@
+"""``store.similar``: nearest drops, every answer checked against the database.
+
+Invariant 3: the index proposes, the database decides. A candidate is returned only
+if, in the database, it is alive, in this workspace, matches the filters, and its
+current content hash is the one its vector was made from (so a superseded version
+is never shown, even from a stale index).
+
+Filters never return fewer than k answers when k exist: a selective filter is
+applied first in SQL and the (few) matching vectors are searched exactly; a broad
+one widens the index candidate set until k answers pass or the index is exhausted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import Deleted, NotFound, ValidationError
+from ..store import schema as t
+from .embstore import ensure_vectors, load_vectors
+from .results import SimilarDrop, SimilarList
+
+log = logging.getLogger(__name__)
+
+FILTER_FIRST_MAX = 2000  # at most this many matching drops: exact search over their DB vectors
+_COLS = [t.drops.c.id, t.drops.c.workflow_id, t.drops.c.drop_type, t.drops.c.version, t.drops.c.content_hash,
+         t.drops.c.metadata, t.drops.c.created_at, t.drops.c.updated_at, t.drops.c.capsule_id]
+
+
+def check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise ValidationError(f"k must be a positive integer, not {k!r}")
+    if k < 1:
+        raise ValidationError(f"k must be at least 1, not {k}", hint="ask for k=10 to see the ten nearest drops")
+    return k
+
+
+def query_for_drop(manager, drop_id: Any) -> tuple[np.ndarray, int]:
+    """The current vector of a live drop of this workspace (NotFound / Deleted otherwise)."""
+    store = manager.store
+    if isinstance(drop_id, bool) or not isinstance(drop_id, (int, np.integer)):
+        raise ValidationError(f"a drop id is a positive integer, not {drop_id!r}")
+    drop_id = int(drop_id)
+    d = t.drops.c
+    with store.reading() as conn:
+        row = conn.execute(sa.select(d.id, d.content_hash, d.deleted_at).where(
+            d.id == drop_id, d.workspace == store.workspace)).first()
+    if row is None:
+        raise NotFound(f"drop {drop_id} does not exist in workspace {store.workspace!r}",
+                       hint="check the id with `qldrops list`")
+    if row.deleted_at is not None:
+        raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id}) first")
+    vec = ensure_vectors(store, manager.embedder, [row.content_hash]).get(row.content_hash)
+    if vec is None:
+        raise ValidationError(f"drop {drop_id} has a blank artifact: there is nothing to compare",
+                              hint="put some content in it, or query by text")
+    return vec, drop_id
+
+
+def _filters(store, filters: dict) -> list:
+    """The store's own filter clauses (same meaning as ``store.list``), alive drops only."""
+    return store._filters(filters.get("workflow_id"), filters.get("drop_type"), filters.get("metadata"),
+                          filters.get("capsule_id"), filters.get("created_by"), filters.get("since"),
+                          filters.get("until"), False)
+
+
+def _check(store, id_map: dict[int, str], ids: list[int], conds: list) -> dict[int, Any]:
+    """The candidates the database confirms: alive, this workspace, filters, same content."""
+    if not ids:
+        return {}
+    with store.reading() as conn:
+        rows = conn.execute(sa.select(*_COLS).where(t.drops.c.id.in_(ids), *conds)).all()
+    return {r.id: r for r in rows if id_map.get(r.id) == r.content_hash}
+
+
+def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -> SimilarList:
+    """Drops most like ``query`` (a drop id or a text), best first, with cosine scores."""
+    store = manager.store
+    k = check_k(k)
+    unknown = set(filters) - {"workflow_id", "drop_type", "metadata", "capsule_id", "created_by", "since", "until"}
+    if unknown:
+        raise ValidationError(f"unknown filter(s): {', '.join(sorted(unknown))}",
+                              hint="filters: workflow_id, drop_type, metadata, capsule_id, created_by, since, until")
+    filters = {key: v for key, v in filters.items() if v is not None}
+    if sync:
+        manager.sync(save="auto", rebuild_if_needed=False)
+    elif manager.backend is None:
+        manager.open()
+    if isinstance(query, str):
+        vec, exclude, label = manager.query_vector(query), None, query
+    else:
+        vec, exclude = query_for_drop(manager, query)
+        label = f"drop {exclude}"
+    conds = _filters(store, filters)
+    with manager._lock:
+        if filters:
+            hits = _filter_first(manager, vec, k, conds, exclude)
+            if hits is not None:
+                return SimilarList(hits, store=store, query=label)
+        hits = _widening(manager, vec, k, conds, exclude, selectivity=_selectivity(manager, conds) if filters else 1)
+    return SimilarList(hits, store=store, query=label)
+
+
+def _selectivity(manager, conds) -> float:
+    with manager.store.reading() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(t.drops).where(*conds)).scalar() or 0
+    return max(n, 1) / max(len(manager.id_map), 1)
+
+
+def _filter_first(manager, vec, k, conds, exclude) -> list[SimilarDrop] | None:
+    """Few drops match: search exactly over their vectors from the database. None if too many."""
+    store = manager.store
+    with store.reading() as conn:
+        rows = conn.execute(sa.select(*_COLS).where(*conds).limit(FILTER_FIRST_MAX + 1)).all()
+        if len(rows) > FILTER_FIRST_MAX:
+            return None
+        rows = [r for r in rows if r.id != exclude]
+        vecs = load_vectors(conn, manager.embedder.model_id, manager.embedder.dim, {r.content_hash for r in rows})
+    # Drops whose content is not embedded yet (the mirror is behind) are embedded now.
+    missing = {r.content_hash for r in rows} - set(vecs)
+    if missing:
+        vecs.update(ensure_vectors(store, manager.embedder, missing))
+    rows = [r for r in rows if vecs.get(r.content_hash) is not None]
+    if not rows:
+        return []
+    matrix = np.vstack([vecs[r.content_hash] for r in rows])
+    scores = matrix @ np.asarray(vec, dtype=np.float32)
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [_hit(rows[i], float(scores[i])) for i in order]
+
+
+def _widening(manager, vec, k, conds, exclude, *, selectivity: float = 1.0) -> list[SimilarDrop]:
+    backend = manager.backend
+    total = len(backend)
+    want = k + (1 if exclude is not None else 0)
+    fetch = min(total, max(want + 2, int(want / max(selectivity, 1e-6) * 1.5) + 2))
+    q = np.asarray(vec, dtype=np.float32)[None, :]
+    while True:
+        if fetch <= 0:
+            return []
+        scores, ids = backend.search(q, fetch)
+        cand = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and i != exclude]
+        ok = _check(manager.store, manager.id_map, [i for i, _ in cand], conds)
+        hits = [_hit(ok[i], s) for i, s in cand if i in ok][:k]
+        if len(hits) >= k or fetch >= total:
+            return hits
+        fetch = min(total, fetch * 4)
+
+
+def _hit(row, score: float) -> SimilarDrop:
+    return SimilarDrop(id=int(row.id), score=score, workflow_id=row.workflow_id, drop_type=row.drop_type,
+                       version=row.version, content_hash=row.content_hash, metadata=row.metadata,
+                       created_at=row.created_at, updated_at=row.updated_at, capsule_id=row.capsule_id)

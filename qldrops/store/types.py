@@ -89,5 +89,5 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
 def unknown_type(name: str, known: list[str]) -> UnknownDropType:
     return UnknownDropType(
         f"unknown drop type {name!r}; known types: {', '.join(sorted(known))}",
-        hint=f"register it first: store.register_type({name!r}) or `qldrops types add {name}`",
+        hint=f"register it first: store.register_type({name!r}) or `qldrops register-type {name}`",
     )

@@ -1,0 +1,232 @@
+"""The sandbox: bubblewrap namespaces, rlimits and an unprivileged host uid.
+
+How one run is confined (each line is something a hostile test checks)::
+
+    prlimit (CPU, address space, file size, open files, processes, no core files)
+      └─ bwrap, already running as a fresh unprivileged host uid (when we are root)
+           --unshare-all --unshare-user --disable-userns   no network, own pid/ipc/uts,
+                                                            no nested user namespaces
+           --cap-drop ALL --new-session --die-with-parent   no capabilities, no tty, dies with us
+           --ro-bind /usr  (+ /bin /lib /lib64 /sbin as symlinks)   the interpreters, read-only
+           /etc: ld.so.cache, localtime, alternatives; a made-up passwd/group; nothing else
+           --tmpfs /sandbox (sized)   the project's files, the only writable place with /tmp
+           --tmpfs /tmp (sized), --proc, --dev; then / and /dev remounted read-only
+           --clearenv: PATH, HOME=/sandbox, LANG only
+
+Why the uid switch happens *outside* bwrap: ``RLIMIT_NPROC`` is not enforced for
+host root, and a user namespace made by root still maps to host root. So the
+supervisor starts bwrap as a host uid picked for this run alone (from a range no
+account uses); inside the namespace that uid shows as 65534. A per-run uid also
+means the process-count limit is this run's own, and that anything left behind
+can be found and killed by uid.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..errors import SandboxError
+from .files import ProjectFiles
+from .models import Limits
+
+log = logging.getLogger(__name__)
+
+SCRATCH = "/sandbox"
+INSIDE_UID = 65534
+# Host uids handed to runs: far above any account (and below 2**31: bwrap cannot map larger uids).
+UID_BASE = 1_500_000_000
+UID_SPAN = 1_000_000
+INSTALL_HINT = "run `apt-get install -y bubblewrap` (the Debian package that provides `bwrap`)"
+_MiB = 1024 * 1024
+
+
+@dataclass
+class Plan:
+    """Everything the backend needs to start one run."""
+
+    argv: list[str]  # the command inside the sandbox
+    project: ProjectFiles
+    limits: Limits
+    extra_ro_binds: tuple[str, ...] = ()
+    host_uid: int | None = None  # None: run as ourselves (we are not root)
+    status_fd: int | None = None
+
+
+@dataclass
+class Launch:
+    """A command line ready for ``subprocess.Popen`` and the fds it must inherit."""
+
+    argv: list[str]
+    pass_fds: list[int]
+    owned_fds: list[int] = field(default_factory=list)  # close in the parent once the child started
+
+    def close(self) -> None:
+        for fd in self.owned_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.owned_fds.clear()
+
+
+class Sandbox(Protocol):
+    """The seam for other isolation backends (gVisor, a remote runner)."""
+
+    name: str
+
+    def check(self) -> None: ...
+
+    def command(self, plan: Plan) -> Launch: ...
+
+
+def _data_fd(data: bytes, name: str) -> int:
+    """An in-memory file holding ``data``, positioned at its start (nothing touches the host disk)."""
+    fd = os.memfd_create(f"qldrops-{name}"[:240], 0)  # no MFD_CLOEXEC: bwrap must inherit it
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+class BwrapSandbox:
+    """The production backend (Debian's bubblewrap 0.8 + util-linux prlimit)."""
+
+    name = "bwrap"
+
+    def __init__(self, bwrap: str | None = None, prlimit: str | None = None):
+        self._bwrap = bwrap
+        self._prlimit = prlimit
+
+    def check(self) -> None:
+        """Raise SandboxError (with the install command) unless bwrap and prlimit are installed."""
+        self._bwrap = self._bwrap or shutil.which("bwrap") or _existing("/usr/bin/bwrap")
+        if not self._bwrap:
+            raise SandboxError("bubblewrap (`bwrap`) is not installed, so code cannot be run safely", hint=INSTALL_HINT)
+        self._prlimit = self._prlimit or shutil.which("prlimit") or _existing("/usr/bin/prlimit")
+        if not self._prlimit:
+            raise SandboxError("`prlimit` is not installed, so run limits cannot be set",
+                               hint="run `apt-get install -y util-linux`")
+
+    def rlimit_args(self, limits: Limits) -> list[str]:
+        cpu = limits.cpu_s
+        # Soft CPU limit sends SIGXCPU; the hard one a second later SIGKILLs a program that catches it.
+        return [
+            f"--cpu={cpu}:{cpu + 1}",
+            f"--as={limits.memory_mb * _MiB}",
+            f"--fsize={limits.file_size_mb * _MiB}",
+            f"--nofile={limits.open_files}",
+            f"--nproc={limits.processes}",
+            "--core=0",
+        ]
+
+    def command(self, plan: Plan) -> Launch:
+        self.check()
+        assert self._bwrap and self._prlimit
+        launch = Launch(argv=[], pass_fds=[])
+        try:
+            args = [self._prlimit, *self.rlimit_args(plan.limits), "--", self._bwrap]
+            args += ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                     "--cap-drop", "ALL", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
+                     "--hostname", "sandbox"]
+            args += ["--ro-bind", "/usr", "/usr"]
+            for link in ("bin", "lib", "lib64", "sbin"):
+                if os.path.islink("/" + link):
+                    args += ["--symlink", os.readlink("/" + link).lstrip("/"), "/" + link]
+                elif os.path.isdir("/" + link):
+                    args += ["--ro-bind", "/" + link, "/" + link]
+            for path in plan.extra_ro_binds:
+                args += ["--ro-bind", path, path]
+            for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
+                args += ["--ro-bind-try", etc, etc]
+            passwd = f"sandbox:x:{INSIDE_UID}:{INSIDE_UID}:sandbox:{SCRATCH}:/bin/sh\n".encode()
+            group = f"sandbox:x:{INSIDE_UID}:\n".encode()
+            for data, dest in ((passwd, "/etc/passwd"), (group, "/etc/group")):
+                fd = _data_fd(data, dest)
+                launch.owned_fds.append(fd)
+                args += ["--perms", "0444", "--ro-bind-data", str(fd), dest]
+            args += ["--proc", "/proc", "--dev", "/dev"]
+            args += ["--size", str(plan.limits.tmp_mb * _MiB), "--tmpfs", "/tmp"]
+            args += ["--size", str(plan.limits.scratch_mb * _MiB), "--tmpfs", SCRATCH]
+            for d in plan.project.dirs:
+                args += ["--dir", f"{SCRATCH}/{d}"]
+            for path, data in plan.project.files:
+                fd = _data_fd(data, path)
+                launch.owned_fds.append(fd)
+                args += ["--perms", "0644", "--file", str(fd), f"{SCRATCH}/{path}"]
+            args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", SCRATCH]
+            args += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                     "--setenv", "HOME", SCRATCH, "--setenv", "LANG", "C.UTF-8"]
+            if plan.status_fd is not None:
+                args += ["--json-status-fd", str(plan.status_fd)]
+                launch.pass_fds.append(plan.status_fd)
+            args += ["--", *plan.argv]
+        except BaseException:
+            launch.close()
+            raise
+        launch.argv = args
+        launch.pass_fds += launch.owned_fds
+        return launch
+
+
+def _existing(path: str) -> str | None:
+    return path if os.access(path, os.X_OK) else None
+
+
+# ---- per-run host uids ---------------------------------------------------------------------------
+
+
+def can_switch_uid() -> bool:
+    """Only root can start the sandbox as another uid; anyone else runs it as themselves."""
+    return os.geteuid() == 0
+
+
+def pids_of_uid(uid: int) -> list[int]:
+    """Processes whose owner is ``uid`` (``/proc/<pid>`` belongs to the process's effective uid)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid == uid:
+                    found.append(int(name))
+            except OSError:
+                continue
+    return found
+
+
+def allocate_uid() -> int:
+    """A host uid no process uses now, for this run alone."""
+    for _ in range(20):
+        uid = UID_BASE + secrets.randbelow(UID_SPAN)
+        if not pids_of_uid(uid):
+            return uid
+    raise SandboxError("could not find a free uid for the sandbox",
+                       hint="too many sandboxed runs at once; wait for some to finish")
+
+
+def sweep_uid(uid: int) -> int:
+    """SIGKILL whatever still runs as this run's uid; returns how many were killed.
+
+    Normally nothing is left (the pid namespace dies with bwrap); this is the
+    belt to that braces, and is safe because the uid was this run's alone.
+    """
+    import signal
+
+    killed = 0
+    if uid < UID_BASE:  # never sweep a real account's processes
+        return 0
+    for pid in pids_of_uid(uid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except (ProcessLookupError, PermissionError):
+            continue
+    if killed:
+        log.warning("killed %d leftover sandbox process(es) of uid %d", killed, uid)
+    return killed

@@ -1,0 +1,210 @@
+"""``qldrops serve``: standalone Voila with qldrops' routes and safe settings.
+
+Design (why it is both safe and fast):
+
+* Voila's own render routes (``/<anything>`` for one notebook, ``/voila/render``,
+  the tree) are removed. The only way to a kernel is ``/p/<capability>``, whose
+  handler checks the link in the database first; unknown, expired, revoked,
+  malformed and rate-limited links are answered without touching a kernel.
+* Kernels are *preheated* (``pool_size`` per dashboard): each runs the dashboard
+  up to a cell tagged ``qldrops-wait-for-visit`` and waits there. A live link
+  takes a waiting kernel and hands it a one-time ticket, so a render costs the
+  remaining cells only. Checking before a kernel starts and preheating are thus
+  compatible, without Voila's ``prelaunch_hook`` (which preheating forbids).
+* The capability never reaches a kernel: the handler rewrites the request Voila
+  sees to ``/p/?ticket=…`` (Voila copies path, query and URL into kernel
+  environments) and the request-info channel lives at a secret path.
+* Kernel websockets accept only widget/comm traffic (Voila's allowed message
+  types: an ``execute_request`` from a page is dropped); idle kernels are culled;
+  every cell has a timeout except the waiting one; tracebacks are never sent.
+* Configuration is built here in code: no ``voila.json``/``voila.py`` from the
+  working directory or Jupyter's config paths can change it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..settings import ROOT
+
+log = logging.getLogger("qldrops.server")
+
+SHARE_DIR = Path(__file__).resolve().parent / "share"
+TEMPLATE = "qldrops"
+DEFAULT_DASHBOARDS = ROOT / "dashboards"
+
+
+@dataclass
+class ServeOptions:
+    """Everything ``qldrops serve`` can be told; defaults are production-safe."""
+
+    host: str = "127.0.0.1"
+    port: int = 8866
+    database_url: str | None = None
+    dashboards_dir: Path = field(default_factory=lambda: DEFAULT_DASHBOARDS)
+    notebook: str = "preview.ipynb"
+    preheat: bool = True
+    pool_size: int = 1
+    cull_idle_timeout: int = 600  # seconds without activity before a visitor's kernel is shut down
+    cull_interval: int = 60
+    execute_timeout: int = 60  # per cell, seconds
+    ticket_ttl: float = 120.0
+    rate_limit_client: str | None = None  # e.g. "300/minute"; None: the store's defaults
+    rate_limit_link: str | None = None  # e.g. "120/minute"
+    log_level: str = "INFO"
+
+
+def cell_timeout(cell: Any, default: int) -> int | None:
+    """nbclient ``timeout_func``: no limit for the cell that waits for a visitor, ``default`` otherwise."""
+    from .kernel import WAIT_TAG
+
+    tags = cell.get("metadata", {}).get("tags", []) if hasattr(cell, "get") else []
+    return None if WAIT_TAG in tags else default
+
+
+_REDACT = [
+    (re.compile(r"^/p/[^?#]*"), "/p/<capability>"),
+    (re.compile(r"^/qldrops/internal/[^/]+/query"), "/qldrops/internal/<secret>/query"),
+]
+
+
+def redact_uri(uri: str) -> str:
+    """An access-log form of ``uri`` without capabilities or internal secrets."""
+    for pattern, replacement in _REDACT:
+        uri = pattern.sub(replacement, uri)
+    return uri
+
+
+def log_request(handler: Any) -> None:
+    """Tornado ``log_function``: the access log, with secrets redacted."""
+    status = handler.get_status()
+    request = handler.request
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    logging.getLogger("qldrops.server.access").log(
+        level, "%d %s %s (%s) %.1f ms", status, request.method, redact_uri(request.uri or ""),
+        request.remote_ip, 1000.0 * request.request_time(),
+    )
+
+
+def _internal_host(host: str) -> str:
+    """Where kernels reach their own server (loopback when listening on all addresses)."""
+    if host in ("", "0.0.0.0", "localhost"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _write_kernelspec(runtime: Path) -> None:
+    """A ``python3`` kernelspec bound to this interpreter (the stock one runs whatever ``python`` is on PATH)."""
+    spec_dir = runtime / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (qldrops)", "language": "python",
+            "metadata": {"debugger": False}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+
+
+def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
+    """The traitlets Config for :class:`QldropsVoila` (the only config it reads)."""
+    from traitlets.config import Config
+
+    from .kernels import CountingKernelManager
+
+    c = Config()
+    c.Voila.ip = opts.host
+    c.Voila.port = opts.port
+    c.Voila.port_retries = 0  # an explicit --port that is taken is an error, not a silent other port
+    c.Voila.open_browser = False
+    c.Voila.root_dir = str(notebook_path.parent)
+    c.Voila.notebook_path = str(notebook_path)
+    c.Voila.config_file_paths = []  # ignore voila.json / voila.py in the CWD and Jupyter config paths
+    c.Voila.tornado_settings = {"log_function": log_request}
+    vc = c.VoilaConfiguration
+    vc.template = TEMPLATE
+    vc.theme = "light"
+    vc.allow_template_override = "NO"
+    vc.allow_theme_override = "NO"
+    vc.show_tracebacks = False
+    vc.strip_sources = True
+    vc.http_header_envs = []
+    vc.preheat_kernel = bool(opts.preheat)
+    vc.default_pool_size = max(1, int(opts.pool_size))
+    vc.multi_kernel_manager_class = CountingKernelManager
+    ex = c.VoilaExecutor
+    ex.timeout = int(opts.execute_timeout)
+    ex.timeout_func = _TimeoutFunc(int(opts.execute_timeout))
+    ex.show_tracebacks = False
+    ex.cell_error_instruction = "This part of the page could not be drawn; reload the page to try again."
+    ex.cell_timeout_instruction = "This part of the page took too long; reload the page to try again."
+    km = c.MappingKernelManager
+    km.cull_idle_timeout = int(opts.cull_idle_timeout)
+    km.cull_interval = int(opts.cull_interval)
+    km.cull_connected = False  # an open tab keeps its widgets alive until it goes idle
+    km.cull_busy = True  # ...but a kernel stuck busy (a hung cell) is reclaimed too
+    return c
+
+
+class _TimeoutFunc:
+    """``VoilaExecutor.timeout_func`` as a small object (readable in logs and config dumps)."""
+
+    def __init__(self, default: int):
+        self.default = default
+
+    def __call__(self, cell: Any) -> int | None:
+        return cell_timeout(cell, self.default)
+
+
+def serve(opts: ServeOptions) -> None:
+    """Start the server and block until SIGINT/SIGTERM."""
+    import qldrops
+
+    from ..errors import ConfigurationError
+
+    notebook_path = (Path(opts.dashboards_dir) / opts.notebook).resolve()
+    if not notebook_path.is_file():
+        raise ConfigurationError(f"dashboard notebook {notebook_path} does not exist",
+                                 hint="pass --dashboards-dir pointing at the repository's dashboards/ folder")
+    store = qldrops.connect(opts.database_url)
+    runtime = Path(tempfile.mkdtemp(prefix="qldrops-serve-"))
+    try:
+        _write_kernelspec(runtime)
+        kernel_key, channel_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        internal = f"{_internal_host(opts.host)}:{opts.port}"
+        env = os.environ
+        # Kernels inherit this process's environment (Voila copies os.environ for every kernel).
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            [str(runtime), str(SHARE_DIR)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+        env["QLDROPS_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
+        env["QLDROPS_SERVER_REDEEM_URL"] = f"http://{internal}/qldrops/internal/redeem"
+        env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
+        env["QLDROPS_SERVER_CHANNEL_URL"] = f"ws://{internal}/qldrops/internal/{channel_secret}/query"
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        for name in ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL"):
+            env.pop(name, None)
+        from .voila_app import QldropsVoila
+
+        app = QldropsVoila(config=build_config(opts, notebook_path))
+        limits = None
+        if opts.rate_limit_client or opts.rate_limit_link:
+            from ..previews.ratelimit import RateLimits
+
+            limits = RateLimits(client=opts.rate_limit_client, link=opts.rate_limit_link)
+        app.qldrops_setup(store=store, limits=limits, kernel_key=kernel_key, channel_secret=channel_secret,
+                          ticket_ttl=opts.ticket_ttl, connection_dir_root=str(runtime))
+        app.initialize([])
+        log.info("qldrops serve: http://%s:%s/ (dashboard %s, preheat=%s, pool=%s)", opts.host, opts.port,
+                 notebook_path.name, opts.preheat, opts.pool_size)
+        app.start()
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)

@@ -1,0 +1,60 @@
+"""The link check that runs before any kernel: format, rate limit, database.
+
+:class:`LinkGate` is the one place the server touches a capability. It turns a
+live link into a :class:`~qldrops.server.tickets.Grant` (ids only) and every
+other outcome into a :class:`~qldrops.errors.QldropsError` whose
+``http_status`` the handler answers with.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..errors import NotFound, QldropsError
+from .tickets import Grant
+
+log = logging.getLogger("qldrops.server")
+
+
+class LinkGate:
+    """Checks share links against one store (any workspace: a capability is global)."""
+
+    def __init__(self, store: Any, limits: Any = None):
+        self.store = store
+        self._limits = limits  # a qldrops.previews.ratelimit.RateLimits; default: store.rate_limits
+
+    def open(self, capability: str, *, user_agent: str = "", client: str = "") -> Grant:
+        """Check ``capability`` and record the view; raise NotFound / LinkExpired / LinkRevoked / RateLimited."""
+        from ..previews.capability import is_well_formed
+
+        if not is_well_formed(capability):
+            # Junk costs neither a rate-limit slot keyed on it nor a query.
+            self._limit(client=client, link=None)
+            raise NotFound("no such share link")
+        self._limit(client=client, link=capability)
+        view = self.store.previews.open(capability, user_agent=user_agent or None, client=client or None)
+        p = view.preview
+        return Grant(preview_id=int(p.id), workspace=str(p.workspace), workflow_id=str(p.workflow_id),
+                     expires_at=p.expires_at.isoformat())
+
+    def _limit(self, *, client: str, link: str | None) -> None:
+        """Per-client and per-link limits; raises RateLimited (429 with Retry-After)."""
+        limits = self._limits if self._limits is not None else getattr(self.store, "rate_limits", None)
+        if limits is not None:
+            limits.hit(client=client or "unknown", link=link)  # hashes the capability itself
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query (for the health check)."""
+        import sqlalchemy as sa
+
+        try:
+            with self.store.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+            log.warning("health check: database unavailable (%s)", type(exc).__name__)
+            return False
+        return True
+
+
+__all__ = ["LinkGate", "QldropsError"]

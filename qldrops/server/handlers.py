@@ -1,0 +1,214 @@
+"""Tornado handlers that qldrops adds to standalone Voila.
+
+``/p/<capability>`` is the only route that renders a dashboard. It checks the
+link (format, rate limit, database) *before* any kernel is touched, answers
+404/410/429 with an instruction page, and only for a live link asks Voila for
+the (preheated) render, handing the kernel a one-time ticket instead of the
+capability (see :mod:`qldrops.server.tickets`).
+
+Everything else here is plumbing: a health check that never starts a kernel,
+the loopback ticket-redeem endpoint and the request-info channel the
+preheated kernels wait on (at a secret path, replacing Voila's public
+``/voila/query/<kernel_id>``, which anyone who knows a kernel id could read).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from tornado.ioloop import IOLoop
+from tornado.web import RequestHandler
+from voila.handler import VoilaHandler
+from voila.request_info_handler import RequestInfoSocketHandler
+
+from . import pages
+from .gate import LinkGate
+from .tickets import TicketBook
+
+log = logging.getLogger("qldrops.server")
+
+PREVIEW_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+}
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+class PreviewHandler(VoilaHandler):
+    """``GET /p/<capability>``: check the link, then render the preview dashboard."""
+
+    def initialize(self, **kwargs: Any) -> None:
+        self.gate: LinkGate = kwargs.pop("gate")
+        self.tickets: TicketBook = kwargs.pop("tickets")
+        super().initialize(**kwargs)
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        for name, value in PREVIEW_HEADERS.items():
+            self.set_header(name, value)
+
+    def check_xsrf_cookie(self) -> None:  # GET only; nothing to protect
+        return None
+
+    async def get(self, capability: str = "") -> None:
+        started = time.perf_counter()
+        user_agent = self.request.headers.get("User-Agent", "")[:500]
+        client = self.request.remote_ip or ""
+        try:
+            grant = await IOLoop.current().run_in_executor(
+                None, partial(self.gate.open, capability, user_agent=user_agent, client=client)
+            )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an instruction page
+            self._fail(exc)
+            return
+        ticket = self.tickets.issue(grant)
+        self._hide_capability(ticket)
+        log.info("preview %s: link checked in %.1f ms, rendering", grant.preview_id,
+                 (time.perf_counter() - started) * 1000)
+        async for html in self.get_generator(path=None):
+            # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
+            for name, value in PREVIEW_HEADERS.items():
+                self.set_header(name, value)
+            self.write(html)
+            self.flush()
+
+    def _hide_capability(self, ticket: str) -> None:
+        """Make the request look like ``/p/?ticket=…`` to Voila.
+
+        Voila copies the request path into the kernel's ``SCRIPT_NAME``, its query
+        into ``QUERY_STRING`` and the full URL into ``VOILA_REQUEST_URL`` (even into
+        the *next* preheated kernel's environment). The visitor's own query
+        arguments are dropped too, so ``?template=`` cannot pick a CDN template
+        or bypass the preheated render.
+        """
+        req = self.request
+        req.path = "/p/"
+        req.uri = "/p/"
+        req.query = f"ticket={ticket}"
+        req.query_arguments = {}
+        req.arguments = {}
+
+    def _fail(self, exc: BaseException) -> None:
+        from ..errors import QldropsError, RateLimited
+
+        if not isinstance(exc, QldropsError):
+            log.error("preview request failed", exc_info=exc)
+        status, body = pages.for_error(exc)
+        if isinstance(exc, RateLimited):
+            self.set_header("Retry-After", str(max(1, int(round(exc.retry_after + 0.499)))))
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(body)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if exc is not None:
+            log.error("preview render failed", exc_info=kwargs["exc_info"])
+        _, body = pages.for_error(exc if exc is not None else RuntimeError())
+        for name, value in PREVIEW_HEADERS.items():
+            self.set_header(name, value)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(body)
+
+
+class HealthHandler(RequestHandler):
+    """``GET /healthz`` (and ``/``): database reachable? kernels? Never starts a kernel."""
+
+    def initialize(self, gate: LinkGate) -> None:
+        self.gate = gate
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+
+    async def get(self) -> None:
+        db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
+        km = self.settings["kernel_manager"]
+        pools = getattr(km, "_pools", {}) or {}
+        ready = sum(1 for pool in pools.values() for task in pool if task.done() and not task.exception())
+        body = {
+            "status": "ok" if db_ok else "degraded",
+            "database": "ok" if db_ok else "unavailable",
+            "kernels_running": len(km.list_kernel_ids()),
+            "kernels_started": getattr(km, "kernels_started", None),
+            "preheated_ready": ready,
+        }
+        self.set_status(200 if db_ok else 503)
+        self.finish(json.dumps(body))
+
+
+class RedeemHandler(RequestHandler):
+    """``POST /qldrops/internal/redeem``: a kernel trades its ticket for the grant.
+
+    Only loopback clients holding the per-server kernel key (an environment
+    variable of the kernels, never sent to browsers) get an answer.
+    """
+
+    def initialize(self, tickets: TicketBook, kernel_key: str) -> None:
+        self.tickets = tickets
+        self.kernel_key = kernel_key
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+
+    def post(self) -> None:
+        key = self.request.headers.get("X-Qldrops-Kernel-Key", "")
+        if not _is_loopback(self.request.remote_ip or "") or not hmac.compare_digest(key, self.kernel_key):
+            self.set_status(403)
+            self.finish(json.dumps({"error": "forbidden"}))
+            return
+        try:
+            ticket = str(json.loads(self.request.body or b"{}").get("ticket", ""))
+        except (ValueError, AttributeError):
+            ticket = ""
+        grant = self.tickets.redeem(ticket) if ticket else None
+        if grant is None:
+            self.set_status(410)
+            self.finish(json.dumps({"error": "ticket unknown, used or expired"}))
+            return
+        self.finish(json.dumps(grant.to_json()))
+
+
+class RequestChannelHandler(RequestInfoSocketHandler):
+    """Voila's request-info websocket, served only at a path holding a server secret.
+
+    Same protocol and shared registry as :class:`RequestInfoSocketHandler` (Voila's
+    handler pushes through its class method), but a cached payload is handed out
+    once and then dropped, and closing removes only this socket's own entry.
+    """
+
+    def open(self, kernel_id: str) -> None:
+        self._qldrops_kernel_id = kernel_id
+        RequestInfoSocketHandler._waiters[kernel_id] = self
+        payload = RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        if payload is not None:
+            self.write_message(payload)
+
+    def on_close(self) -> None:
+        kernel_id = getattr(self, "_qldrops_kernel_id", None)
+        if RequestInfoSocketHandler._waiters.get(kernel_id) is self:
+            del RequestInfoSocketHandler._waiters[kernel_id]
+
+
+class NotFoundHandler(RequestHandler):
+    """Anything no route claims: an instruction page, not Tornado's default."""
+
+    def prepare(self) -> None:
+        status, body = pages.not_found()
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(body)

@@ -1,0 +1,105 @@
+"""Kernel side of a share-link render: learn which preview this page shows.
+
+Runs inside the dashboard's kernel, never in the server. The server put a
+one-time ticket (never the capability) into this render's ``QUERY_STRING``;
+:func:`wait_for_visit` reads it (in a preheated kernel it first blocks until a
+visitor arrives, through Voila's request-info channel), removes it from the
+environment and redeems it at the server's loopback endpoint for the preview's
+id, workspace and workflow. :func:`open_view` then gives the read-only
+:class:`~qldrops.previews.links.PreviewView` a dashboard draws from.
+
+The environment variables come from ``qldrops serve``; a notebook run outside
+it (nbclient in tests, JupyterLab) gets a clear error instead of a hang.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import AccessDenied, LinkExpired, QldropsError
+
+ENV_REDEEM_URL = "QLDROPS_SERVER_REDEEM_URL"
+ENV_KERNEL_KEY = "QLDROPS_SERVER_KERNEL_KEY"
+ENV_CHANNEL_URL = "QLDROPS_SERVER_CHANNEL_URL"
+# Request details Voila copies into the kernel environment; dropped once read.
+_REQUEST_ENV = ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL")
+WAIT_TAG = "qldrops-wait-for-visit"  # cells with this tag may wait without a timeout (preheated kernels)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The link a render serves: ids only, no secret."""
+
+    preview_id: int
+    workspace: str
+    workflow_id: str
+    expires_at: str
+
+
+def _query_string() -> str:
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        # A preheated kernel runs the notebook before anyone asks for it; this blocks until
+        # the server hands it a visitor. voila.utils is slow to import: only here.
+        from voila.utils import get_query_string
+
+        channel = os.environ.get(ENV_CHANNEL_URL)
+        if not channel:
+            raise AccessDenied("this dashboard runs only under `qldrops serve`",
+                               hint="open it through a share link (/p/...)")
+        return get_query_string(url=channel) or ""
+    return os.environ.get("QUERY_STRING", "")
+
+
+def wait_for_visit(timeout: float = 10.0) -> Visit:
+    """The visit this kernel renders for; raises AccessDenied / LinkExpired / QldropsError."""
+    query = _query_string()
+    for name in _REQUEST_ENV:
+        os.environ.pop(name, None)
+    ticket = urllib.parse.parse_qs(query).get("ticket", [""])[0]
+    url, key = os.environ.get(ENV_REDEEM_URL), os.environ.get(ENV_KERNEL_KEY)
+    if not ticket or not url or not key:
+        raise AccessDenied("this page was opened without a share link", hint="open it through its /p/... link")
+    request = urllib.request.Request(
+        url, data=json.dumps({"ticket": ticket}).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": key},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            data: dict[str, Any] = json.load(response)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 410:
+            raise LinkExpired("this page took too long to load and its session ended",
+                              hint="reload the page") from None
+        raise QldropsError(f"the preview server refused this page ({exc.code})", hint="reload the page") from None
+    except (urllib.error.URLError, OSError, ValueError):
+        raise QldropsError("the preview server did not answer", hint="reload the page in a moment") from None
+    return Visit(preview_id=int(data["preview_id"]), workspace=str(data["workspace"]),
+                 workflow_id=str(data["workflow_id"]), expires_at=str(data["expires_at"]))
+
+
+def open_view(visit: Visit, store: Any = None) -> Any:
+    """The read-only view of the visit's link (re-checked on every read by PreviewView)."""
+    import qldrops
+    from qldrops.previews.links import PreviewView
+
+    store = store if store is not None else qldrops.connect()
+    # TODO(previews): use a public `store.previews.view(preview_id)` once it exists.
+    preview = store.previews._live_by_id(visit.preview_id)
+    return PreviewView(store, preview)
+
+
+def problem_html(exc: BaseException) -> str:
+    """What a dashboard shows instead of a traceback (visitor wording, no exception text)."""
+    from .pages import describe
+
+    _, title, message, hint = describe(exc)
+    return (f"<div class='qldrops-problem'><h3>{html.escape(title)}</h3><p>{html.escape(message)}</p>"
+            f"<p>{html.escape(hint)}</p></div>")

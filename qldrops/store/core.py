@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import logging
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -302,19 +303,23 @@ class BaseStore:
         if new:
             conn.execute(_insert_ignore(self.dialect, t.workflows), new)
 
-    def _lock_current(self, conn: sa.Connection, drop_id: int) -> sa.Row:
-        q = sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data).join(
-            t.blobs, t.blobs.c.hash == t.drops.c.content_hash).where(
-            t.drops.c.id == _check_id(drop_id), t.drops.c.workspace == self.workspace)
+    def _lock_current(self, conn: sa.Connection, drop_id: int) -> SimpleNamespace:
+        """The drop's current row, locked for the rest of the transaction (PostgreSQL: FOR UPDATE).
+
+        The lock is taken on ``drops`` alone: with a join, PostgreSQL re-checks a row updated by a
+        concurrent winner against the *old* joined blob row and would drop it (a false NotFound).
+        """
+        q = sa.select(*_DROP_COLS).where(t.drops.c.id == _check_id(drop_id), t.drops.c.workspace == self.workspace)
         if self.dialect == "postgresql":
-            q = q.with_for_update(of=t.drops)
+            q = q.with_for_update()
         row = conn.execute(q).first()
         if row is None:
             raise NotFound(f"drop {drop_id} does not exist in workspace {self.workspace!r}",
                            hint="check the id with `qldrops list`")
-        return row
+        blob = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data).where(t.blobs.c.hash == row.content_hash)).one()
+        return SimpleNamespace(**row._mapping, codec=blob.codec, data=blob.data)
 
-    def _new_version(self, conn: sa.Connection, cur: sa.Row, p: _Prepared, *, op: str, message: str | None,
+    def _new_version(self, conn: sa.Connection, cur: SimpleNamespace, p: _Prepared, *, op: str, message: str | None,
                      created_by: str | None) -> int:
         version = cur.version + 1
         now = self.clock()

@@ -137,7 +137,7 @@ def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: 
         "signal": sig,
         "reason": reason,
         "host_uid": host_uid,
-        "leftovers_killed": o.leftovers_killed,
+        "processes_killed": o.leftovers_killed,
         "sandbox": "bwrap",
         "limits": limits.to_dict(),
     }

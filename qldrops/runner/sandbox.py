@@ -187,16 +187,27 @@ def can_switch_uid() -> bool:
     return os.geteuid() == 0
 
 
-def pids_of_uid(uid: int) -> list[int]:
-    """Processes whose owner is ``uid`` (``/proc/<pid>`` belongs to the process's effective uid)."""
+def pids_of_uid(uid: int, *, live_only: bool = False) -> list[int]:
+    """Processes whose owner is ``uid`` (``/proc/<pid>`` belongs to the process's effective uid).
+
+    ``live_only`` leaves out zombies: killed processes waiting to be reaped still have a
+    ``/proc`` entry, and counting them would make a sweep look endless.
+    """
     found = []
     for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                if os.stat(f"/proc/{name}").st_uid == uid:
-                    found.append(int(name))
-            except OSError:
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
                 continue
+            if live_only:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    state = fh.read().rsplit(b")", 1)[-1].split()[0]
+                if state in (b"Z", b"X"):
+                    continue
+        except (OSError, IndexError):
+            continue
+        found.append(int(name))
     return found
 
 
@@ -210,23 +221,23 @@ def allocate_uid() -> int:
                        hint="too many sandboxed runs at once; wait for some to finish")
 
 
-def sweep_uid(uid: int) -> int:
-    """SIGKILL whatever still runs as this run's uid; returns how many were killed.
+def sweep_uid(uid: int) -> set[int]:
+    """SIGKILL whatever still runs as this run's uid; returns the pids signalled.
 
     Normally nothing is left (the pid namespace dies with bwrap); this is the
     belt to that braces, and is safe because the uid was this run's alone.
     """
     import signal
 
-    killed = 0
+    killed: set[int] = set()
     if uid < UID_BASE:  # never sweep a real account's processes
-        return 0
-    for pid in pids_of_uid(uid):
+        return killed
+    for pid in pids_of_uid(uid, live_only=True):
         try:
             os.kill(pid, signal.SIGKILL)
-            killed += 1
+            killed.add(pid)
         except (ProcessLookupError, PermissionError):
             continue
     if killed:
-        log.warning("killed %d leftover sandbox process(es) of uid %d", killed, uid)
+        log.info("killed %d sandbox process(es) of uid %d", len(killed), uid)
     return killed

@@ -110,7 +110,7 @@ def _python() -> str:
 
 def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[int], status_read: int,
               host_uid: int | None, wall_s: float, output_bytes: int, stdin: bytes | None,
-              kill_uid: Callable[[int], int] | None = None) -> Outcome:
+              kill_uid: Callable[[int], set[int]] | None = None) -> Outcome:
     """Run ``argv`` (prlimit + bwrap + program) under the reaper; watch it until it ends or a limit is hit.
 
     ``status_read`` is the read end of bwrap's status pipe; its write end is in
@@ -218,17 +218,17 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
 
 
 def _stop(reaper_pid: int, pidfd: int, report: _Report, report_read: int, host_uid: int | None,
-          kill_uid: Callable[[int], int] | None) -> int:
+          kill_uid: Callable[[int], set[int]] | None) -> int:
     """Kill the sandbox (not the reaper, so it can still report), then make sure the reaper ends."""
-    killed = 0
+    killed: set[int] = set()
     if host_uid is not None and kill_uid:
         # Every sandbox process runs as the run's own uid: kill them all, again until none is left
         # (a fork racing the first sweep is caught by the next; the pid namespace dies with bwrap anyway).
         for _ in range(5):
-            n = kill_uid(host_uid)
-            killed += n
-            if not n:
+            pids = kill_uid(host_uid)
+            if not pids - killed:
                 break
+            killed |= pids
     report.feed(report_read)
     if report.line("child") is None:
         select.select([report_read], [], [], 1.0)
@@ -246,7 +246,7 @@ def _stop(reaper_pid: int, pidfd: int, report: _Report, report_read: int, host_u
             os.killpg(reaper_pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    return killed
+    return len(killed)
 
 
 def _read_all(fd: int) -> bytes:

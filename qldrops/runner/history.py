@@ -1,0 +1,181 @@
+"""The ``executions`` table: one row per run, written before the run starts.
+
+The row is inserted as ``running`` in its own committed transaction *before*
+the sandbox starts, then updated with the result. So a run whose supervisor
+dies (the process is killed, the machine reboots) still leaves a trace: a row
+stuck in ``running`` with no ``finished_at``, which :func:`executions` shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
+from ..store import schema as t
+from ..store.models import Listing
+from .models import RunResult
+
+_STORE_TEXT_LIMIT = 4 * 1024 * 1024  # characters of stdout/stderr kept in the row (the output cap is lower)
+
+
+def _db_text(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; a program may print one. Keep everything else as is."""
+    if text is None:
+        return None
+    text = text[:_STORE_TEXT_LIMIT]
+    return text.replace("\x00", "\ufffd")
+
+
+def _db_json(value: Any) -> Any:
+    """JSONB rejects \\u0000 too (a reason can quote program output)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {k: _db_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_db_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One row of the run history."""
+
+    id: int
+    workspace: str
+    status: str
+    language: str
+    file: str | None
+    exit_code: int | None
+    duration_ms: float | None
+    truncated: bool
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    drop_id: int | None
+    workflow_id: str | None
+    preview_id: int | None
+    actor: str | None
+    stdout: str | None
+    stderr: str | None
+    resources: dict[str, Any]
+
+    @property
+    def reason(self) -> str | None:
+        return (self.resources or {}).get("reason")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        return (f"<Execution {self.id} {self.status} {self.language} {self.file!r} exit={self.exit_code} "
+                f"drop={self.drop_id} by={self.actor!r}>")
+
+    def _repr_html_(self) -> str:
+        return (f"<div><b>Execution {self.id}</b> · {html.escape(self.status)} · {html.escape(self.language)} "
+                f"<code>{html.escape(str(self.file))}</code> · exit {self.exit_code}"
+                f"<pre style='max-height:12em;overflow:auto'>{html.escape((self.stdout or '')[:8000])}</pre></div>")
+
+
+class ExecutionList(Listing[Execution]):
+    """``store.executions(...)``; ``to_frame()`` shows output lengths, not the output."""
+
+    columns = ("id", "status", "language", "file", "exit_code", "duration_ms", "truncated", "reason", "drop_id",
+               "workflow_id", "preview_id", "actor", "started_at", "finished_at", "cpu_s", "max_rss_kb",
+               "stdout_chars", "stderr_chars")
+
+    def _row(self, e: Execution) -> dict[str, Any]:
+        row = {c: getattr(e, c) for c in ("id", "status", "language", "file", "exit_code", "duration_ms",
+                                          "truncated", "reason", "drop_id", "workflow_id", "preview_id", "actor",
+                                          "started_at", "finished_at")}
+        res = e.resources or {}
+        row.update(cpu_s=res.get("cpu_s"), max_rss_kb=res.get("max_rss_kb"),
+                   stdout_chars=len(e.stdout or ""), stderr_chars=len(e.stderr or ""))
+        return row
+
+
+def start(store: Any, *, language: str, file: str | None, drop_id: int | None, workflow_id: str | None,
+          preview_id: int | None, actor: str | None) -> int:
+    """Insert the ``running`` row and commit it; returns its id."""
+    with store.transaction() as conn:
+        result = conn.execute(t.executions.insert().values(
+            workspace=store.workspace, drop_id=drop_id, workflow_id=workflow_id, preview_id=preview_id,
+            actor=actor, language=language or "unknown", file=file, status="running", truncated=False,
+            resources={}, started_at=t.now()))
+        return int(result.inserted_primary_key[0])
+
+
+def finish(store: Any, execution_id: int, result: RunResult) -> None:
+    """Write a run's outcome into its row."""
+    values = {
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "stdout": _db_text(result.stdout),
+        "stderr": _db_text(result.stderr),
+        "truncated": bool(result.truncated),
+        "duration_ms": result.duration_ms,
+        "resources": _db_json({**result.resources, "reason": result.reason, "signal": result.signal}),
+        "finished_at": result.finished_at or t.now(),
+    }
+    if result.language:
+        values["language"] = result.language
+    with store.transaction() as conn:
+        conn.execute(t.executions.update().where(t.executions.c.id == execution_id).values(**values))
+
+
+def fail(store: Any, execution_id: int, status: str, reason: str) -> None:
+    """Close a row whose run never produced a result (sandbox setup failed, interrupted)."""
+    with store.transaction() as conn:
+        conn.execute(t.executions.update().where(t.executions.c.id == execution_id).values(
+            status=status, stderr=_db_text(reason), resources=_db_json({"reason": reason}), finished_at=t.now()))
+
+
+def listing(store: Any, *, preview_id: int | None = None, drop_id: int | None = None,
+            workflow_id: str | None = None, status: str | None = None, limit: int = 100) -> ExecutionList:
+    """The newest runs first, in the store's workspace."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        raise ValidationError(f"limit must be an integer between 1 and 100000, not {limit!r}")
+    e = t.executions
+    q = sa.select(e).where(e.c.workspace == store.workspace)
+    if preview_id is not None:
+        q = q.where(e.c.preview_id == preview_id)
+    if drop_id is not None:
+        q = q.where(e.c.drop_id == drop_id)
+    if workflow_id is not None:
+        q = q.where(e.c.workflow_id == workflow_id)
+    if status is not None:
+        q = q.where(e.c.status == status)
+    q = q.order_by(e.c.id.desc()).limit(limit)
+    with store.reading() as conn:
+        rows = conn.execute(q).all()
+    return ExecutionList(Execution(
+        id=r.id, workspace=r.workspace, status=r.status, language=r.language, file=r.file, exit_code=r.exit_code,
+        duration_ms=r.duration_ms, truncated=bool(r.truncated), started_at=r.started_at, finished_at=r.finished_at,
+        drop_id=r.drop_id, workflow_id=r.workflow_id, preview_id=r.preview_id, actor=r.actor, stdout=r.stdout,
+        stderr=r.stderr, resources=r.resources or {}) for r in rows)
+
+
+def check_preview(store: Any, preview_id: int, workflow_id: str) -> None:
+    """A run made through a share link must be on that link's workflow, and the link must be live."""
+    if isinstance(preview_id, bool) or not isinstance(preview_id, int):
+        raise ValidationError(f"preview_id must be an integer, not {preview_id!r}")
+    p = t.previews
+    with store.reading() as conn:
+        row = conn.execute(sa.select(p.c.workflow_id, p.c.expires_at, p.c.revoked_at).where(
+            p.c.id == preview_id, p.c.workspace == store.workspace)).first()
+    if row is None:
+        raise NotFound(f"no preview {preview_id} in workspace {store.workspace!r}",
+                       hint="see `qldrops preview list`")
+    if row.revoked_at is not None:
+        raise LinkRevoked(f"preview {preview_id} was revoked; its code cannot be run",
+                          hint="ask its owner for a new link")
+    if row.expires_at <= t.now():
+        raise LinkExpired(f"preview {preview_id} expired; its code cannot be run",
+                          hint="ask its owner to extend it (`qldrops preview extend`)")
+    if row.workflow_id != workflow_id:
+        raise AccessDenied(f"preview {preview_id} shares workflow {row.workflow_id!r}, not {workflow_id!r}",
+                           hint="run only drops of the workflow the link shares")

@@ -19,9 +19,9 @@ import inspect
 import logging
 from typing import Any
 
-from .corpus import ANCHOR, ANALYSTS, PLANTED, build
+from .corpus import ANALYSTS, ANCHOR, PLANTED, build
 
-__all__ = ["records", "load", "summarize", "PLANTED", "ANCHOR", "ANALYSTS"]
+__all__ = ["ANALYSTS", "ANCHOR", "PLANTED", "load", "records", "summarize"]
 
 log = logging.getLogger(__name__)
 

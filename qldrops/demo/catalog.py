@@ -58,6 +58,7 @@ class Code:
     text: str
     language: str | None = None
     framework: str | None = None
+    runnable: bool = False  # a single-file Python/JavaScript/shell program that prints something
 
 
 @dataclass(frozen=True)

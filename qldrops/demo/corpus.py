@@ -22,11 +22,11 @@ import json
 import random
 from collections.abc import Iterator
 
-from .catalog import DROP_TYPES, Edit, Spec, files_in
 from . import render
+from .catalog import DROP_TYPES, Edit, Spec, files_in
 
 #: Timestamps in metadata (``generated_at``) fall in the 30 days before this instant.
-ANCHOR = dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.timezone.utc)
+ANCHOR = dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)
 ANALYSTS = ("maya.chen", "lars.eriksen", "priya.nair", "tomasz.kowalski", "amara.okafor", "diego.ramirez")
 MODELS = ("gpt-4o-2024-08-06", "claude-sonnet-4", "qwen2.5-coder-32b-instruct", "llama-3.1-70b-instruct")
 _ABBR = {"prompt_enhancement": "pe", "frd_generation": "frd", "project_structure": "ps", "code_generation": "cg",
@@ -97,14 +97,15 @@ class _Planner:
         model = rng.choice(MODELS)
         wf, owner = spec.workflow_id, spec.owner or rng.choice(ANALYSTS)
         common_tags = sorted({*spec.tags, "demo"})
+        # "runnable" marks the code drops a sandbox can run as they are (one file, prints something).
         t = start
         texts: dict[str, str] = {}
 
-        def put(drop_type: str, artifact: str, meta: dict, n: int | None = None) -> None:
+        def put(drop_type: str, artifact: str, meta: dict, n: int | None = None, tags: tuple[str, ...] = ()) -> None:
             nonlocal t
             t += dt.timedelta(seconds=rng.randint(20, 400))
             ref = f"{wf}/{drop_type}" + ("" if n is None else f"/{n}")
-            meta = {**meta, "generated_at": _iso(t), "model": model, "tags": common_tags}
+            meta = {**meta, "generated_at": _iso(t), "model": model, "tags": sorted({*common_tags, *tags})}
             cap = f"cap-{spec.num:03d}-{_ABBR[drop_type]}{'' if n is None else n}"
             self.puts.append({"op": "put", "ref": ref, "workflow_id": wf, "drop_type": drop_type, "artifact": artifact,
                               "metadata": meta, "capsule_id": cap, "created_by": owner})
@@ -119,7 +120,8 @@ class _Planner:
         for n, code in enumerate(spec.code):
             paths = files_in(code.text)
             put("code_generation", code.text, {"language": code.language or spec.language, "filename": paths[0],
-                                               "framework": code.framework or spec.framework, "files": paths}, n)
+                                               "framework": code.framework or spec.framework, "files": paths}, n,
+                ("runnable",) if code.runnable else ())
         plan = render.test_plan(spec)
         put("test_plan_generation", plan, {"framework": spec.test_framework or "default", "cases": len(spec.tests)})
         put("documentation", render.readme(spec), {"format": "markdown", "title": spec.title})

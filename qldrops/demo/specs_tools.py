@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .catalog import Code, Edit, Fork, Spec
-from .snippets import go, infra, js_ts, native, python_scripts as pys, rust_jvm as rj
+from .snippets import go, infra, js_ts, native
+from .snippets import python_scripts as pys
+from .snippets import rust_jvm as rj
 
 # A near-duplicate of WORD_FREQ: another analyst asked for "the same, top 10 by default".
 _WORD_COUNT = (pys.WORD_FREQ.replace('default=5, help="how many words to show"', 'default=10, help="how many words to show"')
@@ -67,15 +69,15 @@ SPECS: list[Spec] = [
         run=("./scripts/deploy.sh api staging",), test_framework="bats", owner="maya.chen", tags=("ops", "deploy"),
         edits=(Edit("code_generation:0", "feat: confirm before deploying to production",
                     replace=(('log "rolling out to $ENVIRONMENT"',
-                              'if [[ "$ENVIRONMENT" == production && "${CONFIRM:-}" != yes ]]; then\n'
+                              ('if [[ "$ENVIRONMENT" == production && "${CONFIRM:-}" != yes ]]; then\n'
                               '  read -r -p "Deploy $IMAGE to production? [y/N] " answer\n'
                               '  [[ "$answer" == y ]] || { echo "aborted"; exit 1; }\nfi\n'
-                              'log "rolling out to $ENVIRONMENT"'),)),),
+                              'log "rolling out to $ENVIRONMENT"')),)),),
         fork=Fork("tomasz.kowalski", (Edit("code_generation:0", "fork: internal registry and smoke test",
                                            replace=(("registry.example.com/platform", "harbor.internal:5000/apps"),
                                                     ('log "deployed $SERVICE@$GIT_SHA to $ENVIRONMENT"',
-                                                     'curl -fsS "https://$SERVICE.$ENVIRONMENT.internal/health" >/dev/null\n'
-                                                     'log "deployed $SERVICE@$GIT_SHA to $ENVIRONMENT (smoke test passed)"'))),)),
+                                                     ('curl -fsS "https://$SERVICE.$ENVIRONMENT.internal/health" >/dev/null\n'
+                                                     'log "deployed $SERVICE@$GIT_SHA to $ENVIRONMENT (smoke test passed)"')))),)),
     ),
     Spec(
         26, "python-word-frequency-cli", "Word frequency CLI", "python", "argparse", "cli",
@@ -84,15 +86,15 @@ SPECS: list[Spec] = [
         features=("read a file, stdin or a built-in sample", "-n sets how many words", "stopwords dropped unless --keep-stopwords",
                   "ASCII bar per word"),
         tests=("sample text puts fox and dog first", "-n 2 prints two lines", "stdin input with '-'", "--keep-stopwords keeps 'the'"),
-        code=(Code(pys.WORD_FREQ),), extra_files=("tests/test_wordfreq.py",), run=("python wordfreq.py", "python wordfreq.py -n 3 README.md"),
-        test_framework="pytest", owner="priya.nair", tags=("cli", "text", "runnable"),
+        code=(Code(pys.WORD_FREQ, runnable=True),), extra_files=("tests/test_wordfreq.py",), run=("python wordfreq.py", "python wordfreq.py -n 3 README.md"),
+        test_framework="pytest", owner="priya.nair", tags=("cli", "text"),
         edits=(Edit("code_generation:0", "feat: --min-length option",
                     replace=(('parser.add_argument("--keep-stopwords", action="store_true")',
-                              'parser.add_argument("--keep-stopwords", action="store_true")\n'
-                              '    parser.add_argument("--min-length", type=int, default=1, help="ignore shorter words")'),
+                              ('parser.add_argument("--keep-stopwords", action="store_true")\n'
+                              '    parser.add_argument("--min-length", type=int, default=1, help="ignore shorter words")')),
                              ("for word, count in top_words(text, args.n, args.keep_stopwords):",
-                              "text = \" \".join(w for w in text.split() if len(w.strip(\".,;:!?\")) >= args.min_length)\n"
-                              "    for word, count in top_words(text, args.n, args.keep_stopwords):"))),),
+                              ("text = \" \".join(w for w in text.split() if len(w.strip(\".,;:!?\")) >= args.min_length)\n"
+                              "    for word, count in top_words(text, args.n, args.keep_stopwords):")))),),
     ),
     Spec(
         27, "node-csv-summary-script", "Node CSV summary script", "javascript", "Node.js", "script",
@@ -100,8 +102,8 @@ SPECS: list[Spec] = [
         summary="A zero-dependency Node.js script that prints count, mean, min and max for every numeric CSV column.",
         features=("built-in sample when no file is given", "non-numeric columns are skipped", "aligned output"),
         tests=("sample prints 5 rows", "city column is skipped", "empty cells are ignored"),
-        code=(Code(js_ts.CSV_SUMMARY),), run=("node csv-summary.js", "node csv-summary.js data.csv"),
-        test_framework="node:test", owner="amara.okafor", tags=("script", "csv", "runnable"),
+        code=(Code(js_ts.CSV_SUMMARY, runnable=True),), run=("node csv-summary.js", "node csv-summary.js data.csv"),
+        test_framework="node:test", owner="amara.okafor", tags=("script", "csv"),
     ),
     Spec(
         28, "dockerfile-python-service", "Production Dockerfile for a Python service", "dockerfile", "Docker", "infrastructure",
@@ -138,8 +140,8 @@ SPECS: list[Spec] = [
         features=("SAVE10 gives 10% off; BULK gives 20% off lines of 10 or more", "VAT for DE, FR, US and a default",
                   "orders without items are skipped"),
         tests=("order 1 totals 33.91", "zero-quantity lines are ignored", "unknown country uses 20% VAT"),
-        code=(Code(pys.ORDER_PROCESSOR),), run=("python orders.py",), test_framework="pytest", owner="diego.ramirez",
-        tags=("script", "runnable", "legacy"),
+        code=(Code(pys.ORDER_PROCESSOR, runnable=True),), run=("python orders.py",), test_framework="pytest", owner="diego.ramirez",
+        tags=("script", "legacy"),
         fork=Fork("priya.nair", (Edit("code_generation:0", "refactor: guard clauses and small functions, same output",
                                       text=pys.ORDER_PROCESSOR_REFACTORED),)),
     ),
@@ -149,8 +151,8 @@ SPECS: list[Spec] = [
         summary="A browser-side validator for the sign-up form returning a list of error messages.",
         features=("email format checks", "password length, uppercase and digit rules", "optional age must be 18-129"),
         tests=("valid form returns no errors", "password without digit is rejected", "age 12 is rejected"),
-        code=(Code(js_ts.FORM_VALIDATOR_LEGACY),), run=("node public/js/validate.js",), test_framework="jest",
-        owner="amara.okafor", tags=("validation", "runnable", "legacy"),
+        code=(Code(js_ts.FORM_VALIDATOR_LEGACY, runnable=True),), run=("node public/js/validate.js",), test_framework="jest",
+        owner="amara.okafor", tags=("validation", "legacy"),
     ),
     Spec(
         33, "bash-backup-rotation", "Backup rotation script", "shell", "bash", "script",
@@ -158,8 +160,8 @@ SPECS: list[Spec] = [
         summary="Keeps the newest N archives in a folder; without arguments it demonstrates itself in a temp folder.",
         features=("KEEP environment variable (default 3)", "newest first by modification time", "demo mode cleans up after itself"),
         tests=("demo leaves 3 archives", "KEEP=1 leaves one", "an empty folder is fine"),
-        code=(Code(infra.BACKUP_ROTATION_SH),), run=("bash rotate_backups.sh", "KEEP=7 bash rotate_backups.sh /backups"),
-        test_framework="bats", owner="maya.chen", tags=("ops", "backup", "runnable"),
+        code=(Code(infra.BACKUP_ROTATION_SH, runnable=True),), run=("bash rotate_backups.sh", "KEEP=7 bash rotate_backups.sh /backups"),
+        test_framework="bats", owner="maya.chen", tags=("ops", "backup"),
     ),
     Spec(
         34, "go-worker-pool", "Go worker pool", "go", "stdlib", "library",
@@ -169,7 +171,7 @@ SPECS: list[Spec] = [
                   "per-worker job counts"),
         tests=("all 12 jobs are processed", "no goroutine leaks (goleak)", "works with one worker"),
         code=(Code(go.WORKER_POOL),), extra_files=("go.mod",), run=("go run .",), test_framework="go test",
-        owner="lars.eriksen", tags=("concurrency", "runnable"),
+        owner="lars.eriksen", tags=("concurrency"),
     ),
     Spec(
         35, "rust-markdown-toc", "Markdown table of contents generator", "rust", "none", "library",
@@ -186,8 +188,8 @@ SPECS: list[Spec] = [
         summary="A token bucket for client-side throttling and a jittered exponential-backoff retry decorator.",
         features=("rate and burst capacity", "injectable clock for tests", "retry with full jitter, bounded delay"),
         tests=("burst of 5 then throttled", "refills at the configured rate", "retry re-raises after the last attempt"),
-        code=(Code(pys.TOKEN_BUCKET), Code(pys.RETRY)), run=("python -m ratelimit.bucket",), test_framework="pytest",
-        owner="maya.chen", tags=("library", "runnable"),
+        code=(Code(pys.TOKEN_BUCKET, runnable=True), Code(pys.RETRY)), run=("python -m ratelimit.bucket",), test_framework="pytest",
+        owner="maya.chen", tags=("library"),
     ),
     Spec(
         37, "sql-retention-cohorts", "Weekly retention cohorts query", "sql", "PostgreSQL", "data",
@@ -224,7 +226,7 @@ SPECS: list[Spec] = [
         features=("capacity chosen at init", "push fails when full, pop fails when empty", "no memory leaks under valgrind"),
         tests=("push beyond capacity returns false", "pop order is FIFO", "wraps around correctly", "valgrind clean"),
         code=(Code(native.C_RING_BUFFER),), extra_files=("Makefile",), run=("cc -Iinclude src/*.c -o ringbuf && ./ringbuf",),
-        test_framework="Unity", owner="lars.eriksen", tags=("systems", "runnable"),
+        test_framework="Unity", owner="lars.eriksen", tags=("systems"),
     ),
     Spec(
         41, "cpp-lru-cache", "LRU cache in C++", "cpp", "none", "library",
@@ -242,8 +244,8 @@ SPECS: list[Spec] = [
         summary="Prints a stock table, flags items at or below their reorder point and totals the stock value.",
         features=("aligned table output", "reorder flag", "total value with thousands separator"),
         tests=("three items need reordering", "total value is 1,788.60", "an item at exactly the reorder point is flagged"),
-        code=(Code(pys.INVENTORY_REPORT),), run=("python inventory_report.py",), test_framework="pytest",
-        owner="amara.okafor", tags=("script", "runnable"),
+        code=(Code(pys.INVENTORY_REPORT, runnable=True),), run=("python inventory_report.py",), test_framework="pytest",
+        owner="amara.okafor", tags=("script"),
     ),
     Spec(
         43, "python-word-count-cli", "Word count CLI (top 10)", "python", "argparse", "cli",
@@ -251,7 +253,7 @@ SPECS: list[Spec] = [
         summary="A Python CLI that prints the ten most common words of a text, skipping stopwords.",
         features=("file, stdin or built-in sample", "top 10 by default", "stopword list"),
         tests=("default prints up to 10 lines", "stopwords are skipped", "stdin works"),
-        code=(Code(_WORD_COUNT),), run=("python wordcount.py",), test_framework="pytest", owner="diego.ramirez",
-        tags=("cli", "text", "runnable"),
+        code=(Code(_WORD_COUNT, runnable=True),), run=("python wordcount.py",), test_framework="pytest", owner="diego.ramirez",
+        tags=("cli", "text"),
     ),
 ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from .catalog import Code, Edit, Fork, Spec
-from .snippets import go, infra, js_ts, native, python_scripts as pys, python_web as pyw, rust_jvm as rj
+from .snippets import go, infra, js_ts, native
+from .snippets import python_scripts as pys
+from .snippets import python_web as pyw
+from .snippets import rust_jvm as rj
 
 _JWT_REFRESH = '''
 // Refresh issues a new token for a still-valid one, keeping subject and role.
@@ -78,16 +81,16 @@ SPECS: list[Spec] = [
         test_framework="pytest", owner="priya.nair", tags=("crud", "rest", "backend"),
         edits=(Edit("code_generation:0", "feat: PATCH /todos/{id}/done toggles completion",
                     replace=(('@app.delete("/todos/{todo_id}"',
-                              '@app.patch("/todos/{todo_id}/done", response_model=Todo)\n'
+                              ('@app.patch("/todos/{todo_id}/done", response_model=Todo)\n'
                               'def toggle_done(todo_id: int) -> Todo:\n'
                               '    current = get_todo(todo_id)\n'
                               '    _todos[todo_id] = current.model_copy(update={"done": not current.done})\n'
                               '    return _todos[todo_id]\n\n\n'
-                              '@app.delete("/todos/{todo_id}"'),)),
+                              '@app.delete("/todos/{todo_id}"')),)),
                Edit("code_generation:0", "refactor: rename _todos to _store", replace=(("_todos: dict", "_store: dict"), ("_todos[", "_store["), ("_todos.", "_store."))),
                Edit("documentation", "docs: deployment notes",
-                    replace=(("## Testing", "## Deploying\n\nBuild the image with `docker build -t todo-api .` and run it behind a reverse proxy; "
-                                            "the in-memory store is per process, so run a single worker.\n\n## Testing"),))),
+                    replace=(("## Testing", ("## Deploying\n\nBuild the image with `docker build -t todo-api .` and run it behind a reverse proxy; "
+                                            "the in-memory store is per process, so run a single worker.\n\n## Testing")),))),
         fork=Fork("diego.ramirez", (Edit("code_generation:0", "fork: limit/offset pagination on the list endpoint",
                                          replace=(("def list_todos(done: bool | None = None) -> list[Todo]:",
                                                    "def list_todos(done: bool | None = None, limit: int = 50, offset: int = 0) -> list[Todo]:"),
@@ -201,9 +204,9 @@ SPECS: list[Spec] = [
         run=("go run ./cmd/api",), test_framework="go test + httptest", owner="maya.chen", tags=("rest", "backend"),
         edits=(Edit("code_generation:0", "feat: DELETE /users/:id",
                     replace=(("func Register(r *gin.Engine, store *UserStore) {",
-                              "func (s *UserStore) Delete(id int) bool {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n"
+                              ("func (s *UserStore) Delete(id int) bool {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n"
                               "\t_, ok := s.users[id]\n\tdelete(s.users, id)\n\treturn ok\n}\n\n"
-                              "func Register(r *gin.Engine, store *UserStore) {"),)),),
+                              "func Register(r *gin.Engine, store *UserStore) {")),)),),
     ),
     Spec(
         11, "actix-web-server", "Actix Web health and echo server", "rust", "Actix Web", "web-api",
@@ -298,7 +301,7 @@ SPECS: list[Spec] = [
         tests=("once listener runs exactly once", "off removes a listener", "emit returns the listener count",
                "wrong payload type fails to compile (tsd)"),
         code=(Code(js_ts.TYPED_EMITTER),), extra_files=("package.json", "tsconfig.json", "test/events.test.ts"),
-        run=("npx tsx src/demo.ts",), test_framework="vitest + tsd", owner="lars.eriksen", tags=("library", "runnable"),
+        run=("npx tsx src/demo.ts",), test_framework="vitest + tsd", owner="lars.eriksen", tags=("library"),
     ),
     Spec(
         20, "swift-weather-viewmodel", "SwiftUI weather view model", "swift", "SwiftUI", "mobile",

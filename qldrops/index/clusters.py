@@ -1,0 +1,154 @@
+"""Topics: k-means (``faiss.Kmeans``, spherical) over the drops' vectors.
+
+Each cluster gets its members, the drops nearest its centroid (representatives)
+and a label made of its top terms: words (identifiers split at camelCase and
+snake_case) frequent in the cluster and rare elsewhere (a TF-IDF-like score).
+Results are saved in the table ``clusters`` under one ``run_id`` so dashboards
+can read the latest run without recomputing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import ValidationError
+from ..store import schema as t
+from ..store.models import Listing
+from .embstore import ensure_vectors
+from .vectors import faiss_module
+
+log = logging.getLogger(__name__)
+
+TERM_CHARS = 50_000  # per artifact: enough for its vocabulary, bounded for 5 MB files
+STOPWORDS = frozenset("""
+a about after all also an and any are as at be been but by can could do does each for from get has have
+how if in into is it its may more most must new no not of on one or other our out over should so some such
+than that the their them then there these they this to up use used using was we were what when which
+while will with would you your self none true false null return def class import from function var let
+const int str string void public private static new else elif try except catch finally raise throw
+async await yield lambda pass break continue for while print println printf len range type http https www
+com org
+""".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    cluster: int
+    label: str
+    size: int
+    members: list[int]
+    representatives: list[int]
+    top_terms: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ClusterList(Listing[Cluster]):
+    """Clusters, largest first. ``run_id`` names the saved run; ``assignments()`` maps drops to clusters."""
+
+    columns = ("cluster", "label", "size", "representatives", "top_terms", "members")
+
+    def __init__(self, items=(), run_id: str | None = None, model_id: str = ""):
+        super().__init__(items)
+        self.run_id = run_id
+        self.model_id = model_id
+
+    def assignments(self):
+        import pandas as pd
+
+        rows = [{"drop_id": m, "cluster": c.cluster, "label": c.label} for c in self for m in c.members]
+        return pd.DataFrame(rows, columns=["drop_id", "cluster", "label"])
+
+
+def terms(text: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]{2,}", text[:TERM_CHARS])
+    out = []
+    for w in words:
+        for part in re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", w).split("_"):
+            part = part.lower()
+            if len(part) > 2 and part not in STOPWORDS and not part.isdigit():
+                out.append(part)
+    return out
+
+
+def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: str | None = None,
+            seed: int = 1234, save: bool = True, niter: int = 25) -> ClusterList:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValidationError(f"n must be a positive integer, not {n!r}")
+    store = manager.store
+    manager.sync(save="auto", rebuild_if_needed=False)
+    conds = store._filters(workflow_id, drop_type, None, None, None, None, None, False)
+    with store.reading() as conn:
+        rows = conn.execute(sa.select(t.drops.c.id, t.drops.c.content_hash).where(*conds)
+                            .order_by(t.drops.c.id)).all()
+    vecs = ensure_vectors(store, manager.embedder, {h for _, h in rows})
+    rows = [(int(i), h) for i, h in rows if vecs.get(h) is not None]
+    if n > len(rows):
+        raise ValidationError(f"asked for {n} clusters but only {len(rows)} drops have content to cluster",
+                              hint=f"ask for at most n={max(1, len(rows))}")
+    faiss = faiss_module()
+    matrix = np.vstack([vecs[h] for _, h in rows]).astype(np.float32)
+    km = faiss.Kmeans(matrix.shape[1], n, niter=niter, seed=seed, spherical=True, verbose=False,
+                      min_points_per_centroid=1, max_points_per_centroid=100_000)
+    km.train(matrix)
+    sims, assign = km.index.search(matrix, 1)
+    assign, sims = assign[:, 0], sims[:, 0]
+
+    texts: dict[str, Counter] = {}
+    for _, h in rows:
+        if h not in texts:
+            texts[h] = Counter(set(terms(store.read_artifact(h))))
+    df = Counter()
+    for _, h in rows:
+        df.update(texts[h])
+    total = len(rows)
+    found: list[Cluster] = []
+    for c in range(n):
+        idx = np.flatnonzero(assign == c)
+        if not idx.size:
+            continue
+        members = [rows[i][0] for i in idx]
+        reps = [rows[i][0] for i in idx[np.argsort(-sims[idx], kind="stable")[:3]]]
+        tf = Counter()
+        for i in idx:
+            tf.update(texts[rows[i][1]])
+        scored = sorted(tf, key=lambda w: (-(tf[w] / idx.size) * math.log(1 + total / df[w]), w))
+        top = scored[:8]
+        label = " · ".join(top[:3]) or f"cluster {c}"
+        found.append(Cluster(c, label, int(idx.size), members, reps, top))
+    found.sort(key=lambda cl: (-cl.size, cl.cluster))
+    run_id = uuid.uuid4().hex if save else None
+    if save:
+        now = t.now()
+        with store.transaction() as conn:
+            conn.execute(t.clusters.insert(), [
+                {"run_id": run_id, "cluster": cl.cluster, "workspace": store.workspace, "label": cl.label,
+                 "size": cl.size, "members": cl.members, "representatives": cl.representatives,
+                 "top_terms": cl.top_terms, "model_id": manager.embedder.model_id, "created_at": now}
+                for cl in found])
+    return ClusterList(found, run_id=run_id, model_id=manager.embedder.model_id)
+
+
+def latest(store) -> ClusterList:
+    """The most recent saved run of this workspace."""
+    c = t.clusters.c
+    with store.reading() as conn:
+        run = conn.execute(sa.select(c.run_id, c.model_id).where(c.workspace == store.workspace)
+                           .order_by(c.created_at.desc()).limit(1)).first()
+        if run is None:
+            return ClusterList()
+        rows = conn.execute(sa.select(t.clusters).where(c.run_id == run.run_id)).all()
+    items = [Cluster(r.cluster, r.label, r.size, list(r.members), list(r.representatives), list(r.top_terms))
+             for r in rows]
+    items.sort(key=lambda cl: (-cl.size, cl.cluster))
+    return ClusterList(items, run_id=run.run_id, model_id=run.model_id)

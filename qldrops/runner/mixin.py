@@ -46,13 +46,14 @@ def _own_filename(metadata: dict[str, Any]) -> str | None:
 class RunnerMixin:
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,
             language: str | None = None, limits: Limits | None = None, stdin: str | bytes | None = None,
-            project: bool = True) -> RunResult:
+            project: bool = True, sandbox: Any = None) -> RunResult:
         """Run drop ``drop_id`` (or ``file`` of its workflow's project) in the sandbox and record the run.
 
         ``file`` is the entry point, a path inside the project; by default the
         drop's own file. ``project=False`` runs the drop alone. ``preview_id``
         ties the run to a share link (which must be live and share this drop's
-        workflow). Returns a RunResult whatever the code does; raises
+        workflow). ``sandbox`` swaps the isolation backend (a
+        :class:`~qldrops.runner.sandbox.Sandbox`; default bubblewrap). Returns a RunResult whatever the code does; raises
         SandboxError (after recording the failure) if the sandbox cannot start.
         """
         from ..errors import SandboxError
@@ -71,7 +72,7 @@ class RunnerMixin:
                                      drop_id=drop.id, workflow_id=drop.workflow_id, preview_id=preview_id,
                                      actor=_actor_name(actor, store))
         try:
-            result = run_files(files, entry, language=language, limits=limits, stdin=stdin)
+            result = run_files(files, entry, language=language, limits=limits, stdin=stdin, sandbox=sandbox)
         except SandboxError as e:
             history.fail(store, execution_id, "error", f"the sandbox could not start: {e}")
             raise

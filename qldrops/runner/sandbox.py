@@ -11,7 +11,7 @@ How one run is confined (each line is something a hostile test checks)::
            /etc: ld.so.cache, localtime, alternatives; a made-up passwd/group; nothing else
            --tmpfs /sandbox (sized)   the project's files, the only writable place with /tmp
            --tmpfs /tmp (sized), --proc, --dev; then / and /dev remounted read-only
-           --clearenv: PATH, HOME=/sandbox, LANG only
+           --clearenv: PATH, HOME=/sandbox, LANG only (bwrap adds PWD=/sandbox)
 
 Why the uid switch happens *outside* bwrap: ``RLIMIT_NPROC`` is not enforced for
 host root, and a user namespace made by root still maps to host root. So the
@@ -106,11 +106,12 @@ class BwrapSandbox:
 
     def check(self) -> None:
         """Raise SandboxError (with the install command) unless bwrap and prlimit are installed."""
-        self._bwrap = self._bwrap or shutil.which("bwrap") or _existing("/usr/bin/bwrap")
-        if not self._bwrap:
-            raise SandboxError("bubblewrap (`bwrap`) is not installed, so code cannot be run safely", hint=INSTALL_HINT)
-        self._prlimit = self._prlimit or shutil.which("prlimit") or _existing("/usr/bin/prlimit")
-        if not self._prlimit:
+        self._bwrap = self._bwrap or shutil.which("bwrap") or "/usr/bin/bwrap"
+        if not _existing(self._bwrap):
+            raise SandboxError(f"bubblewrap (`bwrap`) is not installed ({self._bwrap} not found), so code cannot "
+                               "be run safely", hint=INSTALL_HINT)
+        self._prlimit = self._prlimit or shutil.which("prlimit") or "/usr/bin/prlimit"
+        if not _existing(self._prlimit):
             raise SandboxError("`prlimit` is not installed, so run limits cannot be set",
                                hint="run `apt-get install -y util-linux`")
 
@@ -175,8 +176,8 @@ class BwrapSandbox:
         return launch
 
 
-def _existing(path: str) -> str | None:
-    return path if os.access(path, os.X_OK) else None
+def _existing(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 # ---- per-run host uids ---------------------------------------------------------------------------

@@ -274,3 +274,17 @@ def test_load_keeps_exact_duplicates_as_one_blob(sqlite_store):
     stats = sqlite_store.stats()
     assert stats["blobs"] < stats["versions"]
     assert stats["dedup_ratio"] > 1.0
+
+
+def test_cli_demo_loads_once(sqlite_url):
+    from click.testing import CliRunner
+
+    from qldrops.cli import cli
+
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--db", sqlite_url, "--json", "demo", "--no-progress"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["skipped"] is False
+    second = runner.invoke(cli, ["--db", sqlite_url, "--json", "demo", "--no-progress"])
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.output)["skipped"] is True

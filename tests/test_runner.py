@@ -118,8 +118,8 @@ def test_too_many_or_too_large_files_are_refused():
     assert "scratch space" in run_files(big, "main.py", limits=Limits(scratch_mb=1)).reason
 
 
-@pytest.mark.parametrize("bad", [dict(wall_s=0), dict(cpu_s=0), dict(memory_mb=10**7), dict(processes=1.5),
-                                 dict(output_bytes="1"), dict(open_files=True)])
+@pytest.mark.parametrize("bad", [{"wall_s": 0}, {"cpu_s": 0}, {"memory_mb": 10**7}, {"processes": 1.5},
+                                 {"output_bytes": "1"}, {"open_files": True}])
 def test_limits_out_of_range_are_validation_errors(bad):
     with pytest.raises(ValidationError) as e:
         Limits(**bad)

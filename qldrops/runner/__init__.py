@@ -10,7 +10,7 @@ stored drop or its workflow's project and records each run in ``executions``.
 
 from __future__ import annotations
 
-__all__ = ["run_files", "RunResult", "Limits", "supported_languages", "SandboxError"]
+__all__ = ["Limits", "RunResult", "SandboxError", "run_files", "supported_languages"]
 
 
 def __getattr__(name: str):

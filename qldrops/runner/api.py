@@ -29,7 +29,7 @@ _LIMIT_SIGNALS = {
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def refused(reason: str, *, language: str | None = None, entry: str | None = None,

@@ -9,7 +9,6 @@ that would expose a path under ``/root``, so it is used only when Debian's
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -110,7 +109,3 @@ def extension_for(language: str | None) -> str | None:
 
 def supported() -> list[str]:
     return sorted(LANGUAGES)
-
-
-def which(name: str) -> str | None:
-    return shutil.which(name)

@@ -115,7 +115,7 @@ class RunResult:
         except ValueError:
             return f"signal {self.signal}"
 
-    def with_execution_id(self, execution_id: int) -> "RunResult":
+    def with_execution_id(self, execution_id: int) -> RunResult:
         from dataclasses import replace
 
         return replace(self, execution_id=execution_id)

@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 import qldrops
 from qldrops.errors import (
@@ -215,16 +214,27 @@ def test_a_viewer_token_may_not_run_code(store):
     assert len(rows(store)) == 1
 
 
-def test_cli_run_prints_output_and_passes_the_exit_code(store):
-    from qldrops.cli import cli
+def _cli(*argv) -> int:
+    from qldrops.cli import main
 
-    d = put_code(store, "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(4)\n", filename="c.py")
-    runner = CliRunner()
-    res = runner.invoke(cli, ["--db", store.url, "run", str(d.id)])
-    assert res.exit_code == 4, res.output
-    assert "out" in res.stdout and "[error] exit=4" in res.stderr
-    res = runner.invoke(cli, ["--db", store.url, "--json", "run", str(d.id), "--timeout", "5"])
-    assert res.exit_code == 4 and '"status": "error"' in res.stdout
-    res = runner.invoke(cli, ["--db", store.url, "run", "424242"])
-    assert res.exit_code != 0 and "does not exist" in res.output
-    assert [r.status for r in rows(store)] == ["error", "error"]
+    try:
+        return main(list(argv))
+    except SystemExit as e:  # `qldrops run` exits with the program's own code
+        return e.code
+
+
+def test_cli_run_prints_output_and_passes_the_exit_code(store, capsys, tmp_path):
+    d = put_code(store, "import sys\nprint('out', sys.stdin.read())\nprint('err', file=sys.stderr)\nsys.exit(4)\n",
+                 filename="c.py")
+    feed = tmp_path / "in.txt"
+    feed.write_text("fed")
+    assert _cli("--db", store.url, "run", str(d.id), "--stdin", str(feed)) == 4
+    out, err = capsys.readouterr()
+    assert out == "out fed\n" and "err" in err and "[error] exit=4" in err
+    assert _cli("--db", store.url, "--json", "run", str(d.id), "--timeout", "5") == 4
+    assert '"status": "error"' in capsys.readouterr().out
+    loop = put_code(store, "while True: pass\n", filename="l.py")
+    assert _cli("--db", store.url, "run", str(loop.id), "--timeout", "1") == 124
+    assert _cli("--db", store.url, "run", "424242") == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert [r.status for r in rows(store)] == ["error", "error", "timeout"]

@@ -28,19 +28,16 @@ _EXIT = {"timeout": 124, "killed": 137, "refused": 2}
 def run(ctx: click.Context, drop_id: int, file: str | None, language: str | None, wall_s: float | None,
         memory_mb: int | None, stdin_file, alone: bool, actor: str | None) -> None:
     """Run drop DROP_ID's code in the sandbox (no network, no host files) and record the run."""
-    from ..errors import QldropsError
     from .models import Limits
 
     obj = ctx.obj  # the `qldrops` group's Context (store, --json); None when invoked on its own
     as_json = bool(getattr(obj, "as_json", False))
-    try:
-        store = obj.store if obj is not None and hasattr(obj, "store") else _connect()
-        overrides = {k: v for k, v in {"wall_s": wall_s, "memory_mb": memory_mb}.items() if v is not None}
-        limits = Limits(**overrides)
-        result = store.run(drop_id, file=file, actor=actor, language=language, limits=limits,
-                           stdin=stdin_file.read() if stdin_file else None, project=not alone)
-    except QldropsError as e:
-        raise click.ClickException(str(e)) from None
+    # QldropsErrors propagate: `qldrops.cli.main` prints them with their hint and exits 2.
+    store = obj.store if obj is not None and hasattr(obj, "store") else _connect()
+    overrides = {k: v for k, v in {"wall_s": wall_s, "memory_mb": memory_mb}.items() if v is not None}
+    limits = Limits(**overrides)
+    result = store.run(drop_id, file=file, actor=actor, language=language, limits=limits,
+                       stdin=stdin_file.read() if stdin_file else None, project=not alone)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str, ensure_ascii=False))
     else:

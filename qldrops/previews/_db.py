@@ -17,9 +17,14 @@ def reading(store: Any) -> Iterator[Any]:
 
 
 def insert_ignore(store: Any, table: Any, values: dict, index_elements: list[str]) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` on both dialects (returns the statement)."""
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` on both dialects.
+
+    Execute it and call ``.first()``: a row when inserted, None when the key
+    existed (``rowcount`` is not reliable here: psycopg reports -1).
+    """
     if store.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    return (insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+            .returning(table.c.id))

@@ -177,9 +177,9 @@ class Events:
             if idempotency_key is None:
                 eid = conn.execute(t.events.insert().values(**values).returning(t.events.c.id)).scalar_one()
                 return Event(id=eid, **{k: v for k, v in values.items() if k in Event.__slots__})
-            inserted = conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).rowcount
+            inserted = conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is not None
             row = conn.execute(sa.select(t.events).where(t.events.c.idempotency_key == values["idempotency_key"])).one()
-        if inserted == 1:
+        if inserted:
             return _event(row)
         if (row.preview_id, row.event_type, row.workflow_id) != (values["preview_id"], event_type,
                                                                  values["workflow_id"]):

@@ -259,7 +259,7 @@ class Previews:
                               idempotency_key=idempotency_key, duration_ms=None, metadata=None, drop_id=None)
         with self._store.transaction() as conn:
             # The event first: a retried idempotency key inserts nothing and counts nothing.
-            if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).rowcount == 1:
+            if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is not None:
                 done = conn.execute(t.previews.update()
                                     .where(c.id == p.id, c.revoked_at.is_(None), c.expires_at > now)
                                     .values(access_count=c.access_count + 1, last_access_at=now))

@@ -118,14 +118,17 @@ def _write_npz(arrays: dict[str, np.ndarray]) -> Callable[[Path], None]:
 
 
 def encode_map(id_map: dict[int, str]) -> dict[str, np.ndarray]:
+    # (n, 32) uint8, not numpy "S32": that dtype strips trailing NUL bytes (1 hash in 256 ends in 00).
     ids = np.fromiter(id_map.keys(), dtype=np.int64, count=len(id_map))
-    hashes = np.frombuffer(b"".join(bytes.fromhex(h) for h in id_map.values()), dtype="S32") \
-        if id_map else np.zeros(0, dtype="S32")
+    hashes = np.frombuffer(b"".join(bytes.fromhex(h) for h in id_map.values()), dtype=np.uint8).reshape(-1, 32)
     return {"map_ids": ids, "map_hashes": hashes}
 
 
 def decode_map(arrays) -> dict[int, str]:
-    return {int(i): h.hex() for i, h in zip(arrays["map_ids"], arrays["map_hashes"])}
+    hashes = arrays["map_hashes"]
+    if hashes.ndim != 2 or hashes.shape[1] != 32 or len(hashes) != len(arrays["map_ids"]):
+        raise ValueError("the id map has the wrong shape")
+    return {int(i): h.tobytes().hex() for i, h in zip(arrays["map_ids"], hashes)}
 
 
 def save(folder: Path, manifest: Manifest, backend: vx.VectorIndex, id_map: dict[int, str]) -> Manifest:

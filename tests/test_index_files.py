@@ -1,0 +1,190 @@
+"""Index files: corrupt, truncated, mismatched, killed mid-save, disk full. Never served, never lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from qldrops.errors import VectorIndexError
+from qldrops.index.embedder import FakeEmbedder
+from qldrops.index.manager import IndexManager
+from qldrops.index.query import similar
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _fill(store, n=30):
+    return [store.put(workflow_id="w", drop_type="code_generation", artifact=f"function number {i} adds {i} apples")
+            for i in range(n)]
+
+
+def _manager(store, folder, **kw):
+    return IndexManager(store, folder=folder, **kw)
+
+
+@pytest.fixture
+def saved(sqlite_store, tmp_path):
+    drops = _fill(sqlite_store)
+    folder = tmp_path / "idx"
+    mgr = _manager(sqlite_store, folder)
+    mgr.sync(save=True)
+    return sqlite_store, folder, drops
+
+
+def _data_file(folder: Path, pattern: str) -> Path:
+    return next(folder.glob(pattern))
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "manifest", "missing", "empty"])
+def test_damaged_files_are_refused_or_rebuilt(saved, damage):
+    store, folder, drops = saved
+    target = _data_file(folder, "vectors-*.faiss")
+    if damage == "flip":
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:100])
+    elif damage == "manifest":
+        (folder / "manifest.json").write_text("{not json")
+    elif damage == "missing":
+        target.unlink()
+    else:
+        _data_file(folder, "map-*.npz").write_bytes(b"")
+    with pytest.raises(VectorIndexError) as err:
+        _manager(store, folder, on_bad_file="raise").open()
+    assert "rebuild" in str(err.value)
+    mgr = _manager(store, folder)  # default: rebuilt from the database, answers right
+    res = similar(mgr, drops[0].id, 3)
+    assert len(res) == 3 and mgr.verify().ok
+    _manager(store, folder, on_bad_file="raise").open()  # and the rebuilt files are good
+
+
+def test_index_for_another_model(saved):
+    store, folder, drops = saved
+    with pytest.raises(VectorIndexError) as err:
+        _manager(store, folder, embedder=FakeEmbedder(32), on_bad_file="raise").open()
+    assert "built for model 'fake-hash-64'" in str(err.value)
+    mgr = _manager(store, folder, embedder=FakeEmbedder(32))
+    assert mgr.embedder.dim == 32 and len(similar(mgr, drops[1].id, 5)) == 5
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model_id"] == "fake-hash-32" and manifest["dim"] == 32
+
+
+def test_index_for_another_database(saved, tmp_path, sqlite_template):
+    store, folder, drops = saved
+    import shutil
+
+    import qldrops
+    from tests.conftest import test_settings
+
+    other_db = tmp_path / "other.db"
+    shutil.copy(sqlite_template, other_db)
+    other = qldrops.connect(f"sqlite:///{other_db}", settings=test_settings(tmp_path))
+    try:
+        with pytest.raises(VectorIndexError, match="another database"):
+            _manager(other, folder, on_bad_file="raise").open()
+    finally:
+        other.close()
+
+
+CHILD_SAVE_LOOP = textwrap.dedent("""
+    import sys, qldrops
+    from qldrops.index.manager import IndexManager
+    from tests.conftest import test_settings
+    from pathlib import Path
+    store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
+    mgr = IndexManager(store, folder=sys.argv[3])
+    mgr.open()
+    print("ready", flush=True)
+    i = 0
+    while True:
+        store.put(workflow_id="loop", drop_type="code_generation", artifact=f"loop drop {i} " * 20)
+        mgr.sync(save=True)
+        i += 1
+""")
+
+
+def test_killed_while_saving_keeps_a_usable_index(saved, sqlite_url, tmp_path):
+    store, folder, drops = saved
+    # A bigger index makes each save long enough that most kills land inside one.
+    store.put_many([{"workflow_id": "bulk", "drop_type": "code_generation", "artifact": f"bulk {i} " + "z" * i}
+                    for i in range(3000)])
+    _manager(store, folder).sync(save=True)
+    rng = random.Random(42)
+    for attempt in range(12):
+        child = subprocess.Popen([sys.executable, "-c", CHILD_SAVE_LOOP, sqlite_url, str(tmp_path), str(folder)],
+                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert child.stdout.readline().strip() == b"ready", child.stderr.read().decode()
+        try:
+            child.wait(timeout=rng.uniform(0.05, 0.6))
+        except subprocess.TimeoutExpired:
+            pass
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        mgr = _manager(store, folder, on_bad_file="raise")
+        mgr.open()  # never corrupt: the previous or the new generation
+        assert mgr.verify().ok or mgr.watermark.seq < _max_seq(store)
+        mgr.sync()
+        assert mgr.verify().ok
+    leftovers = list(folder.glob("vectors-*.faiss"))
+    assert len(leftovers) >= 1
+
+
+def _max_seq(store):
+    import sqlalchemy as sa
+
+    with store.reading() as conn:
+        return conn.execute(sa.text("SELECT max(seq) FROM changes")).scalar()
+
+
+CHILD_DISK_FULL = textwrap.dedent("""
+    import resource, signal, sys, qldrops
+    from qldrops.errors import VectorIndexError
+    from qldrops.index.manager import IndexManager
+    from tests.conftest import test_settings
+    from pathlib import Path
+    store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
+    mgr = IndexManager(store, folder=sys.argv[3])
+    mgr.open()
+    store.put_many([{"workflow_id": "big", "drop_type": "code_generation", "artifact": f"big {i} " * 9}
+                    for i in range(2000)])
+    mgr.sync(save=False)  # embeddings land in the database first (the limit would hit SQLite too)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() then fails with EFBIG, like ENOSPC
+    limit = int(sys.argv[4])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    try:
+        mgr.save()
+    except VectorIndexError as exc:
+        print("refused:", exc.message, flush=True)
+        sys.exit(0)
+    print("saved anyway", flush=True)
+    sys.exit(1)
+""")
+
+
+def test_disk_full_during_save_keeps_the_previous_index(saved, sqlite_url, tmp_path):
+    store, folder, drops = saved
+    before = json.loads((folder / "manifest.json").read_text())
+    size = _data_file(folder, "vectors-*.faiss").stat().st_size
+    out = subprocess.run([sys.executable, "-c", CHILD_DISK_FULL, sqlite_url, str(tmp_path), str(folder),
+                          str(size + 4096)], cwd=REPO, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                         timeout=300)
+    assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+    assert b"could not save the vector index" in out.stdout
+    assert json.loads((folder / "manifest.json").read_text()) == before
+    assert not list(folder.glob(".*.tmp"))  # no half-written temp files left behind
+    mgr = _manager(store, folder, on_bad_file="raise")
+    mgr.open()
+    assert len(mgr.id_map) == len(drops)
+    mgr.sync()  # nothing lost: the changes are replayed from the database
+    assert len(mgr.id_map) == len(drops) + 2000 and mgr.verify().ok

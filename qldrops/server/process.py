@@ -1,0 +1,129 @@
+"""Run ``qldrops serve`` as a child process (tests, benchmarks, the demo).
+
+    with ServerProcess(database_url, preheat=True) as srv:
+        httpx.get(srv.url + "/p/" + capability)
+
+Starts ``python -m qldrops.server.cli`` on a free port, waits until ``/healthz``
+answers (and, with preheating, until the pool's kernels have run the dashboard up to
+the visitor wait), and on
+exit stops it with SIGTERM (Voila then shuts its kernels down), SIGKILL as a
+last resort. The server's output goes to ``log_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from ..errors import QldropsError
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+class ServerProcess:
+    """A ``qldrops serve`` child process bound to 127.0.0.1 and a free port."""
+
+    def __init__(self, database_url: str, *, log_path: str | os.PathLike | None = None, preheat: bool = True,
+                 pool_size: int = 1, extra_args: list[str] | None = None, env: dict[str, str] | None = None,
+                 start_timeout: float = 120.0):
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.preheat = preheat
+        self.pool_size = pool_size
+        self.log_path = Path(log_path) if log_path else None
+        self.start_timeout = start_timeout
+        self.args = [sys.executable, "-m", "qldrops.server.cli", "--host", "127.0.0.1", "--port", str(self.port),
+                     "--database-url", database_url, "--pool-size", str(pool_size),
+                     "--preheat" if preheat else "--no-preheat", *(extra_args or [])]
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env,
+                                         start_new_session=True)
+        finally:
+            if self.log_path:
+                out.close()
+        self.wait_ready()
+        return self
+
+    def health(self) -> dict[str, Any]:
+        return get_json(self.url + "/healthz")[1]
+
+    def wait_ready(self) -> dict[str, Any]:
+        """Block until the server answers (and its preheated kernels wait for visitors); raise if it died."""
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise QldropsError(f"qldrops serve exited with {self.proc.returncode}",
+                                   hint=f"see its log {self.log_path}")
+            try:
+                status, body = get_json(self.url + "/healthz", timeout=2)
+                if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= self.pool_size):
+                    return body
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise QldropsError(f"qldrops serve did not become ready within {self.start_timeout:.0f} s",
+                                   hint=f"see its log {self.log_path}")
+            time.sleep(0.2)
+
+    def kernel_pids(self) -> set[int]:
+        """Process ids of the server's kernel children (psutil)."""
+        import psutil
+
+        if self.proc is None:
+            return set()
+        try:
+            children = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return set()
+        pids = set()
+        for child in children:
+            try:
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    pids.add(child.pid)
+            except psutil.Error:
+                continue
+        return pids
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,330 @@
+"""`qldrops serve` end to end: a real server process, real kernels, a real database.
+
+One server per module (starting one and preheating its kernel costs seconds):
+a SQLite store in a temporary folder; `test_postgres_*` repeat the core path on
+PostgreSQL; `test_no_preheat_*` run a server without a kernel pool, where "no
+kernel started" can be checked as "no kernel process exists".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import qldrops
+from qldrops.server.process import ServerProcess
+from qldrops.settings import Settings
+
+WORKFLOW = "wf-server-42"
+TRACEBACK_MARKERS = ("Traceback", "File \"", "Error:", "sqlalchemy", "psycopg", "line ")
+
+
+def _http(url: str, *, headers: dict | None = None):
+    """(status, headers, body) without following redirects or using a proxy."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with opener.open(req, timeout=120) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def seed(url: str) -> dict[str, str]:
+    """Drops of one workflow and four links: live, expired, revoked, and one for the PG run."""
+    store = qldrops.connect(url, settings=Settings(progress=False))
+    store.put(workflow_id=WORKFLOW, drop_type="prompt_enhancement", artifact="Build a todo app",
+              metadata={"title": "Enhanced prompt"})
+    store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="print('hi')",
+              metadata={"path": "main.py"})
+    live = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
+    second = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
+    revoked = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
+    store.previews.revoke(revoked.id)
+    real_clock = store.clock
+    store.clock = lambda: real_clock() - dt.timedelta(hours=3)
+    expired = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
+    store.clock = real_clock
+    store.close()
+    return {"live": live.capability, "second": second.capability, "revoked": revoked.capability,
+            "expired": expired.capability, "live_id": str(live.id)}
+
+
+@pytest.fixture(scope="module")
+def sqlite_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("server")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = seed(url)
+    with ServerProcess(url, log_path=folder / "server.log", preheat=True,
+                       extra_args=["--rate-limit-link", "1000/minute"]) as srv:
+        srv.links = links
+        srv.db_url = url
+        yield srv
+
+
+def _outputs(page: str) -> list[dict]:
+    """The cell outputs Voila embedded in a rendered page."""
+    blocks = re.findall(r'<script type="application/vnd.voila.cell-output\+json">\s*(.*?)\s*</script>', page, re.S)
+    return [json.loads(b) for b in blocks]
+
+
+def _kernel_id(page: str) -> str:
+    cfg = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.S)
+    return json.loads(cfg.group(1))["kernelId"]
+
+
+def assert_preview_headers(headers) -> None:
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Robots-Tag"] == "noindex"
+
+
+def assert_instruction_page(body: str) -> None:
+    for marker in TRACEBACK_MARKERS:
+        assert marker not in body
+    assert "<h1>" in body and "://" not in body  # an instruction, with no external resources
+
+
+# ------------------------------------------------------------------------------------------ live link
+def test_live_link_renders_the_dashboard_with_headers(sqlite_server):
+    status, headers, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    assert status == 200
+    assert_preview_headers(headers)
+    html_outputs = " ".join(o.get("data", {}).get("text/html", "") for o in _outputs(page))
+    assert WORKFLOW in html_outputs and "2 drops" in html_outputs
+    widget_outputs = [o for o in _outputs(page) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widget_outputs) == 1  # the drops table is an ipywidgets.HTML
+    assert sqlite_server.links["live"] not in page  # the page never echoes its capability
+    for marker in ("Traceback", "There was an error"):
+        assert marker not in page
+
+
+def test_page_loads_nothing_from_the_internet(sqlite_server):
+    _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    refs = re.findall(r'(?:src|href)\s*=\s*["\'](https?:)?//([^"\'/]+)', page)
+    assert refs == []
+    assert "cdn.jsdelivr.net" not in page and "cdnjs" not in page
+
+
+def test_a_render_records_a_view(sqlite_server):
+    store = qldrops.connect(sqlite_server.db_url, settings=Settings(progress=False))
+    pid = int(sqlite_server.links["live_id"])
+    before = store.previews.get(pid).access_count
+    status, _, _ = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"], headers={"User-Agent": "ua-test"})
+    assert status == 200
+    assert store.previews.get(pid).access_count == before + 1
+    store.close()
+
+
+# ------------------------------------------------------------------------------------ refused links
+@pytest.mark.parametrize("kind,status", [("unknown", 404), ("expired", 410), ("revoked", 410)])
+def test_refused_links_answer_before_any_kernel_starts(sqlite_server, kind, status):
+    cap = "A" * 42 + "E" if kind == "unknown" else sqlite_server.links[kind]
+    before = sqlite_server.health()
+    pids_before = sqlite_server.kernel_pids()
+    code, headers, body = _http(sqlite_server.url + "/p/" + cap)
+    after = sqlite_server.health()
+    assert code == status
+    assert_preview_headers(headers)
+    assert_instruction_page(body)
+    assert after["kernels_started"] == before["kernels_started"]
+    assert sqlite_server.kernel_pids() == pids_before
+    assert cap not in body
+
+
+@pytest.mark.parametrize("path", [
+    "/p/", "/p", "/p/short", "/p/" + "A" * 43, "/p/" + "A" * 44, "/p/" + "A" * 42 + "%00",
+    "/p/" + "A" * 42 + "E/extra", "/p/..%2F..%2Fetc%2Fpasswd", "/p/" + "%C3%A9" * 43, "/p/%ZZ",
+    "/p/" + "A" * 5000, "/p/" + "A" * 42 + "E?template=classic",
+])
+def test_malformed_capabilities_are_404_without_kernels(sqlite_server, path):
+    before = sqlite_server.health()["kernels_started"]
+    code, headers, body = _http(sqlite_server.url + path)
+    if path.endswith("?template=classic"):
+        assert code == 404  # an unknown (well-formed) link, whatever the query says
+    assert code in (400, 404)
+    assert_instruction_page(body)
+    if code == 404:
+        assert_preview_headers(headers)
+    assert sqlite_server.health()["kernels_started"] == before
+
+
+def test_a_query_string_cannot_change_the_template(sqlite_server):
+    code, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"] + "?template=classic&theme=dark")
+    assert code == 200
+    assert "cdn.jsdelivr.net" not in page and "theme-dark" not in page
+
+
+def test_voila_render_routes_are_gone(sqlite_server):
+    for path in ("/preview.ipynb", "/voila/render/preview.ipynb", "/voila/tree", "/voila/api/contents/",
+                 "/voila/query/" + str(uuid.uuid4()), "/anything"):
+        before = sqlite_server.health()["kernels_started"]
+        code, _, body = _http(sqlite_server.url + path)
+        assert code == 404, path
+        assert_instruction_page(body)
+        assert sqlite_server.health()["kernels_started"] == before
+
+
+def test_health_check_starts_no_kernel(sqlite_server):
+    before = sqlite_server.health()
+    for path in ("/", "/healthz"):
+        code, headers, body = _http(sqlite_server.url + path)
+        assert code == 200
+        assert json.loads(body)["database"] == "ok"
+    assert sqlite_server.health()["kernels_started"] == before["kernels_started"]
+
+
+def test_internal_endpoints_need_the_kernel_key(sqlite_server):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(sqlite_server.url + "/qldrops/internal/redeem", data=b'{"ticket": "x"}',
+                                 method="POST", headers={"X-Qldrops-Kernel-Key": "guess"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10)
+    assert e.value.code == 403
+
+
+def test_the_log_holds_no_capability(sqlite_server):
+    _http(sqlite_server.url + "/p/" + sqlite_server.links["expired"])
+    log = Path(sqlite_server.log_path).read_text()
+    for kind in ("live", "expired", "revoked"):
+        assert sqlite_server.links[kind] not in log
+    assert "/p/<capability>" in log
+
+
+# ------------------------------------------------------------------------------------ kernel websocket
+def _kernel_message(msg_type: str, content: dict, session: str) -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "visitor",
+                       "session": session, "date": dt.datetime.now(dt.UTC).isoformat(), "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}
+
+
+@pytest.mark.parametrize("protocol", ["json", "v1"])
+def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, protocol):
+    """A visitor's own websocket client sends code; the kernel never runs it.
+
+    After the execute_request the client sends a kernel_info_request on the same
+    shell channel. The kernel handles shell messages in order, so when the
+    kernel_info_reply arrives an accepted execute_request would already have
+    produced its execute_input/execute_reply: their absence (and the missing
+    marker file) shows the request was dropped, without waiting on a clock.
+    """
+    from websockets.sync.client import connect
+
+    _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    kernel_id = _kernel_id(page)
+    marker = tmp_path / "executed"
+    session = uuid.uuid4().hex
+    execute = _kernel_message("execute_request", {
+        "code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False, "store_history": False,
+        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}, session)
+    info = _kernel_message("kernel_info_request", {}, session)
+    ws_url = f"ws://127.0.0.1:{sqlite_server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
+    kwargs = {"open_timeout": 30}
+    if protocol == "v1":
+        kwargs["subprotocols"] = ["v1.kernel.websocket.jupyter.org"]
+    with connect(ws_url, **kwargs) as ws:
+        if protocol == "v1":
+            from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+            from jupyter_client.session import Session
+
+            sess = Session(key=b"", session=session)
+            for m in (execute, info):
+                parts = sess.serialize({**m, "channel": None})[2:]  # header, parent, metadata, content
+                ws.send(serialize_msg_to_ws_v1(parts, "shell"))
+        else:
+            ws.send(json.dumps(execute))
+            ws.send(json.dumps(info))
+        seen = []
+        while True:
+            raw = ws.recv(timeout=60)
+            msg = _decode(raw)
+            seen.append(msg["msg_type"])
+            if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == info["header"]["msg_id"]:
+                break
+    assert "execute_reply" not in seen and "execute_input" not in seen and "stream" not in seen
+    assert not marker.exists()
+
+
+def _decode(raw) -> dict:
+    if isinstance(raw, str):
+        return json.loads(raw)
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+    _, parts = deserialize_msg_from_ws_v1(raw)
+    header, parent = json.loads(parts[0]), json.loads(parts[1])
+    return {"msg_type": header["msg_type"], "header": header, "parent_header": parent}
+
+
+# ---------------------------------------------------------------------------------------- no preheat
+@pytest.fixture(scope="module")
+def cold_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cold")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = seed(url)
+    with ServerProcess(url, log_path=folder / "server.log", preheat=False) as srv:
+        srv.links = links
+        yield srv
+
+
+def test_no_preheat_refused_links_leave_no_kernel_process(cold_server):
+    assert cold_server.kernel_pids() == set()
+    for cap, status in [("A" * 42 + "E", 404), (cold_server.links["expired"], 410),
+                        (cold_server.links["revoked"], 410), ("junk", 404)]:
+        code, headers, body = _http(cold_server.url + "/p/" + cap)
+        assert code == status
+        assert_instruction_page(body)
+    assert cold_server.kernel_pids() == set()
+    assert cold_server.health()["kernels_started"] == 0
+    code, headers, page = _http(cold_server.url + "/p/" + cold_server.links["live"])
+    assert code == 200 and WORKFLOW in page
+    assert_preview_headers(headers)
+    assert cold_server.health()["kernels_started"] == 1
+
+
+# ------------------------------------------------------------------------------------------ rate limit
+def test_rate_limited_link_answers_429_with_retry_after(tmp_path):
+    url = f"sqlite:///{tmp_path / 'qldrops.db'}"
+    links = seed(url)
+    with ServerProcess(url, log_path=tmp_path / "server.log", preheat=False,
+                       extra_args=["--rate-limit-link", "2/minute"]) as srv:
+        codes = [_http(srv.url + "/p/" + links["expired"])[0] for _ in range(2)]
+        code, headers, body = _http(srv.url + "/p/" + links["expired"])
+        assert codes == [410, 410]
+        assert code == 429
+        assert int(headers["Retry-After"]) >= 1
+        assert_preview_headers(headers)
+        assert_instruction_page(body)
+        assert srv.health()["kernels_started"] == 0
+
+
+# ------------------------------------------------------------------------------------------ PostgreSQL
+@pytest.mark.postgres
+def test_postgres_live_expired_revoked_unknown(pg_database, tmp_path):
+    engine = sa.create_engine(pg_database)
+    with engine.begin() as c:  # this module's own rows only
+        for table in ("events", "previews", "drop_versions", "changes", "drops", "blobs", "workflows",
+                      "audit_log"):
+            c.exec_driver_sql(f"DELETE FROM {table}")
+    engine.dispose()
+    links = seed(pg_database)
+    with ServerProcess(pg_database, log_path=tmp_path / "server.log", preheat=True) as srv:
+        code, headers, page = _http(srv.url + "/p/" + links["live"])
+        assert code == 200 and WORKFLOW in page
+        assert_preview_headers(headers)
+        before = srv.health()["kernels_started"]
+        for cap, status in [(links["expired"], 410), (links["revoked"], 410), ("B" * 42 + "A", 404)]:
+            code, headers, body = _http(srv.url + "/p/" + cap)
+            assert code == status
+            assert_instruction_page(body)
+        assert srv.health()["kernels_started"] == before

@@ -61,6 +61,16 @@ def test_javascript_and_shells(name, code, expected):
 
 
 @sandbox
+def test_many_files_and_the_open_files_limit_inside():
+    files = {f"pkg/m{i}.py": f"X = {i}\n" for i in range(300)}
+    files["main.py"] = ("import os, resource\nprint(len(os.listdir('pkg')), resource.getrlimit(resource.RLIMIT_NOFILE)[0],"
+                        " sorted(os.listdir('/proc/self/fd')))\n")
+    r = run_files(files, "main.py", limits=Limits(open_files=40))
+    assert r.status == "ok", r.stderr
+    assert r.stdout == "300 40 ['0', '1', '2', '3']\n"  # no fd of the host or of bwrap leaks in
+
+
+@sandbox
 def test_language_from_argument_or_shebang():
     assert run_files({"script": "print(6 * 7)"}, entry="script", language="py").stdout == "42\n"
     assert run_files({"tool": "#!/usr/bin/env node\nconsole.log(42)"}, entry="tool").stdout == "42\n"

@@ -2,7 +2,8 @@
 
 How one run is confined (each line is something a hostile test checks)::
 
-    prlimit (CPU, address space, file size, open files, processes, no core files)
+    reaper (see _reaper.py: a subreaper that sums the rusage of everything below it)
+    └─ prlimit (CPU, address space, file size, open files, processes, no core files)
       └─ bwrap, already running as a fresh unprivileged host uid (when we are root)
            --unshare-all --unshare-user --disable-userns   no network, own pid/ipc/uts,
                                                             no nested user namespaces
@@ -12,6 +13,8 @@ How one run is confined (each line is something a hostile test checks)::
            --tmpfs /sandbox (sized)   the project's files, the only writable place with /tmp
            --tmpfs /tmp (sized), --proc, --dev; then / and /dev remounted read-only
            --clearenv: PATH, HOME=/sandbox, LANG only (bwrap adds PWD=/sandbox)
+             └─ prlimit --nofile (exec'd inside: bwrap needed one fd per project file)
+                  └─ the interpreter and the program
 
 Why the uid switch happens *outside* bwrap: ``RLIMIT_NPROC`` is not enforced for
 host root, and a user namespace made by root still maps to host root. So the
@@ -115,14 +118,14 @@ class BwrapSandbox:
             raise SandboxError("`prlimit` is not installed, so run limits cannot be set",
                                hint="run `apt-get install -y util-linux`")
 
-    def rlimit_args(self, limits: Limits) -> list[str]:
+    def rlimit_args(self, limits: Limits, *, open_files: int | None = None) -> list[str]:
         cpu = limits.cpu_s
         # Soft CPU limit sends SIGXCPU; the hard one a second later SIGKILLs a program that catches it.
         return [
             f"--cpu={cpu}:{cpu + 1}",
             f"--as={limits.memory_mb * _MiB}",
             f"--fsize={limits.file_size_mb * _MiB}",
-            f"--nofile={limits.open_files}",
+            f"--nofile={open_files or limits.open_files}",
             f"--nproc={limits.processes}",
             "--core=0",
         ]
@@ -132,7 +135,10 @@ class BwrapSandbox:
         assert self._bwrap and self._prlimit
         launch = Launch(argv=[], pass_fds=[])
         try:
-            args = [self._prlimit, *self.rlimit_args(plan.limits), "--", self._bwrap]
+            # bwrap holds one fd per project file while it copies them in, so the open-files
+            # limit is raised for bwrap and lowered again, inside, right before the program starts.
+            bwrap_files = plan.limits.open_files + len(plan.project.files) + 32
+            args = [self._prlimit, *self.rlimit_args(plan.limits, open_files=bwrap_files), "--", self._bwrap]
             args += ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                      "--cap-drop", "ALL", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
                      "--hostname", "sandbox"]
@@ -167,7 +173,7 @@ class BwrapSandbox:
             if plan.status_fd is not None:
                 args += ["--json-status-fd", str(plan.status_fd)]
                 launch.pass_fds.append(plan.status_fd)
-            args += ["--", *plan.argv]
+            args += ["--", "/usr/bin/prlimit", f"--nofile={plan.limits.open_files}", "--", *plan.argv]
         except BaseException:
             launch.close()
             raise

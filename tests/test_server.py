@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 import qldrops
 from qldrops.server.process import ServerProcess
@@ -310,15 +309,9 @@ def test_rate_limited_link_answers_429_with_retry_after(tmp_path):
 
 # ------------------------------------------------------------------------------------------ PostgreSQL
 @pytest.mark.postgres
-def test_postgres_live_expired_revoked_unknown(pg_database, tmp_path):
-    engine = sa.create_engine(pg_database)
-    with engine.begin() as c:  # this module's own rows only
-        for table in ("events", "previews", "drop_versions", "changes", "drops", "blobs", "workflows",
-                      "audit_log"):
-            c.exec_driver_sql(f"DELETE FROM {table}")
-    engine.dispose()
-    links = seed(pg_database)
-    with ServerProcess(pg_database, log_path=tmp_path / "server.log", preheat=True) as srv:
+def test_postgres_live_expired_revoked_unknown(pg_url, tmp_path):
+    links = seed(pg_url)
+    with ServerProcess(pg_url, log_path=tmp_path / "server.log", preheat=True) as srv:
         code, headers, page = _http(srv.url + "/p/" + links["live"])
         assert code == 200 and WORKFLOW in page
         assert_preview_headers(headers)

@@ -1,0 +1,100 @@
+"""A share link opened in headless Chromium: the dashboard renders, offline.
+
+Uses Debian's chromium through Playwright (``playwright install`` cannot download
+here). Every request the page makes is recorded: anything not served by our own
+server (a CDN stylesheet, a font) fails the test, because offline users exist.
+Screenshots go to ``test-results/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from qldrops.server.process import ServerProcess
+
+from test_server import WORKFLOW, seed  # noqa: E402  (same folder; pytest puts it on sys.path)
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+RESULTS = Path(__file__).resolve().parent.parent / "test-results"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = seed(url)
+    with ServerProcess(url, log_path=folder / "server.log", preheat=True) as srv:
+        srv.links = links
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _watch(page, origin: str) -> dict[str, list]:
+    seen = {"foreign": [], "failed": [], "bad": []}
+
+    def on_request(request):
+        host = urlparse(request.url).netloc
+        if request.url.startswith(("data:", "blob:")):
+            return
+        if host != origin:
+            seen["foreign"].append(request.url)
+
+    page.on("request", on_request)
+    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
+    page.on("response", lambda r: seen["bad"].append((r.status, r.url)) if r.status >= 400 else None)
+    # Nothing leaves the machine even if something tries: foreign requests are aborted (and recorded).
+    page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).netloc == origin
+               or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    return seen
+
+
+def test_live_link_renders_the_dashboard_offline(server, browser):
+    RESULTS.mkdir(exist_ok=True)
+    origin = urlparse(server.url).netloc
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    seen = _watch(page, origin)
+    response = page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
+    assert response.status == 200
+    table = page.locator("#qldrops-drops")  # drawn by the widget manager once the kernel connects
+    table.wait_for(state="visible", timeout=120_000)
+    text = table.inner_text()
+    assert "Enhanced prompt" in text and "main.py" in text
+    assert "code_generation" in text and "prompt_enhancement" in text
+    assert WORKFLOW in page.locator("#qldrops-workflow").inner_text()
+    page.screenshot(path=str(RESULTS / "server-preview.png"), full_page=True)
+    assert seen["foreign"] == []
+    assert seen["failed"] == []
+    assert [b for b in seen["bad"] if not b[1].endswith("favicon.ico")] == []
+    assert server.links["live"] not in (page.evaluate("document.referrer") or "")
+    page.close()
+
+
+def test_expired_link_shows_an_instruction(server, browser):
+    RESULTS.mkdir(exist_ok=True)
+    page = browser.new_page()
+    response = page.goto(server.url + "/p/" + server.links["expired"])
+    assert response.status == 410
+    assert "expired" in page.locator("h1").inner_text().lower()
+    assert "Traceback" not in page.content()
+    page.screenshot(path=str(RESULTS / "server-expired.png"))
+    page.close()

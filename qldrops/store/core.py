@@ -63,12 +63,15 @@ class BaseStore:
         self.clock = t.now
         self.principal = None  # set by connect(token=...): who is calling
         self._types: dict[str, dict | None] | None = None
+        self._fast = None  # FastReader, made on first get()
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
         return f"<qldrops.Store {safe_url(self.url)} workspace={self.workspace!r}>"
 
     def close(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
         self.engine.dispose()
 
     def __enter__(self):
@@ -139,12 +142,7 @@ class BaseStore:
         if name in dtypes.BUILTIN_TYPES:
             raise Conflict(f"{name!r} is a built-in drop type", hint="pick another name")
         if schema is not None:
-            import jsonschema
-
-            try:
-                jsonschema.Draft202012Validator.check_schema(schema)
-            except jsonschema.SchemaError as e:
-                raise ValidationError(f"schema for {name!r} is not a valid JSON schema: {e.message}") from None
+            dtypes.check_schema(schema)
         with self.transaction() as conn:
             exists = conn.execute(sa.select(t.drop_types.c.name).where(t.drop_types.c.name == name)).first()
             if exists:
@@ -244,8 +242,11 @@ class BaseStore:
             return DropList()
         with self.transaction() as conn:
             ids = self._insert_drops(conn, prepared)
-        now_rows = self._fetch_many(ids)
-        return DropList(now_rows)
+            when = self._last_insert_time
+        return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
+                              version=1, content_hash=p.hash, size=len(p.raw), artifact=p.text, metadata=p.metadata,
+                              created_at=when, updated_at=when, created_by=p.created_by, capsule_id=p.capsule_id)
+                         for i, p in zip(ids, prepared)])
 
     def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
         unique: dict[str, _Prepared] = {}
@@ -267,7 +268,7 @@ class BaseStore:
     def _insert_drops(self, conn: sa.Connection, prepared: Sequence[_Prepared], *, op: str = "put",
                       forked_from: Sequence[int | None] | None = None) -> list[int]:
         self._store_blobs(conn, prepared)
-        now = self.clock()
+        now = self._last_insert_time = self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
         rows = []
         for i, p in enumerate(prepared):
@@ -463,8 +464,15 @@ class BaseStore:
     def get(self, drop_id: int, version: int | None = None, *, include_deleted: bool = False) -> Drop:
         """The drop's current version (or ``version``). A deleted drop raises :class:`Deleted`."""
         self._authorize("read")
+        drop_id = _check_id(drop_id)
+        if version is None:
+            row = self._fast_fetch(drop_id)
+            if row is not None:
+                if row.deleted_at is not None and not include_deleted:
+                    raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id})")
+                return _drop(row)
         with self.reading() as conn:
-            row = conn.execute(_GET_CURRENT, {"id": _check_id(drop_id), "ws": self.workspace}).first()
+            row = conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).first()
             if row is None:
                 raise NotFound(f"drop {drop_id} does not exist in workspace {self.workspace!r}",
                                hint="check the id with `qldrops list`")
@@ -474,6 +482,20 @@ class BaseStore:
                 return _drop(row)
             old = self._version_row(conn, drop_id, version)
         return _drop(row, version=old)
+
+    def _fast_fetch(self, drop_id: int) -> SimpleNamespace | None:
+        """The raw-driver path for get(); None sends the caller down the SQLAlchemy path."""
+        if self._fast is None:
+            from .fastget import FastReader
+
+            self._fast = FastReader(self.url, self.dialect)
+        try:
+            rec = self._fast.fetch(drop_id, self.workspace)
+        except Exception as e:  # noqa: BLE001 - any driver trouble: the slow path reports it properly
+            log.debug("fast get failed (%s); using SQLAlchemy", e)
+            self._fast.reset()
+            return None
+        return None if rec is None else SimpleNamespace(**rec)
 
     def _version_row(self, conn: sa.Connection, drop_id: int, version: int) -> sa.Row:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:

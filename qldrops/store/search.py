@@ -16,16 +16,21 @@ from . import schema as t
 
 MAX_DOC_CHARS = 200_000
 _WORD = re.compile(r"\w+", re.UNICODE)
-_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PUNCT = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) not in " \n\t"}
 
 
 def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: str) -> str:
     meta = " ".join(_flatten(metadata))
     body = text if len(text) <= MAX_DOC_CHARS else text[: MAX_DOC_CHARS // 2] + "\n" + text[-MAX_DOC_CHARS // 2:]
     # Identifiers like refresh_token or RefreshToken should match "refresh token".
-    split = re.sub(r"([a-z])([A-Z])", r"\1 \2", body).replace("_", " ")
-    # Code punctuation only hides words from the parsers (PostgreSQL reads "fmt.Println" as one host name).
-    split = _PUNCT.sub(" ", split)
+    # Blank out ASCII punctuation and underscores, which only hide words from the parsers
+    # (PostgreSQL reads "fmt.Println" as a host name). str.translate: regexes cost 100x more here.
+    flat = body.translate(_PUNCT)
+    # camelCase identifiers get their parts appended (RefreshToken -> Refresh Token), so
+    # "refresh token" finds them; only the few distinct mixed-case words go through a regex.
+    camel = [_CAMEL.sub(" ", w) for w in set(flat.split()) if w[1:] != w[1:].lower() and w != w.upper()]
+    split = flat + ("\n" + " ".join(camel) if camel else "")
     return f"{workflow_id} {drop_type.replace('_', ' ')} {meta}\n{split}"
 
 
@@ -69,19 +74,24 @@ def query(conn: sa.Connection, dialect: str, text: str, conds: list[sa.ColumnEle
     if not words:
         return []
     if dialect == "postgresql":
-        tsq = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(words))
+        english = sa.literal_column("'english'::regconfig")
+        tsq = sa.func.plainto_tsquery(english, " ".join(words))
         rank = sa.func.ts_rank_cd(t.drops.c.search_tsv, tsq).label("rank")
         q = (sa.select(t.drops.c.id, rank).where(t.drops.c.search_tsv.op("@@")(tsq), *conds)
              .order_by(rank.desc(), t.drops.c.id).limit(limit))
         return [(r.id, float(r.rank)) for r in conn.execute(q)]
-    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     fts = sa.table("drops_fts", sa.column("rowid"), sa.column("body"))
     rank = sa.literal_column("bm25(drops_fts)").label("rank")
     q = (sa.select(t.drops.c.id, rank).select_from(fts.join(t.drops, t.drops.c.id == fts.c.rowid))
-         .where(sa.literal_column("drops_fts").op("MATCH")(match), *conds)
+         .where(sa.literal_column("drops_fts").op("MATCH")(_match(words)), *conds)
          .order_by(rank, t.drops.c.id).limit(limit))
     # bm25 is lower-is-better and negative; flip it so every backend answers higher-is-better.
     return [(r.id, -float(r.rank)) for r in conn.execute(q)]
+
+
+def _match(words: list[str]) -> str:
+    """An FTS5 query of quoted terms: user text can't inject FTS5 operators."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def snippet(text: str, query_text: str, width: int = 160) -> str:

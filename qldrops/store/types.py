@@ -8,6 +8,7 @@ typo in a batch script is an error instead of a new silent category.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -74,16 +75,38 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
                                    "(convert datetimes with .isoformat())") from None
     data = json.loads(text)
     if schema:
-        import jsonschema
-
-        validator = jsonschema.Draft202012Validator(schema)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
-        if errors:
-            err = errors[0]
-            where = "/".join(str(p) for p in err.path) or "(top level)"
+        try:
+            _validator(json.dumps(schema, sort_keys=True))(data)
+        except _schema_error() as err:
+            where = err.name.removeprefix("data").lstrip(".") or "(top level)"
             raise ValidationError(f"metadata for a {drop_type!r} drop is invalid at {where}: {err.message}",
                                   hint=f"fix that key, or leave it out; see qldrops.store.types for {drop_type!r}")
     return data
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str):
+    # fastjsonschema compiles a schema to Python once; `import jsonschema` pulls in a grammar
+    # library that took 8 s to import here, on the write path of every batch script.
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_json))
+
+
+def _schema_error():
+    import fastjsonschema
+
+    return fastjsonschema.JsonSchemaValueException
+
+
+def check_schema(schema: dict) -> None:
+    """Refuse a schema that is not a valid JSON schema."""
+    import fastjsonschema
+
+    try:
+        _validator(json.dumps(schema, sort_keys=True))
+    except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError) as e:
+        raise ValidationError(f"not a valid JSON schema: {e}", hint="see https://json-schema.org") from None
 
 
 def unknown_type(name: str, known: list[str]) -> UnknownDropType:

@@ -1,0 +1,168 @@
+"""Drop store speed, each figure as a ratio to the raw driver in the same run.
+
+* ``get`` by id, p50/p99, against a raw driver ``SELECT`` by primary key of the same row
+  (sqlite3 / psycopg on one warm connection).
+* ``put_many`` of 10,000 drops of ~2 KB, drops/s, against a raw ``executemany`` (SQLite)
+  or ``COPY`` (PostgreSQL) of the same rows into a plain table.
+* Dedup and compression ratios on the demo corpus.
+
+Run: ``.venv/bin/python benchmarks/bench_store.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qldrops  # noqa: E402
+from qldrops.settings import Settings  # noqa: E402
+
+PG_ADMIN = os.environ.get("QLDROPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def _docs(n: int, seed: int = 1) -> list[dict]:
+    rnd = random.Random(seed)
+    words = ("token refresh handler request response user session cache retry backoff config "
+             "database query index search model vector embed parse render stream error").split()
+    out = []
+    for i in range(n):
+        body = []
+        while sum(len(x) for x in body) < 2000:
+            body.append(f"def {rnd.choice(words)}_{rnd.randint(0, 9999)}({rnd.choice(words)}):\n"
+                        f"    return {rnd.choice(words)}.{rnd.choice(words)}({rnd.randint(0, 99)})\n")
+        out.append({"workflow_id": f"wf-{i // 10:05d}", "drop_type": "code_generation", "artifact": "".join(body),
+                    "metadata": {"language": "python", "filename": f"m{i}.py"}})
+    return out
+
+
+def _time_gets(fn, ids, repeat):
+    samples = []
+    for _ in range(repeat):
+        for i in ids:
+            t0 = time.perf_counter_ns()
+            fn(i)
+            samples.append((time.perf_counter_ns() - t0) / 1e6)
+    return samples
+
+
+def bench_backend(kind: str, url: str, n_put: int, n_get: int) -> dict:
+    settings = Settings(progress=False, embedding_model="fake")
+    store = qldrops.connect(url, settings=settings)
+    docs = _docs(n_put)
+
+    # -- put_many vs raw bulk insert of the same rows
+    t0 = time.perf_counter()
+    drops = store.put_many(docs)
+    t_put = time.perf_counter() - t0
+    rows = [(d["workflow_id"], d["drop_type"], d["artifact"], json.dumps(d["metadata"])) for d in docs]
+    if kind == "sqlite":
+        raw = sqlite3.connect(url.removeprefix("sqlite:///"))
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=FULL")
+        raw.execute("CREATE TABLE raw_drops (id INTEGER PRIMARY KEY, workflow_id TEXT, drop_type TEXT, "
+                    "artifact TEXT, metadata TEXT)")
+        t0 = time.perf_counter()
+        with raw:
+            raw.executemany("INSERT INTO raw_drops (workflow_id, drop_type, artifact, metadata) VALUES (?,?,?,?)",
+                            rows)
+        t_raw = time.perf_counter() - t0
+        raw_get = lambda i: raw.execute("SELECT * FROM drops WHERE id = ?", (i,)).fetchone()  # noqa: E731
+        baseline = "sqlite3 executemany"
+    else:
+        import psycopg
+
+        raw = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+        raw.execute("CREATE TABLE raw_drops (id BIGSERIAL PRIMARY KEY, workflow_id TEXT, drop_type TEXT, "
+                    "artifact TEXT, metadata JSONB)")
+        t0 = time.perf_counter()
+        with raw.transaction():
+            with raw.cursor().copy("COPY raw_drops (workflow_id, drop_type, artifact, metadata) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+        t_raw = time.perf_counter() - t0
+        raw_get = lambda i: raw.execute("SELECT * FROM drops WHERE id = %s", (i,), prepare=True).fetchone()  # noqa: E731
+        baseline = "psycopg COPY"
+
+    # -- get by id vs raw SELECT by primary key, interleaved so both see the same machine state
+    ids = [d.id for d in random.Random(2).sample(list(drops), min(n_get, len(drops)))]
+    for i in ids[:50]:
+        store.get(i), raw_get(i)
+    ours, theirs = [], []
+    for _ in range(3):
+        theirs += _time_gets(raw_get, ids, 1)
+        ours += _time_gets(store.get, ids, 1)
+    raw.close()
+    store.close()
+    p50, p99 = _pct(ours, 50), _pct(ours, 99)
+    r50, r99 = _pct(theirs, 50), _pct(theirs, 99)
+    return {
+        "backend": kind,
+        "get_p50_ms": round(p50, 3), "get_p99_ms": round(p99, 3),
+        "raw_get_p50_ms": round(r50, 3), "raw_get_p99_ms": round(r99, 3),
+        "get_p50_ratio": round(p50 / r50, 2), "get_p99_ratio": round(p99 / r99, 2),
+        "put_many_drops_per_s": round(n_put / t_put), "raw_rows_per_s": round(n_put / t_raw),
+        "put_many_ratio": round((n_put / t_put) / (n_put / t_raw), 2), "put_baseline": baseline,
+        "n_put": n_put,
+    }
+
+
+def demo_ratios() -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        store = qldrops.connect(f"sqlite:///{d}/demo.db", settings=Settings(progress=False, data_dir=d))
+        from qldrops import demo
+
+        demo.load(store, progress=False)
+        s = store.stats()
+        store.close()
+    return {k: s[k] for k in ("drops", "versions", "logical_bytes", "unique_bytes", "stored_bytes",
+                              "dedup_ratio", "compression_ratio", "overall_ratio")}
+
+
+def main(quick: bool = False) -> dict:
+    n_put = 2_000 if quick else 10_000
+    n_get = 300 if quick else 1_000
+    results = {"store": []}
+    with tempfile.TemporaryDirectory() as d:
+        results["store"].append(bench_backend("sqlite", f"sqlite:///{d}/bench.db", n_put, n_get))
+    import sqlalchemy as sa
+
+    name = f"qldrops_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        url = sa.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        results["store"].append(bench_backend("postgresql", url, n_put, n_get))
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    try:
+        results["demo_storage"] = demo_ratios()
+    except Exception as e:  # noqa: BLE001 - the demo corpus is optional for the speed figures
+        results["demo_storage"] = {"error": str(e)}
+    for row in results["store"]:
+        print(f"[{row['backend']}] get p50 {row['get_p50_ms']} ms ({row['get_p50_ratio']}x raw), "
+              f"p99 {row['get_p99_ms']} ms ({row['get_p99_ratio']}x raw); put_many {row['put_many_drops_per_s']}/s "
+              f"({row['put_many_ratio']}x {row['put_baseline']})")
+    print("demo storage:", results["demo_storage"])
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(quick="--quick" in sys.argv), indent=2))

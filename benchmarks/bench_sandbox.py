@@ -6,6 +6,7 @@ Rows (each p50/p90 in ms, and the ratio of p50s to the bare subprocess):
 * ``bare``      ``subprocess.run([python3, -E -s -B -u, main.py])`` on a file in a temp dir
 * ``bwrap``     the same command under prlimit + bwrap with the runner's exact arguments and
                 uid switch, but without the reaper or the supervisor loop (what bwrap costs)
+* ``reaper``    the runner's host-side reaper (``python -S -c``) starting ``/bin/true``: its own cost
 * ``run_files`` the whole runner: validation, memfds, reaper, bwrap, output loop, rusage
 * ``node``      the same three for ``console.log("hi")`` under node (whole runner vs bare)
 
@@ -25,15 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qldrops.runner import Limits, run_files  # noqa: E402
-from qldrops.runner.files import prepare  # noqa: E402
-from qldrops.runner.languages import get_language  # noqa: E402
-from qldrops.runner.sandbox import BwrapSandbox, Plan, allocate_uid, can_switch_uid  # noqa: E402
+from qldrops.runner import Limits, run_files
+from qldrops.runner.files import prepare
+from qldrops.runner.languages import get_language
+from qldrops.runner.sandbox import BwrapSandbox, Plan, allocate_uid, can_switch_uid
+from qldrops.runner.supervise import _python
 
 
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def _timed(fn) -> float:
@@ -52,11 +54,23 @@ def _bwrap_only(lang_name: str, entry: str, code: str) -> None:
                                          extra_ro_binds=binds, host_uid=uid))
     try:
         kw = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
-        out = subprocess.run(launch.argv, capture_output=True, pass_fds=launch.pass_fds, env={"PATH": "/usr/bin"},
+        out = subprocess.run(launch.argv, check=False, capture_output=True, pass_fds=launch.pass_fds, env={"PATH": "/usr/bin"},
                              **kw)
     finally:
         launch.close()
     assert out.stdout == b"hi\n", out.stderr
+
+
+def _reaper_only() -> None:
+    from qldrops.runner._reaper import REAPER_SOURCE
+
+    r, w = os.pipe()
+    try:
+        subprocess.run([_python(), "-S", "-E", "-s", "-B", "-c", REAPER_SOURCE, str(w), "-1", "/bin/true"],
+                       pass_fds=[w], capture_output=True, check=True)
+    finally:
+        os.close(w)
+        os.close(r)
 
 
 def _case(lang_name: str, entry: str, code: str, n: int, with_bwrap: bool) -> dict:
@@ -68,7 +82,7 @@ def _case(lang_name: str, entry: str, code: str, n: int, with_bwrap: bool) -> di
         bare_cmd = [interpreter, *flags, str(path)]
 
         def bare():
-            out = subprocess.run(bare_cmd, capture_output=True, cwd=d)
+            out = subprocess.run(bare_cmd, check=False, capture_output=True, cwd=d)
             assert out.stdout == b"hi\n"
 
         def full():
@@ -78,6 +92,7 @@ def _case(lang_name: str, entry: str, code: str, n: int, with_bwrap: bool) -> di
         fns = {"bare": bare, "run_files": full}
         if with_bwrap:
             fns["bwrap"] = lambda: _bwrap_only(lang_name, entry, code)
+            fns["reaper"] = _reaper_only
         for fn in fns.values():  # warm the page cache and the interpreter's imports
             fn()
         times: dict[str, list[float]] = {k: [] for k in fns}

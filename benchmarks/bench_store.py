@@ -30,6 +30,11 @@ from qldrops.settings import Settings  # noqa: E402
 PG_ADMIN = os.environ.get("QLDROPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+# The raw driver fetching what store.get returns: the drop row and its content.
+JOIN_SQL = ("SELECT d.*, b.codec, b.data FROM drops d JOIN blobs b ON b.hash = d.content_hash "
+            "WHERE d.id = {p}")
+
+
 def _pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
@@ -82,7 +87,14 @@ def bench_backend(kind: str, url: str, n_put: int, n_get: int) -> dict:
                             rows)
         t_raw = time.perf_counter() - t0
         raw_get = lambda i: raw.execute("SELECT * FROM drops WHERE id = ?", (i,)).fetchone()  # noqa: E731
+        raw_join = lambda i: raw.execute(JOIN_SQL.format(p="?"), (i,)).fetchone()  # noqa: E731
         baseline = "sqlite3 executemany"
+        # What full text costs by itself: the same documents into a bare FTS5 table.
+        raw.execute("CREATE VIRTUAL TABLE raw_fts USING fts5(body, tokenize='porter unicode61')")
+        t0 = time.perf_counter()
+        with raw:
+            raw.executemany("INSERT INTO raw_fts (body) VALUES (?)", [(r[2],) for r in rows])
+        t_fts = time.perf_counter() - t0
     else:
         import psycopg
 
@@ -96,27 +108,38 @@ def bench_backend(kind: str, url: str, n_put: int, n_get: int) -> dict:
                     cp.write_row(r)
         t_raw = time.perf_counter() - t0
         raw_get = lambda i: raw.execute("SELECT * FROM drops WHERE id = %s", (i,), prepare=True).fetchone()  # noqa: E731
+        raw_join = lambda i: raw.execute(JOIN_SQL.format(p="%s"), (i,), prepare=True).fetchone()  # noqa: E731
         baseline = "psycopg COPY"
+        # What full text costs by itself: PostgreSQL computing the same tsvectors.
+        t0 = time.perf_counter()
+        raw.execute("SELECT count(to_tsvector('english', artifact)) FROM raw_drops")
+        t_fts = time.perf_counter() - t0
 
     # -- get by id vs raw SELECT by primary key, interleaved so both see the same machine state
     ids = [d.id for d in random.Random(2).sample(list(drops), min(n_get, len(drops)))]
     for i in ids[:50]:
         store.get(i), raw_get(i)
-    ours, theirs = [], []
+    ours, theirs, joined = [], [], []
     for _ in range(3):
         theirs += _time_gets(raw_get, ids, 1)
+        joined += _time_gets(raw_join, ids, 1)
         ours += _time_gets(store.get, ids, 1)
     raw.close()
     store.close()
     p50, p99 = _pct(ours, 50), _pct(ours, 99)
     r50, r99 = _pct(theirs, 50), _pct(theirs, 99)
+    j50, j99 = _pct(joined, 50), _pct(joined, 99)
     return {
         "backend": kind,
         "get_p50_ms": round(p50, 3), "get_p99_ms": round(p99, 3),
         "raw_get_p50_ms": round(r50, 3), "raw_get_p99_ms": round(r99, 3),
         "get_p50_ratio": round(p50 / r50, 2), "get_p99_ratio": round(p99 / r99, 2),
+        "raw_join_p50_ms": round(j50, 3), "get_p50_ratio_vs_raw_join": round(p50 / j50, 2),
+        "get_p99_ratio_vs_raw_join": round(p99 / j99, 2),
         "put_many_drops_per_s": round(n_put / t_put), "raw_rows_per_s": round(n_put / t_raw),
         "put_many_ratio": round((n_put / t_put) / (n_put / t_raw), 2), "put_baseline": baseline,
+        "fulltext_alone_s": round(t_fts, 3), "put_many_s": round(t_put, 3), "raw_bulk_s": round(t_raw, 3),
+        "put_many_ratio_vs_raw_plus_fulltext": round((t_raw + t_fts) / t_put, 2),
         "n_put": n_put,
     }
 
@@ -159,7 +182,9 @@ def main(quick: bool = False) -> dict:
     for row in results["store"]:
         print(f"[{row['backend']}] get p50 {row['get_p50_ms']} ms ({row['get_p50_ratio']}x raw), "
               f"p99 {row['get_p99_ms']} ms ({row['get_p99_ratio']}x raw); put_many {row['put_many_drops_per_s']}/s "
-              f"({row['put_many_ratio']}x {row['put_baseline']})")
+              f"({row['put_many_ratio']}x {row['put_baseline']}; "
+              f"{row['put_many_ratio_vs_raw_plus_fulltext']}x raw bulk + full text); get p50 "
+              f"{row['get_p50_ratio_vs_raw_join']}x a raw SELECT of the row joined with its content")
     print("demo storage:", results["demo_storage"])
     return results
 

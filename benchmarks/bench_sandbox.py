@@ -3,7 +3,8 @@ of the same interpreter, in the same run (interleaved, so machine load hits both
 
 Rows (each p50/p90 in ms, and the ratio of p50s to the bare subprocess):
 
-* ``bare``      ``subprocess.run([python3, -E -s -B -u, main.py])`` on a file in a temp dir
+* ``bare``      ``subprocess.run([python3, -E -s -B -u, main.py])`` on a file in a temp dir, with the
+                sandbox's three environment variables
 * ``bwrap``     the same command under prlimit + bwrap with the runner's exact arguments and
                 uid switch, but without the reaper or the supervisor loop (what bwrap costs)
 * ``reaper``    the runner's host-side reaper (``python -S -c``) starting ``/bin/true``: its own cost
@@ -80,9 +81,12 @@ def _case(lang_name: str, entry: str, code: str, n: int, with_bwrap: bool) -> di
         path = Path(d) / entry
         path.write_text(code)
         bare_cmd = [interpreter, *flags, str(path)]
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": d, "LANG": "C.UTF-8"}
 
         def bare():
-            out = subprocess.run(bare_cmd, check=False, capture_output=True, cwd=d)
+            # the sandbox's environment, so both runs load the same things (the host's
+            # NODE_EXTRA_CA_CERTS, for one, makes a bare node read the CA bundle at start-up)
+            out = subprocess.run(bare_cmd, check=False, capture_output=True, cwd=d, env=env)
             assert out.stdout == b"hi\n"
 
         def full():

@@ -1,7 +1,7 @@
 """Start a sandboxed command and watch it: output cap, wall clock, exit status, rusage.
 
 One loop waits on three things at once with a selector: stdout, stderr and a
-pidfd of the sandbox (readable when it exits), so that a run costs no polling
+pidfd of the reaper (readable once nothing of the run is left), so a run costs no polling
 and a limit is acted on the moment it is crossed. Output is read in chunks and
 kept up to the cap; the byte that crosses the cap kills the run (a program
 writing 1 GB is stopped after the cap, not after 1 GB).

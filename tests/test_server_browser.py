@@ -98,3 +98,28 @@ def test_expired_link_shows_an_instruction(server, browser):
     assert "Traceback" not in page.content()
     page.screenshot(path=str(RESULTS / "server-expired.png"))
     page.close()
+
+
+def test_closing_the_tab_shuts_its_kernel_down(server, browser):
+    """Voila's unload beacon needs the `_xsrf` cookie, which qldrops sets: the kernel goes with the tab.
+
+    The beacon is fire-and-forget (Playwright does not report it after the page is
+    gone), so the test waits, up to a minute, for the kernel to disappear.
+    """
+    import time
+
+    from qldrops.server.process import get_json
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url + "/p/" + server.links["live"])
+    page.locator("#qldrops-drops").wait_for(state="visible", timeout=120_000)
+    kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    assert "_xsrf" in {c["name"] for c in context.cookies()}
+    assert get_json(f"{server.url}/api/kernels/{kernel_id}")[0] == 200
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 60
+    while get_json(f"{server.url}/api/kernels/{kernel_id}")[0] != 404:
+        assert time.monotonic() < deadline, "the kernel outlived its tab"
+        time.sleep(0.25)
+    context.close()

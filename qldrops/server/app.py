@@ -129,7 +129,7 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     c.Voila.root_dir = str(notebook_path.parent)
     c.Voila.notebook_path = str(notebook_path)
     c.Voila.config_file_paths = []  # ignore voila.json / voila.py in the CWD and Jupyter config paths
-    c.Voila.tornado_settings = {"log_function": log_request}
+    c.Voila.tornado_settings = {"log_function": log_request, "xsrf_cookie_kwargs": {"samesite": "Strict"}}
     vc = c.VoilaConfiguration
     vc.template = TEMPLATE
     vc.theme = "light"

@@ -76,6 +76,10 @@ class PreviewHandler(VoilaHandler):
             return
         ticket = self.tickets.issue(grant)
         self._hide_capability(ticket)
+        # Voila's page posts a shutdown beacon on unload carrying the `_xsrf` cookie; Voila never
+        # sets that cookie, so every kernel lived until culled. Setting it frees a kernel as soon as
+        # its tab closes, still protected against cross-site requests.
+        self.xsrf_token  # noqa: B018 - the property sets the cookie
         log.info("preview %s: link checked in %.1f ms, rendering", grant.preview_id,
                  (time.perf_counter() - started) * 1000)
         async for html in self.get_generator(path=None):

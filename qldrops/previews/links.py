@@ -97,6 +97,10 @@ def _raise_unless_live(p: Preview) -> None:
                           hint="ask its owner to extend it or to share a new link")
 
 
+class _Retried(Exception):
+    """Internal: an open() retried with the same idempotency key (rolls its transaction back)."""
+
+
 class Previews:
     """``store.previews``: create, list, check, open, revoke and extend share links."""
 
@@ -252,22 +256,29 @@ class Previews:
         from ._db import insert_ignore
         from .events import event_values
 
-        p = self.check(capability)
+        p = self.check(capability)  # the answer for dead links, and no write transaction for them
         now = now_of(self._store)
         c = t.previews.c
         values = event_values(self._store, p, "view", now=now, user_agent=user_agent, client=client, actor=actor,
                               idempotency_key=idempotency_key, duration_ms=None, metadata=None, drop_id=None)
-        with self._store.transaction() as conn:
-            # The event first: a retried idempotency key inserts nothing and counts nothing.
-            if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is not None:
-                done = conn.execute(t.previews.update()
-                                    .where(c.id == p.id, c.revoked_at.is_(None), c.expires_at > now)
-                                    .values(access_count=c.access_count + 1, last_access_at=now))
-                if done.rowcount != 1:  # revoked or expired between check and now: roll back, say which
+        try:
+            with self._store.transaction() as conn:
+                if self._store.dialect == "postgresql":
+                    # A view count is analytics, not a drop: skip the commit's WAL flush wait (the
+                    # commit is still atomic; a server crash may forget the last few views).
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                row = conn.execute(t.previews.update()
+                                   .where(c.id == p.id, c.revoked_at.is_(None), c.expires_at > now)
+                                   .values(access_count=c.access_count + 1, last_access_at=now)
+                                   .returning(*t.previews.c)).first()
+                if row is None:  # revoked or expired since the check: say which
                     self._live_by_id(p.id)
                     raise LinkExpired("this share link is no longer live", hint="ask its owner for a new link")
-        fresh = _preview(self._raw_row(p.id), now)
-        return PreviewView(self._store, fresh)
+                if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is None:
+                    raise _Retried()  # a retried idempotency key: roll the count back, serve it
+        except _Retried:
+            row = self._raw_row(p.id)
+        return PreviewView(self._store, _preview(row, now))
 
     # -- internals --------------------------------------------------------------------------
     def _by_capability(self, capability: str) -> Preview:

@@ -13,7 +13,7 @@ import pytest
 import qldrops
 from qldrops.settings import Settings
 
-T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
 
 class FakeClock:

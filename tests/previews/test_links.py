@@ -12,9 +12,8 @@ import sqlalchemy as sa
 
 import qldrops
 from qldrops.errors import LinkExpired, LinkRevoked, NotFound, ValidationError
-from qldrops.previews.capability import is_well_formed, new_capability, _decodes
+from qldrops.previews.capability import _decodes, is_well_formed, new_capability
 from qldrops.store import schema as t
-
 
 
 def _rows(store, table):

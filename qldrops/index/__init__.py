@@ -1,1 +1,16 @@
-"""qldrops.index"""
+"""qldrops.index: local embeddings and a FAISS mirror of the database that never lies.
+
+Reached through the store (``store.similar``, ``store.near_duplicates``,
+``store.clusters``, ``store.index``); the modules, from the bottom up:
+
+* ``embedder``  Embedder protocol; the packaged sentence-transformers model; a fake for tests
+* ``embstore``  vectors in the ``embeddings`` table, keyed by (content hash, model)
+* ``vectors``   index backends: numpy (tests), flat, hnsw, ivf
+* ``persist``   atomic, checksummed index files with a manifest
+* ``sync``      following the change log (PostgreSQL late commits included)
+* ``manager``   IndexManager: open / sync / rebuild / verify / status
+* ``query``     similar(): answers checked against the database, exact filters
+* ``dupes``, ``clusters``, ``cli``, ``mixin``
+
+Nothing heavy is imported here.
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from qldrops.errors import ValidationError
 from qldrops.index.manager import IndexManager
 from qldrops.store import schema as t
 
@@ -51,7 +52,7 @@ def test_sync_cost_follows_changes_not_size(store):
     store.put_many([{"workflow_id": "w", "drop_type": "code_generation", "artifact": f"drop {i}"}
                     for i in range(300)])
     store.index.sync(save=True)
-    d = store.put(workflow_id="w", drop_type="code_generation", artifact="the only new one")
+    store.put(workflow_id="w", drop_type="code_generation", artifact="the only new one")
     report = store.index.sync()
     assert report.drops_touched == 1 and report.added == 1 and report.applied_changes == 1
 
@@ -87,7 +88,7 @@ def test_near_duplicates_layers(store):
     assert (a.id, b.id, c.id) in groups and groups[(a.id, b.id, c.id)].methods == ["exact", "lexical"]
     sem = store.near_duplicates(threshold=0.9, methods=("semantic",))
     assert {(p.a, p.b) for p in sem} >= {(d.id, e.id)} and {p.method for p in sem} == {"semantic"}
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         store.near_duplicates(threshold=1.5)
 
 
@@ -111,6 +112,6 @@ def test_clusters_are_labelled_and_stored(store):
         assert conn.execute(sa.select(sa.func.count()).select_from(t.clusters)).scalar() == 3
     assert len(cl.assignments()) == 18
     for bad in (0, -2, 19):
-        with pytest.raises(Exception) as err:
+        with pytest.raises(ValidationError) as err:
             store.clusters(n=bad)
         assert "n" in str(err.value)

@@ -29,15 +29,7 @@ from .vectors import faiss_module
 log = logging.getLogger(__name__)
 
 TERM_CHARS = 50_000  # per artifact: enough for its vocabulary, bounded for 5 MB files
-STOPWORDS = frozenset("""
-a about after all also an and any are as at be been but by can could do does each for from get has have
-how if in into is it its may more most must new no not of on one or other our out over should so some such
-than that the their them then there these they this to up use used using was we were what when which
-while will with would you your self none true false null return def class import from function var let
-const int str string void public private static new else elif try except catch finally raise throw
-async await yield lambda pass break continue for while print println printf len range type http https www
-com org
-""".split())
+STOPWORDS = frozenset(["a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does", "each", "for", "from", "get", "has", "have", "how", "if", "in", "into", "is", "it", "its", "may", "more", "most", "must", "new", "no", "not", "of", "on", "one", "or", "other", "our", "out", "over", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "use", "used", "using", "was", "we", "were", "what", "when", "which", "while", "will", "with", "would", "you", "your", "self", "none", "true", "false", "null", "return", "def", "class", "import", "from", "function", "var", "let", "const", "int", "str", "string", "void", "public", "private", "static", "new", "else", "elif", "try", "except", "catch", "finally", "raise", "throw", "async", "await", "yield", "lambda", "pass", "break", "continue", "for", "while", "print", "println", "printf", "len", "range", "type", "http", "https", "www", "com", "org"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import logging
 import os
@@ -76,7 +77,7 @@ class FakeEmbedder:
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
         words = re.findall(r"\w+", text.lower()) or list(text.strip())
-        feats = words + [a + " " + b for a, b in zip(words, words[1:])]
+        feats = words + [a + " " + b for a, b in itertools.pairwise(words)]
         for feat in feats:
             h = hashlib.blake2b(feat.encode("utf-8", "surrogatepass"), digest_size=8).digest()
             slot = int.from_bytes(h[:4], "little") % self.dim

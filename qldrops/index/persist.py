@@ -28,9 +28,9 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def save(folder: Path, manifest: Manifest, backend: vx.VectorIndex, id_map: dict
         manifest.files = files
         manifest.count = len(id_map)
         manifest.kind = backend.kind
-        manifest.created_at = dt.datetime.now(dt.timezone.utc).isoformat()
+        manifest.created_at = dt.datetime.now(dt.UTC).isoformat()
         text = manifest.to_json().encode()
         atomic_write(folder / MANIFEST, lambda tmp: tmp.write_bytes(text))
         keep = {f["name"] for f in files.values()}

@@ -97,7 +97,6 @@ def _check(store, id_map: dict[int, str], ids: list[int], conds: list | None) ->
 
 def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -> SimilarList:
     """Drops most like ``query`` (a drop id or a text), best first, with cosine scores."""
-    store = manager.store
     k = check_k(k)
     unknown = set(filters) - {"workflow_id", "drop_type", "metadata", "capsule_id", "created_by", "since", "until"}
     if unknown:

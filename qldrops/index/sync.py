@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import sqlalchemy as sa
 
@@ -40,7 +40,7 @@ class Watermark:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Watermark":
+    def from_dict(cls, d: dict | None) -> Watermark:
         d = d or {}
         return cls(int(d.get("seq", 0)), None if d.get("xmin") is None else int(d["xmin"]))
 

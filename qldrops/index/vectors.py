@@ -294,7 +294,7 @@ class IVFIndex:
             index.nprobe = min(IVF_NPROBE, index.nlist)
 
     @classmethod
-    def trained(cls, dim: int, sample: np.ndarray) -> "IVFIndex":
+    def trained(cls, dim: int, sample: np.ndarray) -> IVFIndex:
         faiss = faiss_module()
         nlist = max(1, min(int(4 * math.sqrt(len(sample))), len(sample) // 39 or 1))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)

@@ -115,3 +115,20 @@ def test_clusters_are_labelled_and_stored(store):
         with pytest.raises(ValidationError) as err:
             store.clusters(n=bad)
         assert "n" in str(err.value)
+
+
+@pytest.mark.postgres
+def test_listen_notify_wakes_a_mirror(pg_store, make_store, pg_url):
+    import threading
+
+    mirror = make_store(pg_url)
+    mirror.index.sync()
+    listening = threading.Event()
+    woke = []
+    waiter = threading.Thread(target=lambda: woke.append(
+        mirror.index.wait_for_changes(timeout=60, on_listening=listening.set)))
+    waiter.start()
+    assert listening.wait(60)
+    d = pg_store.put(workflow_id="w", drop_type="code_generation", artifact="wake up")
+    waiter.join(60)
+    assert woke == [True] and d.id in mirror.index.id_map

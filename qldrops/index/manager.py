@@ -101,10 +101,10 @@ class IndexManager:
                 if self.on_bad_file == "raise":
                     raise
                 log.warning("%s -- rebuilding it from the vectors in the database", exc.message)
-                self.rebuild()
+                self.rebuild(save="try")
                 return
             if found is None:
-                self.rebuild()
+                self.rebuild(save="try")
                 return
             manifest, backend, id_map = found
             watermark = sy.Watermark.from_dict(manifest.watermark)
@@ -115,7 +115,7 @@ class IndexManager:
                 if self.on_bad_file == "raise":
                     raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
                 log.warning("%s -- rebuilding", msg)
-                self.rebuild()
+                self.rebuild(save="try")
                 return
             self.manifest, self.backend, self.id_map, self.watermark = manifest, backend, id_map, watermark
             self._saved_at = time.monotonic()
@@ -134,9 +134,10 @@ class IndexManager:
             self._saved_at = time.monotonic()
 
     def _maybe_save(self, save: bool | str) -> bool:
+        """save: True (errors raise), "try" (errors are logged), "auto" (only when due), False."""
         due = self._unsaved >= self.autosave_after or (
             self._unsaved and time.monotonic() - self._saved_at > self.autosave_seconds)
-        if save is True or (save == "auto" and due):
+        if save is True or save == "try" or (save == "auto" and due):
             try:
                 self.save()
                 return True
@@ -148,7 +149,7 @@ class IndexManager:
         return False
 
     # ------------------------------------------------------------------ rebuild
-    def rebuild(self, *, kind: str | None = None, save: bool = True) -> SyncReport:
+    def rebuild(self, *, kind: str | None = None, save: bool | str = True) -> SyncReport:
         """Build the mirror again from the vectors in the database; embeds only content never embedded."""
         started = time.perf_counter()
         with self._lock:
@@ -167,7 +168,7 @@ class IndexManager:
             self.id_map = {i: live[i] for i in ids}
             self.watermark = watermark
             self._unsaved = len(ids) or 1
-            saved = self._maybe_save(True) if save else False
+            saved = self._maybe_save(save) if save else False
             return SyncReport(drops_touched=len(live), added=len(ids), blank=len(live) - len(ids),
                               rebuilt=f"{chosen} index built from the database", saved=saved,
                               seconds=time.perf_counter() - started, watermark=watermark.to_dict())
@@ -206,7 +207,7 @@ class IndexManager:
             reason = self._rebuild_reason()
             if reason and rebuild_if_needed:
                 log.info("rebuilding the index: %s", reason)
-                rebuilt = self.rebuild(save=save is not False)
+                rebuilt = self.rebuild(save=True if save is True else ("try" if save else False))
                 report.rebuilt, report.saved = reason, rebuilt.saved
             else:
                 report.saved = self._maybe_save(save)
@@ -243,7 +244,7 @@ class IndexManager:
             self.id_map[i] = changed[i]
         return report
 
-    def wait_for_changes(self, timeout: float = 30.0) -> bool:
+    def wait_for_changes(self, timeout: float = 30.0, *, on_listening=None) -> bool:
         """PostgreSQL: block until a writer commits a change (LISTEN qldrops_changes), then sync.
 
         Returns True if woken by a notification. On SQLite it just syncs (there is no NOTIFY).
@@ -257,6 +258,8 @@ class IndexManager:
             pg.autocommit = True
             pg.execute("LISTEN qldrops_changes")
             self.sync()  # anything committed before LISTEN took effect
+            if on_listening is not None:
+                on_listening()
             woke = False
             for _note in pg.notifies(timeout=timeout, stop_after=1):
                 woke = True

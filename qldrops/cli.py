@@ -24,11 +24,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("qldrops.analysis.cli:analyze", "Analyse a drop or a file: language, quality, security."),
     "analyze-all": ("qldrops.analysis.cli:analyze_all", "Analyse every drop in the store."),
     "project": ("qldrops.analysis.cli:project", "Build a workflow's multi-file project (--out DIR | --zip FILE)."),
-    "workspace": ("qldrops.previews.cli:workspace", "Create and list workspaces."),
-    "user": ("qldrops.previews.cli:user", "Create and list users."),
-    "token": ("qldrops.previews.cli:token", "Issue, list and revoke API tokens."),
-    "preview": ("qldrops.previews.cli:preview", "Share links: create, list, revoke, extend."),
-    "analytics": ("qldrops.previews.cli:analytics", "Usage analytics summary."),
+    "workspace": ("qldrops.previews.cli:workspace_group", "Create and list workspaces."),
+    "user": ("qldrops.previews.cli:user_group", "Create and list users."),
+    "token": ("qldrops.previews.cli:token_group", "Issue, list and revoke API tokens."),
+    "preview": ("qldrops.previews.cli:preview_group", "Share links: create, list, revoke, extend."),
+    "analytics": ("qldrops.previews.cli:analytics_cmd", "Usage analytics summary."),
     "run": ("qldrops.runner.cli:run", "Run a drop's code in the sandbox."),
     "serve": ("qldrops.server.cli:serve", "Start the dashboard server (Voila) for share links."),
     "demo": ("qldrops.demo.cli:demo", "Load the demo corpus and prepare everything a newcomer needs."),
@@ -60,8 +60,8 @@ def _unavailable(name: str, error: Exception):
 
 
 class Context:
-    def __init__(self, url: str | None, workspace: str | None, as_json: bool):
-        self.url, self.workspace, self.as_json = url, workspace, as_json
+    def __init__(self, url: str | None, workspace: str | None, as_json: bool, token: str | None = None):
+        self.url, self.workspace, self.as_json, self.token = url, workspace, as_json, token
         self._store = None
 
     @property
@@ -69,7 +69,7 @@ class Context:
         if self._store is None:
             from .store.core import connect
 
-            self._store = connect(self.url, workspace=self.workspace)
+            self._store = connect(self.url, workspace=self.workspace, token=self.token)
         return self._store
 
 
@@ -106,12 +106,13 @@ def output(ctx: Context, value: Any) -> None:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "url", envvar="QLDROPS_DATABASE_URL", help="Database URL (default: SQLite under data/).")
 @click.option("--workspace", "-w", envvar="QLDROPS_WORKSPACE", help="Workspace (default: 'default').")
+@click.option("--token", envvar="QLDROPS_TOKEN", help="API token: act as its user (default: local, trusted).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.version_option(package_name="qldrops")
 @click.pass_context
-def cli(ctx, url, workspace, as_json):
+def cli(ctx, url, workspace, token, as_json):
     """qldrops: store, search, analyse and share the artifacts of AI code-generation workflows."""
-    ctx.obj = Context(url, workspace, as_json)
+    ctx.obj = Context(url, workspace, as_json, token)
 
 
 @cli.command()

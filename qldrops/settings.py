@@ -39,6 +39,11 @@ class Settings:
     zstd_level: int = field(default=3, metadata={"help": "zstandard compression level."})
     max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})
     progress: bool = field(default=True, metadata={"help": "Show progress bars on long work."})
+    rate_limit_client: str = field(default="300/minute", metadata={"help": "Requests per client address (share links)."})
+    rate_limit_token: str = field(default="1200/minute", metadata={"help": "Requests per API token."})
+    rate_limit_link: str = field(default="120/minute", metadata={"help": "Requests per share link."})
+    rate_limit_storage: str = field(default="memory://",
+                                    metadata={"help": "Rate-limit counters: memory:// or redis://127.0.0.1:6379 (shared)."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod

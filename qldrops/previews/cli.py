@@ -25,6 +25,8 @@ def _store(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
     if obj is not None and hasattr(obj, "previews"):
         return obj
+    if obj is not None and hasattr(obj, "store") and not isinstance(obj, dict):  # qldrops.cli.Context
+        return obj.store
     if isinstance(obj, dict) and obj.get("store") is not None:
         s = obj["store"]
         s = s() if callable(s) and not hasattr(s, "previews") else s

@@ -23,14 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import qldrops  # noqa: E402
-from qldrops.settings import Settings  # noqa: E402
+import qldrops
+from qldrops.settings import Settings
 
 
 def _short(n: int) -> list[str]:
     rnd = random.Random(1)
-    words = ("token refresh handler request response user session cache retry backoff config parser "
-             "schema migration queue worker upload image render button state props router").split()
+    words = ["token", "refresh", "handler", "request", "response", "user", "session", "cache", "retry", "backoff", "config", "parser", "schema", "migration", "queue", "worker", "upload", "image", "render", "button", "state", "props", "router"]
     return [" ".join(rnd.choice(words) for _ in range(15)) + f" {i}" for i in range(n)]
 
 

@@ -25,12 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import numpy as np
 
-import qldrops  # noqa: E402
-from qldrops.settings import Settings  # noqa: E402
-from qldrops.store import schema as t  # noqa: E402
+import qldrops
+from qldrops.settings import Settings
+from qldrops.store import schema as t
 
 DIM = 384
 
@@ -103,12 +102,10 @@ def _latency(store, n: int, kind: str, queries: int, rng) -> dict:
 
 def _sentences(n: int, seed: int = 3) -> list[str]:
     rnd = random.Random(seed)
-    subj = "the service, a worker, the parser, our cache, the client, a scheduler, the api, the loader".split(", ")
-    verb = "retries, validates, caches, parses, uploads, compresses, encrypts, renders, indexes, streams".split(", ")
-    obj = ("the request, a json file, user sessions, the csv rows, images, log lines, tokens, metrics, "
-           "database rows, web pages").split(", ")
-    how = ("with backoff, in batches, on a timer, after login, in parallel, lazily, with a lock, "
-           "using redis, through a queue, on startup").split(", ")
+    subj = ["the service", "a worker", "the parser", "our cache", "the client", "a scheduler", "the api", "the loader"]
+    verb = ["retries", "validates", "caches", "parses", "uploads", "compresses", "encrypts", "renders", "indexes", "streams"]
+    obj = ["the request", "a json file", "user sessions", "the csv rows", "images", "log lines", "tokens", "metrics", "database rows", "web pages"]
+    how = ["with backoff", "in batches", "on a timer", "after login", "in parallel", "lazily", "with a lock", "using redis", "through a queue", "on startup"]
     return [f"{rnd.choice(subj)} {rnd.choice(verb)} {rnd.choice(obj)} {rnd.choice(how)} #{i}" for i in range(n)]
 
 

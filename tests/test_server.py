@@ -33,9 +33,9 @@ def _http(url: str, *, headers: dict | None = None):
     req = urllib.request.Request(url, headers=headers or {})
     try:
         with opener.open(req, timeout=120) as r:
-            return r.status, r.headers, r.read().decode()
+            return r.status, r.headers, r.read().decode(errors="replace")
     except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+        return e.code, e.headers, e.read().decode(errors="replace")
 
 
 def seed(url: str) -> dict[str, str]:
@@ -114,6 +114,19 @@ def test_page_loads_nothing_from_the_internet(sqlite_server):
     assert "cdn.jsdelivr.net" not in page and "cdnjs" not in page
 
 
+def test_page_skips_extensions_it_does_not_use(sqlite_server):
+    _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    cfg = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.S)
+    names = [e["name"] for e in json.loads(cfg.group(1))["federated_extensions"]]
+    assert "jupyterlab-plotly" not in names  # ~4.9 MB of JavaScript the preview does not need
+    assert "@jupyter-widgets/jupyterlab-manager" in names
+
+
+def test_responses_are_compressed(sqlite_server):
+    _, headers, _ = _http(sqlite_server.url + "/voila/static/voila.js", headers={"Accept-Encoding": "gzip"})
+    assert headers.get("Content-Encoding") == "gzip"
+
+
 def test_a_render_records_a_view(sqlite_server):
     store = qldrops.connect(sqlite_server.db_url, settings=Settings(progress=False))
     pid = int(sqlite_server.links["live_id"])
@@ -128,6 +141,7 @@ def test_a_render_records_a_view(sqlite_server):
 @pytest.mark.parametrize("kind,status", [("unknown", 404), ("expired", 410), ("revoked", 410)])
 def test_refused_links_answer_before_any_kernel_starts(sqlite_server, kind, status):
     cap = "A" * 42 + "E" if kind == "unknown" else sqlite_server.links[kind]
+    sqlite_server.wait_ready()  # earlier renders' pool refills have finished: no kernel start pending
     before = sqlite_server.health()
     pids_before = sqlite_server.kernel_pids()
     code, headers, body = _http(sqlite_server.url + "/p/" + cap)
@@ -146,6 +160,7 @@ def test_refused_links_answer_before_any_kernel_starts(sqlite_server, kind, stat
     "/p/" + "A" * 5000, "/p/" + "A" * 42 + "E?template=classic",
 ])
 def test_malformed_capabilities_are_404_without_kernels(sqlite_server, path):
+    sqlite_server.wait_ready()
     before = sqlite_server.health()["kernels_started"]
     code, headers, body = _http(sqlite_server.url + path)
     if path.endswith("?template=classic"):
@@ -166,6 +181,7 @@ def test_a_query_string_cannot_change_the_template(sqlite_server):
 def test_voila_render_routes_are_gone(sqlite_server):
     for path in ("/preview.ipynb", "/voila/render/preview.ipynb", "/voila/tree", "/voila/api/contents/",
                  "/voila/query/" + str(uuid.uuid4()), "/anything"):
+        sqlite_server.wait_ready()
         before = sqlite_server.health()["kernels_started"]
         code, _, body = _http(sqlite_server.url + path)
         assert code == 404, path
@@ -174,6 +190,7 @@ def test_voila_render_routes_are_gone(sqlite_server):
 
 
 def test_health_check_starts_no_kernel(sqlite_server):
+    sqlite_server.wait_ready()
     before = sqlite_server.health()
     for path in ("/", "/healthz"):
         code, headers, body = _http(sqlite_server.url + path)
@@ -315,6 +332,7 @@ def test_postgres_live_expired_revoked_unknown(pg_url, tmp_path):
         code, headers, page = _http(srv.url + "/p/" + links["live"])
         assert code == 200 and WORKFLOW in page
         assert_preview_headers(headers)
+        srv.wait_ready()
         before = srv.health()["kernels_started"]
         for cap, status in [(links["expired"], 410), (links["revoked"], 410), ("B" * 42 + "A", 404)]:
             code, headers, body = _http(srv.url + "/p/" + cap)

@@ -215,3 +215,20 @@ def test_problem_html_shows_no_exception_text():
 
     body = problem_html(DatabaseUnavailable("postgresql://u:secret@h/db refused"))
     assert "secret" not in body and "unavailable" in body
+
+
+# ------------------------------------------------------------------------------------ labextensions
+def test_plotly_loads_only_for_dashboards_that_ask(tmp_path):
+    import json as _json
+
+    from qldrops.server.extensions import PageConfigHook
+
+    exts = [{"name": "jupyterlab-plotly"}, {"name": "@jupyter-widgets/jupyterlab-manager"}]
+    (tmp_path / "plain.ipynb").write_text(_json.dumps({"metadata": {}, "cells": []}))
+    (tmp_path / "charts.ipynb").write_text(_json.dumps(
+        {"metadata": {"qldrops": {"labextensions": ["jupyterlab-plotly"]}}, "cells": []}))
+    hook = PageConfigHook(str(tmp_path))
+    plain = hook({"federated_extensions": list(exts)}, notebook_path="plain.ipynb")
+    charts = hook({"federated_extensions": list(exts)}, notebook_path="charts.ipynb")
+    assert [e["name"] for e in plain["federated_extensions"]] == ["@jupyter-widgets/jupyterlab-manager"]
+    assert len(charts["federated_extensions"]) == 2

@@ -29,11 +29,13 @@ import click
               help="Seconds a dashboard cell may run before the render stops with a message.")
 @click.option("--rate-limit-client", default=None, help='Requests per client address, e.g. "300/minute".')
 @click.option("--rate-limit-link", default=None, help='Requests per share link, e.g. "120/minute".')
+@click.option("--compress/--no-compress", default=True, show_default=True,
+              help="gzip responses (the dashboard page pulls ~5 MB of JavaScript on a first visit).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 def serve(host: str, port: int, database_url: str | None, dashboards_dir: Path | None, preheat: bool,
           pool_size: int, cull_idle_timeout: int, execute_timeout: int, rate_limit_client: str | None,
-          rate_limit_link: str | None, log_level: str) -> None:
+          rate_limit_link: str | None, compress: bool, log_level: str) -> None:
     """Serve share links: /p/<capability> opens the preview dashboard (standalone Voila).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
@@ -47,7 +49,7 @@ def serve(host: str, port: int, database_url: str | None, dashboards_dir: Path |
                         dashboards_dir=dashboards_dir or DEFAULT_DASHBOARDS, preheat=preheat,
                         pool_size=pool_size, cull_idle_timeout=cull_idle_timeout,
                         cull_interval=min(60, cull_idle_timeout), execute_timeout=execute_timeout,
-                        rate_limit_client=rate_limit_client, rate_limit_link=rate_limit_link,
+                        rate_limit_client=rate_limit_client, rate_limit_link=rate_limit_link, compress=compress,
                         log_level=log_level.upper())
     try:
         run(opts)

@@ -32,6 +32,14 @@ class QldropsVoila(Voila):
         self.connection_dir_root = connection_dir_root
 
     def init_handlers(self) -> list:
+        # Voila applies `tornado_settings` after building the Application, too late for Tornado to
+        # install the gzip transform that `compress_response` asks for: install it here (start()
+        # calls init_handlers right after creating self.app).
+        if self.tornado_settings.get("compress_response"):
+            from tornado.web import GZipContentEncoding
+
+            if GZipContentEncoding not in self.app.transforms:
+                self.app.transforms.append(GZipContentEncoding)
         handlers = [h for h in super().init_handlers() if h[1] not in _REMOVED]
         notebook = self.kernel_manager.notebook_path if getattr(self.kernel_manager, "notebook_path", None) \
             else self._relative_notebook()

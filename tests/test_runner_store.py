@@ -238,3 +238,25 @@ def test_cli_run_prints_output_and_passes_the_exit_code(store, capsys, tmp_path)
     assert _cli("--db", store.url, "run", "424242") == 2
     assert "does not exist" in capsys.readouterr().err
     assert [r.status for r in rows(store)] == ["error", "error", "timeout"]
+
+
+@pytest.mark.sandbox
+def test_a_share_link_visitor_runs_the_previewed_code(store):
+    """The preview page's Run button: only the link's drops, recorded as execution + execute event."""
+    d = store.put(workflow_id="wf-run", drop_type="code_generation", artifact="print('hi from the link')\n",
+                  metadata={"language": "python", "filename": "main.py"})
+    other = store.put(workflow_id="wf-secret", drop_type="code_generation", artifact="print('no')\n",
+                      metadata={"language": "python", "filename": "main.py"})
+    p = store.previews.create(workflow_id="wf-run", ttl="10m")
+    view = store.previews.open(p.capability)
+    result = view.run(d.id)
+    assert result.status == "ok" and result.stdout.strip() == "hi from the link"
+    with pytest.raises(qldrops.NotFound):
+        view.run(other.id)
+    runs = store.executions(preview_id=p.id).to_frame()
+    assert len(runs) == 1 and runs.iloc[0]["status"] == "ok"
+    funnel = store.analytics.summary(since="1d").funnel
+    assert funnel is not None
+    store.previews.revoke(p.id)
+    with pytest.raises(qldrops.LinkRevoked):
+        view.run(d.id)

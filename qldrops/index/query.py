@@ -82,8 +82,17 @@ _PLAIN_SQLITE = "SELECT " + _FIELDS + " FROM drops WHERE id IN ({marks}) AND coa
 class _Row:
     """A drops row from the driver, converted the way the SQLAlchemy types would."""
 
-    __slots__ = ("id", "workflow_id", "drop_type", "version", "content_hash", "metadata", "created_at",
-                 "updated_at", "capsule_id")
+    __slots__ = (
+        "capsule_id",
+        "content_hash",
+        "created_at",
+        "drop_type",
+        "id",
+        "metadata",
+        "updated_at",
+        "version",
+        "workflow_id",
+    )
 
     def __init__(self, raw, sqlite: bool):
         (self.id, self.workflow_id, self.drop_type, self.version, self.content_hash, meta, created,
@@ -99,7 +108,7 @@ def _utc(value):
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value
 
 

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_notebooks import ROOT, expected_summary, sqlite_demo  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.browser
@@ -52,7 +51,7 @@ def voila(sqlite_demo, tmp_path):  # noqa: F811
                    QLDROPS_PROGRESS="0", HF_HUB_OFFLINE="1",
                    JUPYTER_PATH=os.pathsep.join([str(ROOT / "qldrops" / "server" / "share"),
                                                  os.environ.get("JUPYTER_PATH", "")]))
-        log = open(tmp_path / f"voila-{Path(notebook).stem}.log", "wb")
+        log = open(tmp_path / f"voila-{Path(notebook).stem}.log", "wb")  # noqa: SIM115 - closed at teardown
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "voila"), notebook, "--no-browser", f"--port={port}",
              "--Voila.ip=127.0.0.1", "--template=qldrops", "--Voila.port_retries=0"],

@@ -21,17 +21,17 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
+from conftest import PG_ADMIN_URL, REQUIRE_PG
+from conftest import test_settings as make_settings
 from nbclient import NotebookClient
 
 import qldrops
-from conftest import PG_ADMIN_URL, REQUIRE_PG
-from conftest import test_settings as make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "test-results" / "notebooks"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 DASHBOARDS = [ROOT / "dashboards" / "analytics.ipynb", ROOT / "dashboards" / "explorer.ipynb"]
-ALL_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+ALL_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------------- demo templates

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # Draws each .qldrops-plot[data-figure] once per distinct figure, now and whenever one is added or changed.
 _OBSERVER_JS = """

@@ -132,3 +132,12 @@ def test_settings_from_env_are_typed(monkeypatch):
     monkeypatch.setenv("QLDROPS_COMPRESS_MIN_BYTES", "not-a-number")
     with pytest.raises(errors.ConfigurationError, match="QLDROPS_COMPRESS_MIN_BYTES"):
         Settings.from_env()
+
+
+def test_relaxed_transactions_restore_full_sync_for_drops(sqlite_store):
+    """Analytics commits may skip the flush; the connection goes back to synchronous=FULL after."""
+    with sqlite_store.transaction(durable=False) as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    for _ in range(3):  # whichever pooled connection comes next is back at FULL
+        with sqlite_store.transaction() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2

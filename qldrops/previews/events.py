@@ -173,7 +173,7 @@ class Events:
         values = event_values(self._store, preview, event_type, now=now, user_agent=user_agent, client=client,
                               actor=actor, idempotency_key=idempotency_key, duration_ms=duration_ms,
                               metadata=metadata, drop_id=drop_id, workspace=ws, workflow_id=workflow_id)
-        with self._store.transaction() as conn:
+        with self._store.transaction(durable=False) as conn:
             if idempotency_key is None:
                 eid = conn.execute(t.events.insert().values(**values).returning(t.events.c.id)).scalar_one()
                 return Event(id=eid, **{k: v for k, v in values.items() if k in Event.__slots__})

@@ -262,11 +262,9 @@ class Previews:
         values = event_values(self._store, p, "view", now=now, user_agent=user_agent, client=client, actor=actor,
                               idempotency_key=idempotency_key, duration_ms=None, metadata=None, drop_id=None)
         try:
-            with self._store.transaction() as conn:
-                if self._store.dialect == "postgresql":
-                    # A view count is analytics, not a drop: skip the commit's WAL flush wait (the
-                    # commit is still atomic; a server crash may forget the last few views).
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            # A view count is analytics, not a drop: the commit is atomic but does not wait for
+            # the disk flush (a power cut may forget the last few views).
+            with self._store.transaction(durable=False) as conn:
                 row = conn.execute(t.previews.update()
                                    .where(c.id == p.id, c.revoked_at.is_(None), c.expires_at > now)
                                    .values(access_count=c.access_count + 1, last_access_at=now)

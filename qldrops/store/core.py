@@ -81,12 +81,26 @@ class BaseStore:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sa.Connection]:
-        """One write transaction; driver errors come out as QldropsErrors."""
+    def transaction(self, *, durable: bool = True) -> Iterator[sa.Connection]:
+        """One write transaction; driver errors come out as QldropsErrors.
+
+        ``durable=False`` is for analytics (view counts, events): the commit is still atomic, but
+        does not wait for the disk flush (SQLite: synchronous=NORMAL for that commit; PostgreSQL:
+        synchronous_commit off). A power cut may forget the last few events; never a drop.
+        """
         with translate_errors(self.url):
             with self.engine.connect().execution_options(**{_WRITE: True}) as conn:
-                with conn.begin():
-                    yield conn
+                relaxed = not durable and self.dialect == "sqlite"
+                if relaxed:
+                    conn.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    with conn.begin():
+                        if not durable and self.dialect == "postgresql":
+                            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                        yield conn
+                finally:
+                    if relaxed:
+                        conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sa.Connection]:

@@ -253,9 +253,9 @@ class IndexManager:
             self.sync()
             return False
         raw = self.store.engine.raw_connection()
+        pg = raw.driver_connection
         try:
-            pg = raw.driver_connection
-            pg.autocommit = True
+            pg.autocommit = True  # LISTEN outside a transaction, or notifications wait for its end
             pg.execute("LISTEN qldrops_changes")
             self.sync()  # anything committed before LISTEN took effect
             if on_listening is not None:
@@ -263,7 +263,11 @@ class IndexManager:
             woke = False
             for _note in pg.notifies(timeout=timeout, stop_after=1):
                 woke = True
-            pg.execute("UNLISTEN qldrops_changes")
+            pg.execute("UNLISTEN *")
+            pg.autocommit = False  # the connection goes back to the pool as it came
+        except BaseException:
+            raw.invalidate()  # never return a half-configured connection to the pool
+            raise
         finally:
             raw.close()
         self.sync()

@@ -236,3 +236,14 @@ def test_index_kinds_agree(store):
         if want is None:
             want = mgr.status().estimated_recall
         assert mgr.status().estimated_recall > 0.5
+
+
+def test_time_filters(store):
+    import datetime as dt
+
+    ids = _fill(store, n_per_topic=2)
+    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+    assert store.similar(TOPICS["auth"], k=5, since=future) == []
+    assert len(store.similar(TOPICS["auth"], k=5, since=past, until=future)) == 5
+    assert len(store.similar(ids["auth"][0], k=50, until=future)) == 7

@@ -40,7 +40,7 @@ class IndexManager:
     """Keeps this process's vector index an exact mirror of the database."""
 
     def __init__(self, store, *, embedder: Embedder | None = None, kind: str = "auto",
-                 approx_threshold: int = 50_000, folder: str | Path | None = None,
+                 approx_threshold: int = 20_000, folder: str | Path | None = None,
                  on_bad_file: str = "rebuild", autosave_after: int = 1000, autosave_seconds: float = 300.0):
         if on_bad_file not in ("rebuild", "raise"):
             raise ValidationError("on_bad_file must be 'rebuild' or 'raise'")

@@ -3,7 +3,7 @@
 Ids are drop ids. Vectors are L2-normalised, so inner product is cosine similarity.
 
 * ``numpy``  exact, pure numpy: the cheap backend for tests.
-* ``flat``   exact FAISS ``IndexIDMap2(IndexFlatIP)``: small stores (deletes batched).
+* ``flat``   exact FAISS ``IndexIDMap2(IndexFlatIP)``: small stores, under ~20k vectors (deletes batched).
 * ``hnsw``   FAISS ``IndexHNSWFlat``: large stores. HNSW cannot remove vectors, so the
              backend keeps its own label -> drop id table and tombstones; when too
              many are dead, the manager rebuilds it from the saved vectors.
@@ -346,8 +346,8 @@ class IVFIndex:
 BACKENDS = {"numpy": NumpyIndex, "flat": FlatIndex, "hnsw": HNSWIndex, "ivf": IVFIndex}
 
 
-def choose_kind(n: int, requested: str = "auto", *, approx_threshold: int = 50_000) -> str:
-    """Exact search while it is fast enough (about 50k vectors here), HNSW past that."""
+def choose_kind(n: int, requested: str = "auto", *, approx_threshold: int = 20_000) -> str:
+    """Exact search while it is fast enough (~10 ms per query at 20k vectors here), HNSW past that."""
     if requested != "auto":
         if requested not in KINDS:
             raise ValidationError(f"unknown index kind {requested!r}", hint=f"use one of: auto, {', '.join(KINDS)}")

@@ -132,3 +132,19 @@ def test_listen_notify_wakes_a_mirror(pg_store, make_store, pg_url):
     d = pg_store.put(workflow_id="w", drop_type="code_generation", artifact="wake up")
     waiter.join(60)
     assert woke == [True] and d.id in mirror.index.id_map
+
+
+def test_kind_follows_the_size_of_the_store(store):
+    mgr = IndexManager(store, approx_threshold=10, folder=store.settings.resolved_index_dir / "grow")
+    store.put_many([{"workflow_id": "w", "drop_type": "code_generation", "artifact": f"small {i}"} for i in range(8)])
+    mgr.sync()
+    assert mgr.backend.kind == "flat"
+    store.put_many([{"workflow_id": "w", "drop_type": "code_generation", "artifact": f"more {i}"} for i in range(8)])
+    report = mgr.sync()
+    assert report.rebuilt and mgr.backend.kind == "hnsw" and mgr.verify().ok
+    st = mgr.status()
+    assert st.kind == "hnsw" and st.needs_rebuild is None and st.estimated_recall > 0.9
+    for d in store.list(limit=14):
+        store.delete(d.id)
+    report = mgr.sync()
+    assert report.rebuilt and mgr.backend.kind == "flat" and len(mgr.id_map) == 2

@@ -21,7 +21,7 @@ from qldrops.server.process import ServerProcess
 from qldrops.settings import Settings
 
 WORKFLOW = "wf-server-42"
-TRACEBACK_MARKERS = ("Traceback", "File \"", "Error:", "sqlalchemy", "psycopg", "line ")
+TRACEBACK_MARKERS = ("Traceback", 'File "', "Error:", "sqlalchemy", "psycopg", "line ")
 
 
 def _http(url: str, *, headers: dict | None = None):
@@ -41,10 +41,18 @@ def _http(url: str, *, headers: dict | None = None):
 def seed(url: str) -> dict[str, str]:
     """Drops of one workflow and four links: live, expired, revoked, and one for the PG run."""
     store = qldrops.connect(url, settings=Settings(progress=False))
-    store.put(workflow_id=WORKFLOW, drop_type="prompt_enhancement", artifact="Build a todo app",
-              metadata={"title": "Enhanced prompt"})
-    store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="print('hi')",
-              metadata={"path": "main.py"})
+    store.put(
+        workflow_id=WORKFLOW,
+        drop_type="prompt_enhancement",
+        artifact="Build a todo app",
+        metadata={"title": "Enhanced prompt"},
+    )
+    store.put(
+        workflow_id=WORKFLOW,
+        drop_type="code_generation",
+        artifact="print('hi')",
+        metadata={"path": "main.py"},
+    )
     live = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
     second = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
     revoked = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
@@ -54,8 +62,13 @@ def seed(url: str) -> dict[str, str]:
     expired = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
     store.clock = real_clock
     store.close()
-    return {"live": live.capability, "second": second.capability, "revoked": revoked.capability,
-            "expired": expired.capability, "live_id": str(live.id)}
+    return {
+        "live": live.capability,
+        "second": second.capability,
+        "revoked": revoked.capability,
+        "expired": expired.capability,
+        "live_id": str(live.id),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +76,9 @@ def sqlite_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     url = f"sqlite:///{folder / 'qldrops.db'}"
     links = seed(url)
-    with ServerProcess(url, log_path=folder / "server.log", preheat=True,
-                       extra_args=["--rate-limit-link", "1000/minute"]) as srv:
+    with ServerProcess(
+        url, log_path=folder / "server.log", preheat=True, extra_args=["--rate-limit-link", "1000/minute"]
+    ) as srv:
         srv.links = links
         srv.db_url = url
         yield srv
@@ -72,12 +86,16 @@ def sqlite_server(tmp_path_factory):
 
 def _outputs(page: str) -> list[dict]:
     """The cell outputs Voila embedded in a rendered page."""
-    blocks = re.findall(r'<script type="application/vnd.voila.cell-output\+json">\s*(.*?)\s*</script>', page, re.S)
+    blocks = re.findall(
+        r'<script type="application/vnd.voila.cell-output\+json">\s*(.*?)\s*</script>', page, re.DOTALL
+    )
     return [json.loads(b) for b in blocks]
 
 
 def _kernel_id(page: str) -> str:
-    cfg = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.S)
+    cfg = re.search(
+        r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.DOTALL
+    )
     return json.loads(cfg.group(1))["kernelId"]
 
 
@@ -100,7 +118,9 @@ def test_live_link_renders_the_dashboard_with_headers(sqlite_server):
     assert_preview_headers(headers)
     html_outputs = " ".join(o.get("data", {}).get("text/html", "") for o in _outputs(page))
     assert WORKFLOW in html_outputs and "2 drops" in html_outputs
-    widget_outputs = [o for o in _outputs(page) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    widget_outputs = [
+        o for o in _outputs(page) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert len(widget_outputs) == 1  # the drops table is an ipywidgets.HTML
     assert sqlite_server.links["live"] not in page  # the page never echoes its capability
     for marker in ("Traceback", "There was an error"):
@@ -116,7 +136,9 @@ def test_page_loads_nothing_from_the_internet(sqlite_server):
 
 def test_page_skips_extensions_it_does_not_use(sqlite_server):
     _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
-    cfg = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.S)
+    cfg = re.search(
+        r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.DOTALL
+    )
     names = [e["name"] for e in json.loads(cfg.group(1))["federated_extensions"]]
     assert "jupyterlab-plotly" not in names  # ~4.9 MB of JavaScript the preview does not need
     assert "@jupyter-widgets/jupyterlab-manager" in names
@@ -131,7 +153,9 @@ def test_a_render_records_a_view(sqlite_server):
     store = qldrops.connect(sqlite_server.db_url, settings=Settings(progress=False))
     pid = int(sqlite_server.links["live_id"])
     before = store.previews.get(pid).access_count
-    status, _, _ = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"], headers={"User-Agent": "ua-test"})
+    status, _, _ = _http(
+        sqlite_server.url + "/p/" + sqlite_server.links["live"], headers={"User-Agent": "ua-test"}
+    )
     assert status == 200
     assert store.previews.get(pid).access_count == before + 1
     store.close()
@@ -154,11 +178,23 @@ def test_refused_links_answer_before_any_kernel_starts(sqlite_server, kind, stat
     assert cap not in body
 
 
-@pytest.mark.parametrize("path", [
-    "/p/", "/p", "/p/short", "/p/" + "A" * 42 + "B", "/p/" + "A" * 44, "/p/" + "A" * 42 + "%00",
-    "/p/" + "A" * 42 + "E/extra", "/p/..%2F..%2Fetc%2Fpasswd", "/p/" + "%C3%A9" * 43, "/p/%ZZ",
-    "/p/" + "A" * 5000, "/p/" + "A" * 42 + "E?template=classic",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/p/",
+        "/p",
+        "/p/short",
+        "/p/" + "A" * 42 + "B",
+        "/p/" + "A" * 44,
+        "/p/" + "A" * 42 + "%00",
+        "/p/" + "A" * 42 + "E/extra",
+        "/p/..%2F..%2Fetc%2Fpasswd",
+        "/p/" + "%C3%A9" * 43,
+        "/p/%ZZ",
+        "/p/" + "A" * 5000,
+        "/p/" + "A" * 42 + "E?template=classic",
+    ],
+)
 def test_malformed_capabilities_are_404_without_kernels(sqlite_server, path):
     sqlite_server.wait_ready()
     before = sqlite_server.health()["kernels_started"]
@@ -173,14 +209,22 @@ def test_malformed_capabilities_are_404_without_kernels(sqlite_server, path):
 
 
 def test_a_query_string_cannot_change_the_template(sqlite_server):
-    code, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"] + "?template=classic&theme=dark")
+    code, _, page = _http(
+        sqlite_server.url + "/p/" + sqlite_server.links["live"] + "?template=classic&theme=dark"
+    )
     assert code == 200
     assert "cdn.jsdelivr.net" not in page and "theme-dark" not in page
 
 
 def test_voila_render_routes_are_gone(sqlite_server):
-    for path in ("/preview.ipynb", "/voila/render/preview.ipynb", "/voila/tree", "/voila/api/contents/",
-                 "/voila/query/" + str(uuid.uuid4()), "/anything"):
+    for path in (
+        "/preview.ipynb",
+        "/voila/render/preview.ipynb",
+        "/voila/tree",
+        "/voila/api/contents/",
+        "/voila/query/" + str(uuid.uuid4()),
+        "/anything",
+    ):
         sqlite_server.wait_ready()
         before = sqlite_server.health()["kernels_started"]
         code, _, body = _http(sqlite_server.url + path)
@@ -194,7 +238,7 @@ def test_health_check_starts_no_kernel(sqlite_server):
     before = sqlite_server.health()
     for path in ("/", "/healthz"):
         code, headers, body = _http(sqlite_server.url + path)
-        assert code == 200
+        assert code == 200 and headers["Cache-Control"] == "no-store"
         assert json.loads(body)["database"] == "ok"
     assert sqlite_server.health()["kernels_started"] == before["kernels_started"]
 
@@ -203,8 +247,12 @@ def test_internal_endpoints_need_the_kernel_key(sqlite_server):
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(sqlite_server.url + "/qldrops/internal/redeem", data=b'{"ticket": "x"}',
-                                 method="POST", headers={"X-Qldrops-Kernel-Key": "guess"})
+    req = urllib.request.Request(
+        sqlite_server.url + "/qldrops/internal/redeem",
+        data=b'{"ticket": "x"}',
+        method="POST",
+        headers={"X-Qldrops-Kernel-Key": "guess"},
+    )
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10)
     assert e.value.code == 403
@@ -220,9 +268,21 @@ def test_the_log_holds_no_capability(sqlite_server):
 
 # ------------------------------------------------------------------------------------ kernel websocket
 def _kernel_message(msg_type: str, content: dict, session: str) -> dict:
-    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "visitor",
-                       "session": session, "date": dt.datetime.now(dt.UTC).isoformat(), "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "username": "visitor",
+            "session": session,
+            "date": dt.datetime.now(dt.UTC).isoformat(),
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": content,
+        "channel": "shell",
+        "buffers": [],
+    }
 
 
 @pytest.mark.parametrize("protocol", ["json", "v1"])
@@ -241,9 +301,18 @@ def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, proto
     kernel_id = _kernel_id(page)
     marker = tmp_path / "executed"
     session = uuid.uuid4().hex
-    execute = _kernel_message("execute_request", {
-        "code": f"open({str(marker)!r}, 'w').write('ran')", "silent": False, "store_history": False,
-        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}, session)
+    execute = _kernel_message(
+        "execute_request",
+        {
+            "code": f"open({str(marker)!r}, 'w').write('ran')",
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        session,
+    )
     info = _kernel_message("kernel_info_request", {}, session)
     ws_url = f"ws://127.0.0.1:{sqlite_server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
     kwargs = {"open_timeout": 30}
@@ -251,8 +320,8 @@ def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, proto
         kwargs["subprotocols"] = ["v1.kernel.websocket.jupyter.org"]
     with connect(ws_url, **kwargs) as ws:
         if protocol == "v1":
-            from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
             from jupyter_client.session import Session
+            from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 
             sess = Session(key=b"", session=session)
             for m in (execute, info):
@@ -266,7 +335,10 @@ def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, proto
             raw = ws.recv(timeout=60)
             msg = _decode(raw)
             seen.append(msg["msg_type"])
-            if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == info["header"]["msg_id"]:
+            if (
+                msg["msg_type"] == "kernel_info_reply"
+                and msg["parent_header"].get("msg_id") == info["header"]["msg_id"]
+            ):
                 break
     assert "execute_reply" not in seen and "execute_input" not in seen and "stream" not in seen
     assert not marker.exists()
@@ -295,8 +367,12 @@ def cold_server(tmp_path_factory):
 
 def test_no_preheat_refused_links_leave_no_kernel_process(cold_server):
     assert cold_server.kernel_pids() == set()
-    for cap, status in [("A" * 42 + "E", 404), (cold_server.links["expired"], 410),
-                        (cold_server.links["revoked"], 410), ("junk", 404)]:
+    for cap, status in [
+        ("A" * 42 + "E", 404),
+        (cold_server.links["expired"], 410),
+        (cold_server.links["revoked"], 410),
+        ("junk", 404),
+    ]:
         code, headers, body = _http(cold_server.url + "/p/" + cap)
         assert code == status
         assert_instruction_page(body)
@@ -312,8 +388,9 @@ def test_no_preheat_refused_links_leave_no_kernel_process(cold_server):
 def test_rate_limited_link_answers_429_with_retry_after(tmp_path):
     url = f"sqlite:///{tmp_path / 'qldrops.db'}"
     links = seed(url)
-    with ServerProcess(url, log_path=tmp_path / "server.log", preheat=False,
-                       extra_args=["--rate-limit-link", "2/minute"]) as srv:
+    with ServerProcess(
+        url, log_path=tmp_path / "server.log", preheat=False, extra_args=["--rate-limit-link", "2/minute"]
+    ) as srv:
         codes = [_http(srv.url + "/p/" + links["expired"])[0] for _ in range(2)]
         code, headers, body = _http(srv.url + "/p/" + links["expired"])
         assert codes == [410, 410]
@@ -339,3 +416,16 @@ def test_postgres_live_expired_revoked_unknown(pg_url, tmp_path):
             assert code == status
             assert_instruction_page(body)
         assert srv.health()["kernels_started"] == before
+
+
+def test_other_methods_get_an_instruction_not_a_traceback(sqlite_server):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(
+        sqlite_server.url + "/p/" + sqlite_server.links["live"], data=b"x", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30)
+    assert e.value.code in (403, 405)
+    assert_instruction_page(e.value.read().decode())

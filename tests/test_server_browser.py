@@ -13,19 +13,26 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from test_server import WORKFLOW, seed
 
 from qldrops.server.process import ServerProcess
 
-from test_server import WORKFLOW, seed  # noqa: E402  (same folder; pytest puts it on sys.path)
-
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 RESULTS = Path(__file__).resolve().parent.parent / "test-results"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"
+    ),
 ]
 
 
@@ -63,8 +70,15 @@ def _watch(page, origin: str) -> dict[str, list]:
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("response", lambda r: seen["bad"].append((r.status, r.url)) if r.status >= 400 else None)
     # Nothing leaves the machine even if something tries: foreign requests are aborted (and recorded).
-    page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).netloc == origin
-               or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlparse(route.request.url).netloc == origin
+            or route.request.url.startswith(("data:", "blob:"))
+            else route.abort()
+        ),
+    )
     return seen
 
 
@@ -114,7 +128,9 @@ def test_closing_the_tab_shuts_its_kernel_down(server, browser):
     page = context.new_page()
     page.goto(server.url + "/p/" + server.links["live"])
     page.locator("#qldrops-drops").wait_for(state="visible", timeout=120_000)
-    kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    kernel_id = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
     assert "_xsrf" in {c["name"] for c in context.cookies()}
     assert get_json(f"{server.url}/api/kernels/{kernel_id}")[0] == 200
     page.close(run_before_unload=True)

@@ -57,25 +57,35 @@ def test_tickets_are_unique():
 
 
 # ---------------------------------------------------------------------------------------- log, pages
-@pytest.mark.parametrize("uri,expected", [
-    ("/p/abcDEF123", "/p/<capability>"),
-    ("/p/abc?x=1", "/p/<capability>?x=1"),
-    ("/qldrops/internal/s3cr3t/query/123", "/qldrops/internal/<secret>/query/123"),
-    ("/healthz", "/healthz"),
-])
+@pytest.mark.parametrize(
+    "uri,expected",
+    [
+        ("/p/abcDEF123", "/p/<capability>"),
+        ("/p/abc?x=1", "/p/<capability>?x=1"),
+        ("/qldrops/internal/s3cr3t/query/123", "/qldrops/internal/<secret>/query/123"),
+        ("/healthz", "/healthz"),
+    ],
+)
 def test_access_log_redacts_secrets(uri, expected):
     assert redact_uri(uri) == expected
 
 
-@pytest.mark.parametrize("exc,status,word", [
-    (NotFound("INTERNAL-DETAIL no row"), 404, "does not exist"),
-    (LinkExpired("INTERNAL-DETAIL at 12:00"), 410, "expired"),
-    (LinkRevoked("INTERNAL-DETAIL by alice"), 410, "revoked"),
-    (RateLimited("INTERNAL-DETAIL link", retry_after=12.0), 429, "12 seconds"),
-    (DatabaseUnavailable("INTERNAL-DETAIL postgresql+psycopg://admin:hunter2@db/prod"), 503, "unavailable"),
-    (AccessDenied("INTERNAL-DETAIL nope"), 403, "denied"),
-    (RuntimeError("INTERNAL-DETAIL boom at /srv/app.py line 3"), 500, "went wrong"),
-])
+@pytest.mark.parametrize(
+    "exc,status,word",
+    [
+        (NotFound("INTERNAL-DETAIL no row"), 404, "does not exist"),
+        (LinkExpired("INTERNAL-DETAIL at 12:00"), 410, "expired"),
+        (LinkRevoked("INTERNAL-DETAIL by alice"), 410, "revoked"),
+        (RateLimited("INTERNAL-DETAIL link", retry_after=12.0), 429, "12 seconds"),
+        (
+            DatabaseUnavailable("INTERNAL-DETAIL postgresql+psycopg://admin:hunter2@db/prod"),
+            503,
+            "unavailable",
+        ),
+        (AccessDenied("INTERNAL-DETAIL nope"), 403, "denied"),
+        (RuntimeError("INTERNAL-DETAIL boom at /srv/app.py line 3"), 500, "went wrong"),
+    ],
+)
 def test_error_pages_are_instructions_with_the_error_status(exc, status, word):
     code, body = pages.for_error(exc)
     assert code == status == (exc.http_status if isinstance(exc, QldropsError) else 500)
@@ -180,8 +190,9 @@ def test_gate_ping_reports_an_unreachable_database(sqlite_store):
     assert LinkGate(sqlite_store).ping() is True
 
     class Down:  # an object with an engine that points at a closed port
-        engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none",
-                                  connect_args={"connect_timeout": 2})
+        engine = sa.create_engine(
+            "postgresql+psycopg://postgres@127.0.0.1:1/none", connect_args={"connect_timeout": 2}
+        )
 
     assert LinkGate(Down()).ping() is False
 
@@ -225,8 +236,9 @@ def test_plotly_loads_only_for_dashboards_that_ask(tmp_path):
 
     exts = [{"name": "jupyterlab-plotly"}, {"name": "@jupyter-widgets/jupyterlab-manager"}]
     (tmp_path / "plain.ipynb").write_text(_json.dumps({"metadata": {}, "cells": []}))
-    (tmp_path / "charts.ipynb").write_text(_json.dumps(
-        {"metadata": {"qldrops": {"labextensions": ["jupyterlab-plotly"]}}, "cells": []}))
+    (tmp_path / "charts.ipynb").write_text(
+        _json.dumps({"metadata": {"qldrops": {"labextensions": ["jupyterlab-plotly"]}}, "cells": []})
+    )
     hook = PageConfigHook(str(tmp_path))
     plain = hook({"federated_extensions": list(exts)}, notebook_path="plain.ipynb")
     charts = hook({"federated_extensions": list(exts)}, notebook_path="charts.ipynb")

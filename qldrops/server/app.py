@@ -92,8 +92,13 @@ def log_request(handler: Any) -> None:
     request = handler.request
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
     logging.getLogger("qldrops.server.access").log(
-        level, "%d %s %s (%s) %.1f ms", status, request.method, redact_uri(request.uri or ""),
-        request.remote_ip, 1000.0 * request.request_time(),
+        level,
+        "%d %s %s (%s) %.1f ms",
+        status,
+        request.method,
+        redact_uri(request.uri or ""),
+        request.remote_ip,
+        1000.0 * request.request_time(),
     )
 
 
@@ -107,12 +112,15 @@ def _internal_host(host: str) -> str:
 
 
 def _write_kernelspec(runtime: Path) -> None:
-    """A ``python3`` kernelspec bound to this interpreter (the stock one runs whatever ``python`` is on PATH)."""
+    """A ``python3`` kernelspec bound to this interpreter (the stock one runs ``python`` from PATH)."""
     spec_dir = runtime / "kernels" / "python3"
     spec_dir.mkdir(parents=True)
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (qldrops)", "language": "python",
-            "metadata": {"debugger": False}}
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (qldrops)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
 
 
@@ -181,8 +189,10 @@ def serve(opts: ServeOptions) -> None:
 
     notebook_path = (Path(opts.dashboards_dir) / opts.notebook).resolve()
     if not notebook_path.is_file():
-        raise ConfigurationError(f"dashboard notebook {notebook_path} does not exist",
-                                 hint="pass --dashboards-dir pointing at the repository's dashboards/ folder")
+        raise ConfigurationError(
+            f"dashboard notebook {notebook_path} does not exist",
+            hint="pass --dashboards-dir pointing at the repository's dashboards/ folder",
+        )
     store = qldrops.connect(opts.database_url)
     runtime = Path(tempfile.mkdtemp(prefix="qldrops-serve-"))
     try:
@@ -192,7 +202,8 @@ def serve(opts: ServeOptions) -> None:
         env = os.environ
         # Kernels inherit this process's environment (Voila copies os.environ for every kernel).
         env["JUPYTER_PATH"] = os.pathsep.join(
-            [str(runtime), str(SHARE_DIR)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+            [str(runtime), str(SHARE_DIR)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+        )
         env["QLDROPS_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
         env["QLDROPS_SERVER_REDEEM_URL"] = f"http://{internal}/qldrops/internal/redeem"
         env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
@@ -208,11 +219,23 @@ def serve(opts: ServeOptions) -> None:
             from ..previews.ratelimit import RateLimits
 
             limits = RateLimits(client=opts.rate_limit_client, link=opts.rate_limit_link)
-        app.qldrops_setup(store=store, limits=limits, kernel_key=kernel_key, channel_secret=channel_secret,
-                          ticket_ttl=opts.ticket_ttl, connection_dir_root=str(runtime))
+        app.qldrops_setup(
+            store=store,
+            limits=limits,
+            kernel_key=kernel_key,
+            channel_secret=channel_secret,
+            ticket_ttl=opts.ticket_ttl,
+            connection_dir_root=str(runtime),
+        )
         app.initialize([])
-        log.info("qldrops serve: http://%s:%s/ (dashboard %s, preheat=%s, pool=%s)", opts.host, opts.port,
-                 notebook_path.name, opts.preheat, opts.pool_size)
+        log.info(
+            "qldrops serve: http://%s:%s/ (dashboard %s, preheat=%s, pool=%s)",
+            opts.host,
+            opts.port,
+            notebook_path.name,
+            opts.preheat,
+            opts.pool_size,
+        )
         app.start()
     finally:
         shutil.rmtree(runtime, ignore_errors=True)

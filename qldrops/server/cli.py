@@ -14,43 +14,101 @@ import click
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
-@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--database-url", default=None, envvar="QLDROPS_DATABASE_URL",
-              help="Database URL (default: QLDROPS_DATABASE_URL, else the embedded SQLite file).")
-@click.option("--dashboards-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding preview.ipynb (default: the repository's dashboards/).")
-@click.option("--preheat/--no-preheat", default=True, show_default=True,
-              help="Keep kernels running the dashboard, waiting for visitors (~10x faster renders).")
-@click.option("--pool-size", default=1, show_default=True, type=click.IntRange(1, 32),
-              help="Preheated kernels kept waiting (each ~150 MB).")
-@click.option("--cull-idle-timeout", default=600, show_default=True, type=click.IntRange(10),
-              help="Seconds without activity before a visitor's kernel is shut down.")
-@click.option("--execute-timeout", default=60, show_default=True, type=click.IntRange(1),
-              help="Seconds a dashboard cell may run before the render stops with a message.")
+@click.option(
+    "--port", default=8866, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option(
+    "--database-url",
+    default=None,
+    envvar="QLDROPS_DATABASE_URL",
+    help="Database URL (default: QLDROPS_DATABASE_URL, else the embedded SQLite file).",
+)
+@click.option(
+    "--dashboards-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder holding preview.ipynb (default: the repository's dashboards/).",
+)
+@click.option(
+    "--preheat/--no-preheat",
+    default=True,
+    show_default=True,
+    help="Keep kernels running the dashboard, waiting for visitors (~10x faster renders).",
+)
+@click.option(
+    "--pool-size",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Preheated kernels kept waiting (each ~150 MB).",
+)
+@click.option(
+    "--cull-idle-timeout",
+    default=600,
+    show_default=True,
+    type=click.IntRange(10),
+    help="Seconds without activity before a visitor's kernel is shut down.",
+)
+@click.option(
+    "--execute-timeout",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Seconds a dashboard cell may run before the render stops with a message.",
+)
 @click.option("--rate-limit-client", default=None, help='Requests per client address, e.g. "300/minute".')
 @click.option("--rate-limit-link", default=None, help='Requests per share link, e.g. "120/minute".')
-@click.option("--compress/--no-compress", default=True, show_default=True,
-              help="gzip responses (the dashboard page pulls ~5 MB of JavaScript on a first visit).")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def serve(host: str, port: int, database_url: str | None, dashboards_dir: Path | None, preheat: bool,
-          pool_size: int, cull_idle_timeout: int, execute_timeout: int, rate_limit_client: str | None,
-          rate_limit_link: str | None, compress: bool, log_level: str) -> None:
+@click.option(
+    "--compress/--no-compress",
+    default=True,
+    show_default=True,
+    help="gzip responses (the dashboard page pulls ~5 MB of JavaScript on a first visit).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+def serve(
+    host: str,
+    port: int,
+    database_url: str | None,
+    dashboards_dir: Path | None,
+    preheat: bool,
+    pool_size: int,
+    cull_idle_timeout: int,
+    execute_timeout: int,
+    rate_limit_client: str | None,
+    rate_limit_link: str | None,
+    compress: bool,
+    log_level: str,
+) -> None:
     """Serve share links: /p/<capability> opens the preview dashboard (standalone Voila).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
     starts. /healthz reports the database and kernel counts.
     """
     from ..errors import QldropsError
-    from .app import DEFAULT_DASHBOARDS, ServeOptions, serve as run
+    from .app import DEFAULT_DASHBOARDS, ServeOptions
+    from .app import serve as run
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    opts = ServeOptions(host=host, port=port, database_url=database_url,
-                        dashboards_dir=dashboards_dir or DEFAULT_DASHBOARDS, preheat=preheat,
-                        pool_size=pool_size, cull_idle_timeout=cull_idle_timeout,
-                        cull_interval=min(60, cull_idle_timeout), execute_timeout=execute_timeout,
-                        rate_limit_client=rate_limit_client, rate_limit_link=rate_limit_link, compress=compress,
-                        log_level=log_level.upper())
+    opts = ServeOptions(
+        host=host,
+        port=port,
+        database_url=database_url,
+        dashboards_dir=dashboards_dir or DEFAULT_DASHBOARDS,
+        preheat=preheat,
+        pool_size=pool_size,
+        cull_idle_timeout=cull_idle_timeout,
+        cull_interval=min(60, cull_idle_timeout),
+        execute_timeout=execute_timeout,
+        rate_limit_client=rate_limit_client,
+        rate_limit_link=rate_limit_link,
+        compress=compress,
+        log_level=log_level.upper(),
+    )
     try:
         run(opts)
     except QldropsError as exc:

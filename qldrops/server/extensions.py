@@ -48,10 +48,13 @@ class PageConfigHook:
     def __init__(self, root_dir: str):
         self.root_dir = root_dir
 
-    def __call__(self, page_config: dict[str, Any], *, notebook_path: str | None = None, **_: Any) -> dict[str, Any]:
+    def __call__(
+        self, page_config: dict[str, Any], *, notebook_path: str | None = None, **_: Any
+    ) -> dict[str, Any]:
         wanted = requested_extensions(notebook_path, self.root_dir)
         page_config["federated_extensions"] = [
-            ext for ext in page_config.get("federated_extensions", [])
+            ext
+            for ext in page_config.get("federated_extensions", [])
             if ext.get("name") not in OPT_IN or ext.get("name") in wanted
         ]
         return page_config

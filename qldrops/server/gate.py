@@ -25,7 +25,7 @@ class LinkGate:
         self._limits = limits  # a qldrops.previews.ratelimit.RateLimits; default: store.rate_limits
 
     def open(self, capability: str, *, user_agent: str = "", client: str = "") -> Grant:
-        """Check ``capability`` and record the view; raise NotFound / LinkExpired / LinkRevoked / RateLimited."""
+        """Check ``capability``, record the view; raise NotFound/LinkExpired/LinkRevoked/RateLimited."""
         from ..previews.capability import is_well_formed
 
         if not is_well_formed(capability):
@@ -35,8 +35,12 @@ class LinkGate:
         self._limit(client=client, link=capability)
         view = self.store.previews.open(capability, user_agent=user_agent or None, client=client or None)
         p = view.preview
-        return Grant(preview_id=int(p.id), workspace=str(p.workspace), workflow_id=str(p.workflow_id),
-                     expires_at=p.expires_at.isoformat())
+        return Grant(
+            preview_id=int(p.id),
+            workspace=str(p.workspace),
+            workflow_id=str(p.workflow_id),
+            expires_at=p.expires_at.isoformat(),
+        )
 
     def _limit(self, *, client: str, link: str | None) -> None:
         """Per-client and per-link limits; raises RateLimited (429 with Retry-After)."""

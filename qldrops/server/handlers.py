@@ -18,6 +18,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import time
 from functools import partial
 from typing import Any
@@ -80,8 +81,11 @@ class PreviewHandler(VoilaHandler):
         # sets that cookie, so every kernel lived until culled. Setting it frees a kernel as soon as
         # its tab closes, still protected against cross-site requests.
         self.xsrf_token  # noqa: B018 - the property sets the cookie
-        log.info("preview %s: link checked in %.1f ms, rendering", grant.preview_id,
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "preview %s: link checked in %.1f ms, rendering",
+            grant.preview_id,
+            (time.perf_counter() - started) * 1000,
+        )
         async for html in self.get_generator(path=None):
             # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
             for name, value in PREVIEW_HEADERS.items():
@@ -112,16 +116,24 @@ class PreviewHandler(VoilaHandler):
             log.error("preview request failed", exc_info=exc)
         status, body = pages.for_error(exc)
         if isinstance(exc, RateLimited):
-            self.set_header("Retry-After", str(max(1, int(round(exc.retry_after + 0.499)))))
+            self.set_header("Retry-After", str(max(1, math.ceil(exc.retry_after))))
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(body)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if exc is not None:
-            log.error("preview render failed", exc_info=kwargs["exc_info"])
-        _, body = pages.for_error(exc if exc is not None else RuntimeError())
+        if status_code < 500:  # e.g. 405 for a POST: Tornado already chose the status
+            body = pages.page(
+                status_code,
+                "This request cannot be served",
+                "Share links are opened with GET.",
+                "Open the link in a browser.",
+            )
+        else:
+            if exc is not None:
+                log.error("preview render failed", exc_info=kwargs["exc_info"])
+            _, body = pages.for_error(exc if exc is not None else RuntimeError())
         for name, value in PREVIEW_HEADERS.items():
             self.set_header(name, value)
         self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -142,8 +154,12 @@ class HealthHandler(RequestHandler):
         db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
         km = self.settings["kernel_manager"]
         pools = getattr(km, "_pools", {}) or {}
-        pooled = {task.result()["kernel_id"] for pool in pools.values() for task in pool
-                  if task.done() and not task.cancelled() and task.exception() is None}
+        pooled = {
+            task.result()["kernel_id"]
+            for pool in pools.values()
+            for task in pool
+            if task.done() and not task.cancelled() and task.exception() is None
+        }
         body = {
             "status": "ok" if db_ok else "degraded",
             "database": "ok" if db_ok else "unavailable",

@@ -51,13 +51,15 @@ def _query_string() -> str:
     # on <channel>/<kernel id>), without importing voila.utils, which costs ~4 s per kernel.
     channel, kernel_id = os.environ.get(ENV_CHANNEL_URL), os.environ.get("VOILA_KERNEL_ID")
     if not channel or not kernel_id:
-        raise AccessDenied("this dashboard runs only under `qldrops serve`",
-                           hint="open it through a share link (/p/...)")
+        raise AccessDenied(
+            "this dashboard runs only under `qldrops serve`", hint="open it through a share link (/p/...)"
+        )
     from websockets.sync.client import connect
 
     # No pings: the wait may last hours on loopback, and a missed pong must not drop the visitor.
-    with connect(f"{channel}/{kernel_id}", proxy=None, compression=None, ping_interval=None,
-                 open_timeout=10) as ws:
+    with connect(
+        f"{channel}/{kernel_id}", proxy=None, compression=None, ping_interval=None, open_timeout=10
+    ) as ws:
         payload = json.loads(ws.recv())
     return str(payload.get("QUERY_STRING", ""))
 
@@ -70,9 +72,13 @@ def wait_for_visit(timeout: float = 10.0) -> Visit:
     ticket = urllib.parse.parse_qs(query).get("ticket", [""])[0]
     url, key = os.environ.get(ENV_REDEEM_URL), os.environ.get(ENV_KERNEL_KEY)
     if not ticket or not url or not key:
-        raise AccessDenied("this page was opened without a share link", hint="open it through its /p/... link")
+        raise AccessDenied(
+            "this page was opened without a share link", hint="open it through its /p/... link"
+        )
     request = urllib.request.Request(
-        url, data=json.dumps({"ticket": ticket}).encode(), method="POST",
+        url,
+        data=json.dumps({"ticket": ticket}).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": key},
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
@@ -81,13 +87,20 @@ def wait_for_visit(timeout: float = 10.0) -> Visit:
             data: dict[str, Any] = json.load(response)
     except urllib.error.HTTPError as exc:
         if exc.code == 410:
-            raise LinkExpired("this page took too long to load and its session ended",
-                              hint="reload the page") from None
-        raise QldropsError(f"the preview server refused this page ({exc.code})", hint="reload the page") from None
+            raise LinkExpired(
+                "this page took too long to load and its session ended", hint="reload the page"
+            ) from None
+        raise QldropsError(
+            f"the preview server refused this page ({exc.code})", hint="reload the page"
+        ) from None
     except (urllib.error.URLError, OSError, ValueError):
         raise QldropsError("the preview server did not answer", hint="reload the page in a moment") from None
-    return Visit(preview_id=int(data["preview_id"]), workspace=str(data["workspace"]),
-                 workflow_id=str(data["workflow_id"]), expires_at=str(data["expires_at"]))
+    return Visit(
+        preview_id=int(data["preview_id"]),
+        workspace=str(data["workspace"]),
+        workflow_id=str(data["workflow_id"]),
+        expires_at=str(data["expires_at"]),
+    )
 
 
 def open_view(visit: Visit, store: Any = None) -> Any:
@@ -106,5 +119,7 @@ def problem_html(exc: BaseException) -> str:
     from .pages import describe
 
     _, title, message, hint = describe(exc)
-    return (f"<div class='qldrops-problem'><h3>{html.escape(title)}</h3><p>{html.escape(message)}</p>"
-            f"<p>{html.escape(hint)}</p></div>")
+    return (
+        f"<div class='qldrops-problem'><h3>{html.escape(title)}</h3><p>{html.escape(message)}</p>"
+        f"<p>{html.escape(hint)}</p></div>"
+    )

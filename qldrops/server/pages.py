@@ -11,6 +11,7 @@ through sub-resource requests.
 from __future__ import annotations
 
 import html
+import math
 
 from ..errors import (
     AccessDenied,
@@ -54,39 +55,61 @@ def describe(exc: BaseException) -> tuple[int, str, str, str]:
     """(status, title, message, hint) written for a visitor, by exception class."""
     status = exc.http_status if isinstance(exc, QldropsError) else 500
     if isinstance(exc, LinkExpired):
-        body = ("This link has expired",
-                "Share links work for a limited time, and this one's time is up.",
-                "Ask the person who shared it for a new link.")
+        body = (
+            "This link has expired",
+            "Share links work for a limited time, and this one's time is up.",
+            "Ask the person who shared it for a new link.",
+        )
     elif isinstance(exc, LinkRevoked):
-        body = ("This link was withdrawn",
-                "The person who shared this link has revoked it.",
-                "Ask them for a new link if you still need access.")
+        body = (
+            "This link was withdrawn",
+            "The person who shared this link has revoked it.",
+            "Ask them for a new link if you still need access.",
+        )
     elif isinstance(exc, RateLimited):
-        wait = max(1, int(round(exc.retry_after)))
-        body = ("Too many requests",
-                "This link or your network has opened too many previews in a short time.",
-                f"Wait {wait} seconds, then reload the page.")
+        wait = max(1, math.ceil(exc.retry_after))
+        body = (
+            "Too many requests",
+            "This link or your network has opened too many previews in a short time.",
+            f"Wait {wait} seconds, then reload the page.",
+        )
     elif isinstance(exc, NotFound):
-        body = ("This link does not exist",
-                "No preview answers to this address.",
-                "Check that you copied the whole link: a missing or extra character makes it invalid.")
+        body = (
+            "This link does not exist",
+            "No preview answers to this address.",
+            "Check that you copied the whole link: a missing or extra character makes it invalid.",
+        )
     elif isinstance(exc, AccessDenied):
-        body = ("Access denied", "This preview cannot be opened with this link.",
-                "Ask the person who shared it for a new link.")
+        body = (
+            "Access denied",
+            "This preview cannot be opened with this link.",
+            "Ask the person who shared it for a new link.",
+        )
     elif isinstance(exc, DatabaseError):
-        body = ("The preview service is unavailable",
-                "The server cannot reach its database right now.",
-                "Try again in a minute. If it keeps happening, tell the person who shared the link.")
+        body = (
+            "The preview service is unavailable",
+            "The server cannot reach its database right now.",
+            "Try again in a minute. If it keeps happening, tell the person who shared the link.",
+        )
     elif status < 500:
-        body = ("This request cannot be served", "The address or the request is not valid.",
-                "Check the link and try again.")
+        body = (
+            "This request cannot be served",
+            "The address or the request is not valid.",
+            "Check the link and try again.",
+        )
     else:
-        body = ("Something went wrong",
-                "The preview service hit an unexpected problem; it has been logged.",
-                "Reload the page in a moment. If it keeps happening, tell the person who shared the link.")
+        body = (
+            "Something went wrong",
+            "The preview service hit an unexpected problem; it has been logged.",
+            "Reload the page in a moment. If it keeps happening, tell the person who shared the link.",
+        )
     return (status, *body)
 
 
 def not_found() -> tuple[int, str]:
-    return 404, page(404, "Page not found", "There is nothing at this address.",
-                     "Share links look like /p/ followed by a long code; check that you copied all of it.")
+    return 404, page(
+        404,
+        "Page not found",
+        "There is nothing at this address.",
+        "Share links look like /p/ followed by a long code; check that you copied all of it.",
+    )

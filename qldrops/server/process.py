@@ -45,9 +45,17 @@ def get_json(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
 class ServerProcess:
     """A ``qldrops serve`` child process bound to 127.0.0.1 and a free port."""
 
-    def __init__(self, database_url: str, *, log_path: str | os.PathLike | None = None, preheat: bool = True,
-                 pool_size: int = 1, extra_args: list[str] | None = None, env: dict[str, str] | None = None,
-                 start_timeout: float = 120.0):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        log_path: str | os.PathLike | None = None,
+        preheat: bool = True,
+        pool_size: int = 1,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        start_timeout: float = 120.0,
+    ):
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,17 +63,30 @@ class ServerProcess:
         self.pool_size = pool_size
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout = start_timeout
-        self.args = [sys.executable, "-m", "qldrops.server.cli", "--host", "127.0.0.1", "--port", str(self.port),
-                     "--database-url", database_url, "--pool-size", str(pool_size),
-                     "--preheat" if preheat else "--no-preheat", *(extra_args or [])]
+        self.args = [
+            sys.executable,
+            "-m",
+            "qldrops.server.cli",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--database-url",
+            database_url,
+            "--pool-size",
+            str(pool_size),
+            "--preheat" if preheat else "--no-preheat",
+            *(extra_args or []),
+        ]
         self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "ServerProcess":
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+    def start(self) -> ServerProcess:
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
         try:
-            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+            )
         finally:
             if self.log_path:
                 out.close()
@@ -80,8 +101,9 @@ class ServerProcess:
         deadline = time.monotonic() + self.start_timeout
         while True:
             if self.proc is not None and self.proc.poll() is not None:
-                raise QldropsError(f"qldrops serve exited with {self.proc.returncode}",
-                                   hint=f"see its log {self.log_path}")
+                raise QldropsError(
+                    f"qldrops serve exited with {self.proc.returncode}", hint=f"see its log {self.log_path}"
+                )
             try:
                 status, body = get_json(self.url + "/healthz", timeout=2)
                 if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= self.pool_size):
@@ -89,8 +111,10 @@ class ServerProcess:
             except (urllib.error.URLError, OSError, ValueError):
                 pass
             if time.monotonic() > deadline:
-                raise QldropsError(f"qldrops serve did not become ready within {self.start_timeout:.0f} s",
-                                   hint=f"see its log {self.log_path}")
+                raise QldropsError(
+                    f"qldrops serve did not become ready within {self.start_timeout:.0f} s",
+                    hint=f"see its log {self.log_path}",
+                )
             time.sleep(0.2)
 
     def kernel_pids(self) -> set[int]:
@@ -122,8 +146,8 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:  # noqa: PYI034
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -23,8 +23,16 @@ _REMOVED = (TornadoVoilaHandler, TornadoVoilaTreeHandler, VoilaContentsHandler, 
 class QldropsVoila(Voila):
     """Standalone Voila serving one dashboard, reachable only through ``/p/<capability>``."""
 
-    def qldrops_setup(self, *, store: Any, limits: Any, kernel_key: str, channel_secret: str,
-                      ticket_ttl: float, connection_dir_root: str) -> None:
+    def qldrops_setup(
+        self,
+        *,
+        store: Any,
+        limits: Any,
+        kernel_key: str,
+        channel_secret: str,
+        ticket_ttl: float,
+        connection_dir_root: str,
+    ) -> None:
         self.qldrops_gate = LinkGate(store, limits)
         self.qldrops_tickets = TicketBook(ttl=ticket_ttl)
         self.qldrops_kernel_key = kernel_key
@@ -41,8 +49,11 @@ class QldropsVoila(Voila):
             if GZipContentEncoding not in self.app.transforms:
                 self.app.transforms.append(GZipContentEncoding)
         handlers = [h for h in super().init_handlers() if h[1] not in _REMOVED]
-        notebook = self.kernel_manager.notebook_path if getattr(self.kernel_manager, "notebook_path", None) \
+        notebook = (
+            self.kernel_manager.notebook_path
+            if getattr(self.kernel_manager, "notebook_path", None)
             else self._relative_notebook()
+        )
         preview_kwargs = {
             "notebook_path": notebook,
             "template_paths": self.template_paths,
@@ -56,8 +67,11 @@ class QldropsVoila(Voila):
             (r"/", HealthHandler, {"gate": self.qldrops_gate}),
             (r"/healthz", HealthHandler, {"gate": self.qldrops_gate}),
             (r"/p(?:/(.*))?", PreviewHandler, preview_kwargs),
-            (r"/qldrops/internal/redeem", RedeemHandler,
-             {"tickets": self.qldrops_tickets, "kernel_key": self.qldrops_kernel_key}),
+            (
+                r"/qldrops/internal/redeem",
+                RedeemHandler,
+                {"tickets": self.qldrops_tickets, "kernel_key": self.qldrops_kernel_key},
+            ),
             (rf"/qldrops/internal/{secret}/query/{_kernel_id_regex}", RequestChannelHandler),
         ]
         return own + handlers + [(r".*", NotFoundHandler)]

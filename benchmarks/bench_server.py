@@ -1,0 +1,301 @@
+"""Share-link render time, throughput and memory of ``qldrops serve``.
+
+Figures (each a ratio against a baseline measured in the same run):
+
+* **render**: time from requesting ``/p/<capability>`` in headless Chromium to the
+  dashboard fully drawn (the widget table visible, i.e. kernel ran, widget manager
+  connected), p50 and p99, with preheated kernels (the pool refilled between
+  renders: a visitor at low load) and cold (``--no-preheat``: a kernel per request).
+  Baseline: the same browser loading the server's 410 page for an expired link
+  (one request, no kernel), so the ratio is what the dashboard costs over a page.
+  ``cold/preheated`` compares the two modes. Also: the HTML document complete
+  (``responseEnd``: the kernel has run every cell, i.e. the server-side render), and a
+  repeat visit (same browser context, the page's ~5 MB of JavaScript cached).
+* **held**: renders per second sustained by 2 concurrent HTTP clients fetching full
+  renders back to back (each then shuts its kernel down, as the page's unload beacon
+  does), preheated with a pool of 2; baseline: 410 pages per second by the same clients.
+* **memory**: RSS of each open dashboard's kernel (psutil) against a bare ipykernel
+  started by jupyter_client in this process.
+
+Run: ``.venv/bin/python benchmarks/bench_server.py [--quick]`` (needs /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import qldrops
+from qldrops.server.process import ServerProcess
+from qldrops.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_ARGS = ["--rate-limit-link", "100000/minute", "--rate-limit-client", "100000/minute"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def seed(url: str, n_drops: int = 12) -> dict[str, str]:
+    store = qldrops.connect(url, settings=Settings(progress=False))
+    types = [
+        "prompt_enhancement",
+        "frd_generation",
+        "project_structure",
+        "code_generation",
+        "test_plan_generation",
+    ]
+    store.put_many(
+        [
+            {
+                "workflow_id": "wf-bench",
+                "drop_type": types[i % len(types)],
+                "artifact": f"artifact {i}\n" * 40,
+                "metadata": {"title": f"Drop {i}"},
+            }
+            for i in range(n_drops)
+        ]
+    )
+    live = store.previews.create(workflow_id="wf-bench", ttl="24h")
+    real = store.clock
+    store.clock = lambda: real() - dt.timedelta(hours=3)
+    expired = store.previews.create(workflow_id="wf-bench", ttl="60m")
+    store.clock = real
+    store.close()
+    return {"live": live.capability, "expired": expired.capability}
+
+
+def wait_warm(srv: ServerProcess, pool: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while srv.health().get("preheated_waiting", 0) < pool:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the preheated pool did not refill")
+        time.sleep(0.1)
+
+
+def browser_renders(srv: ServerProcess, links: dict, n: int, *, warm_pool: int | None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        static = []
+        for _ in range(max(3, n // 2)):
+            page = browser.new_page()
+            t0 = time.perf_counter()
+            page.goto(srv.url + "/p/" + links["expired"], wait_until="load")
+            page.locator("h1").wait_for()
+            static.append(time.perf_counter() - t0)
+            page.close()
+        renders, html, repeat = [], [], []
+        context = browser.new_context()  # a returning visitor: the page's JavaScript is cached
+        for i in range(n):
+            if warm_pool:
+                wait_warm(srv, warm_pool)
+            # even runs: a first visit (fresh browser context, empty cache); odd runs: a repeat visit
+            page = browser.new_page() if i % 2 == 0 else context.new_page()
+            t0 = time.perf_counter()
+            page.goto(srv.url + "/p/" + links["live"], wait_until="load", timeout=180_000)
+            page.locator("#qldrops-drops").wait_for(state="visible", timeout=180_000)
+            (renders if i % 2 == 0 else repeat).append(time.perf_counter() - t0)
+            # the HTML document complete = the kernel ran every cell (server-side render)
+            html.append(page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000)
+            page.close(run_before_unload=True)  # the unload beacon shuts the kernel down
+        context.close()
+        browser.close()
+    return {"render_s": renders, "repeat_s": repeat, "html_s": html, "static_s": static}
+
+
+def _fetch(
+    url: str, jar: CookieJar, data: bytes | None = None, headers: dict | None = None
+) -> tuple[int, str]:
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
+    )
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    try:
+        with opener.open(req, timeout=300) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _render_and_release(srv: ServerProcess, cap: str) -> bool:
+    import re
+
+    jar = CookieJar()
+    status, page = _fetch(srv.url + "/p/" + cap, jar)
+    if status != 200 or "qldrops-workflow" not in page:
+        return False
+    kernel = json.loads(
+        re.search(
+            r'id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', page, re.DOTALL
+        ).group(1)
+    )["kernelId"]
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    _fetch(
+        f"{srv.url}/voila/api/shutdown/{kernel}",
+        jar,
+        data=f"_xsrf={xsrf}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    return True
+
+
+def held_rate(srv: ServerProcess, links: dict, seconds: float, clients: int = 2) -> dict:
+    def run(fn) -> float:
+        done, stop = [0], time.monotonic() + seconds
+        lock = threading.Lock()
+
+        def worker():
+            while time.monotonic() < stop:
+                if fn():
+                    with lock:
+                        done[0] += 1
+
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=worker) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return done[0] / (time.monotonic() - t0)
+
+    static = run(lambda: _fetch(srv.url + "/p/" + links["expired"], CookieJar())[0] == 410)
+    wait_warm(srv, srv.pool_size)
+    renders = run(lambda: _render_and_release(srv, links["live"]))
+    return {"renders_per_s": renders, "static_pages_per_s": static}
+
+
+def kernel_memory(srv: ServerProcess, links: dict, open_pages: int) -> dict:
+    import psutil
+    from jupyter_client import KernelManager
+    from playwright.sync_api import sync_playwright
+
+    km = KernelManager(kernel_cmd=None, kernel_name="python3")
+    km.kernel_spec.argv[0] = sys.executable
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    bare = psutil.Process(km.provisioner.process.pid).memory_info().rss
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages, kernels = [], []
+        for _ in range(open_pages):
+            wait_warm(srv, srv.pool_size)
+            page = browser.new_page()
+            page.goto(srv.url + "/p/" + links["live"], timeout=180_000)
+            page.locator("#qldrops-drops").wait_for(state="visible", timeout=180_000)
+            kernels.append(
+                page.evaluate(
+                    "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+                )
+            )
+            pages.append(page)
+        rss = []
+        for proc in psutil.Process(srv.proc.pid).children(recursive=True):
+            cmd = " ".join(proc.cmdline())
+            # a kernel's connection file is named after its id
+            if "ipykernel_launcher" in cmd and any(k in cmd for k in kernels):
+                rss.append(proc.memory_info().rss)
+        server_rss = psutil.Process(srv.proc.pid).memory_info().rss
+        browser.close()
+    return {
+        "dashboard_kernel_rss_mb": statistics.mean(rss) / 2**20 if rss else None,
+        "bare_kernel_rss_mb": bare / 2**20,
+        "server_rss_mb": server_rss / 2**20,
+        "measured": len(rss),
+    }
+
+
+def main(quick: bool = False) -> dict:
+    n_warm, n_cold, held_s, open_pages = (6, 4, 15.0, 2) if quick else (30, 10, 45.0, 3)
+    out: dict = {"machine": "2-core Debian 12, Python 3.11 (shared with other work)", "quick": quick}
+    with tempfile.TemporaryDirectory() as d:
+        url = f"sqlite:///{d}/bench.db"
+        links = seed(url)
+        with ServerProcess(
+            url, log_path=Path(d) / "warm.log", preheat=True, pool_size=1, extra_args=SERVER_ARGS
+        ) as srv:
+            warm = browser_renders(srv, links, n_warm, warm_pool=1)
+        with ServerProcess(url, log_path=Path(d) / "cold.log", preheat=False, extra_args=SERVER_ARGS) as srv:
+            cold = browser_renders(srv, links, n_cold, warm_pool=None)
+        with ServerProcess(
+            url, log_path=Path(d) / "held.log", preheat=True, pool_size=2, extra_args=SERVER_ARGS
+        ) as srv:
+            held = held_rate(srv, links, held_s)
+            memory = kernel_memory(srv, links, open_pages)
+    static_p50 = statistics.median(warm["static_s"] + cold["static_s"])
+    w50, w99 = statistics.median(warm["render_s"]), pct(warm["render_s"], 0.99)
+    c50, c99 = statistics.median(cold["render_s"]), pct(cold["render_s"], 0.99)
+    h50, h99 = statistics.median(warm["html_s"]), pct(warm["html_s"], 0.99)
+    ch50 = statistics.median(cold["html_s"])
+    r50 = statistics.median(warm["repeat_s"])
+    out["render"] = {
+        "preheated_html_p50_s": round(h50, 3),
+        "preheated_html_p99_s": round(h99, 3),
+        "cold_html_p50_s": round(ch50, 3),
+        "cold_over_preheated_html_p50": round(ch50 / h50, 1),
+        "preheated_repeat_visit_p50_s": round(r50, 3),
+        "preheated_p50_s": round(w50, 3),
+        "preheated_p99_s": round(w99, 3),
+        "preheated_n": len(warm["render_s"]),
+        "cold_p50_s": round(c50, 3),
+        "cold_p99_s": round(c99, 3),
+        "cold_n": len(cold["render_s"]),
+        "static_page_p50_s": round(static_p50, 3),
+        "preheated_p50_ratio_vs_static_page": round(w50 / static_p50, 1),
+        "cold_p50_ratio_vs_static_page": round(c50 / static_p50, 1),
+        "cold_over_preheated_p50": round(c50 / w50, 1),
+    }
+    out["held"] = {k: round(v, 3) for k, v in held.items()}
+    out["held"]["ratio_vs_static_pages"] = round(held["renders_per_s"] / held["static_pages_per_s"], 4)
+    out["memory"] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in memory.items()}
+    if memory["dashboard_kernel_rss_mb"]:
+        out["memory"]["ratio_vs_bare_kernel"] = round(
+            memory["dashboard_kernel_rss_mb"] / memory["bare_kernel_rss_mb"], 2
+        )
+    r = out["render"]
+    print(
+        f"HTML complete p50 {r['preheated_html_p50_s']} s preheated / {r['cold_html_p50_s']} s cold "
+        f"({r['cold_over_preheated_html_p50']}x); repeat visit drawn p50 {r['preheated_repeat_visit_p50_s']} s"
+    )
+    print(
+        f"render p50 {r['preheated_p50_s']} s preheated / {r['cold_p50_s']} s cold "
+        f"(p99 {r['preheated_p99_s']} / {r['cold_p99_s']}); static page {r['static_page_p50_s']} s; "
+        f"cold/preheated {r['cold_over_preheated_p50']}x"
+    )
+    print(
+        f"held {out['held']['renders_per_s']} renders/s ({out['held']['static_pages_per_s']} static pages/s)"
+    )
+    print(f"memory {out['memory']}")
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(quick="--quick" in sys.argv), indent=2))

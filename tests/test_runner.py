@@ -327,3 +327,11 @@ def test_concurrent_runs_are_isolated_from_each_other():
         assert r.stdout == str(sorted([f"main{i}.py", "mine"])) + "\n"
     if can_switch_uid():
         assert len({r.resources["host_uid"] for r in results}) == 3
+
+
+def test_a_bash_shebang_beats_the_sh_extension():
+    from qldrops.runner.languages import detect_language
+
+    assert detect_language("rotate.sh", "#!/usr/bin/env bash\nset -o pipefail\n").name == "bash"
+    assert detect_language("plain.sh", "echo hi\n").name == "shell"
+    assert detect_language("tool", "#!/usr/bin/env python3\nprint(1)\n").name == "python"

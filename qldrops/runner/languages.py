@@ -86,11 +86,8 @@ def get_language(name: str) -> Language | None:
 
 
 def detect_language(filename: str, text: str | bytes | None = None) -> Language | None:
-    """The language of a file from its extension, else from a ``#!`` line; None when unknown."""
-    suffix = PurePosixPath(filename).suffix.lower()
-    for lang in LANGUAGES.values():
-        if suffix in lang.extensions:
-            return lang
+    """The language of a file: its ``#!`` line first (a ``.sh`` file saying bash is bash), else its
+    extension; None when unknown."""
     if text:
         head = text[:200].decode("utf-8", "replace") if isinstance(text, bytes) else text[:200]
         first = head.splitlines()[0] if head else ""
@@ -98,6 +95,10 @@ def detect_language(filename: str, text: str | bytes | None = None) -> Language 
             for needle, name in _SHEBANG_HINTS:
                 if needle in first:
                     return LANGUAGES[name]
+    suffix = PurePosixPath(filename).suffix.lower()
+    for lang in LANGUAGES.values():
+        if suffix in lang.extensions:
+            return lang
     return None
 
 

@@ -62,6 +62,13 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
         return simulate(store, seed=seed)
 
     step("viewer activity (30 days of events)", activity)
+
+    def sample_runs():
+        from .activity import run_samples
+
+        return run_samples(store)
+
+    step("sandboxed runs of the runnable demo programs", sample_runs)
     report = step("vector index (embeds each distinct content once)", lambda: store.index.sync())
     if report is not None:
         click.echo(f"  {report}", err=True)

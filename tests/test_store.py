@@ -114,21 +114,25 @@ def test_put_many_is_all_or_nothing(store):
     assert [d.workflow_id for d in drops] == [f"wf-{i}" for i in range(100)]
 
 
-def test_a_database_error_midway_rolls_the_whole_batch_back(store):
-    """A failure inside the transaction (not caught by validation) leaves nothing behind."""
-    items = [dict(workflow_id="wf-x", drop_type="documentation", artifact=f"doc {i}") for i in range(10)]
-    before = count(store, t.drops)
-    original = store._store_blobs
+def test_a_database_error_midway_rolls_the_whole_batch_back(store, monkeypatch):
+    """A failure inside the transaction, after every row was sent, leaves nothing behind."""
+    from qldrops.store import bulk
 
-    def failing(conn, prepared):
-        original(conn, prepared)
+    items = [dict(workflow_id="wf-x", drop_type="documentation", artifact=f"doc {i}") for i in range(10)]
+    name = "sqlite_insert" if store.dialect == "sqlite" else "pg_insert"
+    original = getattr(bulk, name)
+
+    def failing(*args, **kwargs):
+        original(*args, **kwargs)
         raise errors.DatabaseError("disk full (simulated)")
 
-    store._store_blobs = failing
+    monkeypatch.setattr(bulk, name, failing)
     with pytest.raises(errors.DatabaseError):
         store.put_many(items)
-    store._store_blobs = original
-    assert count(store, t.drops) == before and count(store, t.blobs) == 0 and count(store, t.changes) == 0
+    monkeypatch.setattr(bulk, name, original)
+    assert count(store, t.drops) == 0 and count(store, t.blobs) == 0 and count(store, t.changes) == 0
+    assert len(store.search("doc")) == 0
+    assert [d.artifact for d in store.put_many(items)] == [f"doc {i}" for i in range(10)]
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -262,52 +262,38 @@ class BaseStore:
                               created_at=when, updated_at=when, created_by=p.created_by, capsule_id=p.capsule_id)
                          for i, p in zip(ids, prepared)])
 
-    def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
+    def _new_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> list[_Prepared]:
+        """One _Prepared per content not stored yet (identical content is stored once)."""
         unique: dict[str, _Prepared] = {}
         for p in prepared:
             unique.setdefault(p.hash, p)
-        if not unique:
-            return
         known: set[str] = set()
         hashes = list(unique)
         for i in range(0, len(hashes), 500):
             chunk = hashes[i:i + 500]
             known.update(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))).scalars())
+        return [p for h, p in unique.items() if h not in known]
+
+    def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
         now = self.clock()
-        rows = [{"hash": h, "size": len(p.raw), "stored_size": len(p.stored), "codec": p.codec, "data": p.stored,
-                 "created_at": now} for h, p in unique.items() if h not in known]
+        rows = [{"hash": p.hash, "size": len(p.raw), "stored_size": len(p.stored), "codec": p.codec,
+                 "data": p.stored, "created_at": now} for p in self._new_blobs(conn, prepared)]
         if rows:
             conn.execute(_insert_ignore(self.dialect, t.blobs), rows)
 
     def _insert_drops(self, conn: sa.Connection, prepared: Sequence[_Prepared], *, op: str = "put",
                       forked_from: Sequence[int | None] | None = None) -> list[int]:
-        self._store_blobs(conn, prepared)
+        """Insert new drops at version 1 with their blobs, versions, full text and outbox rows."""
+        from . import bulk
+
+        blobs = self._new_blobs(conn, prepared)
         now = self._last_insert_time = self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
-        rows = []
-        for i, p in enumerate(prepared):
-            row = {"workspace": self.workspace, "workflow_id": p.workflow_id, "capsule_id": p.capsule_id,
-                   "drop_type": p.drop_type, "version": 1, "content_hash": p.hash, "size": len(p.raw),
-                   "metadata": p.metadata, "created_at": now, "updated_at": now, "created_by": p.created_by,
-                   "forked_from": forked_from[i] if forked_from else None}
-            if self.dialect == "postgresql":
-                row["fts_text"] = fts.document(p.workflow_id, p.drop_type, p.metadata, p.text)
-            rows.append(row)
-        stmt = t.drops.insert()
+        raw = conn.connection.dbapi_connection
+        insert = bulk.sqlite_insert if self.dialect == "sqlite" else bulk.pg_insert
+        ids = insert(raw, self.workspace, prepared, blobs, now, op, forked_from)
         if self.dialect == "postgresql":
-            stmt = stmt.values(search_tsv=fts.pg_tsvector(sa.bindparam("fts_text")))
-        result = conn.execute(stmt.returning(t.drops.c.id, sort_by_parameter_order=True), rows)
-        ids = [r[0] for r in result]
-        conn.execute(t.drop_versions.insert(), [
-            {"drop_id": i, "version": 1, "content_hash": p.hash, "metadata": p.metadata, "op": op,
-             "created_at": now, "created_by": p.created_by,
-             "message": (f"forked from drop {forked_from[k]}" if forked_from and forked_from[k] else None)}
-            for k, (i, p) in enumerate(zip(ids, prepared))
-        ])
-        if self.dialect == "sqlite":
-            fts.sqlite_index(conn, [(i, fts.document(p.workflow_id, p.drop_type, p.metadata, p.text))
-                                    for i, p in zip(ids, prepared)])
-        self._log_changes(conn, [(i, "upsert", 1, p.hash) for i, p in zip(ids, prepared)])
+            conn.execute(sa.text("SELECT pg_notify('qldrops_changes', :ws)"), {"ws": self.workspace})
         return ids
 
     def _ensure_workflows(self, conn: sa.Connection, workflow_ids: set[str], forked_from: str | None = None) -> None:

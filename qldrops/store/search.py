@@ -17,6 +17,7 @@ from . import schema as t
 MAX_DOC_CHARS = 200_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_HAS_CAMEL = re.compile(r"[a-z0-9][A-Z]")
 _PUNCT = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) not in " \n\t"}
 
 
@@ -29,7 +30,8 @@ def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: s
     flat = body.translate(_PUNCT)
     # camelCase identifiers get their parts appended (RefreshToken -> Refresh Token), so
     # "refresh token" finds them; only the few distinct mixed-case words go through a regex.
-    camel = [_CAMEL.sub(" ", w) for w in set(flat.split()) if w[1:] != w[1:].lower() and w != w.upper()]
+    camel = ([_CAMEL.sub(" ", w) for w in set(flat.split()) if w[1:] != w[1:].lower() and w != w.upper()]
+             if _HAS_CAMEL.search(flat) else None)
     split = flat + ("\n" + " ".join(camel) if camel else "")
     return f"{workflow_id} {drop_type.replace('_', ' ')} {meta}\n{split}"
 

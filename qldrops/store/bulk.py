@@ -1,0 +1,112 @@
+"""Bulk inserts of new drops on the raw driver, inside the caller's transaction.
+
+``put_many`` is the batch path of every import and batch script. Through
+SQLAlchemy's executemany each of its five inserts paid per-row parameter
+processing that cost more than SQLite itself; here the rows go to the driver as
+tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (through staging
+tables, so that blobs keep ``ON CONFLICT DO NOTHING`` and the tsvector is
+computed by the server in the same statement).
+
+Both run inside the transaction that :meth:`Store.transaction` opened, so the
+outbox rows commit or roll back with the drops (invariant 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Sequence
+
+from .search import document
+
+
+def _sqlite_time(when: dt.datetime) -> str:
+    # SQLAlchemy's storage format for DateTime on SQLite (UTCDateTime stores naive UTC).
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+def sqlite_insert(raw, workspace: str, prepared: Sequence[Any], blobs: Sequence[Any], now: dt.datetime, op: str,
+                  forked_from: Sequence[int | None] | None) -> list[int]:
+    """Insert drops (and their blobs, versions, full text, outbox rows); return their ids in order.
+
+    The caller holds SQLite's write lock (BEGIN IMMEDIATE), so ids can be allotted here:
+    AUTOINCREMENT's counter moves with explicit ids too.
+    """
+    when = _sqlite_time(now)
+    if blobs:
+        raw.executemany("INSERT OR IGNORE INTO blobs (hash, size, stored_size, codec, data, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(p.hash, len(p.raw), len(p.stored), p.codec, p.stored, when) for p in blobs])
+    seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name = 'drops'").fetchone()
+    top = raw.execute("SELECT COALESCE(MAX(id), 0) FROM drops").fetchone()[0]
+    first = max(seq[0] if seq else 0, top) + 1
+    ids = list(range(first, first + len(prepared)))
+    metas = [_json(p.metadata) for p in prepared]
+    parents = forked_from or [None] * len(prepared)
+    raw.executemany(
+        "INSERT INTO drops (id, workspace, workflow_id, capsule_id, drop_type, version, content_hash, size, "
+        "metadata, created_at, updated_at, created_by, forked_from) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+        [(i, workspace, p.workflow_id, p.capsule_id, p.drop_type, p.hash, len(p.raw), m, when, when, p.created_by, f)
+         for i, p, m, f in zip(ids, prepared, metas, parents)])
+    raw.executemany(
+        "INSERT INTO drop_versions (drop_id, version, content_hash, metadata, op, message, created_at, created_by) "
+        "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+        [(i, p.hash, m, op, f"forked from drop {f}" if f else None, when, p.created_by)
+         for i, p, m, f in zip(ids, prepared, metas, parents)])
+    raw.executemany("INSERT INTO drops_fts (rowid, body) VALUES (?, ?)",
+                    [(i, document(p.workflow_id, p.drop_type, p.metadata, p.text)) for i, p in zip(ids, prepared)])
+    raw.executemany("INSERT INTO changes (drop_id, workspace, op, version, content_hash, created_at) "
+                    "VALUES (?, ?, 'upsert', 1, ?, ?)", [(i, workspace, p.hash, when) for i, p in zip(ids, prepared)])
+    return ids
+
+
+_PG_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS qldrops_stage_drops (
+    id bigint, workflow_id text, capsule_id text, drop_type text, content_hash text, size bigint,
+    metadata jsonb, created_by text, forked_from bigint, doc text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS qldrops_stage_blobs (
+    hash text, size bigint, stored_size bigint, codec text, data bytea) ON COMMIT DELETE ROWS;
+"""
+
+
+def pg_insert(raw, workspace: str, prepared: Sequence[Any], blobs: Sequence[Any], now: dt.datetime, op: str,
+              forked_from: Sequence[int | None] | None) -> list[int]:
+    """The same on PostgreSQL with COPY into staging tables, then one INSERT ... SELECT each."""
+    cur = raw.cursor()
+    cur.execute(_PG_STAGE)
+    if blobs:
+        with cur.copy("COPY qldrops_stage_blobs (hash, size, stored_size, codec, data) FROM STDIN") as cp:
+            for p in blobs:
+                cp.write_row((p.hash, len(p.raw), len(p.stored), p.codec, p.stored))
+        cur.execute("INSERT INTO blobs (hash, size, stored_size, codec, data, created_at) "
+                    "SELECT hash, size, stored_size, codec, data, %s FROM qldrops_stage_blobs "
+                    "ON CONFLICT (hash) DO NOTHING", (now,))
+    cur.execute("SELECT nextval(pg_get_serial_sequence('drops', 'id')) FROM generate_series(1, %s)",
+                (len(prepared),))
+    ids = sorted(r[0] for r in cur.fetchall())
+    parents = forked_from or [None] * len(prepared)
+    with cur.copy("COPY qldrops_stage_drops (id, workflow_id, capsule_id, drop_type, content_hash, size, metadata, "
+                  "created_by, forked_from, doc) FROM STDIN") as cp:
+        for i, p, f in zip(ids, prepared, parents):
+            cp.write_row((i, p.workflow_id, p.capsule_id, p.drop_type, p.hash, len(p.raw), _json(p.metadata),
+                          p.created_by, f, document(p.workflow_id, p.drop_type, p.metadata, p.text)))
+    cur.execute(
+        "INSERT INTO drops (id, workspace, workflow_id, capsule_id, drop_type, version, content_hash, size, metadata, "
+        "created_at, updated_at, created_by, forked_from, search_tsv) "
+        "SELECT id, %(ws)s, workflow_id, capsule_id, drop_type, 1, content_hash, size, metadata, %(now)s, %(now)s, "
+        "created_by, forked_from, to_tsvector('english'::regconfig, doc) FROM qldrops_stage_drops ORDER BY id",
+        {"ws": workspace, "now": now})
+    cur.execute(
+        "INSERT INTO drop_versions (drop_id, version, content_hash, metadata, op, message, created_at, created_by) "
+        "SELECT id, 1, content_hash, metadata, %(op)s, CASE WHEN forked_from IS NULL THEN NULL "
+        "ELSE 'forked from drop ' || forked_from END, %(now)s, created_by FROM qldrops_stage_drops ORDER BY id",
+        {"op": op, "now": now})
+    cur.execute("INSERT INTO changes (drop_id, workspace, op, version, content_hash, created_at) "
+                "SELECT id, %(ws)s, 'upsert', 1, content_hash, %(now)s FROM qldrops_stage_drops ORDER BY id",
+                {"ws": workspace, "now": now})
+    cur.execute("TRUNCATE qldrops_stage_drops, qldrops_stage_blobs")
+    return ids

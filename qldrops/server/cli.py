@@ -33,14 +33,14 @@ import click
     "--preheat/--no-preheat",
     default=True,
     show_default=True,
-    help="Keep kernels running the dashboard, waiting for visitors (~10x faster renders).",
+    help="Keep kernels running the dashboard, waiting for visitors (its HTML in ~0.3 s instead of ~2 s).",
 )
 @click.option(
     "--pool-size",
     default=1,
     show_default=True,
     type=click.IntRange(1, 32),
-    help="Preheated kernels kept waiting (each ~150 MB).",
+    help="Preheated kernels kept waiting (each ~70 MB).",
 )
 @click.option(
     "--cull-idle-timeout",

@@ -141,3 +141,25 @@ def test_relaxed_transactions_restore_full_sync_for_drops(sqlite_store):
     for _ in range(3):  # whichever pooled connection comes next is back at FULL
         with sqlite_store.transaction() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+
+
+def test_a_database_at_an_older_revision_is_upgraded_in_place(tmp_path):
+    """0001 -> head keeps every row (the embedded default migrates itself on first use)."""
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    eng = db.make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(os.path.dirname(db.__file__), "migrations"))
+    with eng.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0001")
+        c.exec_driver_sql("INSERT INTO previews (token_hash, workspace, workflow_id, created_at, expires_at, "
+                          "access_count) VALUES ('h', 'default', 'wf', '2026-01-01', '2027-01-01', 0)")
+    eng.dispose()
+    s = qldrops.connect(url)
+    with s.reading() as c:
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == db.SCHEMA_HEAD
+        assert c.exec_driver_sql("SELECT dashboard FROM previews").scalar() == "preview"
+    s.close()

@@ -20,8 +20,8 @@ from ..errors import ConfigurationError, Conflict, DatabaseError, DatabaseUnavai
 log = logging.getLogger(__name__)
 
 # The newest Alembic revision this code knows; tests check it equals the script head.
-SCHEMA_HEAD = "0001"
-KNOWN_REVISIONS = {"0001"}
+SCHEMA_HEAD = "0002"
+KNOWN_REVISIONS = {"0001", "0002"}
 _WRITE = "qldrops_write"
 
 

@@ -261,6 +261,8 @@ previews = sa.Table(
     sa.Column("access_count", sa.BigInteger, nullable=False, default=0),
     sa.Column("last_access_at", UTCDateTime, nullable=True),
     sa.Column("title", sa.Text, nullable=True),
+    # Which dashboard the link opens: preview (a workflow), analytics or explorer (the workspace).
+    sa.Column("dashboard", sa.String(32), nullable=False, server_default="preview"),
     sa.Index("ix_previews_workspace", "workspace", "expires_at"),
 )
 

@@ -157,17 +157,22 @@ def preview_group() -> None:
 
 
 @preview_group.command("create")
-@click.argument("workflow_id")
+@click.argument("workflow_id", required=False)
+@click.option("--dashboard", type=click.Choice(["preview", "analytics", "explorer"]), default="preview",
+              show_default=True, help="What the link opens: one workflow (preview) or the workspace's analytics or "
+                                      "explorer dashboard (no WORKFLOW_ID; needs an editor or admin).")
 @click.option("--ttl", default="60m", show_default=True, help='"60m", "2h", "7d" (at most 90d).')
 @click.option("--drop", "drop_id", type=int, default=None, help="Share one drop of the workflow only.")
 @click.option("--title", default=None)
 @click.option("--created-by", default=None, help="Name to record as creator (local connections).")
 @_ws
 @click.pass_context
-def preview_create(ctx, workflow_id, ttl, drop_id, title, created_by, workspace):
-    """Share WORKFLOW_ID; prints the link (shown once)."""
-    p = _store(ctx).previews.create(workflow_id, ttl=ttl, drop_id=drop_id, title=title, created_by=created_by,
-                                    workspace=workspace)
+def preview_create(ctx, workflow_id, dashboard, ttl, drop_id, title, created_by, workspace):
+    """Share WORKFLOW_ID (or, with --dashboard, the workspace's dashboard); prints the link (shown once)."""
+    if dashboard == "preview" and not workflow_id:
+        raise click.UsageError("give the WORKFLOW_ID to share, or --dashboard analytics|explorer")
+    p = _store(ctx).previews.create(workflow_id, ttl=ttl, dashboard=dashboard, drop_id=drop_id, title=title,
+                                    created_by=created_by, workspace=workspace)
     click.echo(p.url)
     click.echo(f"(preview {p.id}, expires {p.expires_at:%Y-%m-%d %H:%M} UTC; the link is shown once)", err=True)
 

@@ -1,7 +1,10 @@
 """Share links (previews): persistent, expiring, revocable, counted.
 
 A preview row grants read access to one workflow (or one drop of it) in one
-workspace until ``expires_at``, unless revoked. The capability (the secret in
+workspace until ``expires_at``, unless revoked. Its ``dashboard`` says what the
+link opens: ``preview`` (that workflow) or a workspace-wide dashboard
+(``analytics``, ``explorer``: no workflow, the workspace's usage or drops, read
+only; creating one needs an editor or admin). The capability (the secret in
 ``/p/<capability>``) is shown once at creation; the table keeps its SHA-256.
 
 ``check`` validates a capability and records nothing: the server calls it
@@ -28,8 +31,11 @@ log = logging.getLogger(__name__)
 
 _NO_LINK = "no such share link"
 _NO_LINK_HINT = "check that the whole link was copied; ask its owner for a new one"
-PREVIEW_COLUMNS = ["id", "workspace", "workflow_id", "drop_id", "status", "created_by", "created_at",
+PREVIEW_COLUMNS = ["id", "workspace", "dashboard", "workflow_id", "drop_id", "status", "created_by", "created_at",
                    "expires_at", "revoked_at", "access_count", "last_access_at", "title"]
+# What a link can open. "preview" shows one workflow; the others show the link's whole workspace.
+DASHBOARDS = ("preview", "analytics", "explorer")
+WORKSPACE_DASHBOARDS = frozenset(DASHBOARDS) - {"preview"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class Preview:
     access_count: int = 0
     last_access_at: dt.datetime | None = None
     title: str | None = None
+    dashboard: str = "preview"  # preview | analytics | explorer (the last two: workflow_id is "")
     capability: str | None = field(default=None, repr=False)
     url: str | None = field(default=None, repr=False)
 
@@ -63,14 +70,17 @@ class Preview:
 
     def __repr__(self) -> str:
         secret = f" link=/p/{mask(self.capability)}" if self.capability else ""
-        return (f"<Preview {self.id} {self.status} workflow={self.workflow_id!r} in {self.workspace!r} "
+        what = f"workflow={self.workflow_id!r}" if self.dashboard == "preview" else f"dashboard={self.dashboard!r}"
+        return (f"<Preview {self.id} {self.status} {what} in {self.workspace!r} "
                 f"expires {self.expires_at:%Y-%m-%d %H:%M} UTC, {self.access_count} views{secret}>")
 
     def _repr_html_(self) -> str:
         link = (f"<br><a href='{html.escape(self.url)}' target='_blank' rel='noreferrer'>{html.escape(self.url)}</a>"
                 f" <small>(shown once: copy it now)</small>") if self.url else ""
-        return (f"<div><b>Preview {self.id}</b> · {html.escape(self.status)} · workflow "
-                f"<code>{html.escape(self.workflow_id)}</code> in <code>{html.escape(self.workspace)}</code>"
+        what = (f"workflow <code>{html.escape(self.workflow_id)}</code>" if self.dashboard == "preview"
+                else f"the {html.escape(self.dashboard)} dashboard")
+        return (f"<div><b>Preview {self.id}</b> · {html.escape(self.status)} · {what}"
+                f" in <code>{html.escape(self.workspace)}</code>"
                 f" · expires {self.expires_at:%Y-%m-%d %H:%M} UTC · {self.access_count} views{link}</div>")
 
 
@@ -86,7 +96,7 @@ def _preview(row, now: dt.datetime) -> Preview:
     return Preview(id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_id=row.drop_id,
                    created_by=row.created_by, created_at=row.created_at, expires_at=row.expires_at,
                    revoked_at=row.revoked_at, access_count=row.access_count, last_access_at=row.last_access_at,
-                   title=row.title, status=_status(row, now))
+                   title=row.title, status=_status(row, now), dashboard=getattr(row, "dashboard", None) or "preview")
 
 
 def _raise_unless_live(p: Preview) -> None:
@@ -108,10 +118,15 @@ class Previews:
         self._store = store
 
     # -- owner side -------------------------------------------------------------------------
-    def create(self, workflow_id: str, ttl: Any = "60m", *, created_by: User | str | None = None,
-               workspace: Workspace | str | None = None, drop_id: int | None = None,
-               title: str | None = None) -> Preview:
-        """Share ``workflow_id`` (or one drop of it) for ``ttl``; the returned object holds the link once."""
+    def create(self, workflow_id: str | None = None, ttl: Any = "60m", *, dashboard: str = "preview",
+               created_by: User | str | None = None, workspace: Workspace | str | None = None,
+               drop_id: int | None = None, title: str | None = None) -> Preview:
+        """Share ``workflow_id`` (or one drop of it) for ``ttl``; the returned object holds the link once.
+
+        ``dashboard="analytics"`` or ``"explorer"`` shares the workspace's dashboard instead
+        (no ``workflow_id``): the visitor reads the whole workspace, so the creator must be an
+        editor or admin of it (also a ``created_by`` user named by a local connection).
+        """
         import sqlalchemy as sa
 
         from ..store import schema as t
@@ -123,13 +138,25 @@ class Previews:
         if isinstance(created_by, User) and created_by.workspace != ws:
             raise ValidationError(f"user {created_by.name!r} belongs to {created_by.workspace!r}, not {ws!r}",
                                   hint="share from the creator's own workspace")
-        if not isinstance(workflow_id, str) or not workflow_id.strip() or len(workflow_id) > 200:
+        if dashboard not in DASHBOARDS:
+            raise ValidationError(f"unknown dashboard {dashboard!r}", hint="use one of: " + ", ".join(DASHBOARDS))
+        wide = dashboard in WORKSPACE_DASHBOARDS
+        if wide:
+            if workflow_id not in (None, "") or drop_id is not None:
+                raise ValidationError(f"the {dashboard} dashboard shows the whole workspace; it takes no "
+                                      f"workflow or drop (got {workflow_id!r})",
+                                      hint="leave the workflow out, or share it with dashboard='preview'")
+            workflow_id = ""
+        elif not isinstance(workflow_id, str) or not workflow_id.strip() or len(workflow_id) > 200:
             raise ValidationError(f"workflow_id must be a non-empty string of at most 200 characters, "
                                   f"not {workflow_id!r}", hint="pass the workflow id as stored, e.g. 'wf-42'")
         if title is not None and (not isinstance(title, str) or len(title) > 500):
             raise ValidationError("title must be a string of at most 500 characters", hint="shorten the title")
         delta = parse_duration(ttl)
-        require(p, "preview.create", ws, store=self._store, target=f"workflow:{workflow_id}")
+        require(p, "preview.create", ws, store=self._store,
+                target=f"dashboard:{dashboard}" if wide else f"workflow:{workflow_id}")
+        if wide and p.kind == "local":
+            self._require_wide_creator(created_by, ws)
         if p.kind == "user":
             creator = p.actor  # a token holder cannot create links in someone else's name
         elif created_by is None:
@@ -143,7 +170,7 @@ class Previews:
         now = now_of(self._store)
         capability = new_capability()
         with self._store.transaction() as conn:
-            if conn.execute(live.limit(1)).first() is None:
+            if not wide and conn.execute(live.limit(1)).first() is None:
                 what = f"drop {drop_id} in workflow {workflow_id!r}" if drop_id is not None else \
                     f"workflow {workflow_id!r}"
                 raise NotFound(f"no live {what} in workspace {ws!r}: nothing to share",
@@ -151,17 +178,42 @@ class Previews:
             pid = conn.execute(t.previews.insert().values(
                 token_hash=secret_hash(capability), workspace=ws, workflow_id=workflow_id, drop_id=drop_id,
                 created_by=creator, created_at=now, expires_at=now + delta, access_count=0, title=title,
+                dashboard=dashboard,
             ).returning(t.previews.c.id)).scalar_one()
             conn.execute(t.events.insert().values(
                 workspace=ws, preview_id=pid, workflow_id=workflow_id, drop_id=drop_id, event_type="share",
-                actor=creator, metadata={"ttl_s": int(delta.total_seconds())}, created_at=now))
+                actor=creator, metadata={"ttl_s": int(delta.total_seconds()), "dashboard": dashboard},
+                created_at=now))
             audit(self._store, p, "preview.create", ws, allowed=True, target=f"preview:{pid}",
-                  detail={"workflow_id": workflow_id, "ttl_s": int(delta.total_seconds())}, conn=conn)
+                  detail={"workflow_id": workflow_id, "dashboard": dashboard, "ttl_s": int(delta.total_seconds())},
+                  conn=conn)
         base = self._store.settings.base_url.rstrip("/")
-        log.info("preview %s created for %s/%s by %s", pid, ws, workflow_id, creator)
+        log.info("preview %s (%s) created for %s/%s by %s", pid, dashboard, ws, workflow_id, creator)
         return Preview(id=pid, workspace=ws, workflow_id=workflow_id, drop_id=drop_id, created_by=creator,
-                       created_at=now, expires_at=now + delta, title=title, status="active",
+                       created_at=now, expires_at=now + delta, title=title, status="active", dashboard=dashboard,
                        capability=capability, url=f"{base}/p/{capability}")
+
+    def _require_wide_creator(self, created_by: User | str | None, ws: str) -> None:
+        """A workspace-wide link shows everything in ``ws``: its named creator must be an editor or admin.
+
+        Token callers were checked by ``require`` (preview.create needs editor). A local
+        connection may name a creator; if that name is a user of ``ws``, its role counts.
+        """
+        from ..errors import AccessDenied, NotFound as _NotFound
+        from .auth import _RANK
+
+        if created_by is None:
+            return
+        user = created_by
+        if not isinstance(user, User):
+            try:
+                user = self._store.users.get(str(created_by), workspace=ws)
+            except _NotFound:
+                return  # a name that is not a user (a script, a service): the local caller vouches
+        if _RANK.get(user.role, -1) < _RANK["editor"]:
+            raise AccessDenied(f"{user.name} is a {user.role} in {ws!r}; a workspace-wide dashboard link needs "
+                               "an editor or admin", hint=f"ask an admin to run `qldrops user role {user.name} "
+                               f"editor --workspace {ws}`, or share one workflow with dashboard='preview'")
 
     def get(self, preview_id: int) -> Preview:
         row = self._row_by_id(preview_id)
@@ -278,6 +330,18 @@ class Previews:
             row = self._raw_row(p.id)
         return PreviewView(self._store, _preview(row, now))
 
+    def view(self, preview_id: int) -> PreviewView:
+        """The read-only view of live link ``preview_id``, without counting an access.
+
+        For a process that already checked and counted the link (the server's kernels,
+        which learn the id from a one-time ticket): NotFound / LinkExpired / LinkRevoked.
+        """
+        if isinstance(preview_id, Preview):
+            preview_id = preview_id.id
+        if not isinstance(preview_id, int) or isinstance(preview_id, bool):
+            raise ValidationError(f"preview id must be an int, not {preview_id!r}", hint="see `qldrops preview list`")
+        return PreviewView(self._store, self._live_by_id(preview_id))
+
     # -- internals --------------------------------------------------------------------------
     def _by_capability(self, capability: str) -> Preview:
         import sqlalchemy as sa
@@ -367,6 +431,45 @@ class PreviewView:
         if not found:
             raise NotFound(f"no drop {drop_id} in this share link", hint="open one of the drops the page lists")
         return found[0]
+
+    def history(self, drop_id: int):
+        """Every version of a drop of this link, oldest first (``store.history`` within the grant)."""
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from ..store.models import Listing, Version
+        from ._db import reading
+
+        drop = self.get(drop_id)  # re-checks the link; NotFound outside it
+        v = t.drop_versions
+        q = (sa.select(v, t.blobs.c.size).join(t.blobs, t.blobs.c.hash == v.c.content_hash)
+             .where(v.c.drop_id == drop.id).order_by(v.c.version))
+        with reading(self._store) as conn:
+            rows = conn.execute(q).all()
+        return Listing([Version(r.drop_id, r.version, r.content_hash, r.metadata, r.op, r.created_at,
+                                r.created_by, r.message, r.size) for r in rows],
+                       columns=("drop_id", "version", "op", "size", "created_at", "created_by", "message"))
+
+    def diff(self, drop_id: int, from_version: int, to_version: int, *, context: int = 3):
+        """Unified diff between two versions of a drop of this link (the store's ``Diff``)."""
+        import difflib
+
+        from ..store.models import Diff
+
+        versions = {ver.version: ver for ver in self.history(drop_id)}
+        missing = [n for n in (from_version, to_version) if n not in versions]
+        if missing:
+            raise NotFound(f"drop {drop_id} has no version {missing[0]}", hint="pick one of the versions listed")
+        a, b = versions[from_version], versions[to_version]
+        old, new = self._store.read_artifact(a.content_hash), self._store.read_artifact(b.content_hash)
+        lines = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                          fromfile=f"v{from_version}", tofile=f"v{to_version}", n=context))
+        added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
+        removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
+        ma, mb = a.metadata or {}, b.metadata or {}
+        meta = {k: (ma.get(k), mb.get(k)) for k in set(ma) | set(mb) if ma.get(k) != mb.get(k)}
+        text = "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+        return Diff(drop_id, from_version, to_version, text, added, removed, meta)
 
     def record(self, event_type: str, **kwargs: Any):
         """Record an event on this link (download, edit, execute ...) as the visitor."""

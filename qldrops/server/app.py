@@ -53,6 +53,14 @@ class ServeOptions:
     database_url: str | None = None
     dashboards_dir: Path = field(default_factory=lambda: DEFAULT_DASHBOARDS)
     notebook: str = "preview.ipynb"
+    # the workspace-wide dashboards a link may open instead (file names in dashboards_dir)
+    dashboards: dict[str, str] = field(
+        default_factory=lambda: {"preview": "preview.ipynb", "analytics": "analytics.ipynb",
+                                 "explorer": "explorer.ipynb"}
+    )
+    # which dashboards keep kernels waiting; the others start one per visit (rarely opened, and each
+    # waiting analytics/explorer kernel holds plotly + pandas: see benchmarks/README_server.md)
+    preheat_dashboards: tuple[str, ...] = ("preview",)
     preheat: bool = True
     pool_size: int = 1
     cull_idle_timeout: int = 600  # seconds without activity before a visitor's kernel is shut down
@@ -226,6 +234,8 @@ def serve(opts: ServeOptions) -> None:
             channel_secret=channel_secret,
             ticket_ttl=opts.ticket_ttl,
             connection_dir_root=str(runtime),
+            dashboards={**opts.dashboards, "preview": opts.notebook},
+            preheat_dashboards=opts.preheat_dashboards,
         )
         app.initialize([])
         log.info(

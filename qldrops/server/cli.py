@@ -43,6 +43,13 @@ import click
     help="Preheated kernels kept waiting (each ~70 MB).",
 )
 @click.option(
+    "--preheat-dashboards",
+    default="preview",
+    show_default=True,
+    help="Comma-separated dashboards whose kernels wait preheated (preview, analytics, explorer); "
+    "the others start a kernel per visit.",
+)
+@click.option(
     "--cull-idle-timeout",
     default=600,
     show_default=True,
@@ -77,6 +84,7 @@ def serve(
     dashboards_dir: Path | None,
     preheat: bool,
     pool_size: int,
+    preheat_dashboards: str,
     cull_idle_timeout: int,
     execute_timeout: int,
     rate_limit_client: str | None,
@@ -84,7 +92,7 @@ def serve(
     compress: bool,
     log_level: str,
 ) -> None:
-    """Serve share links: /p/<capability> opens the preview dashboard (standalone Voila).
+    """Serve share links: /p/<capability> opens the link's dashboard (standalone Voila).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
     starts. /healthz reports the database and kernel counts.
@@ -101,6 +109,7 @@ def serve(
         dashboards_dir=dashboards_dir or DEFAULT_DASHBOARDS,
         preheat=preheat,
         pool_size=pool_size,
+        preheat_dashboards=tuple(x.strip() for x in preheat_dashboards.split(",") if x.strip()),
         cull_idle_timeout=cull_idle_timeout,
         cull_interval=min(60, cull_idle_timeout),
         execute_timeout=execute_timeout,

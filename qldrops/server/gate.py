@@ -40,6 +40,9 @@ class LinkGate:
             workspace=str(p.workspace),
             workflow_id=str(p.workflow_id),
             expires_at=p.expires_at.isoformat(),
+            dashboard=str(getattr(p, "dashboard", "preview") or "preview"),
+            client=client or "",
+            user_agent=user_agent or "",
         )
 
     def _limit(self, *, client: str, link: str | None) -> None:

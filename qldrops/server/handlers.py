@@ -54,6 +54,8 @@ class PreviewHandler(VoilaHandler):
     def initialize(self, **kwargs: Any) -> None:
         self.gate: LinkGate = kwargs.pop("gate")
         self.tickets: TicketBook = kwargs.pop("tickets")
+        # dashboard name -> notebook path relative to Voila's root_dir (what a link may open)
+        self.dashboards: dict[str, str] = kwargs.pop("dashboards", {})
         super().initialize(**kwargs)
 
     def set_default_headers(self) -> None:
@@ -75,6 +77,15 @@ class PreviewHandler(VoilaHandler):
         except Exception as exc:  # noqa: BLE001 - every failure becomes an instruction page
             self._fail(exc)
             return
+        notebook = self.dashboards.get(grant.dashboard) if self.dashboards else self.notebook_path
+        if not notebook:
+            from ..errors import NotFound
+
+            log.error("preview %s asks for dashboard %r, which this server does not serve",
+                      grant.preview_id, grant.dashboard)
+            self._fail(NotFound(f"dashboard {grant.dashboard!r} is not served here"))
+            return
+        self.notebook_path = notebook  # one handler object per request: safe to pick per link
         ticket = self.tickets.issue(grant)
         self._hide_capability(ticket)
         # Voila's page posts a shutdown beacon on unload carrying the `_xsrf` cookie; Voila never
@@ -82,9 +93,11 @@ class PreviewHandler(VoilaHandler):
         # its tab closes, still protected against cross-site requests.
         self.xsrf_token  # noqa: B018 - the property sets the cookie
         log.info(
-            "preview %s: link checked in %.1f ms, rendering",
+            "preview %s: link checked in %.1f ms, rendering %s",
             grant.preview_id,
+            grant.dashboard,
             (time.perf_counter() - started) * 1000,
+            notebook,
         )
         async for html in self.get_generator(path=None):
             # Voila's generator sets its own Cache-Control before the first chunk: restore ours.

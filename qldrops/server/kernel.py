@@ -41,6 +41,19 @@ class Visit:
     workspace: str
     workflow_id: str
     expires_at: str
+    dashboard: str = "preview"
+    client: str = ""  # the visitor's address and browser, as the server recorded the view
+    user_agent: str = ""
+
+    @property
+    def who(self) -> dict[str, str | None]:
+        """``client``/``user_agent`` keyword arguments for events recorded for this visitor."""
+        return {"client": self.client or None, "user_agent": self.user_agent or None}
+
+
+def served() -> bool:
+    """True in a kernel ``qldrops serve`` started (it always sets the redeem URL)."""
+    return bool(os.environ.get(ENV_REDEEM_URL))
 
 
 def _query_string() -> str:
@@ -100,18 +113,64 @@ def wait_for_visit(timeout: float = 10.0) -> Visit:
         workspace=str(data["workspace"]),
         workflow_id=str(data["workflow_id"]),
         expires_at=str(data["expires_at"]),
+        dashboard=str(data.get("dashboard") or "preview"),
+        client=str(data.get("client") or "")[:64],
+        user_agent=str(data.get("user_agent") or "")[:500],
     )
 
 
-def open_view(visit: Visit, store: Any = None) -> Any:
-    """The read-only view of the visit's link (re-checked on every read by PreviewView)."""
-    import qldrops
-    from qldrops.previews.links import PreviewView
+def visit_if_served() -> Visit | None:
+    """For dashboards analysts also open directly (analytics, explorer): the visit under
+    ``qldrops serve``, None elsewhere (Voila or nbclient run by someone holding the database URL).
 
-    store = store if store is not None else qldrops.connect()
-    # TODO(previews): use a public `store.previews.view(preview_id)` once it exists.
-    preview = store.previews._live_by_id(visit.preview_id)
-    return PreviewView(store, preview)
+    Under the server the redeem URL is always set, so a visitor never gets the unscoped view.
+    """
+    return wait_for_visit() if served() else None
+
+
+def scoped_store(store: Any, workspace: str, principal: Any = None) -> Any:
+    """A store bound to ``workspace`` sharing ``store``'s engine (no second connection pool).
+
+    Workspace-bound calls (similar, run, project, analytics) then answer for the link's
+    workspace only. Do not ``close()`` it: the engine belongs to ``store``.
+    """
+    scoped = type(store)(store.engine, store.settings.replace(workspace=workspace), workspace=workspace,
+                         url=store.url)
+    scoped.clock = store.clock
+    scoped.principal = principal
+    return scoped
+
+
+def workspace_store(visit: Visit, store: Any = None) -> Any:
+    """What a workspace-wide dashboard link grants: reading ``visit.workspace`` as a viewer.
+
+    A viewer principal (named ``link:<id>``) rather than the link principal, because these
+    dashboards read the workspace's analytics too; writes, runs and other workspaces are refused
+    by the store's access checks.
+    """
+    import qldrops
+    from qldrops.previews.auth import Principal
+
+    if visit.dashboard == "preview":
+        raise AccessDenied("this link shares one workflow, not the workspace", hint="open it as a preview")
+    store = store if store is not None else qldrops.connect(migrate_schema=False)
+    store.previews.view(visit.preview_id)  # still live? (NotFound / LinkExpired / LinkRevoked)
+    viewer = Principal(kind="user", workspace=visit.workspace, role="viewer", name=f"link:{visit.preview_id}")
+    return scoped_store(store, visit.workspace, viewer)
+
+
+def open_view(visit: Visit, store: Any = None) -> Any:
+    """The read-only view of the visit's link (re-checked on every read by PreviewView).
+
+    The view's store is bound to the link's workspace (its runs, similarity and
+    project calls then stay there); the link itself was counted by the server.
+    """
+    import qldrops
+
+    if visit.dashboard != "preview":
+        raise AccessDenied("this link opens a workspace dashboard, not a workflow", hint="reload the page")
+    store = store if store is not None else qldrops.connect(migrate_schema=False)
+    return scoped_store(store, visit.workspace).previews.view(visit.preview_id)
 
 
 def problem_html(exc: BaseException) -> str:

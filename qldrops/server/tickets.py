@@ -28,6 +28,11 @@ class Grant:
     workspace: str
     workflow_id: str
     expires_at: str  # ISO 8601, UTC
+    dashboard: str = "preview"  # which dashboard notebook renders it (preview, analytics, explorer)
+    # The visitor as the view event recorded them, so that the kernel's download/execute events
+    # count for the same viewer (the funnel). Not secrets: they are in the events table anyway.
+    client: str = ""
+    user_agent: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

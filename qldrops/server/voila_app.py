@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -32,12 +33,21 @@ class QldropsVoila(Voila):
         channel_secret: str,
         ticket_ttl: float,
         connection_dir_root: str,
+        dashboards: dict[str, str] | None = None,
+        preheat_dashboards: tuple[str, ...] = ("preview",),
     ) -> None:
+        """``dashboards``: link dashboard name -> notebook file name in the dashboards folder.
+
+        ``preheat_dashboards``: which of them keep a pool of kernels waiting for visitors
+        (the others start a kernel per visit; see benchmarks/README_server.md for the cost).
+        """
         self.qldrops_gate = LinkGate(store, limits)
         self.qldrops_tickets = TicketBook(ttl=ticket_ttl)
         self.qldrops_kernel_key = kernel_key
         self.qldrops_channel_secret = channel_secret
         self.connection_dir_root = connection_dir_root
+        self.qldrops_dashboards = dict(dashboards or {})
+        self.qldrops_preheat = tuple(preheat_dashboards)
 
     def init_handlers(self) -> list:
         # Voila applies `tornado_settings` after building the Application, too late for Tornado to
@@ -54,7 +64,15 @@ class QldropsVoila(Voila):
             if getattr(self.kernel_manager, "notebook_path", None)
             else self._relative_notebook()
         )
+        folder = os.path.dirname(notebook)
+        dashboards = {
+            name: (notebook if name == "preview" else os.path.join(folder, file))
+            for name, file in self.qldrops_dashboards.items()
+            if name == "preview" or os.path.isfile(os.path.join(self.root_dir, folder, file))
+        } or {"preview": notebook}
+        self._preheat_others(dashboards)
         preview_kwargs = {
+            "dashboards": dashboards,
             "notebook_path": notebook,
             "template_paths": self.template_paths,
             "config": self.config,
@@ -76,7 +94,17 @@ class QldropsVoila(Voila):
         ]
         return own + handlers + [(r".*", NotFoundHandler)]
 
-    def _relative_notebook(self) -> str:
-        import os
+    def _preheat_others(self, dashboards: dict[str, str]) -> None:
+        """Fill kernel pools for the other dashboards asked to be preheated (Voila fills only its own).
 
+        Without a pool a dashboard still renders, from a kernel started for the visit.
+        """
+        km = self.kernel_manager
+        if not self.voila_configuration.preheat_kernel or not hasattr(km, "fill_if_needed"):
+            return
+        for name, path in dashboards.items():
+            if name != "preview" and name in self.qldrops_preheat:
+                km.fill_if_needed(delay=0, notebook_name=path)
+
+    def _relative_notebook(self) -> str:
         return os.path.relpath(self.notebook_path, self.root_dir)

@@ -117,11 +117,11 @@ def test_live_link_renders_the_dashboard_with_headers(sqlite_server):
     assert status == 200
     assert_preview_headers(headers)
     html_outputs = " ".join(o.get("data", {}).get("text/html", "") for o in _outputs(page))
-    assert WORKFLOW in html_outputs and "2 drops" in html_outputs
+    assert WORKFLOW in html_outputs and "1 file · 1 document" in html_outputs
     widget_outputs = [
         o for o in _outputs(page) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
-    assert len(widget_outputs) == 1  # the drops table is an ipywidgets.HTML
+    assert len(widget_outputs) == 1  # the page (tree, code, tabs) is one ipywidgets box
     assert sqlite_server.links["live"] not in page  # the page never echoes its capability
     for marker in ("Traceback", "There was an error"):
         assert marker not in page

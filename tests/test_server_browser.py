@@ -89,11 +89,11 @@ def test_live_link_renders_the_dashboard_offline(server, browser):
     seen = _watch(page, origin)
     response = page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
     assert response.status == 200
-    table = page.locator("#qldrops-drops")  # drawn by the widget manager once the kernel connects
-    table.wait_for(state="visible", timeout=120_000)
-    text = table.inner_text()
-    assert "Enhanced prompt" in text and "main.py" in text
-    assert "code_generation" in text and "prompt_enhancement" in text
+    code = page.locator("#qldrops-code")  # drawn by the widget manager once the kernel connects
+    code.wait_for(state="visible", timeout=120_000)
+    assert "print" in code.inner_text() and code.get_attribute("data-language") == "python"
+    tree = page.locator(".qldrops-tree").inner_text()
+    assert "main.py" in tree and "enhanced-prompt.md" in tree
     assert WORKFLOW in page.locator("#qldrops-workflow").inner_text()
     page.screenshot(path=str(RESULTS / "server-preview.png"), full_page=True)
     assert seen["foreign"] == []
@@ -127,7 +127,7 @@ def test_closing_the_tab_shuts_its_kernel_down(server, browser):
     context = browser.new_context()
     page = context.new_page()
     page.goto(server.url + "/p/" + server.links["live"])
-    page.locator("#qldrops-drops").wait_for(state="visible", timeout=120_000)
+    page.locator("#qldrops-code").wait_for(state="visible", timeout=120_000)
     kernel_id = page.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )

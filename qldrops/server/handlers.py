@@ -93,10 +93,10 @@ class PreviewHandler(VoilaHandler):
         # its tab closes, still protected against cross-site requests.
         self.xsrf_token  # noqa: B018 - the property sets the cookie
         log.info(
-            "preview %s: link checked in %.1f ms, rendering %s",
+            "preview %s: link checked in %.1f ms, rendering %s (%s)",
             grant.preview_id,
-            grant.dashboard,
             (time.perf_counter() - started) * 1000,
+            grant.dashboard,
             notebook,
         )
         async for html in self.get_generator(path=None):

@@ -306,9 +306,13 @@ def header_html(view: Any, project: SharedProject) -> str:
     return (f"<div class='qldrops-head'><div><div class='qldrops-muted'>Shared workflow</div>"
             f"<h2 id='qldrops-title'>{html.escape(redact(title))}</h2>"
             f"<div><code id='qldrops-workflow'>{html.escape(project.workflow_id)}</code>{kind}"
-            f" · {len(project.files)} files · {len(project.documents)} documents</div></div>"
+            f" · {_count(len(project.files), 'file')} · {_count(len(project.documents), 'document')}</div></div>"
             f"<div class='qldrops-right'><div>{chips}</div><div class='qldrops-muted'>link expires "
             f"{p.expires_at:%Y-%m-%d %H:%M} UTC</div></div></div>")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def file_head_html(f: ProjectFile, drop: Any | None) -> str:

@@ -1,0 +1,230 @@
+"""Share links opened in headless Chromium against `qldrops serve` over the demo corpus.
+
+The preview page (file tree, highlighted files, switching, versions, report, similar,
+run, zip download), an expired link, and the analytics and explorer dashboards opened
+through workspace links; then the events those visits left in the database. One
+server per module (SQLite); the preview path once more on PostgreSQL. Screenshots go
+to ``test-results/screenshots/``. Every wait is a readiness wait, never a timing check.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import qldrops
+from qldrops.server.process import ServerProcess
+from qldrops.settings import Settings
+from qldrops.store import schema as t
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+WAIT = 120_000  # ms: a readiness limit for a loaded machine, not a performance assertion
+GO = "wf-001-jwt-auth-service"
+PY = "wf-026-python-word-frequency-cli"
+SECRET = "wf-021-python-s3-backup"  # has a planted AWS key (qldrops.demo.PLANTED)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed"),
+]
+
+
+def _env(folder: Path) -> dict[str, str]:
+    return {"QLDROPS_EMBEDDING_MODEL": "fake", "QLDROPS_DATA_DIR": str(folder),
+            "QLDROPS_INDEX_DIR": str(folder / "index"), "QLDROPS_PROGRESS": "0", "HF_HUB_OFFLINE": "1"}
+
+
+def load_demo(url: str, folder: Path) -> dict[str, str]:
+    """The demo corpus, its index, and share links: capability by name, plus preview ids."""
+    from qldrops import demo
+
+    settings = Settings(data_dir=str(folder), index_dir=str(folder / "index"), embedding_model="fake",
+                        progress=False)
+    store = qldrops.connect(url, settings=settings)
+    demo.load(store, progress=False)
+    store.index.sync()
+    links = {name: store.previews.create(wf, ttl="2h") for name, wf in (("go", GO), ("py", PY), ("secret", SECRET))}
+    links["analytics"] = store.previews.create(ttl="2h", dashboard="analytics")
+    links["explorer"] = store.previews.create(ttl="2h", dashboard="explorer")
+    real = store.clock
+    store.clock = lambda: real() - dt.timedelta(hours=5)
+    links["expired"] = store.previews.create(GO, ttl="1h")
+    store.clock = real
+    store.close()
+    return {**{k: p.capability for k, p in links.items()}, **{f"{k}_id": p.id for k, p in links.items()}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dash-preview")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = load_demo(url, folder)
+    with ServerProcess(url, log_path=folder / "server.log", preheat=True, env=_env(folder),
+                       extra_args=["--rate-limit-link", "1000/minute"]) as srv:
+        srv.links, srv.db_url = links, url
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, srv, name: str):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    response = page.goto(srv.url + "/p/" + srv.links[name], timeout=WAIT)
+    return page, response
+
+
+def _events(url: str, preview_id: int) -> list[dict]:
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as c:
+            rows = c.execute(sa.select(t.events).where(t.events.c.preview_id == preview_id)
+                             .order_by(t.events.c.id)).mappings().all()
+    finally:
+        eng.dispose()
+    return [dict(r) for r in rows]
+
+
+def check_preview_page(page) -> None:
+    """Tree, a highlighted Go file, switching files, versions with a diff (shared with the PostgreSQL run)."""
+    code = page.locator("#qldrops-code")
+    code.wait_for(state="visible", timeout=WAIT)
+    tree = page.locator(".qldrops-tree")
+    for name in ("cmd/", "authd/", "main.go", "internal/", "jwt.go", "prompt_enhancement.md"):
+        assert name in tree.inner_text()
+    assert code.get_attribute("data-language") == "go" and code.get_attribute("data-lexer") == "Go"
+    assert page.locator("#qldrops-path").inner_text() == "cmd/authd/main.go"
+    # highlighted: keywords and strings carry inline colours (no stylesheet to fetch)
+    assert page.locator("#qldrops-code span[style*='color']").count() > 20
+    assert "func main()" in code.inner_text()
+    page.locator(".qldrops-tree-file", has_text="jwt.go").click()
+    page.wait_for_function("document.querySelector('#qldrops-path').textContent === 'internal/auth/jwt.go'",
+                           timeout=WAIT)
+    assert "func (s *Signer) Verify" in page.locator("#qldrops-code").inner_text()
+    assert page.locator(".qldrops-run").is_hidden()  # the sandbox does not run Go
+    page.get_by_role("tab", name="Versions").click()
+    diff = page.locator("#qldrops-diff")
+    diff.wait_for(state="visible", timeout=WAIT)
+    assert "v2 → v3" in diff.inner_text()
+    assert page.locator("#qldrops-versions tr").count() == 4  # header + v1..v3
+
+
+def test_a_share_link_shows_the_project_and_highlights_go(server, browser):
+    page, response = _open(browser, server, "go")
+    assert response.status == 200
+    check_preview_page(page)
+    page.get_by_role("tab", name="Similar").click()
+    similar = page.locator("#qldrops-similar")
+    similar.wait_for(state="visible", timeout=WAIT)
+    assert "workflow" in similar.inner_text()
+    assert "func " not in similar.inner_text()  # other workflows are named, never shown
+    page.get_by_role("tab", name="Quality & security").click()
+    page.locator("#qldrops-report").wait_for(state="visible", timeout=WAIT)
+    page.get_by_role("tab", name="Metadata").click()
+    page.locator("#qldrops-metadata").wait_for(state="visible", timeout=WAIT)
+    page.locator(".qldrops-tree-file", has_text="main.go").click()
+    page.get_by_role("tab", name="Code").click()
+    page.screenshot(path=str(SHOTS / "preview-go.png"), full_page=True)
+    assert "Traceback" not in page.content()
+    page.close()
+
+
+def test_run_a_python_file_and_see_its_output(server, browser):
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    page, _ = _open(browser, server, "py")
+    page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+    assert page.locator("#qldrops-code").get_attribute("data-language") == "python"
+    page.locator(".qldrops-run").click()
+    out = page.locator("#qldrops-run-output")
+    out.wait_for(state="visible", timeout=WAIT)
+    assert out.get_attribute("data-status") == "ok"
+    assert "fox" in page.locator("#qldrops-run-output .qldrops-stdout").inner_text()
+    page.screenshot(path=str(SHOTS / "preview-run.png"), full_page=True)
+    page.close()
+    events = _events(server.db_url, server.links["py_id"])
+    kinds = [e["event_type"] for e in events]
+    assert kinds.count("view") == 1 and kinds.count("execute") == 1
+    view, run = (next(e for e in events if e["event_type"] == k) for k in ("view", "execute"))
+    assert run["viewer_id"] == view["viewer_id"] is not None  # the funnel sees one visitor
+    assert run["metadata"]["status"] == "ok"
+
+
+def test_download_the_project_with_secrets_masked(server, browser):
+    page, _ = _open(browser, server, "secret")
+    page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+    page.locator(".qldrops-tree-file", has_text="config.py").click()
+    page.wait_for_function("document.querySelector('#qldrops-path').textContent.endsWith('config.py')",
+                           timeout=WAIT)
+    page.locator(".qldrops-download").click()
+    link = page.locator("#qldrops-download-link")
+    link.wait_for(state="visible", timeout=WAIT)
+    href = link.get_attribute("href")
+    assert href.startswith("data:application/zip;base64,")
+    with page.expect_download(timeout=WAIT) as dl:
+        link.click()
+    assert dl.value.suggested_filename == f"{SECRET}.zip"
+    data = base64.b64decode(href.split(",", 1)[1])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        text = "".join(z.read(n).decode() for n in names)
+    assert any(n.endswith("backup/config.py") for n in names)
+    content = page.content()
+    for secret in ("AKIAQ3DEMO7EXAMPLE42", "q7Lr2VxN9dEmOnLy"):
+        assert secret not in content and secret not in text
+    page.screenshot(path=str(SHOTS / "preview-download.png"), full_page=True)
+    page.close()
+    kinds = [e["event_type"] for e in _events(server.db_url, server.links["secret_id"])]
+    assert kinds.count("download") == 1 and kinds.count("view") == 1
+
+
+def test_an_expired_link_shows_its_page(server, browser):
+    page, response = _open(browser, server, "expired")
+    assert response.status == 410
+    assert "expired" in page.locator("h1").inner_text().lower()
+    assert "Traceback" not in page.content()
+    page.screenshot(path=str(SHOTS / "preview-expired.png"))
+    page.close()
+    assert [e["event_type"] for e in _events(server.db_url, server.links["expired_id"])] == ["share"]
+
+
+@pytest.mark.parametrize("name, ready", [("analytics", "#views-per-day .main-svg"), ("explorer", "#search-results")])
+def test_workspace_dashboards_open_through_links(server, browser, name, ready):
+    page, response = _open(browser, server, name)
+    assert response.status == 200
+    page.locator(ready).first.wait_for(state="visible", timeout=WAIT)
+    assert "Traceback" not in page.content()
+    page.screenshot(path=str(SHOTS / f"link-{name}.png"), full_page=True)
+    page.close()
+    assert [e["event_type"] for e in _events(server.db_url, server.links[f"{name}_id"])] == ["share", "view"]
+
+
+@pytest.mark.postgres
+def test_the_preview_path_on_postgresql(pg_url, tmp_path, browser):
+    links = load_demo(pg_url, tmp_path)
+    with ServerProcess(pg_url, log_path=tmp_path / "server.log", preheat=True, env=_env(tmp_path)) as srv:
+        srv.links = links
+        page, response = _open(browser, srv, "go")
+        assert response.status == 200
+        check_preview_page(page)
+        page.close()
+        assert [e["event_type"] for e in _events(pg_url, links["go_id"])] == ["share", "view"]

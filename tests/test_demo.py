@@ -289,7 +289,7 @@ def test_cli_demo_prepares_everything_once(sqlite_url, monkeypatch, tmp_path):
     assert first.exit_code == 0, first.output
     result = json.loads(first.stdout)
     assert result["summary"]["skipped"] is False and result["failed"] == []
-    assert len(result["links"]) == 2 and all("/p/" in link["url"] for link in result["links"])
+    assert len(result["links"]) == 4 and all("/p/" in link["url"] for link in result["links"])
     second = runner.invoke(cli, args)
     assert second.exit_code == 0, second.output
     assert json.loads(second.stdout)["summary"]["skipped"] is True

@@ -16,7 +16,7 @@ import click
 
 from ..cli import output, pass_ctx
 
-SHOWCASE = ("wf-001-jwt-auth-service", "wf-003-fastapi-todo-api", "wf-007-flask-calculator-api")
+SHOWCASE = ("wf-001-jwt-auth-service", "wf-002-fastapi-todo-api", "wf-007-flask-calculator-api")
 
 
 @click.command()
@@ -69,9 +69,14 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
         return run_samples(store)
 
     step("sandboxed runs of the runnable demo programs", sample_runs)
-    report = step("vector index (embeds each distinct content once)", lambda: store.index.sync())
-    if report is not None:
-        click.echo(f"  {report}", err=True)
+    def index():
+        store.index.sync()
+        return store.index.status()
+
+    status = step("vector index (embeds each distinct content once)", index)
+    if status is not None:
+        click.echo(f"  {status.size} vectors, {status.kind} index, model {status.model_id}, lag {status.lag}",
+                   err=True)
     analysed = step("code analysis", lambda: store.analyze_all(progress=progress))
     if analysed is not None:
         click.echo(f"  {len(analysed)} drops analysed", err=True)
@@ -83,11 +88,12 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
             wanted = [w for w in SHOWCASE if store.list(workflow_id=w, limit=1)][:n_links]
             extra = [w["workflow_id"] for w in store.workflows() if w["workflow_id"] not in wanted]
             for wf in (wanted + extra)[:n_links]:
-                links.append(store.previews.create(workflow_id=wf, ttl=ttl, created_by="demo",
-                                                   title=f"Demo: {wf}"))
+                links.append(store.previews.create(workflow_id=wf, ttl=ttl, title=f"Demo: {wf}"))
+            for board in ("analytics", "explorer"):
+                links.append(store.previews.create(dashboard=board, ttl=ttl, title=f"Demo {board}"))
             return links
 
-        step(f"{n_links} share links ({ttl})", make_links)
+        step(f"{n_links} share links + analytics and explorer links ({ttl})", make_links)
 
     if ctx.as_json:
         output(ctx, {"summary": summary, "links": [{"workflow_id": p.workflow_id, "url": url_for(p, host, port)}
@@ -95,9 +101,9 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
     else:
         click.echo("\nShare links (shown once; `qldrops preview create WORKFLOW` makes more):")
         for p in links:
-            click.echo(f"  {url_for(p, host, port)}   {p.workflow_id}")
-        click.echo(f"\nAnalysts: `make lab` opens notebooks/; stats: `qldrops stats`; "
-                   f"dashboards: http://{host}:{port}/")
+            what = p.workflow_id or f"{getattr(p, 'dashboard', '')} dashboard of workspace {p.workspace}"
+            click.echo(f"  {url_for(p, host, port)}   {what}")
+        click.echo("\nAnalysts: `make lab` opens notebooks/; batch scripts: `qldrops --help`.")
         if failures:
             click.echo(f"\n{len(failures)} step(s) failed: {', '.join(failures)} (see above).")
     if serve:

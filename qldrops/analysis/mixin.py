@@ -1,10 +1,223 @@
 """Store methods for this package. `qldrops.store.core.Store` inherits from AnalysisMixin.
 
-Import heavy dependencies inside the methods, never at module level.
+Results live in the ``analyses`` table keyed by (content hash, analyser version), so a
+drop is re-analysed only when its content (or a tool version) changes, and drops with
+the same content share one analysis. Import heavy dependencies inside the methods.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_PRIOR = 3  # the static score counts as this many ratings in the adjusted quality
+RATINGS = (-1, 0, 1)
+
+
+def _hints(drop) -> tuple[str | None, str | None]:
+    md = drop.metadata or {}
+    filename = md.get("path") or md.get("filename") or md.get("file_name") or md.get("file")
+    if not filename and isinstance(md.get("files"), list) and len(md["files"]) == 1:
+        filename = md["files"][0]
+    language = md.get("language") or md.get("lang")
+    if drop.drop_type not in {"code_generation", "code"} and not filename and not language:
+        # prose drops (requirements, plans, docs) are markdown or text: let the content decide
+        return None, None
+    return (filename if isinstance(filename, str) else None), (language if isinstance(language, str) else None)
+
+
+def adjusted_quality(static: float | None, ratings: list[int]) -> float | None:
+    """Static score pulled toward the users' ratings: a -1/0/+1 rating counts as 0/50/100,
+    the static score as FEEDBACK_PRIOR ratings (so one vote moves it, many votes decide)."""
+    if not ratings:
+        return static
+    base = 50.0 if static is None else static
+    return round((FEEDBACK_PRIOR * base + sum(50 + 50 * r for r in ratings)) / (FEEDBACK_PRIOR + len(ratings)), 1)
+
 
 class AnalysisMixin:
-    pass
+    # -- analysis -------------------------------------------------------------------------
+    def analyze(self, drop_id: int, *, force: bool = False):
+        """Analyse one drop (cached per content): language, quality, issues, summary, feedback-adjusted quality."""
+        from .core import analyze
+
+        drop = self.get(drop_id)
+        filename, language = _hints(drop)
+        cached = None if force else self._cached_analyses([drop.content_hash]).get(drop.content_hash)
+        if cached is not None and (cached.filename, cached.language_source == "declared") == (
+                filename, bool(language)):
+            a = cached
+        else:
+            a = analyze(drop.artifact, filename, language=language)
+            self._save_analyses([a])
+        a.drop_id = drop.id
+        self._attach_feedback([a])
+        return a
+
+    def analyze_all(self, workflow_id: str | None = None, drop_type: str | None = None, *, force: bool = False,
+                    processes: int = 2, progress: bool | None = None):
+        """Analyse every current drop (of a workflow/type); cached results are reused.
+
+        New analyses run in ``processes`` worker processes (both cores by default); one
+        file that hangs or crashes gets a partial result and the batch goes on.
+        """
+        from .core import analyze
+        from .model import AnalysisList
+
+        drops = self.list(workflow_id=workflow_id, drop_type=drop_type)
+        cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
+        todo: dict[str, tuple] = {}
+        for d in drops:
+            if d.content_hash not in cached and d.content_hash not in todo:
+                filename, language = _hints(d)
+                todo[d.content_hash] = (d.content_hash, d.artifact, filename, language)
+        show = self.settings.progress if progress is None else progress
+        fresh: dict[str, Any] = {}
+        if todo:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(todo), desc="analysing", unit="file", disable=not show)
+            if processes > 1 and len(todo) >= 8:  # starting workers costs ~1 s: not worth it for a few
+                from .pool import analyze_many
+
+                source = analyze_many(todo.values(), processes=processes)
+            else:
+                source = ((k, analyze(text, fn, language=lang)) for k, text, fn, lang in todo.values())
+            batch = []
+            for key, a in source:
+                fresh[key] = a
+                batch.append(a)
+                bar.update(1)
+                if len(batch) >= 50:
+                    self._save_analyses(batch)
+                    batch = []
+            self._save_analyses(batch)
+            bar.close()
+        out = AnalysisList()
+        for d in drops:
+            src = fresh.get(d.content_hash) or cached[d.content_hash]
+            a = type(src).from_dict(src.to_dict())
+            a.drop_id = d.id
+            out.append(a)
+        self._attach_feedback(out)
+        return out
+
+    def _cached_analyses(self, hashes: list[str]) -> dict:
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+        from .core import analyser_version
+        from .model import Analysis
+
+        found: dict[str, Analysis] = {}
+        uniq = list(dict.fromkeys(hashes))
+        with self.engine.connect() as conn:
+            for i in range(0, len(uniq), 500):
+                q = sa.select(t.analyses.c.content_hash, t.analyses.c.result).where(
+                    t.analyses.c.content_hash.in_(uniq[i:i + 500]),
+                    t.analyses.c.analyser_version == analyser_version())
+                for r in conn.execute(q):
+                    found[r.content_hash] = Analysis.from_dict(r.result)
+        return found
+
+    def _save_analyses(self, analyses: list) -> None:
+        """Upsert by (content_hash, analyser_version); a lost race with another writer is harmless."""
+        import sqlalchemy as sa
+
+        from ..errors import QldropsError
+        from ..store import schema as t
+
+        rows = {}
+        for a in analyses:
+            d = a.to_dict()
+            d.pop("drop_id", None)
+            d.pop("feedback", None)
+            rows[(a.content_hash, a.analyser_version)] = {
+                "content_hash": a.content_hash, "analyser_version": a.analyser_version,
+                "language": a.language[:40], "language_confidence": a.language_confidence,
+                "quality_score": a.quality_score, "complexity": a.complexity, "issue_count": a.issue_count,
+                "security_count": a.security_count, "result": d, "created_at": dt.datetime.now(dt.timezone.utc)}
+        if not rows:
+            return
+        try:
+            with self.transaction() as conn:
+                for (h, v), row in rows.items():
+                    conn.execute(sa.delete(t.analyses).where(t.analyses.c.content_hash == h,
+                                                             t.analyses.c.analyser_version == v))
+                conn.execute(sa.insert(t.analyses), list(rows.values()))
+        except QldropsError as exc:  # a concurrent writer stored the same analysis first
+            log.info("analysis results not saved (%s); they will be recomputed on demand", exc)
+
+    # -- feedback -------------------------------------------------------------------------
+    def feedback(self, drop_id: int, rating: int, comment: str | None = None, *, actor: str | None = None) -> dict:
+        """Record a rating (-1 bad, 0 neutral, +1 good) and an optional comment for a drop's current version."""
+        import sqlalchemy as sa
+
+        from ..errors import ValidationError
+        from ..store import schema as t
+
+        if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+            raise ValidationError(f"rating must be -1, 0 or 1, not {rating!r}", hint="use -1 (bad), 0 or 1 (good)")
+        if comment is not None and not isinstance(comment, str):
+            raise ValidationError("comment must be a string", hint="pass comment='...' or leave it out")
+        drop = self.get(drop_id)
+        row = {"drop_id": drop.id, "version": drop.version, "actor": (actor or "anonymous")[:200],
+               "rating": rating, "comment": comment, "created_at": dt.datetime.now(dt.timezone.utc)}
+        with self.transaction() as conn:
+            fid = conn.execute(sa.insert(t.feedback).returning(t.feedback.c.id), row).scalar_one()
+        return {"id": fid, **row}
+
+    def _ratings(self, drop_ids: list[int]) -> dict[int, list[tuple[int, str | None, str]]]:
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        out: dict[int, list] = {}
+        if not drop_ids:
+            return out
+        with self.engine.connect() as conn:
+            for i in range(0, len(drop_ids), 500):
+                q = (sa.select(t.feedback.c.drop_id, t.feedback.c.rating, t.feedback.c.comment, t.feedback.c.actor)
+                     .where(t.feedback.c.drop_id.in_(drop_ids[i:i + 500])).order_by(t.feedback.c.id))
+                for r in conn.execute(q):
+                    out.setdefault(r.drop_id, []).append((r.rating, r.comment, r.actor))
+        return out
+
+    def _attach_feedback(self, analyses: list) -> None:
+        ratings = self._ratings([a.drop_id for a in analyses if a.drop_id is not None])
+        for a in analyses:
+            rs = ratings.get(a.drop_id, [])
+            if rs:
+                vals = [r for r, _, _ in rs]
+                a.feedback = {"count": len(vals), "mean": round(sum(vals) / len(vals), 3),
+                              "adjusted_quality": adjusted_quality(a.quality_score, vals),
+                              "comments": [c for _, c, _ in rs if c][-5:]}
+
+    def feedback_summary(self, workflow_id: str | None = None):
+        """DataFrame: per rated drop, the ratings, the static quality and the feedback-adjusted one."""
+        import pandas as pd
+
+        drops = {d.id: d for d in self.list(workflow_id=workflow_id)}
+        ratings = self._ratings(list(drops))
+        cached = self._cached_analyses([drops[i].content_hash for i in ratings])
+        rows = []
+        for did, rs in ratings.items():
+            vals = [r for r, _, _ in rs]
+            a = cached.get(drops[did].content_hash)
+            static = a.quality_score if a else None
+            rows.append({"drop_id": did, "workflow_id": drops[did].workflow_id, "ratings": len(vals),
+                         "mean_rating": round(sum(vals) / len(vals), 3), "quality_score": static,
+                         "adjusted_quality": adjusted_quality(static, vals),
+                         "last_comment": next((c for _, c, _ in reversed(rs) if c), None)})
+        cols = ["drop_id", "workflow_id", "ratings", "mean_rating", "quality_score", "adjusted_quality", "last_comment"]
+        return pd.DataFrame(rows, columns=cols)
+
+    # -- projects -------------------------------------------------------------------------
+    def project(self, workflow_id: str):
+        """The multi-file project built from a workflow's project_structure and code drops."""
+        from .project import build_project
+
+        return build_project(self, workflow_id)

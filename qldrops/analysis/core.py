@@ -1,0 +1,228 @@
+"""`analyze(text)`: run every analyser that applies, each time-boxed, and keep what finished.
+
+An analyser that crashes or runs past its time box leaves a named entry in
+``Analysis.errors`` and the rest of the result stands (a partial result). The time box
+is a SIGALRM timer when we run on the main thread (it interrupts pure-Python loops and
+regular expressions); on other threads the analyser runs in a daemon thread that is
+abandoned at the deadline. Batches go through :mod:`qldrops.analysis.pool`, whose
+worker processes can also be killed when even the alarm does not get through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from . import insights, quality, security
+from .detect import detect_language
+from .languages import LIZARD_EXT, UNKNOWN
+from .model import Analysis
+
+log = logging.getLogger(__name__)
+
+ENGINE_VERSION = "1"
+HEAVY_LIMIT = 2 * 1024 * 1024  # above this only cheap analysers run (a 10 MB file must not stall a batch)
+MINIFIED_LINE = 2000  # a line this long means generated/minified code: complexity would be noise
+DEFAULT_TIMEOUT = 5.0
+
+
+class AnalyserTimeout(Exception):
+    """Raised inside an analyser by the time box."""
+
+
+@dataclass(frozen=True)
+class Analyser:
+    """One analyser: ``fn(text, language) -> dict`` for the languages it reads (None: all)."""
+
+    name: str
+    fn: Callable[[str, str], dict]
+    languages: frozenset[str] | None = None
+    heavy: bool = True  # skipped on very large or minified inputs
+    timeout: float = DEFAULT_TIMEOUT
+
+    def applies(self, language: str) -> bool:
+        return self.languages is None or language in self.languages
+
+
+def _run_lizard(text: str, language: str) -> dict:
+    return {"lizard": quality.lizard_metrics(text, language)}
+
+
+def _run_radon(text: str, language: str) -> dict:
+    return {"radon": quality.radon_metrics(text)}
+
+
+def _run_ruff(text: str, language: str) -> dict:
+    return {"lint": quality.ruff_issues(text)}
+
+
+def _run_detect_secrets(text: str, language: str) -> dict:
+    return {"secrets": [f.to_dict() for f in security.detect_secrets_findings(text)]}
+
+
+def _run_patterns(text: str, language: str) -> dict:
+    return {"patterns": [f.to_dict() for f in security.pattern_findings(text, language)]}
+
+
+BUILTIN: tuple[Analyser, ...] = (
+    Analyser("lizard", _run_lizard, frozenset(LIZARD_EXT)),
+    Analyser("radon", _run_radon, frozenset({"python"})),
+    Analyser("ruff", _run_ruff, frozenset({"python"}), timeout=quality.RUFF_TIMEOUT + 1),
+    Analyser("detect-secrets", _run_detect_secrets),
+    Analyser("patterns", _run_patterns, heavy=False, timeout=30.0),  # linear in size: ~0.4 s per MB
+)
+
+
+@lru_cache(maxsize=1)
+def tool_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"engine": ENGINE_VERSION}
+    for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "none"
+    return out
+
+
+@lru_cache(maxsize=1)
+def analyser_version() -> str:
+    """Key of the ``analyses`` table: changes when the engine or any tool version changes."""
+    blob = ";".join(f"{k}={v}" for k, v in sorted(tool_versions().items()))
+    return f"a{ENGINE_VERSION}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _alarm(signum, frame):
+    raise AnalyserTimeout()
+
+
+def run_timeboxed(fn: Callable[[], dict], timeout: float) -> dict:
+    """``fn()`` or AnalyserTimeout after ``timeout`` seconds."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    box: dict = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # handed back to the caller below
+            box["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True, name="qldrops-analyser")
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise AnalyserTimeout()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def analyze(text: str | bytes, filename: str | None = None, *, language: str | None = None,
+            analysers: tuple[Analyser, ...] | list[Analyser] | None = None, timeout: float | None = None,
+            use_magika: bool = True) -> Analysis:
+    """Analyse any text: language, frameworks, quality, complexity, issues, summary, dependencies.
+
+    ``language`` is a declared language or code-fence tag (it wins over detection);
+    ``filename`` comes next, then the content. Never raises for bad content: an empty,
+    binary, huge or unparsable input gives an Analysis that says so in ``notes``/``errors``.
+    """
+    started = time.perf_counter()
+    notes: list[str] = []
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            text = bytes(text).decode("latin-1")
+            notes.append("not UTF-8: decoded as latin-1")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    guess = detect_language(text, filename, language, use_magika=use_magika)
+    lang = guess.language
+    base = dict(language=lang, language_confidence=round(guess.confidence, 3), language_source=guess.source,
+                language_candidates=[list(c) for c in guess.candidates], filename=filename, size=size,
+                lines=text.count("\n") + (1 if text and not text.endswith("\n") else 0),
+                content_hash=content_hash(text), analyser_version=analyser_version())
+    if lang == "binary" or guess.source == "empty":
+        notes.append("binary content: not analysed" if lang == "binary" else "empty content: nothing to analyse")
+        return Analysis(**base, notes=notes, summary="Binary content." if lang == "binary" else "Empty file.",
+                        timings={"total": _ms(started)})
+    longest = max((len(ln) for ln in text.splitlines()), default=0)
+    skip_heavy = False
+    if size > HEAVY_LIMIT:
+        skip_heavy = True
+        notes.append(f"large input ({size / 1e6:.1f} MB > {HEAVY_LIMIT / 1e6:.0f} MB): complexity, lint and "
+                     "detect-secrets skipped; patterns scanned")
+    elif longest > MINIFIED_LINE:
+        skip_heavy = True
+        notes.append(f"minified or generated (a line of {longest} characters): complexity and lint skipped")
+    results: dict = {}
+    errors: list[dict] = []
+    timings: dict[str, float] = {}
+    for a in (BUILTIN if analysers is None else analysers):
+        if not a.applies(lang) or (skip_heavy and a.heavy):
+            continue
+        t0 = time.perf_counter()
+        try:
+            results.update(run_timeboxed(lambda a=a: a.fn(text, lang), timeout or a.timeout))
+        except AnalyserTimeout:
+            errors.append({"analyser": a.name, "error": f"timed out after {timeout or a.timeout:.1f} s"})
+        except SyntaxError as exc:
+            errors.append({"analyser": a.name, "error": f"invalid syntax: {exc}"})
+        except Exception as exc:  # an analyser's bug must not lose the rest of the result
+            log.debug("analyser %s failed", a.name, exc_info=True)
+            errors.append({"analyser": a.name, "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
+        timings[a.name] = _ms(t0)
+    return _assemble(text, base, results, errors, notes, timings, started)
+
+
+def _assemble(text, base, results, errors, notes, timings, started) -> Analysis:
+    lang = base["language"]
+    text = text[:HEAVY_LIMIT]  # imports, frameworks and the summary read the head of a huge file
+    sec = security.merge([security.Finding(**f) for f in results.get("patterns", []) + results.get("secrets", [])])
+    sec_dicts = [f.to_dict() for f in sec]
+    lint = results.get("lint")
+    liz = results.get("lizard") or {}
+    rad = results.get("radon")
+    nloc = liz.get("nloc") or sum(1 for ln in text.splitlines() if ln.strip())
+    score, parts = quality.score(liz, rad, lint, sec_dicts, nloc)
+    if any(e["analyser"] in {"lizard", "radon", "ruff"} for e in errors) and score is not None:
+        notes.append("quality score computed from the analysers that finished")
+    fws = insights.frameworks(text, lang)
+    deps = insights.dependencies(text, lang)
+    entry = insights.entry_point(text, lang)
+    functions = liz.get("functions", [])
+    summ = insights.summary(text, lang, functions=functions, deps=deps, fws=fws, is_entry=entry, nloc=nloc)
+    issues = sorted(sec_dicts + (lint or []), key=lambda i: (i["line"], i["rule"]))
+    metrics = {k: v for k, v in liz.items() if k != "functions"}
+    if rad:
+        metrics.update({"mi": rad.get("mi"), "sloc": rad.get("sloc"), "comments": rad.get("comments")})
+    timings["total"] = _ms(started)
+    return Analysis(**base, frameworks=fws, dependencies=deps, imports=insights.imports(text, lang),
+                    entry_point=entry, quality_score=score, quality_parts=parts,
+                    complexity=liz.get("avg_ccn"), functions=functions, metrics=metrics, issues=issues,
+                    summary=summ, errors=errors, notes=notes, timings=timings)
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)
+
+
+def language_is_known(lang: str) -> bool:
+    return lang not in {UNKNOWN, "binary"}

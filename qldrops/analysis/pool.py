@@ -1,0 +1,117 @@
+"""Batch analysis over worker processes that can be killed.
+
+Each worker runs :func:`qldrops.analysis.core.analyze` (whose per-analyser SIGALRM time
+box works there, on the worker's main thread). The parent also keeps a hard deadline
+per file: a worker that does not answer in time (a C extension stuck with signals
+blocked) is killed and replaced, the file gets a partial result naming the failure,
+and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from multiprocessing.connection import Connection, wait
+from typing import Iterable, Iterator
+
+from .model import Analysis
+
+log = logging.getLogger(__name__)
+
+HARD_DEADLINE = 60.0  # seconds per file, beyond every analyser's own time box
+
+
+def _worker(conn: Connection) -> None:
+    from .core import analyze
+
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        key, text, filename, language, analysers = msg
+        try:
+            res = analyze(text, filename, language=language, analysers=analysers).to_dict()
+        except Exception as exc:  # analyze() should not raise; keep the worker alive if it does
+            res = {"error": f"{type(exc).__name__}: {exc}"}
+        conn.send((key, res))
+
+
+class _Slot:
+    def __init__(self, ctx) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child,), daemon=True, name="qldrops-analysis-worker")
+        self.proc.start()
+        child.close()
+        self.job: tuple | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float = HARD_DEADLINE,
+                 analysers=None) -> Iterator[tuple[object, Analysis]]:
+    """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
+    ctx = mp.get_context("spawn")  # the parent may hold onnxruntime/torch threads: never fork it
+    todo = list(items)
+    todo.reverse()
+    slots = [_Slot(ctx) for _ in range(max(1, min(processes, len(todo) or 1)))]
+    try:
+        while todo or any(s.job for s in slots):
+            for i, s in enumerate(slots):
+                if s.job is None and todo:
+                    s.job = todo.pop()
+                    s.started = time.monotonic()
+                    s.conn.send((*s.job, analysers))
+            busy = [s for s in slots if s.job]
+            ready = wait([s.conn for s in busy], timeout=1.0)
+            for s in busy:
+                if s.conn in ready:
+                    try:
+                        key, res = s.conn.recv()
+                    except (EOFError, OSError):
+                        res = {"error": "analysis worker died"}
+                        key = s.job[0]
+                        yield key, _failed(s.job, res["error"])
+                        idx = slots.index(s)
+                        s.kill()
+                        slots[idx] = _Slot(ctx)
+                        continue
+                    job, s.job = s.job, None
+                    yield key, (_failed(job, res["error"]) if "error" in res and "language" not in res
+                                else Analysis.from_dict(res))
+                elif time.monotonic() - s.started > deadline:
+                    job = s.job
+                    log.warning("analysis of %r exceeded %.0f s; worker killed", job[0], deadline)
+                    idx = slots.index(s)
+                    s.kill()
+                    slots[idx] = _Slot(ctx)
+                    yield job[0], _failed(job, f"worker killed after {deadline:.0f} s")
+    finally:
+        for s in slots:
+            try:
+                s.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            s.proc.join(2)
+            if s.proc.is_alive():
+                s.kill()
+
+
+def _failed(job: tuple, error: str) -> Analysis:
+    """The part we can still say without the worker: the language."""
+    from .core import analyser_version, content_hash
+    from .detect import detect_language
+
+    key, text, filename, language = job
+    g = detect_language(text, filename, language, use_magika=False)
+    return Analysis(language=g.language, language_confidence=round(g.confidence, 3), language_source=g.source,
+                    filename=filename, size=len(text), content_hash=content_hash(text),
+                    analyser_version=analyser_version(), errors=[{"analyser": "worker", "error": error}],
+                    summary="Analysis did not finish.")

@@ -199,7 +199,7 @@ class Previews:
         Token callers were checked by ``require`` (preview.create needs editor). A local
         connection may name a creator; if that name is a user of ``ws``, its role counts.
         """
-        from ..errors import AccessDenied, NotFound as _NotFound
+        from ..errors import AccessDenied
         from .auth import _RANK
 
         if created_by is None:
@@ -208,7 +208,7 @@ class Previews:
         if not isinstance(user, User):
             try:
                 user = self._store.users.get(str(created_by), workspace=ws)
-            except _NotFound:
+            except NotFound:
                 return  # a name that is not a user (a script, a service): the local caller vouches
         if _RANK.get(user.role, -1) < _RANK["editor"]:
             raise AccessDenied(f"{user.name} is a {user.role} in {ws!r}; a workspace-wide dashboard link needs "

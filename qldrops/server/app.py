@@ -55,8 +55,11 @@ class ServeOptions:
     notebook: str = "preview.ipynb"
     # the workspace-wide dashboards a link may open instead (file names in dashboards_dir)
     dashboards: dict[str, str] = field(
-        default_factory=lambda: {"preview": "preview.ipynb", "analytics": "analytics.ipynb",
-                                 "explorer": "explorer.ipynb"}
+        default_factory=lambda: {
+            "preview": "preview.ipynb",
+            "analytics": "analytics.ipynb",
+            "explorer": "explorer.ipynb",
+        }
     )
     # which dashboards keep kernels waiting; the others start one per visit (rarely opened, and each
     # waiting analytics/explorer kernel holds plotly + pandas: see benchmarks/README_server.md)

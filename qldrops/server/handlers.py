@@ -81,8 +81,11 @@ class PreviewHandler(VoilaHandler):
         if not notebook:
             from ..errors import NotFound
 
-            log.error("preview %s asks for dashboard %r, which this server does not serve",
-                      grant.preview_id, grant.dashboard)
+            log.error(
+                "preview %s asks for dashboard %r, which this server does not serve",
+                grant.preview_id,
+                grant.dashboard,
+            )
             self._fail(NotFound(f"dashboard {grant.dashboard!r} is not served here"))
             return
         self.notebook_path = notebook  # one handler object per request: safe to pick per link

@@ -134,8 +134,9 @@ def scoped_store(store: Any, workspace: str, principal: Any = None) -> Any:
     Workspace-bound calls (similar, run, project, analytics) then answer for the link's
     workspace only. Do not ``close()`` it: the engine belongs to ``store``.
     """
-    scoped = type(store)(store.engine, store.settings.replace(workspace=workspace), workspace=workspace,
-                         url=store.url)
+    scoped = type(store)(
+        store.engine, store.settings.replace(workspace=workspace), workspace=workspace, url=store.url
+    )
     scoped.clock = store.clock
     scoped.principal = principal
     return scoped

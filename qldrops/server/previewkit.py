@@ -38,8 +38,17 @@ _MARKER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # pygments lexer names for the analysis package's canonical language names, where they differ.
-_LEXER = {"shell": "bash", "dockerfile": "docker", "makefile": "make", "csharp": "csharp", "cpp": "cpp",
-          "objective-c": "objective-c", "plaintext": "text", "text": "text", "unknown": "text"}
+_LEXER = {
+    "shell": "bash",
+    "dockerfile": "docker",
+    "makefile": "make",
+    "csharp": "csharp",
+    "cpp": "cpp",
+    "objective-c": "objective-c",
+    "plaintext": "text",
+    "text": "text",
+    "unknown": "text",
+}
 MAX_SHOWN = 400_000  # characters of one file drawn highlighted (a bigger file is cut, with a note)
 
 
@@ -145,15 +154,24 @@ def code_html(text: str, language: str, path: str | None = None, *, element_id: 
     shown = redact(text)
     note = ""
     if len(shown) > MAX_SHOWN:
-        note = (f"<p class='qldrops-muted'>Showing the first {MAX_SHOWN:,} of {len(shown):,} characters; "
-                "download the project for the whole file.</p>")
+        note = (
+            f"<p class='qldrops-muted'>Showing the first {MAX_SHOWN:,} of {len(shown):,} characters; "
+            "download the project for the whole file.</p>"
+        )
         shown = shown[:MAX_SHOWN]
     lexer = lexer_for(language, path)
-    formatter = HtmlFormatter(noclasses=True, nobackground=True, linenos="inline", style="friendly",
-                              cssstyles="margin:0;font-size:12.5px;line-height:1.45")
+    formatter = HtmlFormatter(
+        noclasses=True,
+        nobackground=True,
+        linenos="inline",
+        style="friendly",
+        cssstyles="margin:0;font-size:12.5px;line-height:1.45",
+    )
     body = highlight(shown, lexer, formatter)
-    return (f"<div id='{element_id}' class='qldrops-code' data-language='{html.escape(language, quote=True)}' "
-            f"data-lexer='{html.escape(lexer.name, quote=True)}'>{body}</div>{note}")
+    return (
+        f"<div id='{element_id}' class='qldrops-code' data-language='{html.escape(language, quote=True)}' "
+        f"data-lexer='{html.escape(lexer.name, quote=True)}'>{body}</div>{note}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- project
@@ -178,7 +196,7 @@ def split_files(text: str, default_path: str | None) -> dict[str, str]:
         out[default_path] = head + "\n"
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        body = text[m.end():end].lstrip("\n")
+        body = text[m.end() : end].lstrip("\n")
         out[m.group(1).lstrip("./")] = body.rstrip() + "\n"
     return out
 
@@ -224,12 +242,17 @@ def project_of(store: Any, view: Any) -> SharedProject:
         try:
             project = project_fn(view.workflow_id)
             for path, text in dict(project.files).items():
-                files[str(path)] = (text if isinstance(text, str) else str(text), _drop_for(str(path), text, code),
-                                    None)
+                files[str(path)] = (
+                    text if isinstance(text, str) else str(text),
+                    _drop_for(str(path), text, code),
+                    None,
+                )
             project_type = getattr(project, "project_type", None)
             source = "analysis"
         except Exception as exc:  # noqa: BLE001 - fall back to the drops themselves
-            log.info("store.project(%r) failed (%s); building the file list from the drops", view.workflow_id, exc)
+            log.info(
+                "store.project(%r) failed (%s); building the file list from the drops", view.workflow_id, exc
+            )
             files = {}
     if not files:
         for d in sorted(code, key=lambda d: d.updated_at):  # the newest claim on a path wins
@@ -248,8 +271,16 @@ def project_of(store: Any, view: Any) -> SharedProject:
     out = []
     for path, (text, drop_id, declared) in sorted(files.items(), key=lambda kv: kv[0].lower()):
         lang, how = language_of(text, path, declared)
-        out.append(ProjectFile(path, text, lang, drop_id, runnable=_runnable(lang) and drop_id is not None,
-                               language_source=how))
+        out.append(
+            ProjectFile(
+                path,
+                text,
+                lang,
+                drop_id,
+                runnable=_runnable(lang) and drop_id is not None,
+                language_source=how,
+            )
+        )
     documents = []
     for d in drops:
         if d.drop_type not in CODE_TYPES:
@@ -303,12 +334,14 @@ def header_html(view: Any, project: SharedProject) -> str:
     title = p.title or project.workflow_id
     chips = "".join(f"<span class='qldrops-chip'>{html.escape(x)}</span>" for x in langs)
     kind = f" · {html.escape(str(project.project_type))}" if project.project_type else ""
-    return (f"<div class='qldrops-head'><div><div class='qldrops-muted'>Shared workflow</div>"
-            f"<h2 id='qldrops-title'>{html.escape(redact(title))}</h2>"
-            f"<div><code id='qldrops-workflow'>{html.escape(project.workflow_id)}</code>{kind}"
-            f" · {_count(len(project.files), 'file')} · {_count(len(project.documents), 'document')}</div></div>"
-            f"<div class='qldrops-right'><div>{chips}</div><div class='qldrops-muted'>link expires "
-            f"{p.expires_at:%Y-%m-%d %H:%M} UTC</div></div></div>")
+    return (
+        f"<div class='qldrops-head'><div><div class='qldrops-muted'>Shared workflow</div>"
+        f"<h2 id='qldrops-title'>{html.escape(redact(title))}</h2>"
+        f"<div><code id='qldrops-workflow'>{html.escape(project.workflow_id)}</code>{kind}"
+        f" · {_count(len(project.files), 'file')} · {_count(len(project.documents), 'document')}</div></div>"
+        f"<div class='qldrops-right'><div>{chips}</div><div class='qldrops-muted'>link expires "
+        f"{p.expires_at:%Y-%m-%d %H:%M} UTC</div></div></div>"
+    )
 
 
 def _count(n: int, noun: str) -> str:
@@ -317,19 +350,32 @@ def _count(n: int, noun: str) -> str:
 
 def file_head_html(f: ProjectFile, drop: Any | None) -> str:
     ver = f" · v{drop.version} · updated {drop.updated_at:%Y-%m-%d}" if drop is not None else ""
-    how = f" <span class='qldrops-muted'>(detected: {html.escape(f.language_source)})</span>" \
-        if f.language_source else ""
-    return (f"<div class='qldrops-filehead'><b id='qldrops-path'>{html.escape(f.path)}</b> "
-            f"<span class='qldrops-chip' id='qldrops-language'>{html.escape(f.language)}</span>{how}"
-            f"<span class='qldrops-muted'>{len(f.text.splitlines())} lines{ver}</span></div>")
+    how = (
+        f" <span class='qldrops-muted'>(detected: {html.escape(f.language_source)})</span>"
+        if f.language_source
+        else ""
+    )
+    return (
+        f"<div class='qldrops-filehead'><b id='qldrops-path'>{html.escape(f.path)}</b> "
+        f"<span class='qldrops-chip' id='qldrops-language'>{html.escape(f.language)}</span>{how}"
+        f"<span class='qldrops-muted'>{len(f.text.splitlines())} lines{ver}</span></div>"
+    )
 
 
 def metadata_html(drop: Any) -> str:
     meta = _redact_value(drop.metadata or {})
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_short(v))}</td></tr>"
-                   for k, v in sorted(meta.items()))
-    base = [("drop", drop.id), ("type", drop.drop_type), ("version", drop.version), ("size", f"{drop.size:,} bytes"),
-            ("created", f"{drop.created_at:%Y-%m-%d %H:%M} UTC"), ("created by", drop.created_by or "–")]
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_short(v))}</td></tr>"
+        for k, v in sorted(meta.items())
+    )
+    base = [
+        ("drop", drop.id),
+        ("type", drop.drop_type),
+        ("version", drop.version),
+        ("size", f"{drop.size:,} bytes"),
+        ("created", f"{drop.created_at:%Y-%m-%d %H:%M} UTC"),
+        ("created by", drop.created_by or "–"),
+    ]
     top = "".join(f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in base)
     return f"<table class='qldrops-table' id='qldrops-metadata'>{top}{rows}</table>"
 
@@ -343,33 +389,50 @@ def versions_html(history: Any) -> str:
     rows = "".join(
         f"<tr><td>v{v.version}</td><td>{html.escape(v.op)}</td><td>{v.created_at:%Y-%m-%d %H:%M}</td>"
         f"<td>{html.escape(redact(v.created_by or '–'))}</td><td>{html.escape(redact(v.message or ''))}</td>"
-        f"<td>{(v.size or 0):,}</td></tr>" for v in history)
-    return (f"<table class='qldrops-table' id='qldrops-versions'><tr><th>version</th><th>change</th><th>when (UTC)</th>"
-            f"<th>by</th><th>message</th><th>bytes</th></tr>{rows}</table>")
+        f"<td>{(v.size or 0):,}</td></tr>"
+        for v in history
+    )
+    return (
+        f"<table class='qldrops-table' id='qldrops-versions'><tr><th>version</th><th>change</th><th>when (UTC)</th>"
+        f"<th>by</th><th>message</th><th>bytes</th></tr>{rows}</table>"
+    )
 
 
 def diff_html(diff: Any) -> str:
     """A diff with added/removed lines coloured; its text and metadata changes redacted."""
     lines = []
     for line in redact(diff.unified).splitlines():
-        cls = ("add" if line.startswith("+") and not line.startswith("+++") else
-               "del" if line.startswith("-") and not line.startswith("---") else
-               "hunk" if line.startswith("@@") else "")
+        cls = (
+            "add"
+            if line.startswith("+") and not line.startswith("+++")
+            else "del"
+            if line.startswith("-") and not line.startswith("---")
+            else "hunk"
+            if line.startswith("@@")
+            else ""
+        )
         lines.append(f"<div class='qldrops-d{cls}'>{html.escape(line) or '&nbsp;'}</div>")
-    meta = "".join(f"<li><code>{html.escape(k)}</code>: {html.escape(_short(_redact_value(a)))} → "
-                   f"{html.escape(_short(_redact_value(b)))}</li>" for k, (a, b) in sorted(diff.metadata_changes.items()))
+    meta = "".join(
+        f"<li><code>{html.escape(k)}</code>: {html.escape(_short(_redact_value(a)))} → "
+        f"{html.escape(_short(_redact_value(b)))}</li>"
+        for k, (a, b) in sorted(diff.metadata_changes.items())
+    )
     meta_html = f"<p>Metadata changes:</p><ul>{meta}</ul>" if meta else ""
     body = "".join(lines) or "<div class='qldrops-muted'>No change in the content.</div>"
-    return (f"<div id='qldrops-diff'><p><b>v{diff.from_version} → v{diff.to_version}</b>: "
-            f"<span class='qldrops-add'>+{diff.added}</span> <span class='qldrops-del'>−{diff.removed}</span> lines"
-            f"</p>{meta_html}<div class='qldrops-diffbody'>{body}</div></div>")
+    return (
+        f"<div id='qldrops-diff'><p><b>v{diff.from_version} → v{diff.to_version}</b>: "
+        f"<span class='qldrops-add'>+{diff.added}</span> <span class='qldrops-del'>−{diff.removed}</span> lines"
+        f"</p>{meta_html}<div class='qldrops-diffbody'>{body}</div></div>"
+    )
 
 
 def report_html(analysis: Any, f: ProjectFile) -> str:
     """Quality and security of one file (the analysis package's result), messages redacted."""
     if analysis is None:
-        return ("<div class='qldrops-box qldrops-note' id='qldrops-report'>No quality and security analysis "
-                "is available for this file yet.</div>")
+        return (
+            "<div class='qldrops-box qldrops-note' id='qldrops-report'>No quality and security analysis "
+            "is available for this file yet.</div>"
+        )
     score = getattr(analysis, "quality_score", None)
     parts = getattr(analysis, "quality_parts", None) or getattr(analysis, "score_parts", None) or {}
     complexity = getattr(analysis, "complexity", None)
@@ -377,22 +440,35 @@ def report_html(analysis: Any, f: ProjectFile) -> str:
     summary = getattr(analysis, "summary", None)
     frameworks = getattr(analysis, "frameworks", None) or []
     colour = "#1a7f37" if (score or 0) >= 75 else "#9a6700" if (score or 0) >= 50 else "#cf222e"
-    kpi = (f"<div class='qldrops-kpis'><div class='qldrops-kpi'><b style='color:{colour}'>"
-           f"{'–' if score is None else f'{float(score):.0f}'}</b>quality (0–100)</div>"
-           f"<div class='qldrops-kpi'><b>{_short(_complexity(complexity), 40)}</b>complexity</div>"
-           f"<div class='qldrops-kpi'><b>{sum(1 for i in issues if _get(i, 'category') == 'security')}</b>"
-           f"security findings</div><div class='qldrops-kpi'><b>{len(issues)}</b>issues</div></div>")
-    part_rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_short(v, 80))}</td></tr>"
-                        for k, v in (parts.items() if isinstance(parts, dict) else []))
-    parts_html = f"<p>What makes the score:</p><table class='qldrops-table'>{part_rows}</table>" if part_rows else ""
+    kpi = (
+        f"<div class='qldrops-kpis'><div class='qldrops-kpi'><b style='color:{colour}'>"
+        f"{'–' if score is None else f'{float(score):.0f}'}</b>quality (0–100)</div>"
+        f"<div class='qldrops-kpi'><b>{_short(_complexity(complexity), 40)}</b>complexity</div>"
+        f"<div class='qldrops-kpi'><b>{sum(1 for i in issues if _get(i, 'category') == 'security')}</b>"
+        f"security findings</div><div class='qldrops-kpi'><b>{len(issues)}</b>issues</div></div>"
+    )
+    part_rows = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_short(v, 80))}</td></tr>"
+        for k, v in (parts.items() if isinstance(parts, dict) else [])
+    )
+    parts_html = (
+        f"<p>What makes the score:</p><table class='qldrops-table'>{part_rows}</table>" if part_rows else ""
+    )
     issue_rows = "".join(
         f"<tr class='sev-{html.escape(str(_get(i, 'severity')))}'><td>{html.escape(str(_get(i, 'line') or ''))}</td>"
         f"<td>{html.escape(str(_get(i, 'severity') or ''))}</td><td><code>{html.escape(str(_get(i, 'rule') or ''))}"
         f"</code></td><td>{html.escape(redact(str(_get(i, 'message') or '')))}</td>"
-        f"<td>{html.escape(redact(str(_get(i, 'hint') or '')))}</td></tr>" for i in issues[:200])
-    issues_html = (f"<table class='qldrops-table' id='qldrops-issues'><tr><th>line</th><th>severity</th><th>rule</th>"
-                   f"<th>finding</th><th>how to fix</th></tr>{issue_rows}</table>") if issues else \
-        "<p>No issues found.</p>"
+        f"<td>{html.escape(redact(str(_get(i, 'hint') or '')))}</td></tr>"
+        for i in issues[:200]
+    )
+    issues_html = (
+        (
+            f"<table class='qldrops-table' id='qldrops-issues'><tr><th>line</th><th>severity</th><th>rule</th>"
+            f"<th>finding</th><th>how to fix</th></tr>{issue_rows}</table>"
+        )
+        if issues
+        else "<p>No issues found.</p>"
+    )
     extra = ""
     if frameworks:
         extra += f"<p>Frameworks: {html.escape(', '.join(map(str, frameworks)))}</p>"
@@ -434,11 +510,15 @@ def similar_html(hits: list[Any], workflow_id: str) -> str:
     rows = "".join(
         f"<tr><td>{float(h.score):.3f}</td><td><code>{html.escape(h.workflow_id)}</code>"
         f"{' <span class=qldrops-chip>this workflow</span>' if h.workflow_id == workflow_id else ''}</td>"
-        f"<td>{html.escape(h.drop_type)}</td><td>{h.id}</td></tr>" for h in hits)
-    return (f"<div id='qldrops-similar'><p class='qldrops-muted'>Drops in this workspace most like this one "
-            f"(cosine similarity). This link shares one workflow, so other workflows are named, not shown."
-            f"</p><table class='qldrops-table'><tr><th>score</th><th>workflow</th><th>type</th><th>drop</th></tr>"
-            f"{rows}</table></div>")
+        f"<td>{html.escape(h.drop_type)}</td><td>{h.id}</td></tr>"
+        for h in hits
+    )
+    return (
+        f"<div id='qldrops-similar'><p class='qldrops-muted'>Drops in this workspace most like this one "
+        f"(cosine similarity). This link shares one workflow, so other workflows are named, not shown."
+        f"</p><table class='qldrops-table'><tr><th>score</th><th>workflow</th><th>type</th><th>drop</th></tr>"
+        f"{rows}</table></div>"
+    )
 
 
 def run_html(result: Any, path: str) -> str:
@@ -447,13 +527,17 @@ def run_html(result: Any, path: str) -> str:
     out, err = redact(getattr(result, "stdout", "") or ""), redact(getattr(result, "stderr", "") or "")
     dur = getattr(result, "duration_ms", None)
     code = getattr(result, "exit_code", None)
-    head = (f"<div class='qldrops-runhead {'ok' if ok else 'bad'}'><b>{html.escape(path)}</b>: {html.escape(status)}"
-            f" · exit code {html.escape(str(code))} · {0 if dur is None else float(dur):.0f} ms"
-            f"{' · output cut' if getattr(result, 'truncated', False) else ''}</div>")
-    return (f"<div id='qldrops-run-output' data-status='{html.escape(status, quote=True)}'>{head}"
-            f"<div class='qldrops-muted'>stdout</div><pre class='qldrops-stdout'>{html.escape(out) or '(empty)'}</pre>"
-            f"<div class='qldrops-muted'>stderr</div><pre class='qldrops-stderr'>{html.escape(err) or '(empty)'}"
-            f"</pre></div>")
+    head = (
+        f"<div class='qldrops-runhead {'ok' if ok else 'bad'}'><b>{html.escape(path)}</b>: {html.escape(status)}"
+        f" · exit code {html.escape(str(code))} · {0 if dur is None else float(dur):.0f} ms"
+        f"{' · output cut' if getattr(result, 'truncated', False) else ''}</div>"
+    )
+    return (
+        f"<div id='qldrops-run-output' data-status='{html.escape(status, quote=True)}'>{head}"
+        f"<div class='qldrops-muted'>stdout</div><pre class='qldrops-stdout'>{html.escape(out) or '(empty)'}</pre>"
+        f"<div class='qldrops-muted'>stderr</div><pre class='qldrops-stderr'>{html.escape(err) or '(empty)'}"
+        f"</pre></div>"
+    )
 
 
 def zip_bytes(project: SharedProject, store: Any = None) -> bytes:
@@ -476,8 +560,10 @@ def zip_link_html(data: bytes, name: str) -> str:
     """A download link carrying the zip itself (data: URI): works offline, no second request to the server."""
     uri = "data:application/zip;base64," + base64.b64encode(data).decode("ascii")
     safe = re.sub(r"[^\w.-]+", "-", name)
-    return (f"<a id='qldrops-download-link' class='qldrops-button' download='{html.escape(safe, quote=True)}' "
-            f"href='{uri}'>Save {html.escape(safe)} ({len(data) / 1024:.1f} KB)</a>")
+    return (
+        f"<a id='qldrops-download-link' class='qldrops-button' download='{html.escape(safe, quote=True)}' "
+        f"href='{uri}'>Save {html.escape(safe)} ({len(data) / 1024:.1f} KB)</a>"
+    )
 
 
 STYLE = """

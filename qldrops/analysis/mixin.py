@@ -23,6 +23,12 @@ def _hints(drop) -> tuple[str | None, str | None]:
     if not filename and isinstance(md.get("files"), list) and len(md["files"]) == 1:
         filename = md["files"][0]
     language = md.get("language") or md.get("lang")
+    if not filename and not language and drop.drop_type in {"code_generation", "code"}:
+        from .splitter import split_files
+
+        first = split_files(drop.artifact[:200_000])[0]  # a multi-file drop: its first file names the language
+        filename = first.path
+        language = first.fence_tag
     if drop.drop_type not in {"code_generation", "code"} and not filename and not language:
         # prose drops (requirements, plans, docs) are markdown or text: let the content decide
         return None, None

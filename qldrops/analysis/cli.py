@@ -1,0 +1,82 @@
+"""CLI: `qldrops analyze ID|FILE`, `qldrops analyze-all`, `qldrops project WORKFLOW --out DIR | --zip FILE`.
+
+Each command is one library call; the lead's qldrops/cli.py registers them lazily.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import Context, output, pass_ctx
+
+
+def _show(ctx: Context, a) -> None:
+    if ctx.as_json:
+        output(ctx, a.to_dict())
+        return
+    click.echo(repr(a))
+    click.echo(a.summary)
+    for name, part in a.quality_parts.items():
+        click.echo(f"  {name:16s} {part['score']:5.1f}  x{part['weight']:.2f}  {part['detail']}")
+    for i in a.issues:
+        click.echo(f"  line {i['line']:>4}  {i['severity']:6s} {i['rule']}: {i['message']}  -> {i.get('hint', '')}")
+    for e in a.errors:
+        click.echo(f"  partial: {e['analyser']}: {e['error']}")
+    for n in a.notes:
+        click.echo(f"  note: {n}")
+
+
+@click.command()
+@click.argument("target")
+@click.option("--language", "-l", help="Declared language (overrides detection for a FILE).")
+@click.option("--force", is_flag=True, help="Recompute even if a result for this content is stored.")
+@pass_ctx
+def analyze(ctx: Context, target: str, language: str | None, force: bool):
+    """Analyse a drop (by id) or a local FILE: language, frameworks, quality, security, summary."""
+    if target.isdigit() and not Path(target).exists():
+        _show(ctx, ctx.store.analyze(int(target), force=force))
+        return
+    path = Path(target)
+    if not path.is_file():
+        raise click.BadParameter(f"{target!r} is neither a drop id nor a file", param_hint="TARGET")
+    from . import analyze as analyze_text
+
+    _show(ctx, analyze_text(path.read_bytes(), path.name, language=language))
+
+
+@click.command("analyze-all")
+@click.option("--workflow", "workflow_id", help="Only this workflow's drops.")
+@click.option("--type", "drop_type", help="Only drops of this type.")
+@click.option("--processes", default=2, show_default=True, help="Worker processes.")
+@click.option("--force", is_flag=True, help="Recompute stored results too.")
+@pass_ctx
+def analyze_all(ctx: Context, workflow_id: str | None, drop_type: str | None, processes: int, force: bool):
+    """Analyse every current drop (results are stored with the drops and reused)."""
+    output(ctx, ctx.store.analyze_all(workflow_id, drop_type, processes=processes, force=force))
+
+
+@click.command()
+@click.argument("workflow_id")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the files under this folder.")
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False), help="Write a zip file.")
+@pass_ctx
+def project(ctx: Context, workflow_id: str, out_dir: str | None, zip_path: str | None):
+    """Build WORKFLOW's multi-file project; show its tree, or export it with --out / --zip."""
+    p = ctx.store.project(workflow_id)
+    if out_dir:
+        written = p.write_to(out_dir)
+        click.echo(f"wrote {len(written)} files under {out_dir}", err=ctx.as_json)
+    if zip_path:
+        p.to_zip(zip_path)
+        click.echo(f"wrote {zip_path}", err=ctx.as_json)
+    if ctx.as_json:
+        output(ctx, p.to_dict())
+        return
+    click.echo(p.tree)
+    click.echo(repr(p))
+    for c in p.conflicts:
+        click.echo(f"  conflict: {c['path']}: kept drop {c['kept']}, dropped {c['dropped']} ({c['rule']})")
+    for n in p.notes:
+        click.echo(f"  note: {n}")

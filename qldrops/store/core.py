@@ -72,6 +72,10 @@ class BaseStore:
     def close(self) -> None:
         if self._fast is not None:
             self._fast.close()
+        if self.dialect == "sqlite":
+            # SQLite's advice: let it refresh planner statistics before closing (cheap, bounded).
+            with contextlib.suppress(Exception), self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")
         self.engine.dispose()
 
     def __enter__(self):

@@ -9,11 +9,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "analysis"))
 
-import bad_analysers  # noqa: E402
+import bad_analysers
 
-from qldrops.analysis import analyze, redact  # noqa: E402
-from qldrops.analysis.core import BUILTIN, Analyser  # noqa: E402
-from qldrops.analysis.detect import detect_language  # noqa: E402
+from qldrops.analysis import analyze, redact
+from qldrops.analysis.core import BUILTIN, Analyser
+from qldrops.analysis.detect import detect_language
 
 FLASK = '''"""Calculator API."""
 import subprocess

@@ -19,9 +19,9 @@ written by hand into `<language>/hand-*` and are not touched by this script.
 
 from __future__ import annotations
 
-import re
 import os
 import random
+import re
 import zipfile
 from pathlib import Path
 
@@ -49,6 +49,7 @@ SOURCES: dict[str, list[str]] = {
     "php": [f"{X}/usr/share/php/**/*.php", "/usr/share/**/*.php"],
     "kotlin": [f"{X}/expo-modules-core-58.0.7/**/*.kt"],
     "swift": [f"{X}/expo-modules-core-58.0.7/**/*.swift"],
+    "scala": [],  # nothing on this machine carries Scala: hand-written files only
     "shell": ["/usr/share/**/*.sh", "/usr/lib/**/*.sh", "/root/.pyenv/**/*.sh", f"{VENV}/**/*.sh",
               "/usr/share/doc/**/*.bash"],
     "sql": ["/usr/share/**/*.sql", "/usr/lib/**/*.sql"],

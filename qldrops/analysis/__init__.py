@@ -9,8 +9,16 @@ load on first use, so importing this package is cheap.
 
 from __future__ import annotations
 
-__all__ = ["analyze", "redact", "detect_language", "Analysis", "AnalysisList", "Analyser", "Project",
-           "analyser_version"]
+__all__ = [
+    "Analyser",
+    "Analysis",
+    "AnalysisList",
+    "Project",
+    "analyser_version",
+    "analyze",
+    "detect_language",
+    "redact",
+]
 
 
 def __getattr__(name: str):

@@ -35,8 +35,8 @@ _SHEBANG_LANG = {
     "scala": "scala", "pwsh": "powershell",
 }
 _FENCE_OPEN = re.compile(r"^(```|~~~)[ \t]*[\w+#.\-{}=\"' ]*$")
-_SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.I)
-_HTML_DOC = re.compile(r"<(html|body|head|div|!doctype)\b", re.I)
+_SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HTML_DOC = re.compile(r"<(html|body|head|div|!doctype)\b", re.IGNORECASE)
 _PROSE_LINE = re.compile(r"^[ \t]*[\"'(A-Za-z][^{}\[\];=<>$\\|`]*$")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -141,7 +141,7 @@ def _hard_markers(stripped: str, text: str) -> LanguageGuess | None:
                 return LanguageGuess("json", 0.97, "marker")  # JSON Lines
     if stripped[:15].lower().startswith("<!doctype html") or stripped[:6].lower() == "<html>":
         return LanguageGuess("html", 0.98, "marker")
-    if stripped.startswith("<?xml") and not re.search(r"<html\b", stripped[:4000], re.I):
+    if stripped.startswith("<?xml") and not re.search(r"<html\b", stripped[:4000], re.IGNORECASE):
         return LanguageGuess("xml", 0.98, "marker")
     return None
 

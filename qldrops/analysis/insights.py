@@ -104,7 +104,7 @@ _ENTRY: dict[str, str] = {
 def imports(text: str, language: str) -> list[str]:
     """Modules/packages the code imports, in order, without duplicates."""
     if language not in _IMPORTS:
-        _IMPORTS[language] = [re.compile(p, re.M) for p in _IMPORT_RAW.get(language, [])]
+        _IMPORTS[language] = [re.compile(p, re.MULTILINE) for p in _IMPORT_RAW.get(language, [])]
     seen: dict[str, None] = {}
     for rx in _IMPORTS[language]:
         for m in rx.finditer(text):
@@ -150,12 +150,12 @@ _NODE_BUILTINS = {"fs", "path", "http", "https", "os", "url", "util", "crypto", 
 
 
 def frameworks(text: str, language: str) -> list[str]:
-    return [name for name, (langs, rx) in FRAMEWORKS.items() if language in langs and re.search(rx, text, re.M)]
+    return [name for name, (langs, rx) in FRAMEWORKS.items() if language in langs and re.search(rx, text, re.MULTILINE)]
 
 
 def entry_point(text: str, language: str) -> bool:
     rx = _ENTRY.get(language)
-    return bool(rx and re.search(rx, text, re.M))
+    return bool(rx and re.search(rx, text, re.MULTILINE))
 
 
 _DEF = {
@@ -171,7 +171,7 @@ _DEF["typescript"] = r"^(?:export\s+(?:default\s+)?)?(?:async\s+)?(?:function\*?
 def top_level_definitions(text: str, language: str, functions: list[dict] | None = None) -> list[str]:
     rx = _DEF.get(language)
     if rx:
-        names = [next(g for g in m.groups() if g) for m in re.finditer(rx, text, re.M)]
+        names = [next(g for g in m.groups() if g) for m in re.finditer(rx, text, re.MULTILINE)]
         return list(dict.fromkeys(names))
     return [f["name"] for f in (functions or [])]
 
@@ -180,12 +180,12 @@ def docstring(text: str, language: str) -> str:
     """The module docstring or leading comment block, first paragraph."""
     s = text.lstrip("\ufeff")
     if language == "python":
-        m = re.match(r"\s*(?:#.*\n\s*)*[rRuU]?(\"\"\"|''')(.*?)\1", s, re.S)
+        m = re.match(r"\s*(?:#.*\n\s*)*[rRuU]?(\"\"\"|''')(.*?)\1", s, re.DOTALL)
         if m:
             return _first_paragraph(m.group(2))
-    m = re.match(r"\s*/\*\*?(.*?)\*/", s, re.S)
+    m = re.match(r"\s*/\*\*?(.*?)\*/", s, re.DOTALL)
     if m:
-        return _first_paragraph(re.sub(r"^\s*\* ?", "", m.group(1), flags=re.M))
+        return _first_paragraph(re.sub(r"^\s*\* ?", "", m.group(1), flags=re.MULTILINE))
     lines = []
     for line in s.splitlines():
         t = line.strip()
@@ -209,7 +209,7 @@ def summary(text: str, language: str, *, functions: list[dict] | None = None, de
     parts = []
     doc = docstring(text, language) if language not in {"text", "markdown", "json", "yaml", "toml"} else ""
     if language == "markdown":
-        m = re.search(r"^#{1,3} (.+)$", text, re.M)
+        m = re.search(r"^#{1,3} (.+)$", text, re.MULTILINE)
         doc = m.group(1).strip() if m else ""
     n = nloc if nloc is not None else sum(1 for ln in text.splitlines() if ln.strip())
     parts.append(f"{language.capitalize() if language != 'unknown' else 'Unknown-language'} file, {n} non-blank lines.")

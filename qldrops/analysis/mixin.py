@@ -145,7 +145,7 @@ class AnalysisMixin:
                 "content_hash": a.content_hash, "analyser_version": a.analyser_version,
                 "language": a.language[:40], "language_confidence": a.language_confidence,
                 "quality_score": a.quality_score, "complexity": a.complexity, "issue_count": a.issue_count,
-                "security_count": a.security_count, "result": d, "created_at": dt.datetime.now(dt.timezone.utc)}
+                "security_count": a.security_count, "result": d, "created_at": dt.datetime.now(dt.UTC)}
         if not rows:
             return
         try:
@@ -171,7 +171,7 @@ class AnalysisMixin:
             raise ValidationError("comment must be a string", hint="pass comment='...' or leave it out")
         drop = self.get(drop_id)
         row = {"drop_id": drop.id, "version": drop.version, "actor": (actor or "anonymous")[:200],
-               "rating": rating, "comment": comment, "created_at": dt.datetime.now(dt.timezone.utc)}
+               "rating": rating, "comment": comment, "created_at": dt.datetime.now(dt.UTC)}
         with self.transaction() as conn:
             fid = conn.execute(sa.insert(t.feedback).returning(t.feedback.c.id), row).scalar_one()
         return {"id": fid, **row}

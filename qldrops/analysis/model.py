@@ -60,7 +60,7 @@ class Analysis:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Analysis":
+    def from_dict(cls, d: dict) -> Analysis:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import time
+from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
-from typing import Iterable, Iterator
 
 from .model import Analysis
 
@@ -55,46 +55,58 @@ class _Slot:
         self.conn.close()
 
 
-def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float = HARD_DEADLINE,
-                 analysers=None) -> Iterator[tuple[object, Analysis]]:
-    """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
-    ctx = mp.get_context("spawn")  # the parent may hold onnxruntime/torch threads: never fork it
-    todo = list(items)
-    todo.reverse()
-    slots = [_Slot(ctx) for _ in range(max(1, min(processes, len(todo) or 1)))]
-    try:
-        while todo or any(s.job for s in slots):
-            for i, s in enumerate(slots):
+class AnalysisPool:
+    """Worker processes kept across batches (``with AnalysisPool(2) as pool: pool.run(items)``)."""
+
+    def __init__(self, processes: int = 2, *, deadline: float = HARD_DEADLINE, analysers=None) -> None:
+        self.ctx = mp.get_context("spawn")  # the parent may hold onnxruntime/torch threads: never fork it
+        self.deadline = deadline
+        self.analysers = analysers
+        self.slots = [_Slot(self.ctx) for _ in range(max(1, processes))]
+
+    def __enter__(self) -> "AnalysisPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _replace(self, s: _Slot) -> None:
+        idx = self.slots.index(s)
+        s.kill()
+        self.slots[idx] = _Slot(self.ctx)
+
+    def run(self, items: Iterable[tuple]) -> Iterator[tuple[object, Analysis]]:
+        """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
+        todo = list(items)
+        todo.reverse()
+        while todo or any(s.job for s in self.slots):
+            for s in self.slots:
                 if s.job is None and todo:
                     s.job = todo.pop()
                     s.started = time.monotonic()
-                    s.conn.send((*s.job, analysers))
-            busy = [s for s in slots if s.job]
+                    s.conn.send((*s.job, self.analysers))
+            busy = [s for s in self.slots if s.job]
             ready = wait([s.conn for s in busy], timeout=1.0)
             for s in busy:
                 if s.conn in ready:
+                    job = s.job
                     try:
                         key, res = s.conn.recv()
                     except (EOFError, OSError):
-                        res = {"error": "analysis worker died"}
-                        key = s.job[0]
-                        yield key, _failed(s.job, res["error"])
-                        idx = slots.index(s)
-                        s.kill()
-                        slots[idx] = _Slot(ctx)
+                        self._replace(s)
+                        yield job[0], _failed(job, "analysis worker died")
                         continue
-                    job, s.job = s.job, None
+                    s.job = None
                     yield key, (_failed(job, res["error"]) if "error" in res and "language" not in res
                                 else Analysis.from_dict(res))
-                elif time.monotonic() - s.started > deadline:
+                elif time.monotonic() - s.started > self.deadline:
                     job = s.job
-                    log.warning("analysis of %r exceeded %.0f s; worker killed", job[0], deadline)
-                    idx = slots.index(s)
-                    s.kill()
-                    slots[idx] = _Slot(ctx)
-                    yield job[0], _failed(job, f"worker killed after {deadline:.0f} s")
-    finally:
-        for s in slots:
+                    log.warning("analysis of %r exceeded %.0f s; worker killed", job[0], self.deadline)
+                    self._replace(s)
+                    yield job[0], _failed(job, f"worker killed after {self.deadline:.0f} s")
+
+    def close(self) -> None:
+        for s in self.slots:
             try:
                 s.conn.send(None)
             except (OSError, ValueError):
@@ -102,6 +114,14 @@ def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float 
             s.proc.join(2)
             if s.proc.is_alive():
                 s.kill()
+
+
+def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float = HARD_DEADLINE,
+                 analysers=None) -> Iterator[tuple[object, Analysis]]:
+    """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
+    todo = list(items)
+    with AnalysisPool(min(processes, max(1, len(todo))), deadline=deadline, analysers=analysers) as pool:
+        yield from pool.run(todo)
 
 
 def _failed(job: tuple, error: str) -> Analysis:

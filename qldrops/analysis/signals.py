@@ -250,12 +250,12 @@ _RAW: dict[str, list[tuple[str, float, int]]] = {
         (r"^[ \t]*[\]}],?[ \t]*$", 1, M),
     ],
     "html": [
-        (r"<!DOCTYPE html", 12, re.I),
-        (r"<(html|head|body|title|meta|link|nav|header|footer|main|section|article)\b[^>]*>", 3, re.I),
-        (r"<(div|span|p|ul|ol|li|table|tr|td|th|form|input|button|label|img|br|hr|h[1-6])\b[^>]*>", 1.5, re.I),
-        (r"</(div|span|p|ul|li|table|body|html|a|h[1-6]|script|style)>", 1.5, re.I),
-        (r"<a href=", 2, re.I),
-        (r"<script\b|<style\b", 2, re.I),
+        (r"<!DOCTYPE html", 12, re.IGNORECASE),
+        (r"<(html|head|body|title|meta|link|nav|header|footer|main|section|article)\b[^>]*>", 3, re.IGNORECASE),
+        (r"<(div|span|p|ul|ol|li|table|tr|td|th|form|input|button|label|img|br|hr|h[1-6])\b[^>]*>", 1.5, re.IGNORECASE),
+        (r"</(div|span|p|ul|li|table|body|html|a|h[1-6]|script|style)>", 1.5, re.IGNORECASE),
+        (r"<a href=", 2, re.IGNORECASE),
+        (r"<script\b|<style\b", 2, re.IGNORECASE),
         (r"&(nbsp|amp|lt|gt|quot|copy);", 1, 0),
     ],
     "css": [

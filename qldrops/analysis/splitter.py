@@ -17,12 +17,12 @@ from dataclasses import dataclass
 _PATH = r"[\w@.\-+/\[\]]+(?:\.[\w+\-]+|Dockerfile|Makefile|Procfile|Gemfile|Rakefile)"
 _MARKER = re.compile(
     r"^[ \t]*(?:#|//|--|;|<!--|/\*|\*|%|'|rem)?[ \t]*(?:file(?:name)?|path)[ \t]*:[ \t]*`?(" + _PATH + r")`?[ \t]*(?:-->|\*/)?[ \t]*$",
-    re.I)
+    re.IGNORECASE)
 _FENCE_OPEN = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([^\n`]*)$")
-_TITLE = re.compile(r"""(?:title|file(?:name)?|path)\s*=\s*["']?([^"'\s]+)["']?""", re.I)
+_TITLE = re.compile(r"""(?:title|file(?:name)?|path)\s*=\s*["']?([^"'\s]+)["']?""", re.IGNORECASE)
 _BEFORE = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]+)?(?:\*\*|__)?[ \t]*(?:\d+\.[ \t]*)?(?:(?:file(?:name)?|path)[ \t]*:[ \t]*)?`?(" + _PATH
-    + r")`?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*(?:\([^)]*\))?[ \t]*$", re.I)
+    + r")`?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*(?:\([^)]*\))?[ \t]*$", re.IGNORECASE)
 _TREE_CHARS = re.compile(r"^[\s│├└─|`+\-*]*")
 
 

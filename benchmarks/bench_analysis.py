@@ -1,0 +1,200 @@
+"""Code intelligence: language accuracy, per-file analysis latency, batch throughput.
+
+    .venv/bin/python benchmarks/bench_analysis.py [--quick]
+
+Figures, each against a baseline measured in the same run:
+
+* language accuracy on benchmarks/corpus (real files from this machine's packages, plus
+  a few written by hand; MANIFEST.tsv names each source), per language, with file names,
+  without (content only), and on 15-line excerpts without names; baselines: magika alone
+  and pygments' guess_lexer;
+* per-file `analyze()` p50/p99 on the demo corpus (all drops) and on the code files of
+  the language corpus; baseline: the slowest single analyser alone on the same files;
+* batch throughput (files/s, 2 worker processes) as a ratio to the slowest single
+  analyser alone, in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+CORPUS = HERE / "corpus"
+
+
+def _corpus(limit_per_lang: int | None = None) -> list[tuple[str, str, str]]:
+    rows = []
+    per: dict[str, int] = defaultdict(int)
+    for line in (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]:
+        path, lang, name, _src = line.split("\t")
+        if limit_per_lang and per[lang] >= limit_per_lang:
+            continue
+        per[lang] += 1
+        rows.append((lang, name, (CORPUS / path).read_text(encoding="utf-8", errors="replace")))
+    return rows
+
+
+def _excerpt(text: str, rng: random.Random, n: int = 15) -> str:
+    lines = text.splitlines()
+    if len(lines) <= n:
+        return text
+    i = rng.randrange(0, len(lines) - n)
+    return "\n".join(lines[i:i + n])
+
+
+_PYGMENTS = {"python": "python", "python 3": "python", "javascript": "javascript", "typescript": "typescript",
+             "java": "java", "go": "go", "rust": "rust", "c": "c", "c++": "cpp", "c#": "csharp", "ruby": "ruby",
+             "php": "php", "kotlin": "kotlin", "swift": "swift", "scala": "scala", "bash": "shell", "sql": "sql",
+             "html": "html", "css": "css", "yaml": "yaml", "json": "json", "markdown": "markdown",
+             "docker": "dockerfile", "toml": "toml", "makefile": "makefile", "text only": "text"}
+
+
+def language_accuracy(quick: bool) -> dict:
+    from pygments.lexers import guess_lexer
+    from pygments.util import ClassNotFound
+
+    from qldrops.analysis import magika_signal
+    from qldrops.analysis.detect import detect_language
+
+    rows = _corpus(6 if quick else None)
+    rng = random.Random(7)
+    modes = ("with_name", "content_only", "excerpt_content_only", "magika_content_only", "magika_excerpt",
+             "pygments_content_only")
+    per: dict[str, dict[str, list[int]]] = defaultdict(lambda: {m: [0, 0] for m in modes})
+    unknown = 0
+    for lang, name, text in rows:
+        ex = _excerpt(text, rng)
+        m_full = magika_signal.probabilities(text[:48_000].encode())
+        m_ex = magika_signal.probabilities(ex.encode())
+        try:
+            pg = _PYGMENTS.get(guess_lexer(text[:20_000]).name.lower(), "other")
+        except ClassNotFound:
+            pg = "unknown"
+        got = {
+            "with_name": detect_language(text, name).language,
+            "content_only": detect_language(text).language,
+            "excerpt_content_only": detect_language(ex).language,
+            "magika_content_only": max(m_full, key=m_full.get) if m_full else "unknown",
+            "magika_excerpt": max(m_ex, key=m_ex.get) if m_ex else "unknown",
+            "pygments_content_only": pg,
+        }
+        unknown += got["content_only"] == "unknown"
+        for m in modes:
+            per[lang][m][0] += got[m] == lang
+            per[lang][m][1] += 1
+    table = {lang: {m: round(ok / n, 3) for m, (ok, n) in v.items()} for lang, v in sorted(per.items())}
+    overall = {m: round(sum(v[m][0] for v in per.values()) / sum(v[m][1] for v in per.values()), 3) for m in modes}
+    macro = {m: round(statistics.mean(t[m] for t in table.values()), 3) for m in modes}
+    return {"files": len(rows), "languages": len(table), "per_language": table, "overall": overall,
+            "macro": macro, "unknown_share_content_only": round(unknown / len(rows), 3),
+            "content_only_vs_magika": round(overall["content_only"] / overall["magika_content_only"], 3),
+            "excerpt_vs_magika": round(overall["excerpt_content_only"] / max(overall["magika_excerpt"], 1e-9), 3),
+            "content_only_vs_pygments": round(overall["content_only"] / max(overall["pygments_content_only"], 1e-9), 2)}
+
+
+def _inputs(quick: bool) -> list[tuple[str, str, str | None, str | None]]:
+    from qldrops import demo
+
+    items = []
+    for i, r in enumerate(demo.records()):
+        if r.get("artifact") and r.get("drop_type"):
+            md = r.get("metadata") or {}
+            items.append((f"demo{i}", r["artifact"], md.get("filename"), md.get("language")))
+    return items[:60] if quick else items
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(q * len(xs)))], 2)
+
+
+def latency_and_throughput(quick: bool) -> dict:
+    from qldrops.analysis.core import BUILTIN, analyze
+    from qldrops.analysis.pool import AnalysisPool
+
+    demo_items = _inputs(quick)
+    code_items = [(f"c{i}", text, name, None) for i, (lang, name, text) in enumerate(_corpus(3 if quick else 8))]
+    analyze("def warm(x):\n    return x\n", "warm.py")  # load magika, lizard, radon, ruff once
+    out: dict = {}
+    for label, items in (("demo", demo_items), ("corpus", code_items)):
+        lat = []
+        per_analyser: dict[str, float] = defaultdict(float)
+        for _k, text, name, lang in items:
+            t0 = time.perf_counter()
+            a = analyze(text, name, language=lang)
+            lat.append((time.perf_counter() - t0) * 1000)
+            for an, ms in a.timings.items():
+                if an != "total":
+                    per_analyser[an] += ms
+        slowest = max(per_analyser, key=per_analyser.get)
+        out[label] = {"files": len(items), "p50_ms": _pct(lat, 0.5), "p99_ms": _pct(lat, 0.99),
+                      "max_ms": round(max(lat), 1), "mean_ms": round(statistics.mean(lat), 2),
+                      "per_analyser_total_ms": {k: round(v, 1) for k, v in sorted(per_analyser.items())},
+                      "slowest_analyser": slowest}
+    # Baseline: the slowest analyser alone, one process, over the demo files.
+    slow_name = out["demo"]["slowest_analyser"]
+    slow = next(a for a in BUILTIN if a.name == slow_name)
+    from qldrops.analysis.detect import detect_language
+
+    langs = [detect_language(text, name, lang).language for _k, text, name, lang in demo_items]
+    t0 = time.perf_counter()
+    for (_k, text, _n, _l), lang in zip(demo_items, langs):
+        if slow.applies(lang):
+            try:
+                slow.fn(text, lang)
+            except Exception:
+                pass
+    slow_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with AnalysisPool(2) as pool:
+        list(pool.run([("w1", "x = 1\n", "w.py", None), ("w2", "y = 2\n", "w.py", None)]))  # start + warm up
+        start_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        n = sum(1 for _ in pool.run(demo_items))
+        batch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _k, text, name, lang in demo_items:
+        analyze(text, name, language=lang)
+    serial_s = time.perf_counter() - t0
+    out["batch"] = {"files": n, "batch_files_per_s": round(n / batch_s, 1),
+                    "serial_full_files_per_s": round(n / serial_s, 1),
+                    "slowest_analyser_alone_files_per_s": round(n / slow_s, 1), "slowest_analyser": slow_name,
+                    "batch_vs_slowest_analyser": round(slow_s / batch_s, 3),
+                    "batch_vs_serial": round(serial_s / batch_s, 3),
+                    "worker_start_s": round(start_s, 2),
+                    "note": "batch time excludes starting the 2 worker processes (worker_start_s, paid once)"}
+    return out
+
+
+def main(quick: bool = False) -> dict:
+    res = {"language": language_accuracy(quick), "analysis": latency_and_throughput(quick)}
+    lang = res["language"]
+    print(f"language detection on {lang['files']} files, {lang['languages']} languages")
+    print(f"{'language':12s} " + " ".join(f"{m[:14]:>14s}" for m in lang["overall"]))
+    for name, row in lang["per_language"].items():
+        print(f"{name:12s} " + " ".join(f"{v:14.2f}" for v in row.values()))
+    print(f"{'OVERALL':12s} " + " ".join(f"{v:14.3f}" for v in lang["overall"].values()))
+    print(f"content-only vs magika: x{lang['content_only_vs_magika']}, excerpts vs magika: x{lang['excerpt_vs_magika']}, "
+          f"vs pygments: x{lang['content_only_vs_pygments']}")
+    for label in ("demo", "corpus"):
+        a = res["analysis"][label]
+        print(f"analyze() on {label} ({a['files']} files): p50 {a['p50_ms']} ms, p99 {a['p99_ms']} ms, "
+              f"slowest analyser {a['slowest_analyser']}; per analyser total ms {a['per_analyser_total_ms']}")
+    b = res["analysis"]["batch"]
+    print(f"batch: {b['batch_files_per_s']} files/s on 2 processes; slowest analyser alone "
+          f"{b['slowest_analyser_alone_files_per_s']} files/s -> ratio {b['batch_vs_slowest_analyser']}; "
+          f"vs full analysis serial x{b['batch_vs_serial']}")
+    return res
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)

@@ -3,8 +3,8 @@
 Figures (each a ratio against a baseline measured in the same run):
 
 * **render**: time from requesting ``/p/<capability>`` in headless Chromium to the
-  dashboard fully drawn (the widget table visible, i.e. kernel ran, widget manager
-  connected), p50 and p99, with preheated kernels (the pool refilled between
+  preview dashboard fully drawn (a demo Go workflow: file tree and the first file
+  highlighted, i.e. kernel ran, widget manager connected), p50 and p99, with preheated kernels (the pool refilled between
   renders: a visitor at low load) and cold (``--no-preheat``: a kernel per request).
   Baseline: the same browser loading the server's 410 page for an expired link
   (one request, no kernel), so the ratio is what the dashboard costs over a page.
@@ -16,6 +16,9 @@ Figures (each a ratio against a baseline measured in the same run):
   does), preheated with a pool of 2; baseline: 410 pages per second by the same clients.
 * **memory**: RSS of each open dashboard's kernel (psutil) against a bare ipykernel
   started by jupyter_client in this process.
+* **workspace dashboards**: the analytics dashboard opened through its own link, drawn
+  (first chart visible), with a kernel started per visit against a preheated pool for it
+  (``--preheat-dashboards preview,analytics``); baseline: the preview page in the same run.
 
 Run: ``.venv/bin/python benchmarks/bench_server.py [--quick]`` (needs /usr/bin/chromium).
 """
@@ -58,33 +61,38 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def seed(url: str, n_drops: int = 12) -> dict[str, str]:
-    store = qldrops.connect(url, settings=Settings(progress=False))
-    types = [
-        "prompt_enhancement",
-        "frd_generation",
-        "project_structure",
-        "code_generation",
-        "test_plan_generation",
-    ]
-    store.put_many(
-        [
-            {
-                "workflow_id": "wf-bench",
-                "drop_type": types[i % len(types)],
-                "artifact": f"artifact {i}\n" * 40,
-                "metadata": {"title": f"Drop {i}"},
-            }
-            for i in range(n_drops)
-        ]
+WORKFLOW = "wf-001-jwt-auth-service"  # the demo's Go service: 2 files, 6 documents, 3 versions
+READY = "#qldrops-code"  # the highlighted file: drawn last on the preview page
+
+
+def seed(url: str, folder: str) -> dict[str, str]:
+    """The demo corpus (real workflows, as a visitor would see them) and the links the runs open."""
+    from qldrops import demo
+
+    store = qldrops.connect(
+        url,
+        settings=Settings(
+            progress=False, data_dir=folder, index_dir=f"{folder}/index", embedding_model="fake"
+        ),
     )
-    live = store.previews.create(workflow_id="wf-bench", ttl="24h")
+    demo.load(store, progress=False)
+    live = store.previews.create(workflow_id=WORKFLOW, ttl="24h")
+    analytics = store.previews.create(ttl="24h", dashboard="analytics")
     real = store.clock
     store.clock = lambda: real() - dt.timedelta(hours=3)
-    expired = store.previews.create(workflow_id="wf-bench", ttl="60m")
+    expired = store.previews.create(workflow_id=WORKFLOW, ttl="60m")
     store.clock = real
     store.close()
-    return {"live": live.capability, "expired": expired.capability}
+    return {"live": live.capability, "expired": expired.capability, "analytics": analytics.capability}
+
+
+def server_env(folder: str) -> dict[str, str]:
+    return {
+        "QLDROPS_EMBEDDING_MODEL": "fake",
+        "QLDROPS_DATA_DIR": folder,
+        "QLDROPS_INDEX_DIR": f"{folder}/index",
+        "QLDROPS_PROGRESS": "0",
+    }
 
 
 def wait_warm(srv: ServerProcess, pool: int, timeout: float = 120.0) -> None:
@@ -117,7 +125,7 @@ def browser_renders(srv: ServerProcess, links: dict, n: int, *, warm_pool: int |
             page = browser.new_page() if i % 2 == 0 else context.new_page()
             t0 = time.perf_counter()
             page.goto(srv.url + "/p/" + links["live"], wait_until="load", timeout=180_000)
-            page.locator("#qldrops-drops").wait_for(state="visible", timeout=180_000)
+            page.locator(READY).wait_for(state="visible", timeout=180_000)
             (renders if i % 2 == 0 else repeat).append(time.perf_counter() - t0)
             # the HTML document complete = the kernel ran every cell (server-side render)
             html.append(page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000)
@@ -210,7 +218,7 @@ def kernel_memory(srv: ServerProcess, links: dict, open_pages: int) -> dict:
             wait_warm(srv, srv.pool_size)
             page = browser.new_page()
             page.goto(srv.url + "/p/" + links["live"], timeout=180_000)
-            page.locator("#qldrops-drops").wait_for(state="visible", timeout=180_000)
+            page.locator(READY).wait_for(state="visible", timeout=180_000)
             kernels.append(
                 page.evaluate(
                     "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
@@ -233,20 +241,61 @@ def kernel_memory(srv: ServerProcess, links: dict, open_pages: int) -> dict:
     }
 
 
+def analytics_renders(srv: ServerProcess, links: dict, n: int, *, warm_pool: int | None) -> list[float]:
+    """Seconds to the analytics dashboard drawn (its first chart) through a workspace link."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(n):
+            if warm_pool:
+                wait_warm(srv, warm_pool)
+            page = browser.new_page()
+            t0 = time.perf_counter()
+            page.goto(srv.url + "/p/" + links["analytics"], wait_until="load", timeout=180_000)
+            page.locator("#views-per-day .main-svg, #qldrops-kpis").first.wait_for(
+                state="visible", timeout=180_000
+            )
+            out.append(time.perf_counter() - t0)
+            page.close(run_before_unload=True)
+        browser.close()
+    return out
+
+
 def main(quick: bool = False) -> dict:
-    n_warm, n_cold, held_s, open_pages = (6, 4, 15.0, 2) if quick else (30, 10, 45.0, 3)
+    n_warm, n_cold, held_s, open_pages, n_dash = (6, 4, 15.0, 2, 2) if quick else (30, 10, 45.0, 3, 5)
     out: dict = {"machine": "2-core Debian 12, Python 3.11 (shared with other work)", "quick": quick}
     with tempfile.TemporaryDirectory() as d:
         url = f"sqlite:///{d}/bench.db"
-        links = seed(url)
+        links = seed(url, d)
+        env = server_env(d)
         with ServerProcess(
-            url, log_path=Path(d) / "warm.log", preheat=True, pool_size=1, extra_args=SERVER_ARGS
+            url, log_path=Path(d) / "warm.log", preheat=True, pool_size=1, extra_args=SERVER_ARGS, env=env
         ) as srv:
             warm = browser_renders(srv, links, n_warm, warm_pool=1)
-        with ServerProcess(url, log_path=Path(d) / "cold.log", preheat=False, extra_args=SERVER_ARGS) as srv:
+            dash_cold = analytics_renders(srv, links, n_dash, warm_pool=None)
+        with ServerProcess(
+            url, log_path=Path(d) / "cold.log", preheat=False, extra_args=SERVER_ARGS, env=env
+        ) as srv:
             cold = browser_renders(srv, links, n_cold, warm_pool=None)
         with ServerProcess(
-            url, log_path=Path(d) / "held.log", preheat=True, pool_size=2, extra_args=SERVER_ARGS
+            url,
+            log_path=Path(d) / "dash.log",
+            preheat=True,
+            pool_size=1,
+            env=env,
+            extra_args=[*SERVER_ARGS, "--preheat-dashboards", "preview,analytics"],
+        ) as srv:
+            wait_warm(srv, 2)
+            dash_warm = analytics_renders(srv, links, n_dash, warm_pool=2)
+            wait_warm(srv, 2)
+            pooled = srv.kernel_pids()
+            import psutil
+
+            pool_rss = sorted(psutil.Process(pid).memory_info().rss / 2**20 for pid in pooled)
+        with ServerProcess(
+            url, log_path=Path(d) / "held.log", preheat=True, pool_size=2, extra_args=SERVER_ARGS, env=env
         ) as srv:
             held = held_rate(srv, links, held_s)
             memory = kernel_memory(srv, links, open_pages)
@@ -273,6 +322,17 @@ def main(quick: bool = False) -> dict:
         "cold_p50_ratio_vs_static_page": round(c50 / static_p50, 1),
         "cold_over_preheated_p50": round(c50 / w50, 1),
     }
+    d50 = statistics.median(dash_cold)
+    out["workspace_dashboards"] = {
+        "analytics_cold_p50_s": round(d50, 3),
+        "analytics_cold_max_s": round(max(dash_cold), 3),
+        "analytics_preheated_p50_s": round(statistics.median(dash_warm), 3),
+        "analytics_preheated_max_s": round(max(dash_warm), 3),
+        "cold_over_preheated_p50": round(d50 / statistics.median(dash_warm), 2),
+        "analytics_cold_over_preview_preheated_p50": round(d50 / w50, 2),
+        "waiting_kernels_rss_mb": [round(x, 1) for x in pool_rss],  # preview's and analytics' pool kernels
+        "n": len(dash_cold),
+    }
     out["held"] = {k: round(v, 3) for k, v in held.items()}
     out["held"]["ratio_vs_static_pages"] = round(held["renders_per_s"] / held["static_pages_per_s"], 4)
     out["memory"] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in memory.items()}
@@ -294,6 +354,7 @@ def main(quick: bool = False) -> dict:
         f"held {out['held']['renders_per_s']} renders/s ({out['held']['static_pages_per_s']} static pages/s)"
     )
     print(f"memory {out['memory']}")
+    print(f"workspace dashboards {out['workspace_dashboards']}")
     return out
 
 

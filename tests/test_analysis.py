@@ -164,3 +164,12 @@ def test_batch_survives_a_worker_that_ignores_its_time_box():
     for key in out:  # each hits the deaf analyser; every file still gets an answer naming the failure
         assert out[key].errors and "worker killed" in out[key].errors[0]["error"]
         assert out[key].language == "python"
+
+
+def test_sql_text_built_from_variables_then_executed():
+    py = "def find(owner):\n    sql = f\"SELECT id FROM notes WHERE owner = '{owner}'\"\n    return db.execute(sql)\n"
+    php = ("<?php\n$name = $_GET['name'];\n$sql = \"SELECT * FROM users WHERE name = '\" . $name . \"'\";\n"
+           "$rows = $pdo->query($sql);\necho \"<h1>\" . $name . \"</h1>\";\n")
+    assert any(i["rule"] == "py-sql-string" for i in analyze(py).security)
+    rules = {i["rule"] for i in analyze(php).security}
+    assert {"php-sql-string", "php-echo-unescaped"} <= rules

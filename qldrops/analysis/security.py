@@ -49,6 +49,7 @@ DANGEROUS: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("py-eval", r"(?<![\w.])(eval|exec)\s*\(", "high", "eval/exec runs arbitrary code", "use ast.literal_eval or explicit parsing"),
         ("py-shell-true", r"subprocess\.\w+\([^)]*shell\s*=\s*True|\bos\.(system|popen)\s*\(", "high", "command run through a shell", "pass a list of arguments with shell=False"),
         ("py-sql-format", r"\.(execute|executemany|raw)\s*\(\s*(f[\"']|[\"'][^\"']*[\"']\s*(%|\.format\(|\+))", "high", "SQL built by string formatting", "use query parameters (cursor.execute(sql, params))"),
+        ("py-sql-string", r"f\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*\{|f'[^'\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^'\n]*\{|\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*\"\s*(%\s*[\w(]|\.format\(|\+\s*\w)|'[^'\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^'\n]*'\s*(%\s*[\w(]|\.format\(|\+\s*\w)", "high", "SQL text built from variables", "use query parameters (cursor.execute(sql, params))"),
         ("py-pickle", r"\b(pickle|cPickle|dill|shelve)\.(loads?|Unpickler)\b|\bmarshal\.loads?\(", "high", "unsafe deserialisation", "use JSON, or only unpickle data you produced"),
         ("py-yaml-load", r"\byaml\.(load|load_all)\s*\((?![^)]*Loader\s*=\s*(yaml\.)?SafeLoader)", "medium", "yaml.load can build arbitrary objects", "use yaml.safe_load"),
         ("py-tls-off", r"verify\s*=\s*False", "medium", "TLS certificate checks disabled", "keep verify=True; add the CA bundle instead"),
@@ -62,12 +63,15 @@ DANGEROUS: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("js-child-process", r"\bexec(Sync)?\s*\(\s*(`[^`]*\$\{|[^)]*\+)", "high", "shell command built from data", "use execFile/spawn with an argument array"),
         ("js-inner-html", r"\.(innerHTML|outerHTML)\s*=|\bdocument\.write\s*\(|dangerouslySetInnerHTML", "medium", "HTML injection (XSS)", "set textContent, or sanitise with DOMPurify"),
         ("js-sql-concat", r"\.(query|execute|raw)\s*\(\s*(`[^`]*\$\{|[\"'][^\"']*(SELECT|INSERT|UPDATE|DELETE)[^\"']*[\"']\s*\+)", "high", "SQL built by string concatenation", "use placeholders ($1, ?) and pass values separately"),
+        ("js-sql-template", r"`[^`]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^`]*\$\{", "high", "SQL text built from variables", "use placeholders ($1, ?) and pass values separately"),
         ("js-settimeout-string", r"\bset(Timeout|Interval)\s*\(\s*[\"'`]", "medium", "timer with a code string", "pass a function"),
         ("js-tls-off", r"rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED", "medium", "TLS certificate checks disabled", "keep certificate validation on"),
     ],
 }
 DANGEROUS["php"] = [
     ("php-sql-concat", r"(mysqli_query|->query|->exec|pg_query)\s*\([^;]*(\$_(GET|POST|REQUEST)|\.\s*\$\w+|\"[^\"]*\$\w+)", "high", "SQL built from variables", "use prepared statements (PDO::prepare with placeholders)"),
+    ("php-sql-string", r"\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*(\$\w+|\"\s*\.\s*\$\w+)|'[^'\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^'\n]*'\s*\.\s*\$\w+", "high", "SQL text built from variables", "use prepared statements (PDO::prepare with placeholders)"),
+    ("php-echo-unescaped", r"\becho\b[^;]*(\.\s*\$\w+|\{\$\w+)", "medium", "variable echoed into HTML without escaping (XSS)", "wrap it in htmlspecialchars()"),
     ("php-xss", r"\becho\b[^;]*\$_(GET|POST|REQUEST|COOKIE)", "high", "request data echoed without escaping (XSS)", "escape with htmlspecialchars()"),
     ("php-eval", r"(?<![\w>])(eval|assert|system|shell_exec|passthru|exec)\s*\(\s*\$", "high", "code or command built from a variable", "avoid eval/shell; escapeshellarg() at least"),
     ("php-unserialize", r"\bunserialize\s*\(\s*\$", "high", "unsafe deserialisation", "use json_decode"),

@@ -21,18 +21,10 @@ from qldrops.store import schema as t
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PG_ADMIN_URL = os.environ.get("QLDROPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REQUIRE_PG = os.environ.get("QLDROPS_REQUIRE_POSTGRES") == "1"
+from support import PG_ADMIN_URL, REQUIRE_PG, test_settings  # noqa: E402,F401  (shared with test modules)
 
 # Tables emptied between PostgreSQL tests, children first.
 _TABLES = [tbl.name for tbl in reversed(t.metadata.sorted_tables)]
-
-
-def test_settings(tmp_path, **overrides) -> Settings:
-    base = dict(data_dir=str(tmp_path), index_dir=str(tmp_path / "index"), embedding_model="fake",
-                progress=False, workspace="default")
-    base.update(overrides)
-    return Settings(**base)
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
-from conftest import PG_ADMIN_URL, REQUIRE_PG
-from conftest import test_settings as make_settings
+from support import PG_ADMIN_URL, REQUIRE_PG
+from support import test_settings as make_settings
 from nbclient import NotebookClient
 
 import qldrops

@@ -76,6 +76,20 @@ class SharedProject:
     source: str = "fallback"  # "analysis" when store.project built it
     notes: list[str] = field(default_factory=list)
 
+    def first(self) -> ProjectFile | None:
+        """The file a visitor sees first: a generated code file (not a derived manifest), else anything."""
+        for f in self.files:
+            if f.drop_id is not None and f.language not in (
+                "text",
+                "unknown",
+                "markdown",
+                "json",
+                "toml",
+                "yaml",
+            ):
+                return f
+        return next(iter(self.files), None) or next(iter(self.documents), None)
+
     def by_path(self, path: str) -> ProjectFile | None:
         return next((f for f in [*self.files, *self.documents] if f.path == path), None)
 
@@ -241,13 +255,21 @@ def project_of(store: Any, view: Any) -> SharedProject:
     if callable(project_fn) and whole_workflow:
         try:
             project = project_fn(view.workflow_id)
-            for path, text in dict(project.files).items():
-                files[str(path)] = (
-                    text if isinstance(text, str) else str(text),
-                    _drop_for(str(path), text, code),
-                    None,
-                )
-            project_type = getattr(project, "project_type", None)
+            granted = {d.id for d in drops}
+            for path, item in dict(project.files).items():
+                # Project.files maps a path to a ProjectFile (text, language, drop_id); plain text also works
+                text = item if isinstance(item, str) else str(getattr(item, "text", ""))
+                drop_id = getattr(item, "drop_id", None)
+                if drop_id is not None and drop_id not in granted:
+                    drop_id = None  # never point at a drop outside the link
+                if drop_id is None and not getattr(item, "derived", False):
+                    drop_id = _drop_for(str(path), text, code)
+                files[str(path)] = (text, drop_id, getattr(item, "language", None))
+            project_type = getattr(project, "project_type", None) or getattr(project, "declared_type", None)
+            notes.extend(str(n) for n in (getattr(project, "notes", None) or [])[:5])
+            missing = list(getattr(project, "missing", None) or [])
+            if missing:
+                notes.append("Listed in the project structure but not generated: " + ", ".join(missing[:8]))
             source = "analysis"
         except Exception as exc:  # noqa: BLE001 - fall back to the drops themselves
             log.info(
@@ -444,15 +466,18 @@ def report_html(analysis: Any, f: ProjectFile) -> str:
         f"<div class='qldrops-kpis'><div class='qldrops-kpi'><b style='color:{colour}'>"
         f"{'–' if score is None else f'{float(score):.0f}'}</b>quality (0–100)</div>"
         f"<div class='qldrops-kpi'><b>{_short(_complexity(complexity), 40)}</b>complexity</div>"
-        f"<div class='qldrops-kpi'><b>{sum(1 for i in issues if _get(i, 'category') == 'security')}</b>"
+        f"<div class='qldrops-kpi'><b>{sum(1 for i in issues if _is_security(i))}</b>"
         f"security findings</div><div class='qldrops-kpi'><b>{len(issues)}</b>issues</div></div>"
     )
     part_rows = "".join(
-        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_short(v, 80))}</td></tr>"
+        f"<tr><td>{html.escape(str(k))}</td>{_part_cells(v)}</tr>"
         for k, v in (parts.items() if isinstance(parts, dict) else [])
     )
     parts_html = (
-        f"<p>What makes the score:</p><table class='qldrops-table'>{part_rows}</table>" if part_rows else ""
+        "<p>What makes the score:</p><table class='qldrops-table'><tr><th>part</th><th>score</th><th>weight</th>"
+        f"<th>from</th></tr>{part_rows}</table>"
+        if part_rows
+        else ""
     )
     issue_rows = "".join(
         f"<tr class='sev-{html.escape(str(_get(i, 'severity')))}'><td>{html.escape(str(_get(i, 'line') or ''))}</td>"
@@ -477,6 +502,21 @@ def report_html(analysis: Any, f: ProjectFile) -> str:
     return f"<div id='qldrops-report'>{kpi}{extra}{parts_html}{issues_html}</div>"
 
 
+def _part_cells(value: Any) -> str:
+    """One part of the quality score: its score, weight and what it was computed from."""
+    if isinstance(value, dict):
+        score, weight = value.get("score"), value.get("weight")
+        score_txt = f"{float(score):.0f}" if isinstance(score, (int, float)) else "–"
+        weight_txt = f"{float(weight):.0%}" if isinstance(weight, (int, float)) else ""
+        detail = redact(_short(value.get("detail", ""), 160))
+        return f"<td><b>{score_txt}</b></td><td>{weight_txt}</td><td>{html.escape(detail)}</td>"
+    return f"<td colspan='3'>{html.escape(redact(_short(value, 160)))}</td>"
+
+
+def _is_security(item: Any) -> bool:
+    return (_get(item, "kind") or _get(item, "category")) in ("security", "secret")
+
+
 def _get(item: Any, key: str) -> Any:
     return item.get(key) if isinstance(item, dict) else getattr(item, key, None)
 
@@ -487,6 +527,8 @@ def _complexity(value: Any) -> str:
             if key in value:
                 return f"{key} {value[key]}"
         return ", ".join(f"{k} {v}" for k, v in list(value.items())[:2])
+    if isinstance(value, float):
+        return f"{value:.1f} avg"
     return "–" if value is None else str(value)
 
 
@@ -598,5 +640,13 @@ STYLE = """
 .qldrops-button {display:inline-block; padding:6px 12px; border-radius:6px; background:#1f883d; color:#fff !important;
   text-decoration:none; font-family:system-ui,sans-serif}
 tr.sev-high td, tr.sev-critical td {background:#fff0f0}
+.qldrops-kpis {display:flex; gap:12px; flex-wrap:wrap; margin:4px 0 10px; font-family:system-ui,sans-serif}
+.qldrops-kpi {border:1px solid #d0d7de; border-radius:6px; padding:8px 14px; min-width:120px; color:#57606a}
+.qldrops-kpi b {display:block; font-size:1.6em; color:#1f2328}
+.qldrops-table {border-collapse:collapse; font-family:system-ui,sans-serif; font-size:13px; margin:4px 0 10px}
+.qldrops-table th, .qldrops-table td {border-bottom:1px solid #eaeef2; padding:4px 10px; text-align:left;
+  vertical-align:top}
+.qldrops-table th {color:#57606a; font-weight:600}
+.qldrops-tree p.qldrops-muted {line-height:1.4; margin:10px 0 0}
 </style>
 """

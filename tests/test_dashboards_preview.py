@@ -157,10 +157,6 @@ def test_run_a_python_file_and_see_its_output(server, browser):
     page.locator(".qldrops-run").click()
     out = page.locator("#qldrops-run-output")
     out.wait_for(state="visible", timeout=WAIT)
-    if out.get_attribute("data-status") == "refused" and "holds a ProjectFile" in out.inner_text():
-        # qldrops/runner/mixin.py `_run_inputs` takes store.project(...).files as {path: text}; the analysis
-        # package's Project maps a path to a ProjectFile (.text). Reported to the lead; the page shows the refusal.
-        pytest.xfail("runner cannot read the analysis package's Project.files yet (ProjectFile values)")
     assert out.get_attribute("data-status") == "ok"
     assert "fox" in page.locator("#qldrops-run-output .qldrops-stdout").inner_text()
     page.screenshot(path=str(SHOTS / "preview-run.png"), full_page=True)

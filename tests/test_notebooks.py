@@ -362,3 +362,15 @@ def test_a_database_that_is_down_shows_an_instruction(path, tmp_path, monkeypatc
 
 def _label(url: str) -> str:
     return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+def test_preview_dashboard_outside_the_server_says_to_use_a_share_link(demo_db, tmp_path, monkeypatch):
+    """preview.ipynb renders only for a share link (tests/test_dashboards_preview.py drives it in
+    Chromium through `qldrops serve`); run directly it shows an instruction, not a traceback."""
+    url, _ = demo_db
+    kernel_env(monkeypatch, url, tmp_path)
+    nb = execute(ROOT / "dashboards" / "preview.ipynb", _label(url), timeout=300)
+    assert not errors(nb), errors(nb)
+    text = text_of(nb)
+    assert "This preview cannot be opened with this link" in text and "Ask the person who shared it" in text
+    assert "Traceback" not in text

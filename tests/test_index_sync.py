@@ -28,11 +28,14 @@ def test_lower_seq_committing_later_is_not_missed(pg_store, make_store, pg_url):
         assert w.id in mirror.index.id_map
         assert mirror.index.watermark.seq > seq_a
         assert mirror.index.id_map[x.id] == x.content_hash
-    # A commits now, below the watermark's seq.
-    report = mirror.index.sync()
-    assert report.applied_changes >= 1
+    # A commits now, below the watermark's seq. The query path's cheap probe must see it too.
+    assert mirror.changes_pending(mirror.index.watermark.seq, mirror.index.watermark.xmin)
+    report = mirror.index.sync_if_changed()
+    assert report is not None and report.applied_changes >= 1
     assert mirror.index.id_map[x.id] == z.content_hash
     assert mirror.index.verify().ok
+    mirror.index.sync()  # the watermark's xmin moves past A ...
+    assert not mirror.changes_pending(mirror.index.watermark.seq, mirror.index.watermark.xmin)  # ... quiet again
 
 
 def test_two_mirrors_stay_correct(store, make_store, db_url):

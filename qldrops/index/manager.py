@@ -215,6 +215,16 @@ class IndexManager:
             report.watermark = self.watermark.to_dict()
             return report
 
+    def sync_if_changed(self) -> SyncReport | None:
+        """What a query does first: one cheap probe of the change log, a full sync only if it moved.
+
+        The probe costs one indexed lookup on the raw driver (~0.01–0.1 ms) against ~1 ms for the
+        snapshot read of a sync with nothing to apply.
+        """
+        if self.backend is not None and not self.store.changes_pending(self.watermark.seq, self.watermark.xmin):
+            return None
+        return self.sync(save="auto", rebuild_if_needed=False)
+
     def _apply(self, drop_ids: list[int]) -> SyncReport:
         """Make the index reflect the current DB state of these drops (idempotent)."""
         report = SyncReport(drops_touched=len(drop_ids))

@@ -142,7 +142,7 @@ def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -
                               hint="filters: workflow_id, drop_type, metadata, capsule_id, created_by, since, until")
     filters = {key: v for key, v in filters.items() if v is not None}
     if sync:
-        manager.sync(save="auto", rebuild_if_needed=False)
+        manager.sync_if_changed()
     elif manager.backend is None:
         manager.open()
     if isinstance(query, str):

@@ -487,14 +487,26 @@ class BaseStore:
             old = self._version_row(conn, drop_id, version)
         return _drop(row, version=old)
 
-    def _fast_fetch(self, drop_id: int) -> SimpleNamespace | None:
-        """The raw-driver path for get(); None sends the caller down the SQLAlchemy path."""
+    def _fast_reader(self):
         if self._fast is None:
             from .fastget import FastReader
 
             self._fast = FastReader(self.url, self.dialect)
+        return self._fast
+
+    def changes_pending(self, seq: int, xmin: int | None = None) -> bool:
+        """Cheap probe for the index mirror: is there a change after this watermark? (True when unsure.)"""
         try:
-            rec = self._fast.fetch(drop_id, self.workspace)
+            return self._fast_reader().changes_after(seq, xmin)
+        except Exception as e:  # noqa: BLE001 - when the probe fails, the full sync decides
+            log.debug("change probe failed (%s)", e)
+            self._fast_reader().reset()
+            return True
+
+    def _fast_fetch(self, drop_id: int) -> SimpleNamespace | None:
+        """The raw-driver path for get(); None sends the caller down the SQLAlchemy path."""
+        try:
+            rec = self._fast_reader().fetch(drop_id, self.workspace)
         except Exception as e:  # noqa: BLE001 - any driver trouble: the slow path reports it properly
             log.debug("fast get failed (%s); using SQLAlchemy", e)
             self._fast.reset()

@@ -76,6 +76,22 @@ class FastReader:
                     rec[key] = rec[key].astimezone(dt.timezone.utc)
         return rec
 
+    def changes_after(self, seq: int, xmin: int | None) -> bool:
+        """Whether the change log holds a committed row the mirror has not applied (one index probe).
+
+        Same condition as the index sync's read (qldrops/index/sync.py): on PostgreSQL rows of
+        transactions that were still in flight at the last sync count too.
+        """
+        conn = self._conn()
+        if self.dialect == "sqlite":
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ?)", (seq,)).fetchone()[0] == 1
+        if xmin is None:
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM changes WHERE seq > %s)", (seq,), prepare=True)
+        else:
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM changes WHERE seq > %s) "
+                               "OR EXISTS (SELECT 1 FROM changes WHERE txid >= %s)", (seq, xmin), prepare=True)
+        return bool(row.fetchone()[0])
+
     def reset(self) -> None:
         """Drop this thread's connection (after an error)."""
         conn = getattr(self._local, "conn", None)

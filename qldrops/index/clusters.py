@@ -62,6 +62,16 @@ class ClusterList(Listing[Cluster]):
         return pd.DataFrame(rows, columns=["drop_id", "cluster", "label"])
 
 
+def _kind(drop_type: str, metadata: Any) -> str:
+    """"go code", "requirements", ...: the short name of what a drop is."""
+    names = {"prompt_enhancement": "prompts", "frd_generation": "requirements", "project_structure": "structures",
+             "test_plan_generation": "test plans", "documentation": "docs", "completion": "completion records"}
+    if drop_type == "code_generation":
+        language = metadata.get("language") if isinstance(metadata, dict) else None
+        return f"{language} code" if language else "code"
+    return names.get(drop_type, drop_type)
+
+
 def terms(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z0-9_]{2,}", text[:TERM_CHARS])
     out = []
@@ -81,10 +91,11 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
     manager.sync(save="auto", rebuild_if_needed=False)
     conds = store._filters(workflow_id, drop_type, None, None, None, None, None, False)
     with store.reading() as conn:
-        rows = conn.execute(sa.select(t.drops.c.id, t.drops.c.content_hash).where(*conds)
-                            .order_by(t.drops.c.id)).all()
-    vecs = ensure_vectors(store, manager.embedder, {h for _, h in rows})
-    rows = [(int(i), h) for i, h in rows if vecs.get(h) is not None]
+        found_rows = conn.execute(sa.select(t.drops.c.id, t.drops.c.content_hash, t.drops.c.drop_type,
+                                            t.drops.c.metadata).where(*conds).order_by(t.drops.c.id)).all()
+    vecs = ensure_vectors(store, manager.embedder, {r.content_hash for r in found_rows})
+    kinds = {int(r.id): _kind(r.drop_type, r.metadata) for r in found_rows}
+    rows = [(int(r.id), r.content_hash) for r in found_rows if vecs.get(r.content_hash) is not None]
     if n > len(rows):
         raise ValidationError(f"asked for {n} clusters but only {len(rows)} drops have content to cluster",
                               hint=f"ask for at most n={max(1, len(rows))}")
@@ -116,7 +127,10 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
             tf.update(texts[rows[i][1]])
         scored = sorted(tf, key=lambda w: (-(tf[w] / idx.size) * math.log(1 + total / df[w]), w))
         top = scored[:8]
-        label = " · ".join(top[:3]) or f"cluster {c}"
+        # What the members mostly are (a drop type, a language) says more than template words.
+        kind, count = Counter(kinds[m] for m in members).most_common(1)[0]
+        words = top[:3] if count < 0.6 * len(members) else [kind, *top[:2]]
+        label = " · ".join(words) or f"cluster {c}"
         found.append(Cluster(c, label, int(idx.size), members, reps, top))
     found.sort(key=lambda cl: (-cl.size, cl.cluster))
     run_id = uuid.uuid4().hex if save else None

@@ -338,3 +338,13 @@ def test_drop_reprs_are_readable(store):
     assert "Drop" in repr(d) and "code_generation" in repr(d)
     assert "<pre" in d._repr_html_()
     assert "Diff" in repr(store.diff(d.id, 1, 1))
+
+
+def test_importing_the_demo_plan_points_to_qldrops_demo(store):
+    from pathlib import Path
+
+    plan = Path(__file__).resolve().parent.parent / "data" / "demo.jsonl"
+    with pytest.raises(errors.ImportFormatError, match="demo plan") as e:
+        store.import_jsonl(plan)
+    assert "qldrops demo" in str(e.value)
+    assert count(store, t.drops) == 0

@@ -111,6 +111,10 @@ def import_jsonl(store, path, *, progress: bool | None = None) -> dict[str, int]
         if close:
             fh.close()
     # Validate everything before the first write: a bad line 900 must not leave lines 1-899 behind.
+    if records and "op" in records[0][1] and "kind" not in records[0][1]:
+        raise ImportFormatError(
+            "this file is a demo plan (records with 'op': put/update/fork), not an export",
+            line=records[0][0], hint="load the demo corpus with `qldrops demo`; `qldrops export` writes importable files")
     plan = []
     for lineno, rec in records:
         kind = rec.get("kind", "drop")

@@ -29,6 +29,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.project import ProjectFile as _AnalysisProjectFile
+
 log = logging.getLogger("qldrops.server.preview")
 
 CODE_TYPES = ("code_generation",)
@@ -53,13 +55,10 @@ MAX_SHOWN = 400_000  # characters of one file drawn highlighted (a bigger file i
 
 
 @dataclass
-class ProjectFile:
-    """One file of the shared project (or one document of the workflow)."""
+class ProjectFile(_AnalysisProjectFile):
+    """One file of the shared project (or one document of the workflow): the analysis package's
+    ProjectFile plus what the page needs to draw it."""
 
-    path: str
-    text: str
-    language: str
-    drop_id: int | None
     kind: str = "file"  # file | document (prompt, requirements, plan, docs)
     runnable: bool = False
     language_source: str = ""

@@ -1,28 +1,45 @@
 """qldrops: store, search, analyse and share the artifacts of AI code-generation workflows.
 
     import qldrops
-    store = qldrops.connect()          # embedded SQLite under data/, or QLDROPS_DATABASE_URL
+    store = qldrops.connect()          # embedded SQLite in the data directory, or QLDROPS_DATABASE_URL
+
+``connect``, ``Store``, ``Drop`` and ``analyze`` load on first use (PEP 562), so
+``import qldrops`` costs a few milliseconds and loads no database driver, model or
+dashboard library. The whole exception tree is importable from here.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AccessDenied,
+    AnalysisError,
     BatchError,
+    ConfigurationError,
     Conflict,
     DatabaseError,
     DatabaseUnavailable,
     Deleted,
     DependencyMissing,
+    ImportFormatError,
     LinkExpired,
     LinkRevoked,
     NotFound,
     QldropsError,
     RateLimited,
+    SandboxError,
     SchemaError,
     UnknownDropType,
     ValidationError,
     VectorIndexError,
 )
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .analysis.core import analyze
+    from .client import Store, connect
+    from .store.models import Drop
 
 __version__ = "0.1.0"
 
@@ -34,16 +51,20 @@ __all__ = [
     "analyze",
     "QldropsError",
     "AccessDenied",
+    "AnalysisError",
     "BatchError",
+    "ConfigurationError",
     "Conflict",
     "DatabaseError",
     "DatabaseUnavailable",
     "Deleted",
     "DependencyMissing",
+    "ImportFormatError",
     "LinkExpired",
     "LinkRevoked",
     "NotFound",
     "RateLimited",
+    "SandboxError",
     "SchemaError",
     "UnknownDropType",
     "ValidationError",
@@ -51,19 +72,20 @@ __all__ = [
     "__version__",
 ]
 
+# name -> module that defines it; imported on first access.
+_LAZY = {"connect": "qldrops.client", "Store": "qldrops.client", "Drop": "qldrops.store.models",
+         "analyze": "qldrops.analysis.core"}
 
-def __getattr__(name):
-    # Lazy: `import qldrops` stays cheap; SQLAlchemy loads on first use.
-    if name in {"connect", "Store"}:
-        from .store import core
 
-        return getattr(core, name)
-    if name == "Drop":
-        from .store.models import Drop
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
 
-        return Drop
-    if name == "analyze":
-        from .analysis import analyze
-
-        return analyze
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'qldrops' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

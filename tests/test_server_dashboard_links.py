@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from qldrops.errors import AccessDenied, LinkExpired, NotFound, ValidationError
-from qldrops.previews.cli import preview_group
+from qldrops.cli.sharing import preview_group
 from qldrops.server.kernel import Visit, open_view, scoped_store, workspace_store
 from qldrops.store import schema as t
 

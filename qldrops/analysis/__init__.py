@@ -9,6 +9,12 @@ load on first use, so importing this package is cheap.
 
 from __future__ import annotations
 
+from .core import Analyser, analyser_version, analyze
+from .detect import detect_language
+from .model import Analysis, AnalysisList
+from .project import Project
+from .security import redact
+
 __all__ = [
     "Analyser",
     "Analysis",
@@ -19,27 +25,3 @@ __all__ = [
     "detect_language",
     "redact",
 ]
-
-
-def __getattr__(name: str):
-    if name in {"analyze", "Analyser", "analyser_version"}:
-        from . import core
-
-        return getattr(core, name)
-    if name in {"Analysis", "AnalysisList"}:
-        from . import model
-
-        return getattr(model, name)
-    if name == "redact":
-        from .security import redact
-
-        return redact
-    if name == "detect_language":
-        from .detect import detect_language
-
-        return detect_language
-    if name == "Project":
-        from .project import Project
-
-        return Project
-    raise AttributeError(f"module 'qldrops.analysis' has no attribute {name!r}")

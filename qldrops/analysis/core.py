@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 from . import insights, quality, security
 from .detect import detect_language
@@ -81,8 +82,6 @@ BUILTIN: tuple[Analyser, ...] = (
 
 @lru_cache(maxsize=1)
 def tool_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {"engine": ENGINE_VERSION}
     for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika"):
         try:

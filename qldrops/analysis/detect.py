@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import languages as L
+from . import magika_signal
 from .signals import LINE_LANGUAGES, SUPERSETS, compiled
 
 SAMPLE_CHARS = 48_000
@@ -99,8 +100,6 @@ def detect_content(text: str, *, use_magika: bool = True) -> LanguageGuess:
     p_h = _to_distribution(scores)
     p_m: dict[str, float] = {}
     if use_magika:
-        from . import magika_signal
-
         p_m = magika_signal.probabilities(sample.encode("utf-8", "replace"))
     top_score = max(scores.values(), default=0.0)
     evidence = min(1.0, top_score / 8.0)  # a few weak hits are not a verdict

@@ -8,6 +8,7 @@ fall back to the public top-1 answer otherwise.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from functools import lru_cache
@@ -89,8 +90,6 @@ def probabilities(data: bytes) -> dict[str, float]:
 
 
 def _full_vector(m, data: bytes) -> dict[str, float]:
-    import io
-
     from magika.magika import Magika
     from magika.types.seekable import Seekable
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
+from .core import analyser_version, analyze, content_hash
+from .detect import detect_language
 from .model import Analysis
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,6 @@ HARD_DEADLINE = 60.0  # seconds per file, beyond every analyser's own time box
 
 
 def _worker(conn: Connection) -> None:
-    from .core import analyze
-
     while True:
         try:
             msg = conn.recv()
@@ -126,9 +126,6 @@ def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float 
 
 def _failed(job: tuple, error: str) -> Analysis:
     """The part we can still say without the worker: the language."""
-    from .core import analyser_version, content_hash
-    from .detect import detect_language
-
     key, text, filename, language = job
     g = detect_language(text, filename, language, use_magika=False)
     return Analysis(language=g.language, language_confidence=round(g.confidence, 3), language_source=g.source,

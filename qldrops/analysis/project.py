@@ -15,6 +15,7 @@ Rules (deterministic, so two exports of the same workflow are byte-identical):
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import posixpath
@@ -181,8 +182,6 @@ class Project:
                 f"entry points {self.entry_points}, {len(self.conflicts)} conflicts>")
 
     def _repr_html_(self) -> str:
-        import html
-
         return f"<pre>{html.escape(self.tree)}</pre><p>{html.escape(repr(self))}</p>"
 
 

@@ -9,6 +9,7 @@ carries a rule, a severity and a hint.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import tempfile
@@ -100,8 +101,6 @@ def pattern_findings(text: str, language: str) -> list[Finding]:
     Each rule runs once over the whole text (C speed) and matches are mapped to line
     numbers afterwards: a per-line loop took over 10 s on a 10 MB file.
     """
-    import bisect
-
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out: list[Finding] = []
     seen: set[tuple[int, str]] = set()

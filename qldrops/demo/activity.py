@@ -109,14 +109,14 @@ def simulate(store: Any, days: int = 30, seed: int = 0, *, now: dt.datetime | No
     from ..errors import ValidationError
     from ..previews.auth import principal_of, require
     from ..previews.events import event_values
-    from ..previews.timeutil import now_of
     from ..store import schema as t
+    from ..store.db import insert_ignore
 
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
         raise ValidationError(f"days must be an integer from 1 to 366, not {days!r}")
     workspace = store.workspace
     require(principal_of(store), "events.record", workspace, store=store)
-    now = (now or now_of(store)).replace(minute=0, second=0, microsecond=0)
+    now = (now or store.now()).replace(minute=0, second=0, microsecond=0)
     workflows = sorted(w["workflow_id"] for w in store.workflows())
     if not workflows:
         log.info("no workflows in workspace %r: no activity to simulate", workspace)
@@ -140,19 +140,11 @@ def simulate(store: Any, days: int = 30, seed: int = 0, *, now: dt.datetime | No
                                       .where(t.events.c.idempotency_key.in_(keys[i:i + 500]))).scalars())
         new = [r for r in rows if r["idempotency_key"] not in known]
         if new:
-            conn.execute(_insert_ignore(store.dialect, t.events), new)
+            # a second writer racing us on the same keys must not fail the batch: its rows win
+            conn.execute(insert_ignore(store.dialect, t.events, index_elements=["idempotency_key"]), new)
     log.info("simulated %d demo events (%d already present) in workspace %r", len(new), len(rows) - len(new),
              workspace)
     return len(new)
-
-
-def _insert_ignore(dialect: str, table: Any) -> Any:
-    """A second writer racing us on the same keys must not fail the batch: its rows win."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 def runnable_drops(store: Any) -> list[Any]:

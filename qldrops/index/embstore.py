@@ -18,20 +18,13 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..store import schema as t
+from ..store.db import insert_ignore
 from .embedder import Embedder, is_blank
 
 log = logging.getLogger(__name__)
 
 BLANK = None  # the value a blank artifact maps to
 _PAGE = 500
-
-
-def _insert_ignore(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(t.embeddings).on_conflict_do_nothing()
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -92,7 +85,7 @@ def embed_and_save(store, embedder: Embedder, hashes: list[str], *, batch: int =
             rows[j]["chunks"] = int(chunks[n])
             out[part[j]] = np.asarray(vecs[n], dtype=np.float32)
         with store.transaction() as conn:
-            conn.execute(_insert_ignore(store.dialect), rows)
+            conn.execute(insert_ignore(store.dialect, t.embeddings), rows)
     if hashes:
         log.info("embedded %d artifacts with %s in %.1f s", len(hashes), embedder.model_id,
                  time.perf_counter() - started)

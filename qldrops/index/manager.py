@@ -15,18 +15,21 @@ import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 
 from ..errors import ValidationError, VectorIndexError
 from ..store import schema as t
-from . import persist
+from ..store.core import DropStore
+from . import clusters as topics
+from . import dupes, persist, query
 from . import sync as sy
 from . import vectors as vx
 from .embedder import Embedder, get_embedder
 from .embstore import ensure_vectors, load_vectors
-from .results import IndexStatus, SyncReport, VerifyReport
+from .results import IndexStatus, SimilarList, SyncReport, VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def _slug(text: str) -> str:
 class IndexManager:
     """Keeps this process's vector index an exact mirror of the database."""
 
-    def __init__(self, store, *, embedder: Embedder | None = None, kind: str = "auto",
+    def __init__(self, store: DropStore, *, embedder: Embedder | None = None, kind: str = "auto",
                  approx_threshold: int = 20_000, folder: str | Path | None = None,
                  on_bad_file: str = "rebuild", autosave_after: int = 1000, autosave_seconds: float = 300.0):
         if on_bad_file not in ("rebuild", "raise"):
@@ -61,6 +64,35 @@ class IndexManager:
         self._unsaved = 0
         self._saved_at = 0.0
         self._lock = threading.RLock()  # a Voila kernel may query from several threads
+
+    # ------------------------------------------------------------------ the questions users ask
+    def similar(self, query_: Any, k: int = 10, *, workflow_id: str | None = None, drop_type: str | None = None,
+                metadata: dict | None = None, capsule_id: str | None = None, created_by: str | None = None,
+                since: Any = None, until: Any = None, sync: bool = True) -> SimilarList:
+        """``store.similar``: see :meth:`qldrops.client.Store.similar`."""
+        self.store._authorize("read")
+        return query.similar(self, query_, k, sync=sync, workflow_id=workflow_id, drop_type=drop_type,
+                             metadata=metadata, capsule_id=capsule_id, created_by=created_by, since=since,
+                             until=until)
+
+    def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
+                        methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
+                        workflow_id: str | None = None, drop_type: str | None = None) -> dupes.NearDuplicates:
+        """``store.near_duplicates``: see :meth:`qldrops.client.Store.near_duplicates`."""
+        self.store._authorize("read")
+        return dupes.near_duplicates(self, threshold=threshold, lexical_threshold=lexical_threshold,
+                                     methods=methods, workflow_id=workflow_id, drop_type=drop_type)
+
+    def clusters(self, n: int = 12, *, workflow_id: str | None = None, drop_type: str | None = None,
+                 seed: int = 1234, save: bool = True) -> topics.ClusterList:
+        """``store.clusters``: see :meth:`qldrops.client.Store.clusters`."""
+        self.store._authorize("read")
+        return topics.cluster(self, n=n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=save)
+
+    def latest_clusters(self) -> topics.ClusterList:
+        """The most recently saved clustering of this workspace (for dashboards), or an empty list."""
+        self.store._authorize("read")
+        return topics.latest(self.store)
 
     # ------------------------------------------------------------------ basics
     @property

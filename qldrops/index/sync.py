@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..store import schema as t
+from ..store.db import insert_ignore
 
 PAGE = 10_000
 IDENTITY_KEY = "database_identity"
@@ -141,11 +142,7 @@ def database_identity(store) -> str:
         found = conn.execute(sa.select(s.value).where(s.name == IDENTITY_KEY)).scalar()
     if found:
         return str(found["id"])
-    if store.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     with store.transaction() as conn:
-        conn.execute(insert(t.index_state).on_conflict_do_nothing(),
+        conn.execute(insert_ignore(store.dialect, t.index_state),
                      {"name": IDENTITY_KEY, "value": {"id": uuid.uuid4().hex}, "updated_at": t.now()})
         return str(conn.execute(sa.select(s.value).where(s.name == IDENTITY_KEY)).scalar()["id"])

@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, DependencyMissing
+from ..store.timeparse import parse_since
 from .auth import principal_of, require
-from .timeutil import now_of, parse_since
+
+if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
+    from .sharing import Sharing
 
 FUNNEL = ("view", "edit", "execute")
 
@@ -217,16 +220,17 @@ def _tidy(frame, name: str):
 class Analytics:
     """``store.analytics``: ``summary(since="7d")``."""
 
-    def __init__(self, store: Any):
-        self._store = store
+    def __init__(self, sharing: Sharing):
+        self._sharing = sharing
+        self._store = sharing.drops
 
     def summary(self, since: Any = "7d", *, until: dt.datetime | None = None, workspace: str | None = None,
                 engine: str = "duckdb", top: int = 10) -> AnalyticsSummary:
         p = principal_of(self._store)
         ws = workspace or p.workspace or self._store.workspace
         require(p, "analytics.read", ws, store=self._store)
-        now = now_of(self._store)
+        now = self._store.now()
         start = parse_since(since, now)
         end = until or now
-        frame = self._store.events.frame(since=start, until=until, workspace=ws)
+        frame = self._sharing.events.frame(since=start, until=until, workspace=ws)
         return summarize(frame, workspace=ws, since=start, until=end, engine=engine, top=top)

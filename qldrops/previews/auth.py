@@ -22,9 +22,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import sqlalchemy as sa
+
 from ..errors import AccessDenied, ConfigurationError
+from ..store import schema as t
+from ..store.core import DropStore
 from .capability import is_well_formed_token, mask, secret_hash
-from .timeutil import now_of
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +107,10 @@ class Principal:
         return f"<Principal {self.kind} {self.actor!r} {self.role} in {where!r}{extra}>"
 
 
-def principal_of(store: Any) -> Principal:
+def principal_of(store: DropStore) -> Principal:
     """The caller a store acts for: ``store.principal`` once a token was presented, else local."""
-    p = getattr(store, "principal", None)
-    return p if p is not None else Principal.local(getattr(store, "workspace", None))
+    p = store.principal
+    return p if isinstance(p, Principal) else Principal.local(store.workspace)
 
 
 def _check(principal: Principal, action: str, workspace: str | None) -> None:
@@ -140,7 +143,7 @@ def _check(principal: Principal, action: str, workspace: str | None) -> None:
         )
 
 
-def require(principal: Principal, action: str, workspace: str | None, *, store: Any = None,
+def require(principal: Principal, action: str, workspace: str | None, *, store: DropStore | None = None,
             target: str | None = None) -> Principal:
     """Raise :class:`AccessDenied` unless ``principal`` may do ``action`` in ``workspace``.
 
@@ -162,11 +165,9 @@ def require(principal: Principal, action: str, workspace: str | None, *, store: 
     return principal
 
 
-def audit(store: Any, principal: Principal | None, action: str, workspace: str | None, *, allowed: bool,
+def audit(store: DropStore, principal: Principal | None, action: str, workspace: str | None, *, allowed: bool,
           target: str | None = None, detail: dict | None = None, conn: Any = None) -> None:
     """Append one row to ``audit_log`` (in ``conn``'s transaction if given, else its own)."""
-    from ..store import schema as t
-
     row = {
         "workspace": workspace,
         "actor": principal.actor if principal else None,
@@ -174,7 +175,7 @@ def audit(store: Any, principal: Principal | None, action: str, workspace: str |
         "target": target,
         "allowed": allowed,
         "detail": {**(detail or {}), **({"kind": principal.kind} if principal else {})},
-        "created_at": now_of(store),
+        "created_at": store.now(),
     }
     if conn is not None:
         conn.execute(t.audit_log.insert().values(**row))
@@ -183,7 +184,7 @@ def audit(store: Any, principal: Principal | None, action: str, workspace: str |
         c.execute(t.audit_log.insert().values(**row))
 
 
-def authenticate(store: Any, token: str) -> Principal:
+def authenticate(store: DropStore, token: str) -> Principal:
     """The :class:`Principal` an API token stands for, or :class:`AccessDenied`.
 
     A malformed token is refused without touching the database. Revoked,
@@ -192,14 +193,10 @@ def authenticate(store: Any, token: str) -> Principal:
     token's holder learns nothing a guesser could use: all four need a valid
     256-bit secret to even be told apart from "unknown").
     """
-    import sqlalchemy as sa
-
-    from ..store import schema as t
-
     if not is_well_formed_token(token):
         raise AccessDenied("that is not a qldrops API token (expected qld_ followed by 43 characters)",
                            hint="copy the whole token printed by `qldrops token issue`")
-    now = now_of(store)
+    now = store.now()
     q = (sa.select(t.api_tokens.c.id, t.api_tokens.c.expires_at, t.api_tokens.c.revoked_at,
                    t.api_tokens.c.last_used_at, t.users.c.id.label("user_id"), t.users.c.name,
                    t.users.c.workspace, t.users.c.role, t.users.c.disabled_at)

@@ -14,11 +14,19 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound, ValidationError
+from ..store import schema as t
+from ..store.db import insert_ignore
+from ..store.models import Listing
+from ..store.timeparse import parse_since
 from .auth import Principal, principal_of, require
-from .timeutil import now_of, parse_since
+
+if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
+    from .sharing import Sharing
 
 EVENT_TYPES = ("view", "edit", "execute", "download", "share")
 MAX_METADATA_BYTES = 16 * 1024
@@ -130,8 +138,9 @@ def _event(row, duplicate: bool = False) -> Event:
 class Events:
     """``store.events``: record and list analytics events."""
 
-    def __init__(self, store: Any, principal: Principal | None = None):
-        self._store = store
+    def __init__(self, sharing: Sharing, principal: Principal | None = None):
+        self._sharing = sharing
+        self._store = sharing.drops
         self._as = principal  # a PreviewView records as its link principal
 
     @property
@@ -148,15 +157,10 @@ class Events:
         (``duplicate=True``) and counts nothing; the same key for a different
         event is a :class:`Conflict`.
         """
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import insert_ignore
-
         p = self._principal
         preview = None
         if preview_id is not None:
-            preview = self._store.previews._raw_row(preview_id) if isinstance(preview_id, int) \
+            preview = self._sharing.previews._raw_row(preview_id) if isinstance(preview_id, int) \
                 and not isinstance(preview_id, bool) else None
             if preview is None or (p.kind != "local" and p.workspace != preview.workspace) \
                     or (p.kind == "link" and p.preview_id != preview.id):
@@ -169,7 +173,7 @@ class Events:
         require(p, "events.record", ws, store=self._store)
         if actor is None and p.kind == "user":
             actor = p.actor
-        now = now_of(self._store)
+        now = self._store.now()
         values = event_values(self._store, preview, event_type, now=now, user_agent=user_agent, client=client,
                               actor=actor, idempotency_key=idempotency_key, duration_ms=duration_ms,
                               metadata=metadata, drop_id=drop_id, workspace=ws, workflow_id=workflow_id)
@@ -177,7 +181,7 @@ class Events:
             if idempotency_key is None:
                 eid = conn.execute(t.events.insert().values(**values).returning(t.events.c.id)).scalar_one()
                 return Event(id=eid, **{k: v for k, v in values.items() if k in Event.__slots__})
-            inserted = conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is not None
+            inserted = conn.execute(insert_ignore(self._store.dialect, t.events, index_elements=["idempotency_key"]).values(**values).returning(t.events.c.id)).first() is not None
             row = conn.execute(sa.select(t.events).where(t.events.c.idempotency_key == values["idempotency_key"])).one()
         if inserted:
             return _event(row)
@@ -190,12 +194,6 @@ class Events:
 
     def list(self, *, preview_id: int | None = None, event_type: str | None = None, since: Any = None,
              workspace: str | None = None, limit: int | None = 1000):
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ..store.models import Listing
-        from ._db import reading
-
         p = self._principal
         ws = workspace or p.workspace or self._store.workspace
         require(p, "analytics.read", ws, store=self._store)
@@ -205,10 +203,10 @@ class Events:
         if event_type is not None:
             q = q.where(t.events.c.event_type == event_type)
         if since is not None:
-            q = q.where(t.events.c.created_at >= parse_since(since, now_of(self._store)))
+            q = q.where(t.events.c.created_at >= parse_since(since, self._store.now()))
         if limit is not None:
             q = q.limit(int(limit))
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(q).all()
         return Listing([_event(r) for r in rows], columns=EVENT_COLUMNS)
 
@@ -219,10 +217,6 @@ class Events:
         plain tuples (no per-row ORM/type processing) and converted column-wise.
         """
         import pandas as pd
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
 
         p = self._principal
         ws = workspace or p.workspace or self._store.workspace
@@ -233,7 +227,7 @@ class Events:
         q = sa.select(*cols).where(c.workspace == ws, c.created_at >= since)
         if until is not None:
             q = q.where(c.created_at < until)
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             result = conn.execute(q)
             rows = result.fetchall()
         names = [col.name for col in cols]

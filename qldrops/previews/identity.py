@@ -10,12 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound, ValidationError
+from ..store import schema as t
+from ..store.models import Listing
+from ..store.timeparse import parse_duration
 from .auth import ROLES, Principal, audit, principal_of, require
 from .capability import is_well_formed_token, new_api_token, secret_hash
-from .timeutil import now_of, parse_duration
+
+if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
+    from .sharing import Sharing
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")
@@ -85,14 +92,13 @@ def workspace_name(ws: Workspace | str | None, default: str | None) -> str:
 
 
 def _listing(items, columns):
-    from ..store.models import Listing
-
     return Listing(items, columns=columns)
 
 
 class _Manager:
-    def __init__(self, store: Any):
-        self._store = store
+    def __init__(self, sharing: Sharing):
+        self._sharing = sharing
+        self._store = sharing.drops
 
     @property
     def _principal(self) -> Principal:
@@ -106,13 +112,9 @@ class Workspaces(_Manager):
     """``store.workspaces``: create and list workspaces (creation is for local connections)."""
 
     def create(self, name: str) -> Workspace:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
         name = workspace_name(name, None)
         require(self._principal, "workspace.create", name, store=self._store, target=f"workspace:{name}")
-        now = now_of(self._store)
+        now = self._store.now()
         with self._store.transaction() as conn:
             if conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.id == name)).first():
                 raise Conflict(f"workspace {name!r} already exists", hint="pick another name or use it")
@@ -122,15 +124,10 @@ class Workspaces(_Manager):
         return Workspace(id=name, created_at=now)
 
     def get(self, name: Workspace | str) -> Workspace:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         name = workspace_name(name, None)
         if self._principal.kind != "local" and self._principal.workspace != name:
             require(self._principal, "read", name, store=self._store)
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             row = conn.execute(sa.select(t.workspaces).where(t.workspaces.c.id == name)).first()
         if row is None:
             raise NotFound(f"no workspace {name!r}", hint="list them with `qldrops workspace list`")
@@ -138,15 +135,10 @@ class Workspaces(_Manager):
 
     def list(self):
         """All workspaces for a local connection; only its own for a token holder."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         q = sa.select(t.workspaces).order_by(t.workspaces.c.id)
         if self._principal.kind != "local":
             q = q.where(t.workspaces.c.id == self._principal.workspace)
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(q).all()
         return _listing([Workspace(id=r.id, created_at=r.created_at) for r in rows], ["id", "created_at"])
 
@@ -162,17 +154,13 @@ class Users(_Manager):
     """``store.users``: members of a workspace and their roles (admin only, or local)."""
 
     def create(self, name: str, *, workspace: Workspace | str | None = None, role: str = "viewer") -> User:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
         ws = workspace_name(workspace, self._default_ws())
         if not isinstance(name, str) or not _USER_RE.match(name):
             raise ValidationError(f"{name!r} is not a valid user name",
                                   hint="use letters, digits and . _ @ + - (at most 200 characters)")
         _check_role(role)
         require(self._principal, "user.create", ws, store=self._store, target=f"user:{name}")
-        now = now_of(self._store)
+        now = self._store.now()
         with self._store.transaction() as conn:
             if not conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.id == ws)).first():
                 raise NotFound(f"no workspace {ws!r}", hint=f"create it first: `qldrops workspace create {ws}`")
@@ -185,11 +173,6 @@ class Users(_Manager):
         return User(id=uid, workspace=ws, name=name, role=role, created_at=now)
 
     def get(self, user: User | str | int, *, workspace: Workspace | str | None = None) -> User:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         q = sa.select(t.users)
         if isinstance(user, User):
             q = q.where(t.users.c.id == user.id)
@@ -199,7 +182,7 @@ class Users(_Manager):
             q = q.where(t.users.c.name == user, t.users.c.workspace == workspace_name(workspace, self._default_ws()))
         else:
             raise ValidationError(f"{user!r} is not a user", hint="pass a User, a user id or a name")
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             row = conn.execute(q).first()
         p = self._principal
         if row is None or (p.kind != "local" and p.workspace != row.workspace):
@@ -210,14 +193,9 @@ class Users(_Manager):
         return _user(row)
 
     def list(self, *, workspace: Workspace | str | None = None):
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         ws = workspace_name(workspace, self._default_ws())
         require(self._principal, "user.list", ws, store=self._store)
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(sa.select(t.users).where(t.users.c.workspace == ws).order_by(t.users.c.id)).all()
         return _listing([_user(r) for r in rows], ["id", "workspace", "name", "role", "created_at", "disabled_at"])
 
@@ -227,11 +205,9 @@ class Users(_Manager):
 
     def disable(self, user: User | str | int, *, workspace: Workspace | str | None = None) -> User:
         """Disable a user: their tokens stop working at once (rows are kept for the audit trail)."""
-        return self._update(user, workspace, "user.update", disabled_at=now_of(self._store))
+        return self._update(user, workspace, "user.update", disabled_at=self._store.now())
 
     def _update(self, user, workspace, action: str, **values) -> User:
-        from ..store import schema as t
-
         u = self.get(user, workspace=workspace)
         require(self._principal, action, u.workspace, store=self._store, target=f"user:{u.name}")
         with self._store.transaction() as conn:
@@ -246,15 +222,13 @@ class Tokens(_Manager):
 
     def issue(self, user: User | str | int, *, ttl: Any = None,
               workspace: Workspace | str | None = None) -> str:
-        from ..store import schema as t
-
         u = self._users().get(user, workspace=workspace)
         own = self._principal.kind == "user" and self._principal.user_id == u.id
         require(self._principal, "token.issue.self" if own else "token.issue", u.workspace, store=self._store,
                 target=f"user:{u.name}")
         if u.disabled_at is not None:
             raise ValidationError(f"user {u.name!r} is disabled", hint="enable the user or pick another one")
-        now = now_of(self._store)
+        now = self._store.now()
         expires = now + parse_duration(ttl, what="token ttl", maximum=MAX_TOKEN_TTL) if ttl is not None else None
         token = new_api_token()
         with self._store.transaction() as conn:
@@ -267,11 +241,6 @@ class Tokens(_Manager):
 
     def list(self, *, user: User | str | int | None = None, workspace: Workspace | str | None = None,
              include_revoked: bool = False):
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         p = self._principal
         q = (sa.select(t.api_tokens, t.users.c.name, t.users.c.workspace)
              .join(t.users, t.users.c.id == t.api_tokens.c.user_id).order_by(t.api_tokens.c.id))
@@ -286,7 +255,7 @@ class Tokens(_Manager):
             q = q.where(t.users.c.workspace == ws)
         if not include_revoked:
             q = q.where(t.api_tokens.c.revoked_at.is_(None))
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(q).all()
         items = [TokenInfo(id=r.id, user_id=r.user_id, user=r.name, workspace=r.workspace, prefix=r.prefix,
                            created_at=r.created_at, expires_at=r.expires_at, revoked_at=r.revoked_at,
@@ -296,11 +265,6 @@ class Tokens(_Manager):
 
     def revoke(self, token: str | int) -> TokenInfo:
         """Revoke by id or by the token string itself. Revoking twice keeps the first time."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         q = (sa.select(t.api_tokens, t.users.c.name, t.users.c.workspace)
              .join(t.users, t.users.c.id == t.api_tokens.c.user_id))
         if isinstance(token, int) and not isinstance(token, bool):
@@ -310,7 +274,7 @@ class Tokens(_Manager):
         else:
             raise ValidationError("pass a token id or the whole token string",
                                   hint="see the ids with `qldrops token list`")
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             row = conn.execute(q).first()
         p = self._principal
         if row is None or (p.kind != "local" and p.workspace != row.workspace):
@@ -318,7 +282,7 @@ class Tokens(_Manager):
         own = p.kind == "user" and p.user_id == row.user_id
         require(p, "token.revoke.self" if own else "token.revoke", row.workspace, store=self._store,
                 target=f"token:{row.id}")
-        now = now_of(self._store)
+        now = self._store.now()
         with self._store.transaction() as conn:
             conn.execute(t.api_tokens.update().where(t.api_tokens.c.id == row.id,
                                                       t.api_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
@@ -328,7 +292,7 @@ class Tokens(_Manager):
                          revoked_at=row.revoked_at or now, last_used_at=row.last_used_at)
 
     def _users(self) -> Users:
-        return self._store.users
+        return self._sharing.users
 
 
 def _check_role(role: str) -> None:

@@ -19,13 +19,22 @@ import datetime as dt
 import html
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import LinkExpired, LinkRevoked, NotFound, ValidationError
-from .auth import Principal, audit, principal_of, require
+import sqlalchemy as sa
+
+from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
+from ..store import schema as t
+from ..store.db import insert_ignore
+from ..store.models import Diff, DropList, Listing, Version
+from ..store.timeparse import MAX_TTL, parse_duration
+from .auth import _RANK, Principal, audit, principal_of, require
 from .capability import is_well_formed, mask, new_capability, secret_hash
+from .events import Events, event_values
 from .identity import User, Workspace, workspace_name
-from .timeutil import now_of, parse_duration
+
+if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
+    from .sharing import Sharing
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +123,9 @@ class _Retried(Exception):
 class Previews:
     """``store.previews``: create, list, check, open, revoke and extend share links."""
 
-    def __init__(self, store: Any):
-        self._store = store
+    def __init__(self, sharing: Sharing):
+        self._sharing = sharing
+        self._store = sharing.drops
 
     # -- owner side -------------------------------------------------------------------------
     def create(self, workflow_id: str | None = None, ttl: Any = "60m", *, dashboard: str = "preview",
@@ -127,10 +137,6 @@ class Previews:
         (no ``workflow_id``): the visitor reads the whole workspace, so the creator must be an
         editor or admin of it (also a ``created_by`` user named by a local connection).
         """
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
         p = principal_of(self._store)
         if workspace is None and isinstance(created_by, User):
             workspace = created_by.workspace
@@ -152,7 +158,7 @@ class Previews:
                                   f"not {workflow_id!r}", hint="pass the workflow id as stored, e.g. 'wf-42'")
         if title is not None and (not isinstance(title, str) or len(title) > 500):
             raise ValidationError("title must be a string of at most 500 characters", hint="shorten the title")
-        delta = parse_duration(ttl)
+        delta = parse_duration(ttl, what="ttl", maximum=MAX_TTL)
         require(p, "preview.create", ws, store=self._store,
                 target=f"dashboard:{dashboard}" if wide else f"workflow:{workflow_id}")
         if wide and p.kind == "local":
@@ -167,7 +173,7 @@ class Previews:
                                              t.drops.c.deleted_at.is_(None))
         if drop_id is not None:
             live = live.where(t.drops.c.id == drop_id)
-        now = now_of(self._store)
+        now = self._store.now()
         capability = new_capability()
         with self._store.transaction() as conn:
             if not wide and conn.execute(live.limit(1)).first() is None:
@@ -199,15 +205,12 @@ class Previews:
         Token callers were checked by ``require`` (preview.create needs editor). A local
         connection may name a creator; if that name is a user of ``ws``, its role counts.
         """
-        from ..errors import AccessDenied
-        from .auth import _RANK
-
         if created_by is None:
             return
         user = created_by
         if not isinstance(user, User):
             try:
-                user = self._store.users.get(str(created_by), workspace=ws)
+                user = self._sharing.users.get(str(created_by), workspace=ws)
             except NotFound:
                 return  # a name that is not a user (a script, a service): the local caller vouches
         if _RANK.get(user.role, -1) < _RANK["editor"]:
@@ -218,22 +221,16 @@ class Previews:
     def get(self, preview_id: int) -> Preview:
         row = self._row_by_id(preview_id)
         require(principal_of(self._store), "preview.list", row.workspace, store=self._store)
-        return _preview(row, now_of(self._store))
+        return _preview(row, self._store.now())
 
     def list(self, *, active: bool | None = True, workflow_id: str | None = None,
              workspace: Workspace | str | None = None, created_by: User | str | None = None,
              limit: int | None = None):
         """Previews of one workspace, newest first. ``active=True`` live only, ``False`` dead only, ``None`` all."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ..store.models import Listing
-        from ._db import reading
-
         p = principal_of(self._store)
         ws = workspace_name(workspace, p.workspace or self._store.workspace)
         require(p, "preview.list", ws, store=self._store)
-        now = now_of(self._store)
+        now = self._store.now()
         c = t.previews.c
         live = sa.and_(c.revoked_at.is_(None), c.expires_at > now)
         q = sa.select(t.previews).where(c.workspace == ws).order_by(c.id.desc())
@@ -247,18 +244,16 @@ class Previews:
             q = q.where(c.created_by == (created_by.name if isinstance(created_by, User) else created_by))
         if limit is not None:
             q = q.limit(int(limit))
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(q).all()
         return Listing([_preview(r, now) for r in rows], columns=PREVIEW_COLUMNS)
 
     def revoke(self, preview_id: int) -> Preview:
         """Revoke at once; revoking again keeps the first time. The link then answers 410."""
-        from ..store import schema as t
-
         row = self._row_by_id(preview_id)
         p = require(principal_of(self._store), "preview.revoke", row.workspace, store=self._store,
                     target=f"preview:{row.id}")
-        now = now_of(self._store)
+        now = self._store.now()
         with self._store.transaction() as conn:
             conn.execute(t.previews.update().where(t.previews.c.id == row.id, t.previews.c.revoked_at.is_(None))
                          .values(revoked_at=now))
@@ -271,16 +266,11 @@ class Previews:
 
         An expired link can be extended (it comes back to life); a revoked one cannot.
         """
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from .timeutil import MAX_TTL
-
-        delta = parse_duration(ttl)
+        delta = parse_duration(ttl, what="ttl", maximum=MAX_TTL)
         row = self._row_by_id(preview_id)
         p = require(principal_of(self._store), "preview.extend", row.workspace, store=self._store,
                     target=f"preview:{row.id}")
-        now = now_of(self._store)
+        now = self._store.now()
         with self._store.transaction() as conn:
             cur = conn.execute(sa.select(t.previews.c.expires_at, t.previews.c.revoked_at)
                                .where(t.previews.c.id == row.id)).one()
@@ -304,12 +294,8 @@ class Previews:
              actor: str | None = None, idempotency_key: str | None = None) -> PreviewView:
         """Check, count the access, record a ``view`` event (one transaction) and return the read-only view."""
 
-        from ..store import schema as t
-        from ._db import insert_ignore
-        from .events import event_values
-
         p = self.check(capability)  # the answer for dead links, and no write transaction for them
-        now = now_of(self._store)
+        now = self._store.now()
         c = t.previews.c
         values = event_values(self._store, p, "view", now=now, user_agent=user_agent, client=client, actor=actor,
                               idempotency_key=idempotency_key, duration_ms=None, metadata=None, drop_id=None)
@@ -324,11 +310,11 @@ class Previews:
                 if row is None:  # revoked or expired since the check: say which
                     self._live_by_id(p.id)
                     raise LinkExpired("this share link is no longer live", hint="ask its owner for a new link")
-                if conn.execute(insert_ignore(self._store, t.events, values, ["idempotency_key"])).first() is None:
+                if conn.execute(insert_ignore(self._store.dialect, t.events, index_elements=["idempotency_key"]).values(**values).returning(t.events.c.id)).first() is None:
                     raise _Retried()  # a retried idempotency key: roll the count back, serve it
         except _Retried:
             row = self._raw_row(p.id)
-        return PreviewView(self._store, _preview(row, now))
+        return PreviewView(self._sharing, _preview(row, now))
 
     def view(self, preview_id: int) -> PreviewView:
         """The read-only view of live link ``preview_id``, without counting an access.
@@ -340,31 +326,21 @@ class Previews:
             preview_id = preview_id.id
         if not isinstance(preview_id, int) or isinstance(preview_id, bool):
             raise ValidationError(f"preview id must be an int, not {preview_id!r}", hint="see `qldrops preview list`")
-        return PreviewView(self._store, self._live_by_id(preview_id))
+        return PreviewView(self._sharing, self._live_by_id(preview_id))
 
     # -- internals --------------------------------------------------------------------------
     def _by_capability(self, capability: str) -> Preview:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
         if not is_well_formed(capability):
             raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)  # no database access for junk
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             row = conn.execute(sa.select(t.previews).where(t.previews.c.token_hash == secret_hash(capability))).first()
         if row is None:
             raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)
-        return _preview(row, now_of(self._store))
+        return _preview(row, self._store.now())
 
     def _raw_row(self, preview_id: int):
         """The row by id with no access check (callers check)."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ._db import reading
-
-        with reading(self._store) as conn:
+        with self._store.reading() as conn:
             return conn.execute(sa.select(t.previews).where(t.previews.c.id == preview_id)).first()
 
     def _row_by_id(self, preview_id: int):
@@ -384,7 +360,7 @@ class Previews:
         row = self._raw_row(preview_id)
         if row is None:
             raise NotFound(_NO_LINK, hint=_NO_LINK_HINT)
-        p = _preview(row, now_of(self._store))
+        p = _preview(row, self._store.now())
         _raise_unless_live(p)
         return p
 
@@ -396,8 +372,10 @@ class PreviewView:
     stops serving at once. It holds no capability (nothing to leak to kernel code).
     """
 
-    def __init__(self, store: Any, preview: Preview):
-        self._store = store
+    def __init__(self, sharing: Sharing, preview: Preview):
+        self._sharing = sharing
+        self._store = sharing.drops
+        self._reader = sharing.drops.in_workspace(preview.workspace)  # reads only after _granted() passed
         self.preview = preview
         self.principal = Principal.link(workspace=preview.workspace, preview_id=preview.id,
                                         workflow_id=preview.workflow_id)
@@ -412,71 +390,32 @@ class PreviewView:
 
     def drops(self, *, drop_type: str | None = None):
         """The live (not deleted) drops this link grants, at their current version."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
         q = self._granted()
         if drop_type is not None:
             q = q.where(t.drops.c.drop_type == drop_type)
-        return self._load(q.order_by(t.drops.c.id), sa)
+        return self._load(q.order_by(t.drops.c.id))
 
     def get(self, drop_id: int):
         """One drop of this link, or NotFound (also for drops outside the link: nothing to probe)."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
-        found = self._load(self._granted().where(t.drops.c.id == drop_id), sa)
+        found = self._load(self._granted().where(t.drops.c.id == drop_id))
         if not found:
             raise NotFound(f"no drop {drop_id} in this share link", hint="open one of the drops the page lists")
         return found[0]
 
-    def history(self, drop_id: int):
+    def history(self, drop_id: int) -> Listing[Version]:
         """Every version of a drop of this link, oldest first (``store.history`` within the grant)."""
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from ..store.models import Listing, Version
-        from ._db import reading
-
         drop = self.get(drop_id)  # re-checks the link; NotFound outside it
-        v = t.drop_versions
-        q = (sa.select(v, t.blobs.c.size).join(t.blobs, t.blobs.c.hash == v.c.content_hash)
-             .where(v.c.drop_id == drop.id).order_by(v.c.version))
-        with reading(self._store) as conn:
-            rows = conn.execute(q).all()
-        return Listing([Version(r.drop_id, r.version, r.content_hash, r.metadata, r.op, r.created_at,
-                                r.created_by, r.message, r.size) for r in rows],
-                       columns=("drop_id", "version", "op", "size", "created_at", "created_by", "message"))
+        return self._reader.history(drop.id)
 
-    def diff(self, drop_id: int, from_version: int, to_version: int, *, context: int = 3):
-        """Unified diff between two versions of a drop of this link (the store's ``Diff``)."""
-        import difflib
-
-        from ..store.models import Diff
-
-        versions = {ver.version: ver for ver in self.history(drop_id)}
-        missing = [n for n in (from_version, to_version) if n not in versions]
-        if missing:
-            raise NotFound(f"drop {drop_id} has no version {missing[0]}", hint="pick one of the versions listed")
-        a, b = versions[from_version], versions[to_version]
-        old, new = self._store.read_artifact(a.content_hash), self._store.read_artifact(b.content_hash)
-        lines = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                          fromfile=f"v{from_version}", tofile=f"v{to_version}", n=context))
-        added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
-        removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
-        ma, mb = a.metadata or {}, b.metadata or {}
-        meta = {k: (ma.get(k), mb.get(k)) for k in set(ma) | set(mb) if ma.get(k) != mb.get(k)}
-        text = "".join(x if x.endswith("\n") else x + "\n" for x in lines)
-        return Diff(drop_id, from_version, to_version, text, added, removed, meta)
+    def diff(self, drop_id: int, from_version: int, to_version: int, *, context: int = 3) -> Diff:
+        """Unified diff between two versions of a drop of this link (``store.diff`` within the grant)."""
+        drop = self.get(drop_id)  # re-checks the link; NotFound outside it
+        return self._reader.diff(drop.id, from_version, to_version, context=context)
 
     def record(self, event_type: str, **kwargs: Any):
         """Record an event on this link (download, edit, execute ...) as the visitor."""
-        from .events import Events
-
-        self._store.previews._live_by_id(self.preview.id)
-        return Events(self._store, principal=self.principal).record(self.preview.id, event_type, **kwargs)
+        self._sharing.previews._live_by_id(self.preview.id)
+        return Events(self._sharing, principal=self.principal).record(self.preview.id, event_type, **kwargs)
 
     def run(self, drop_id: int, file: str | None = None, *, user_agent: str | None = None,
             client: str | None = None, **kwargs: Any):
@@ -487,18 +426,14 @@ class PreviewView:
         ``execute`` event for the funnel.
         """
         drop = self.get(drop_id)  # re-checks the link; NotFound for drops outside it
-        result = self._store.run(drop.id, file, actor=f"link:{self.preview.id}", preview_id=self.preview.id,
+        result = self._sharing.runner.run(drop.id, file, actor=f"link:{self.preview.id}", preview_id=self.preview.id,
                                  **kwargs)
         self.record("execute", duration_ms=result.duration_ms, user_agent=user_agent, client=client,
                     drop_id=drop.id, metadata={"file": file, "status": result.status})
         return result
 
     def _granted(self):
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
-        p = self._store.previews._live_by_id(self.preview.id)  # raises once expired/revoked
+        p = self._sharing.previews._live_by_id(self.preview.id)  # raises once expired/revoked
         require(self.principal, "read", p.workspace)
         q = sa.select(t.drops).where(t.drops.c.workspace == p.workspace, t.drops.c.workflow_id == p.workflow_id,
                                      t.drops.c.deleted_at.is_(None))
@@ -506,18 +441,10 @@ class PreviewView:
             q = q.where(t.drops.c.id == p.drop_id)
         return q
 
-    def _load(self, q, sa):
-        from ..store.models import Drop, DropList
-        from ._db import reading
-
-        with reading(self._store) as conn:
-            rows = conn.execute(q).all()
-        return DropList([Drop(id=r.id, workspace=r.workspace, workflow_id=r.workflow_id, drop_type=r.drop_type,
-                              version=r.version, content_hash=r.content_hash, size=r.size,
-                              artifact=self._store.read_artifact(r.content_hash), metadata=r.metadata,
-                              created_at=r.created_at, updated_at=r.updated_at, created_by=r.created_by,
-                              capsule_id=r.capsule_id, deleted_at=r.deleted_at, forked_from=r.forked_from)
-                         for r in rows])
+    def _load(self, q: sa.Select) -> DropList:
+        with self._store.reading() as conn:
+            ids = [r.id for r in conn.execute(q.with_only_columns(t.drops.c.id))]
+        return self._reader.get_many(ids)
 
     def __repr__(self) -> str:
         return f"<PreviewView preview={self.preview.id} workflow={self.workflow_id!r} in {self.workspace!r}>"

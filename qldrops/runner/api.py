@@ -15,7 +15,7 @@ import signal as _signal
 
 from ..errors import SandboxError
 from .files import Refused, prepare
-from .languages import LANGUAGES, Language, detect_language, get_language
+from .languages import LANGUAGES, Language, get_language, runtime_for
 from .models import Limits, RunResult
 from .sandbox import BwrapSandbox, Plan, Sandbox, allocate_uid, can_switch_uid, sweep_uid
 from .supervise import Outcome, supervise
@@ -47,7 +47,7 @@ def _pick_language(language: str | None, entry: str, text: bytes) -> Language:
         if lang is None:
             raise Refused(f"cannot run language {language!r}; supported: {', '.join(sorted(LANGUAGES))}")
         return lang
-    lang = detect_language(entry, text)
+    lang = runtime_for(entry, text)
     if lang is None:
         raise Refused(f"cannot tell the language of {entry!r} from its extension; pass language= "
                       f"(one of {', '.join(sorted(LANGUAGES))})")

@@ -85,7 +85,7 @@ def get_language(name: str) -> Language | None:
     return None
 
 
-def detect_language(filename: str, text: str | bytes | None = None) -> Language | None:
+def runtime_for(filename: str, text: str | bytes | None = None) -> Language | None:
     """The language of a file: its ``#!`` line first (a ``.sh`` file saying bash is bash), else its
     extension; None when unknown."""
     if text:
@@ -102,7 +102,7 @@ def detect_language(filename: str, text: str | bytes | None = None) -> Language 
     return None
 
 
-def extension_for(language: str | None) -> str | None:
+def default_extension(language: str | None) -> str | None:
     """``"python"`` → ``".py"``; used to name a drop that carries no file name."""
     lang = get_language(language) if language else None
     return lang.extensions[0] if lang else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import signal as _signal
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from ..errors import ValidationError
@@ -116,8 +116,6 @@ class RunResult:
             return f"signal {self.signal}"
 
     def with_execution_id(self, execution_id: int) -> RunResult:
-        from dataclasses import replace
-
         return replace(self, execution_id=execution_id)
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -234,8 +235,6 @@ def sweep_uid(uid: int) -> set[int]:
     Normally nothing is left (the pid namespace dies with bwrap); this is the
     belt to that braces, and is safe because the uid was this run's alone.
     """
-    import signal
-
     killed: set[int] = set()
     if uid < UID_BASE:  # never sweep a real account's processes
         return killed

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SandboxError
+from ._reaper import REAPER_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,6 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     ``pass_fds`` and ``close_after_spawn`` (closed here once the child runs, so
     that reading it ends at EOF). ``kill_uid`` sweeps the run's uid on a kill.
     """
-    from ._reaper import REAPER_SOURCE
-
     stdin_fd: Any = subprocess.DEVNULL
     if stdin:
         stdin_fd = os.memfd_create("qldrops-stdin", os.MFD_CLOEXEC)

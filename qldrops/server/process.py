@@ -3,7 +3,7 @@
     with ServerProcess(database_url, preheat=True) as srv:
         httpx.get(srv.url + "/p/" + capability)
 
-Starts ``python -m qldrops.server.cli`` on a free port, waits until ``/healthz``
+Starts ``python -m qldrops.cli.serve`` on a free port, waits until ``/healthz``
 answers (and, with preheating, until the pool's kernels have run the dashboard up to
 the visitor wait), and on
 exit stops it with SIGTERM (Voila then shuts its kernels down), SIGKILL as a
@@ -66,7 +66,7 @@ class ServerProcess:
         self.args = [
             sys.executable,
             "-m",
-            "qldrops.server.cli",
+            "qldrops.cli.serve",
             "--host",
             "127.0.0.1",
             "--port",

@@ -8,28 +8,30 @@ is the real code path and ``put`` wraps it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import difflib
+import json
 import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
-from ..analysis.mixin import AnalysisMixin
 from ..errors import BatchError, Conflict, Deleted, NotFound, QldropsError, ValidationError
-from ..index.mixin import SimilarityMixin
-from ..previews.mixin import SharingMixin
-from ..runner.mixin import RunnerMixin
 from ..settings import Settings
 from . import blobs as blobcodec
+from . import bulk
 from . import schema as t
 from . import search as fts
 from . import types as dtypes
-from .db import _WRITE, make_engine, migrate, safe_url, translate_errors
+from .db import _WRITE, insert_ignore, safe_url, translate_errors
+from .fastget import FastReader
+from .io import export_jsonl, import_jsonl
 from .models import Diff, Drop, DropList, Listing, SearchHit, Version
-from .timeparse import parse_since
+from .timeparse import aware, parse_since
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +52,62 @@ class _Prepared:
     metadata: dict[str, Any]
 
 
-class BaseStore:
-    """Drops, versions, blobs and the change log on SQLite or PostgreSQL."""
+class Caller(Protocol):
+    """Who a store acts for (the sharing layer's ``Principal``); the store only reads these."""
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def workspace(self) -> str | None: ...
+
+
+AccessCheck = Callable[[str], None]
+PurgeHook = Callable[[sa.Connection, int], None]
+
+
+class DropStore:
+    """Drops, versions, blobs and the change log on SQLite or PostgreSQL.
+
+    The bottom layer: it imports nothing from the packages above it. What those
+    packages add reaches it through two typed hooks set by whoever composes the
+    store (:mod:`qldrops.client`): ``access_check`` (called with an action on every
+    read and write while a ``principal`` is set) and ``on_purge`` (called inside
+    the purge transaction, so a package erases its own rows about the drop).
+    """
 
     def __init__(self, engine: sa.Engine, settings: Settings, *, workspace: str | None = None, url: str = ""):
         self.engine = engine
         self.settings = settings
         self.url = url or str(engine.url)
-        self.workspace = workspace or settings.workspace
+        self.workspace: str = workspace or settings.workspace
         self.dialect: str = engine.dialect.name
         self.tables = t
-        self.clock = t.now
-        self.principal = None  # set by connect(token=...): who is calling
+        self.clock: Callable[[], dt.datetime] = t.now
+        self.principal: Caller | None = None  # who is calling; None: the trusted local process
+        self.access_check: AccessCheck | None = None
+        self.on_purge: list[PurgeHook] = []
         self._types: dict[str, dict | None] | None = None
-        self._fast = None  # FastReader, made on first get()
+        self._fast: FastReader | None = None  # made on first get()
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
         return f"<qldrops.Store {safe_url(self.url)} workspace={self.workspace!r}>"
+
+    def in_workspace(self, workspace: str) -> DropStore:
+        """A reader of ``workspace`` on the same engine, for a caller that already checked access.
+
+        The sharing layer reads a share link's drops through it (the link was checked;
+        the grant is the link's workflow). It has no principal and no hooks: never hand
+        it to user code.
+        """
+        view = copy.copy(self)
+        view.workspace, view.principal, view.access_check, view.on_purge = workspace, None, None, []
+        return view
+
+    def now(self) -> dt.datetime:
+        """The current time as this store sees it (tests move ``store.clock``), always aware UTC."""
+        return aware(self.clock(), what="store.clock()")
 
     def close(self) -> None:
         if self._fast is not None:
@@ -283,13 +323,11 @@ class BaseStore:
         rows = [{"hash": p.hash, "size": len(p.raw), "stored_size": len(p.stored), "codec": p.codec,
                  "data": p.stored, "created_at": now} for p in self._new_blobs(conn, prepared)]
         if rows:
-            conn.execute(_insert_ignore(self.dialect, t.blobs), rows)
+            conn.execute(insert_ignore(self.dialect, t.blobs), rows)
 
     def _insert_drops(self, conn: sa.Connection, prepared: Sequence[_Prepared], *, op: str = "put",
                       forked_from: Sequence[int | None] | None = None) -> list[int]:
         """Insert new drops at version 1 with their blobs, versions, full text and outbox rows."""
-        from . import bulk
-
         blobs = self._new_blobs(conn, prepared)
         now = self._last_insert_time = self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
@@ -306,7 +344,7 @@ class BaseStore:
         new = [{"workspace": self.workspace, "workflow_id": w, "forked_from": forked_from, "created_at": self.clock()}
                for w in sorted(workflow_ids - have)]
         if new:
-            conn.execute(_insert_ignore(self.dialect, t.workflows), new)
+            conn.execute(insert_ignore(self.dialect, t.workflows), new)
 
     def _lock_current(self, conn: sa.Connection, drop_id: int) -> SimpleNamespace:
         """The drop's current row, locked for the rest of the transaction (PostgreSQL: FOR UPDATE).
@@ -423,7 +461,8 @@ class BaseStore:
         with self.transaction() as conn:
             cur = self._lock_current(conn, drop_id)
             conn.execute(t.drop_versions.delete().where(t.drop_versions.c.drop_id == cur.id))
-            conn.execute(t.feedback.delete().where(t.feedback.c.drop_id == cur.id))
+            for hook in self.on_purge:  # the packages above erase their own rows about this drop
+                hook(conn, cur.id)
             conn.execute(t.drops.delete().where(t.drops.c.id == cur.id))
             if self.dialect == "sqlite":
                 fts.sqlite_delete(conn, cur.id)
@@ -487,10 +526,8 @@ class BaseStore:
             old = self._version_row(conn, drop_id, version)
         return _drop(row, version=old)
 
-    def _fast_reader(self):
+    def _fast_reader(self) -> FastReader:
         if self._fast is None:
-            from .fastget import FastReader
-
             self._fast = FastReader(self.url, self.dialect)
         return self._fast
 
@@ -684,28 +721,16 @@ class BaseStore:
 
     # ------------------------------------------------------------------ import / export
     def export_jsonl(self, path, *, workflow_id: str | None = None) -> int:
-        from .io import export_jsonl
-
         return export_jsonl(self, path, workflow_id=workflow_id)
 
     def import_jsonl(self, path, *, progress: bool | None = None) -> dict[str, int]:
-        from .io import import_jsonl
-
         return import_jsonl(self, path, progress=progress)
 
     # ------------------------------------------------------------------ access
     def _authorize(self, action: str) -> None:
         """Checked on every read and write. Without a principal (local use) everything is allowed."""
-        principal = self.principal
-        if principal is None:
-            return
-        check = getattr(self, "_check_access", None)
-        if check is not None:
-            check(action)
-
-
-class Store(SimilarityMixin, AnalysisMixin, SharingMixin, RunnerMixin, BaseStore):
-    """Everything qldrops does, reached from one object: ``qldrops.connect()``."""
+        if self.principal is not None and self.access_check is not None:
+            self.access_check(action)
 
 
 class _HitList(Listing[SearchHit]):
@@ -714,35 +739,6 @@ class _HitList(Listing[SearchHit]):
     def _row(self, h: SearchHit) -> dict[str, Any]:
         return {"id": h.drop.id, "score": round(h.score, 4), "workflow_id": h.drop.workflow_id,
                 "drop_type": h.drop.drop_type, "version": h.drop.version, "snippet": h.snippet}
-
-
-def connect(url: str | None = None, *, workspace: str | None = None, token: str | None = None,
-            settings: Settings | None = None, migrate_schema: bool = True, **overrides) -> Store:
-    """Open a store. Without a URL: ``QLDROPS_DATABASE_URL``, else a SQLite file under ``data/``.
-
-    The schema is migrated on first use; a database whose schema is newer than this
-    code is refused with advice. ``token`` authenticates an API token (see ``store.tokens``).
-    """
-    settings = settings or Settings.from_env(**overrides)
-    if url:
-        settings = settings.replace(database_url=str(url))
-    if workspace:
-        settings = settings.replace(workspace=workspace)
-    real_url = settings.resolved_database_url
-    engine = make_engine(real_url)
-    if migrate_schema:
-        try:
-            migrate(engine, real_url)
-        except BaseException:
-            engine.dispose()
-            raise
-    store = Store(engine, settings, url=real_url)
-    if token is not None:
-        authenticate = getattr(store, "_authenticate_token", None)
-        if authenticate is None:  # pragma: no cover - the previews package provides it
-            raise ValidationError("token authentication is not available in this build")
-        authenticate(token)
-    return store
 
 
 # ---------------------------------------------------------------------- helpers
@@ -766,20 +762,10 @@ def _drop(row: sa.Row, version: sa.Row | None = None) -> Drop:
     )
 
 
-def _insert_ignore(dialect: str, table: sa.Table):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
-
-
 def _metadata_filter(dialect: str, metadata: dict) -> list[sa.ColumnElement]:
     if not isinstance(metadata, dict):
         raise ValidationError("metadata filter must be a dict, e.g. {'language': 'go'}")
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import JSONB
-
         return [t.drops.c.metadata.op("@>")(sa.cast(sa.literal(_json_dumps(metadata)), JSONB))]
     conds = []
     for key, value in metadata.items():
@@ -801,8 +787,6 @@ def _metadata_filter(dialect: str, metadata: dict) -> list[sa.ColumnElement]:
 
 
 def _json_dumps(v: Any) -> str:
-    import json
-
     return json.dumps(v, separators=(",", ":"))
 
 
@@ -830,7 +814,3 @@ def _check_name(field: str, value: Any) -> str:
     if any(ord(c) < 32 for c in value):
         raise ValidationError(f"{field} {value!r} contains control characters")
     return value
-
-
-def utcnow() -> dt.datetime:
-    return t.now()

@@ -10,12 +10,21 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..errors import ConfigurationError, Conflict, DatabaseError, DatabaseUnavailable, QldropsError, SchemaError
+from ..errors import (
+    ConfigurationError,
+    Conflict,
+    DatabaseError,
+    DatabaseUnavailable,
+    QldropsError,
+    SchemaError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +152,7 @@ def migrate(engine: sa.Engine, url: str, *, target: str = "head") -> str:
             )
         if rev == SCHEMA_HEAD and target == "head":
             return rev
+        # Alembic costs ~170 ms to import: only when the schema really has to change.
         from alembic import command
         from alembic.config import Config
 
@@ -158,3 +168,13 @@ def migrate(engine: sa.Engine, url: str, *, target: str = "head") -> str:
             command.upgrade(cfg, target)
             log.info("migrated %s to %s", safe_url(url), target)
         return SCHEMA_HEAD
+
+
+def insert_ignore(dialect: str, table: sa.Table, *, index_elements: Sequence[str] | None = None) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on both dialects (chain ``.values()``/``.returning()``).
+
+    With ``.returning(table.c.id)`` and ``.first()``: a row when inserted, None when
+    the key existed (``rowcount`` is not reliable here: psycopg reports -1).
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,8 +31,6 @@ def _open(path, mode: str) -> tuple[IO[str], bool]:
     if hasattr(path, "read" if "r" in mode else "write"):
         return path, False
     if str(path) == "-":
-        import sys
-
         return (sys.stdin if "r" in mode else sys.stdout), False
     try:
         return open(Path(path), mode, encoding="utf-8"), True

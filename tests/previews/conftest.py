@@ -60,7 +60,7 @@ def open_as(store, clock, tmp_path):
         s = qldrops.connect(store.url, settings=_settings(tmp_path))
         opened.append(s)
         s.clock = clock
-        s._authenticate_token(token)
+        s.authenticate(token)
         return s
 
     yield _open

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qldrops.errors import QldropsError
-from qldrops.previews.cli import COMMANDS
+from qldrops.cli.sharing import COMMANDS
 
 
 @pytest.fixture

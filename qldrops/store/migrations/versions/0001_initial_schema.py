@@ -7,8 +7,8 @@ Create Date: 2026-11-26
 Every table of qldrops.store.schema, plus what only raw DDL can say: the SQLite FTS5
 table, PostgreSQL GIN indexes and the transaction-id default of the change log.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")

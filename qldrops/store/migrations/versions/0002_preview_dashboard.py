@@ -9,8 +9,8 @@ workspace-wide analytics and explorer dashboards behind the same capability
 checks, so a link now says which dashboard it opens ("preview" for every link
 made before).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"

@@ -1,11 +1,5 @@
 """Click commands for workspaces, users, tokens, share links and analytics.
 
-The lead registers these groups in ``qldrops/cli.py``::
-
-    from .previews.cli import COMMANDS
-    for cmd in COMMANDS:
-        main.add_command(cmd)
-
 Each command is one library call. The store comes from the root context
 (``ctx.obj`` a Store, or a dict with ``"store"``: a Store or a zero-argument
 factory); without one, ``qldrops.connect()`` is used with ``QLDROPS_TOKEN`` if
@@ -20,6 +14,8 @@ from typing import Any
 
 import click
 
+import qldrops
+
 
 def _store(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
@@ -32,7 +28,6 @@ def _store(ctx: click.Context) -> Any:
         s = s() if callable(s) and not hasattr(s, "previews") else s
         obj["store"] = s
         return s
-    import qldrops
 
     s = qldrops.connect(token=os.environ.get("QLDROPS_TOKEN") or None)
     if isinstance(obj, dict):

@@ -13,25 +13,25 @@ from typing import Any
 
 import click
 
-from .errors import QldropsError
+from ..errors import QldropsError
 
 # name -> (module:attribute, one-line help). Imported only when the command runs.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "index": ("qldrops.index.cli:index", "Keep the vector index in sync: sync, verify, rebuild, status."),
-    "similar": ("qldrops.index.cli:similar", "Drops most like a drop id or a text."),
-    "dupes": ("qldrops.index.cli:dupes", "Near-duplicate drops: exact, lexical and semantic."),
-    "clusters": ("qldrops.index.cli:clusters", "Topic clusters of the drops."),
-    "analyze": ("qldrops.analysis.cli:analyze", "Analyse a drop or a file: language, quality, security."),
-    "analyze-all": ("qldrops.analysis.cli:analyze_all", "Analyse every drop in the store."),
-    "project": ("qldrops.analysis.cli:project", "Build a workflow's multi-file project (--out DIR | --zip FILE)."),
-    "workspace": ("qldrops.previews.cli:workspace_group", "Create and list workspaces."),
-    "user": ("qldrops.previews.cli:user_group", "Create and list users."),
-    "token": ("qldrops.previews.cli:token_group", "Issue, list and revoke API tokens."),
-    "preview": ("qldrops.previews.cli:preview_group", "Share links: create, list, revoke, extend."),
-    "analytics": ("qldrops.previews.cli:analytics_cmd", "Usage analytics summary."),
-    "run": ("qldrops.runner.cli:run", "Run a drop's code in the sandbox."),
-    "serve": ("qldrops.server.cli:serve", "Start the dashboard server (Voila) for share links."),
-    "demo": ("qldrops.demo.cli:demo", "Load the demo corpus and prepare everything a newcomer needs."),
+    "index": ("qldrops.cli.index:index", "Keep the vector index in sync: sync, verify, rebuild, status."),
+    "similar": ("qldrops.cli.index:similar", "Drops most like a drop id or a text."),
+    "dupes": ("qldrops.cli.index:dupes", "Near-duplicate drops: exact, lexical and semantic."),
+    "clusters": ("qldrops.cli.index:clusters", "Topic clusters of the drops."),
+    "analyze": ("qldrops.cli.analysis:analyze", "Analyse a drop or a file: language, quality, security."),
+    "analyze-all": ("qldrops.cli.analysis:analyze_all", "Analyse every drop in the store."),
+    "project": ("qldrops.cli.analysis:project", "Build a workflow's multi-file project (--out DIR | --zip FILE)."),
+    "workspace": ("qldrops.cli.sharing:workspace_group", "Create and list workspaces."),
+    "user": ("qldrops.cli.sharing:user_group", "Create and list users."),
+    "token": ("qldrops.cli.sharing:token_group", "Issue, list and revoke API tokens."),
+    "preview": ("qldrops.cli.sharing:preview_group", "Share links: create, list, revoke, extend."),
+    "analytics": ("qldrops.cli.sharing:analytics_cmd", "Usage analytics summary."),
+    "run": ("qldrops.cli.runner:run", "Run a drop's code in the sandbox."),
+    "serve": ("qldrops.cli.serve:serve", "Start the dashboard server (Voila) for share links."),
+    "demo": ("qldrops.cli.demo:demo", "Load the demo corpus and prepare everything a newcomer needs."),
 }
 
 
@@ -51,7 +51,7 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as e:
             return click.Command(name, help=short, short_help=f"{short} (unavailable: {e})",
-                                 callback=lambda: _unavailable(name, e))
+                                 callback=lambda err=e: _unavailable(name, err))
 
 
 def _unavailable(name: str, error: Exception):
@@ -67,7 +67,7 @@ class Context:
     @property
     def store(self):
         if self._store is None:
-            from .store.core import connect
+            from ..client import connect
 
             self._store = connect(self.url, workspace=self.workspace, token=self.token)
         return self._store
@@ -299,7 +299,7 @@ def register_type(ctx: Context, name, schema, description):
 @cli.command()
 def settings():
     """The settings, their environment variables and defaults."""
-    from .settings import describe
+    from ..settings import describe
 
     for env, default, help_ in describe():
         click.echo(f"{env}\n    default: {default or '(empty)'}\n    {help_}")

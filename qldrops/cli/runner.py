@@ -12,6 +12,9 @@ import sys
 
 import click
 
+from ..client import connect
+from ..runner.models import Limits
+
 _EXIT = {"timeout": 124, "killed": 137, "refused": 2}
 
 
@@ -28,8 +31,6 @@ _EXIT = {"timeout": 124, "killed": 137, "refused": 2}
 def run(ctx: click.Context, drop_id: int, file: str | None, language: str | None, wall_s: float | None,
         memory_mb: int | None, stdin_file, alone: bool, actor: str | None) -> None:
     """Run drop DROP_ID's code in the sandbox (no network, no host files) and record the run."""
-    from .models import Limits
-
     obj = ctx.obj  # the `qldrops` group's Context (store, --json); None when invoked on its own
     as_json = bool(getattr(obj, "as_json", False))
     # QldropsErrors propagate: `qldrops.cli.main` prints them with their hint and exits 2.
@@ -65,6 +66,4 @@ def _exit_code(result) -> int:
 
 
 def _connect():
-    from ..store.core import connect
-
     return connect()

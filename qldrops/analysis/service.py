@@ -1,8 +1,8 @@
-"""Store methods for this package. `qldrops.store.core.Store` inherits from AnalysisMixin.
+"""The analysis component: ``store.analyze``, ``analyze_all``, ``feedback``, ``project``.
 
 Results live in the ``analyses`` table keyed by (content hash, analyser version), so a
 drop is re-analysed only when its content (or a tool version) changes, and drops with
-the same content share one analysis. Import heavy dependencies inside the methods.
+the same content share one analysis. The analysis package owns the ``analyses`` and ``feedback`` tables (and purges its rows).
 """
 
 from __future__ import annotations
@@ -11,21 +11,31 @@ import datetime as dt
 import logging
 from typing import Any
 
+import sqlalchemy as sa
+
+from ..errors import QldropsError, ValidationError
+from ..store import schema as t
+from ..store.core import DropStore
+from ..store.models import Drop
+from .core import analyser_version, analyze
+from .model import Analysis, AnalysisList
+from .pool import analyze_many
+from .project import build_project
+from .splitter import split_files
+
 log = logging.getLogger(__name__)
 
 FEEDBACK_PRIOR = 3  # the static score counts as this many ratings in the adjusted quality
 RATINGS = (-1, 0, 1)
 
 
-def _hints(drop) -> tuple[str | None, str | None]:
+def _hints(drop: Drop) -> tuple[str | None, str | None]:
     md = drop.metadata or {}
     filename = md.get("path") or md.get("filename") or md.get("file_name") or md.get("file")
     if not filename and isinstance(md.get("files"), list) and len(md["files"]) == 1:
         filename = md["files"][0]
     language = md.get("language") or md.get("lang")
     if not filename and not language and drop.drop_type in {"code_generation", "code"}:
-        from .splitter import split_files
-
         first = split_files(drop.artifact[:200_000])[0]  # a multi-file drop: its first file names the language
         filename = first.path
         language = first.fence_tag
@@ -44,13 +54,20 @@ def adjusted_quality(static: float | None, ratings: list[int]) -> float | None:
     return round((FEEDBACK_PRIOR * base + sum(50 + 50 * r for r in ratings)) / (FEEDBACK_PRIOR + len(ratings)), 1)
 
 
-class AnalysisMixin:
+class AnalysisService:
+    """Analyses cached per content and analyser version, user feedback, and workflow projects."""
+
+    def __init__(self, drops: DropStore):
+        self.drops = drops
+
+    def purge_drop(self, conn: sa.Connection, drop_id: int) -> None:
+        """``DropStore.on_purge``: erase this package's rows about a drop, in the purge's transaction."""
+        conn.execute(t.feedback.delete().where(t.feedback.c.drop_id == drop_id))
+
     # -- analysis -------------------------------------------------------------------------
     def analyze(self, drop_id: int, *, force: bool = False):
         """Analyse one drop (cached per content): language, quality, issues, summary, feedback-adjusted quality."""
-        from .core import analyze
-
-        drop = self.get(drop_id)
+        drop = self.drops.get(drop_id)
         filename, language = _hints(drop)
         cached = None if force else self._cached_analyses([drop.content_hash]).get(drop.content_hash)
         if cached is not None and (cached.filename, cached.language_source == "declared") == (
@@ -70,24 +87,20 @@ class AnalysisMixin:
         New analyses run in ``processes`` worker processes (both cores by default); one
         file that hangs or crashes gets a partial result and the batch goes on.
         """
-        from .core import analyze
-        from .model import AnalysisList
-
-        drops = self.list(workflow_id=workflow_id, drop_type=drop_type)
+        drops = self.drops.list(workflow_id=workflow_id, drop_type=drop_type)
         cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
         todo: dict[str, tuple] = {}
         for d in drops:
             if d.content_hash not in cached and d.content_hash not in todo:
                 filename, language = _hints(d)
                 todo[d.content_hash] = (d.content_hash, d.artifact, filename, language)
-        show = self.settings.progress if progress is None else progress
+        show = self.drops.settings.progress if progress is None else progress
         fresh: dict[str, Any] = {}
         if todo:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(todo), desc="analysing", unit="file", disable=not show)
             if processes > 1 and len(todo) >= 8:  # starting workers costs ~1 s: not worth it for a few
-                from .pool import analyze_many
 
                 source = analyze_many(todo.values(), processes=processes)
             else:
@@ -112,15 +125,9 @@ class AnalysisMixin:
         return out
 
     def _cached_analyses(self, hashes: list[str]) -> dict:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-        from .core import analyser_version
-        from .model import Analysis
-
         found: dict[str, Analysis] = {}
         uniq = list(dict.fromkeys(hashes))
-        with self.engine.connect() as conn:
+        with self.drops.reading() as conn:
             for i in range(0, len(uniq), 500):
                 q = sa.select(t.analyses.c.content_hash, t.analyses.c.result).where(
                     t.analyses.c.content_hash.in_(uniq[i:i + 500]),
@@ -131,11 +138,6 @@ class AnalysisMixin:
 
     def _save_analyses(self, analyses: list) -> None:
         """Upsert by (content_hash, analyser_version); a lost race with another writer is harmless."""
-        import sqlalchemy as sa
-
-        from ..errors import QldropsError
-        from ..store import schema as t
-
         rows = {}
         for a in analyses:
             d = a.to_dict()
@@ -149,7 +151,7 @@ class AnalysisMixin:
         if not rows:
             return
         try:
-            with self.transaction() as conn:
+            with self.drops.transaction() as conn:
                 for (h, v), row in rows.items():
                     conn.execute(sa.delete(t.analyses).where(t.analyses.c.content_hash == h,
                                                              t.analyses.c.analyser_version == v))
@@ -160,31 +162,22 @@ class AnalysisMixin:
     # -- feedback -------------------------------------------------------------------------
     def feedback(self, drop_id: int, rating: int, comment: str | None = None, *, actor: str | None = None) -> dict:
         """Record a rating (-1 bad, 0 neutral, +1 good) and an optional comment for a drop's current version."""
-        import sqlalchemy as sa
-
-        from ..errors import ValidationError
-        from ..store import schema as t
-
         if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
             raise ValidationError(f"rating must be -1, 0 or 1, not {rating!r}", hint="use -1 (bad), 0 or 1 (good)")
         if comment is not None and not isinstance(comment, str):
             raise ValidationError("comment must be a string", hint="pass comment='...' or leave it out")
-        drop = self.get(drop_id)
+        drop = self.drops.get(drop_id)
         row = {"drop_id": drop.id, "version": drop.version, "actor": (actor or "anonymous")[:200],
                "rating": rating, "comment": comment, "created_at": dt.datetime.now(dt.UTC)}
-        with self.transaction() as conn:
+        with self.drops.transaction() as conn:
             fid = conn.execute(sa.insert(t.feedback).returning(t.feedback.c.id), row).scalar_one()
         return {"id": fid, **row}
 
     def _ratings(self, drop_ids: list[int]) -> dict[int, list[tuple[int, str | None, str]]]:
-        import sqlalchemy as sa
-
-        from ..store import schema as t
-
         out: dict[int, list] = {}
         if not drop_ids:
             return out
-        with self.engine.connect() as conn:
+        with self.drops.reading() as conn:
             for i in range(0, len(drop_ids), 500):
                 q = (sa.select(t.feedback.c.drop_id, t.feedback.c.rating, t.feedback.c.comment, t.feedback.c.actor)
                      .where(t.feedback.c.drop_id.in_(drop_ids[i:i + 500])).order_by(t.feedback.c.id))
@@ -206,7 +199,7 @@ class AnalysisMixin:
         """DataFrame: per rated drop, the ratings, the static quality and the feedback-adjusted one."""
         import pandas as pd
 
-        drops = {d.id: d for d in self.list(workflow_id=workflow_id)}
+        drops = {d.id: d for d in self.drops.list(workflow_id=workflow_id)}
         ratings = self._ratings(list(drops))
         cached = self._cached_analyses([drops[i].content_hash for i in ratings])
         rows = []
@@ -224,6 +217,8 @@ class AnalysisMixin:
     # -- projects -------------------------------------------------------------------------
     def project(self, workflow_id: str):
         """The multi-file project built from a workflow's project_structure and code drops."""
-        from .project import build_project
+        return build_project(self.drops, workflow_id)
 
-        return build_project(self, workflow_id)
+    def project_files(self, workflow_id: str) -> dict[str, str]:
+        """The project's files as {path: text}: what the runner runs."""
+        return {path: f.text for path, f in self.project(workflow_id).files.items()}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import Context, output, pass_ctx
+from ..analysis import analyze as analyze_text
+from . import Context, output, pass_ctx
 
 
 def _show(ctx: Context, a) -> None:
@@ -41,7 +42,6 @@ def analyze(ctx: Context, target: str, language: str | None, force: bool):
     path = Path(target)
     if not path.is_file():
         raise click.BadParameter(f"{target!r} is neither a drop id nor a file", param_hint="TARGET")
-    from . import analyze as analyze_text
 
     _show(ctx, analyze_text(path.read_bytes(), path.name, language=language))
 

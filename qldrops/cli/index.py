@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from ..cli import Context, output, pass_ctx
+from . import Context, output, pass_ctx
 
 
 @click.group()

@@ -1,6 +1,6 @@
 """``qldrops serve``: the click command (registered by ``qldrops/cli.py``).
 
-Also runnable alone, ``python -m qldrops.server.cli --port 8866``, which the
+Also runnable alone, ``python -m qldrops.cli.serve --port 8866``, which the
 tests and the benchmark use so that they do not depend on the main CLI.
 """
 
@@ -10,6 +10,10 @@ import logging
 from pathlib import Path
 
 import click
+
+from ..errors import QldropsError
+from ..server.app import DEFAULT_DASHBOARDS, ServeOptions
+from ..server.app import serve as run
 
 
 @click.command("serve")
@@ -97,10 +101,6 @@ def serve(
     Unknown links answer 404, expired or revoked ones 410, before any kernel
     starts. /healthz reports the database and kernel counts.
     """
-    from ..errors import QldropsError
-    from .app import DEFAULT_DASHBOARDS, ServeOptions
-    from .app import serve as run
-
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     opts = ServeOptions(
         host=host,

@@ -14,7 +14,10 @@ from typing import Any, Callable
 
 import click
 
-from ..cli import output, pass_ctx
+from ..demo import load
+from ..demo.activity import run_samples, simulate
+from . import output, pass_ctx
+from .serve import serve as serve_cmd
 
 SHOWCASE = ("wf-001-jwt-auth-service", "wf-002-fastapi-todo-api", "wf-007-flask-calculator-api")
 
@@ -31,8 +34,6 @@ SHOWCASE = ("wf-001-jwt-auth-service", "wf-002-fastapi-todo-api", "wf-007-flask-
 @pass_ctx
 def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_links: int, ttl: str) -> None:
     """Load the demo corpus and prepare everything: index, analysis, clusters, share links, server."""
-    from . import load
-
     store = ctx.store
     failures: list[str] = []
 
@@ -57,15 +58,11 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
                    f"in {store!r}", err=True)
 
     def activity():
-        from .activity import simulate
-
         return simulate(store, seed=seed)
 
     step("viewer activity (30 days of events)", activity)
 
     def sample_runs():
-        from .activity import run_samples
-
         return run_samples(store)
 
     step("sandboxed runs of the runnable demo programs", sample_runs)
@@ -107,8 +104,6 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
         if failures:
             click.echo(f"\n{len(failures)} step(s) failed: {', '.join(failures)} (see above).")
     if serve:
-        from ..server.cli import serve as serve_cmd
-
         click.echo(f"\nStarting the dashboard server on http://{host}:{port} (Ctrl-C stops it) …")
         click.get_current_context().invoke(serve_cmd, host=host, port=port, database_url=store.url)
     elif failures:

@@ -1,0 +1,212 @@
+"""The front door: ``qldrops.connect()`` and the :class:`Store` it returns.
+
+Composition happens here, at the top, and nowhere else. Each layer gets what it
+needs through its constructor, and the drop store at the bottom knows nothing of
+the layers above it::
+
+    Store (this module) ── is the drop store, plus:
+      index     IndexManager(drop store)                      similar, dupes, clusters
+      analysis  AnalysisService(drop store)                   analyze, feedback, project
+      runner    Runner(drop store, analysis.project_files)    run, executions
+      sharing   Sharing(drop store, runner)                   users, tokens, previews, events, analytics
+
+The store reaches back up only through two typed hooks it is given here:
+``access_check`` (the sharing layer decides who may do what) and ``on_purge``
+(a package erases its own rows about a purged drop).
+
+The public surface, in one place (every method below and those of
+:class:`~qldrops.store.core.DropStore`):
+
+======================  ==========================================================
+drops                   put, put_many, get, get_many, update, rollback, delete,
+                        restore, purge, fork_workflow, list, history, diff,
+                        workflows, search, stats, types, register_type,
+                        import_jsonl, export_jsonl, close
+similarity              similar, near_duplicates, clusters, latest_clusters, index
+code intelligence       analyze, analyze_all, feedback, feedback_summary, project
+execution               run, executions
+access and sharing      authenticate, workspaces, users, tokens, previews, events,
+                        analytics, rate_limits
+======================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .analysis.model import Analysis, AnalysisList
+from .analysis.project import Project
+from .analysis.service import AnalysisService
+from .index.clusters import ClusterList
+from .index.dupes import NearDuplicates
+from .index.manager import IndexManager
+from .index.results import SimilarList
+from .previews.analytics import Analytics
+from .previews.auth import Principal
+from .previews.events import Events
+from .previews.identity import Tokens, Users, Workspaces
+from .previews.links import Previews
+from .previews.ratelimit import RateLimits
+from .previews.sharing import Sharing
+from .runner.history import ExecutionList
+from .runner.models import Limits, RunResult
+from .runner.sandbox import Sandbox
+from .runner.service import Runner
+from .settings import Settings
+from .store.core import DropStore
+from .store.db import make_engine, migrate
+
+if TYPE_CHECKING:  # pandas loads on first use (a DataFrame), not at connect()
+    import pandas as pd
+
+__all__ = ["Store", "connect"]
+
+
+class Store(DropStore):
+    """Everything qldrops does, reached from one object: ``qldrops.connect()``."""
+
+    def __init__(self, engine: sa.Engine, settings: Settings, *, workspace: str | None = None, url: str = ""):
+        super().__init__(engine, settings, workspace=workspace, url=url)
+        self.index = IndexManager(self)
+        self.analysis = AnalysisService(self)
+        self.runner = Runner(self, project_files=self.analysis.project_files)
+        self.sharing = Sharing(self, runner=self.runner)
+        self.access_check = self.sharing.check_access
+        self.on_purge.append(self.analysis.purge_drop)
+
+    # ------------------------------------------------------------------ similarity
+    def similar(self, query: Any, k: int = 10, *, workflow_id: str | None = None, drop_type: str | None = None,
+                metadata: dict | None = None, capsule_id: str | None = None, created_by: str | None = None,
+                since: Any = None, until: Any = None, sync: bool = True) -> SimilarList:
+        """Drops most like ``query`` (a drop id, or a text), best first, with cosine scores.
+
+        Every answer is a live drop of this workspace whose current content the score
+        was computed from (checked in the database). Filters are exact and never yield
+        fewer than ``k`` answers when ``k`` drops match. ``.to_frame()`` for a DataFrame.
+        """
+        return self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
+                                  capsule_id=capsule_id, created_by=created_by, since=since, until=until,
+                                  sync=sync)
+
+    def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
+                        methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
+                        workflow_id: str | None = None, drop_type: str | None = None) -> NearDuplicates:
+        """Pairs and groups of near-identical drops, each labelled exact, lexical or semantic, with a score."""
+        return self.index.near_duplicates(threshold, lexical_threshold=lexical_threshold, methods=methods,
+                                          workflow_id=workflow_id, drop_type=drop_type)
+
+    def clusters(self, n: int = 12, *, workflow_id: str | None = None, drop_type: str | None = None,
+                 seed: int = 1234, save: bool = True) -> ClusterList:
+        """Topics by k-means over the vectors: members, representative drops and a label of top terms.
+
+        Saved in the table ``clusters`` (one ``run_id`` per call) so dashboards can show them.
+        """
+        return self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=save)
+
+    def latest_clusters(self) -> ClusterList:
+        """The most recently saved clustering of this workspace (for dashboards), or an empty list."""
+        return self.index.latest_clusters()
+
+    # ------------------------------------------------------------------ code intelligence
+    def analyze(self, drop_id: int, *, force: bool = False) -> Analysis:
+        """Analyse one drop (cached per content): language, quality, issues, summary, feedback-adjusted quality."""
+        return self.analysis.analyze(drop_id, force=force)
+
+    def analyze_all(self, workflow_id: str | None = None, drop_type: str | None = None, *, force: bool = False,
+                    processes: int = 2, progress: bool | None = None) -> AnalysisList:
+        """Analyse every current drop (of a workflow/type); cached results are reused.
+
+        New analyses run in ``processes`` worker processes (both cores by default); one
+        file that hangs or crashes gets a partial result and the batch goes on.
+        """
+        return self.analysis.analyze_all(workflow_id, drop_type, force=force, processes=processes,
+                                         progress=progress)
+
+    def feedback(self, drop_id: int, rating: int, comment: str | None = None, *, actor: str | None = None) -> dict:
+        """Record a rating (-1 bad, 0 neutral, +1 good) and an optional comment for a drop's current version."""
+        return self.analysis.feedback(drop_id, rating, comment, actor=actor)
+
+    def feedback_summary(self, workflow_id: str | None = None) -> pd.DataFrame:
+        """DataFrame: per rated drop, the ratings, the static quality and the feedback-adjusted one."""
+        return self.analysis.feedback_summary(workflow_id)
+
+    def project(self, workflow_id: str) -> Project:
+        """The multi-file project built from a workflow's project_structure and code drops."""
+        return self.analysis.project(workflow_id)
+
+    # ------------------------------------------------------------------ execution
+    def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,
+            language: str | None = None, limits: Limits | None = None, stdin: str | bytes | None = None,
+            project: bool = True, sandbox: Sandbox | None = None) -> RunResult:
+        """Run drop ``drop_id`` (or ``file`` of its workflow's project) in the sandbox and record the run.
+
+        See :meth:`qldrops.runner.service.Runner.run`.
+        """
+        return self.runner.run(drop_id, file, actor=actor, preview_id=preview_id, language=language,
+                               limits=limits, stdin=stdin, project=project, sandbox=sandbox)
+
+    def executions(self, preview_id: int | None = None, drop_id: int | None = None, workflow_id: str | None = None,
+                   limit: int = 100, *, status: str | None = None) -> ExecutionList:
+        """Past runs, newest first, in this store's workspace (``.to_frame()`` for a table)."""
+        return self.runner.executions(preview_id, drop_id, workflow_id, limit, status=status)
+
+    # ------------------------------------------------------------------ access and sharing
+    def authenticate(self, token: str) -> Principal:
+        """Act as the holder of API ``token`` from now on, in the token's workspace."""
+        return self.sharing.authenticate(token)
+
+    @property
+    def workspaces(self) -> Workspaces:
+        return self.sharing.workspaces
+
+    @property
+    def users(self) -> Users:
+        return self.sharing.users
+
+    @property
+    def tokens(self) -> Tokens:
+        return self.sharing.tokens
+
+    @property
+    def previews(self) -> Previews:
+        return self.sharing.previews
+
+    @property
+    def events(self) -> Events:
+        return self.sharing.events
+
+    @property
+    def analytics(self) -> Analytics:
+        return self.sharing.analytics
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return self.sharing.rate_limits
+
+
+def connect(url: str | None = None, *, workspace: str | None = None, token: str | None = None,
+            settings: Settings | None = None, migrate_schema: bool = True, **overrides: Any) -> Store:
+    """Open a store. Without a URL: ``QLDROPS_DATABASE_URL``, else a SQLite file under the data directory.
+
+    The schema is migrated on first use; a database whose schema is newer than this
+    code is refused with advice. ``token`` authenticates an API token (see ``store.tokens``).
+    """
+    settings = settings or Settings.from_env(**overrides)
+    if url:
+        settings = settings.replace(database_url=str(url))
+    if workspace:
+        settings = settings.replace(workspace=workspace)
+    real_url = settings.resolved_database_url
+    engine = make_engine(real_url)
+    if migrate_schema:
+        try:
+            migrate(engine, real_url)
+        except BaseException:
+            engine.dispose()
+            raise
+    store = Store(engine, settings, url=real_url)
+    if token is not None:
+        store.authenticate(token)
+    return store

@@ -8,7 +8,7 @@ PIP    := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps demo test test-fast bench services clean lab serve
+.PHONY: setup system-deps demo test test-fast check bench services clean lab serve
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ serve: setup
 lab: setup
 	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=.
 
-test: setup services
+# The layers (.importlinter: calls go downward only) and the types between components (mypy).
+check: setup
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+test: setup services check
 	QLDROPS_REQUIRE_POSTGRES=1 $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: setup

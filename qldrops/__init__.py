@@ -8,9 +8,7 @@
 dashboard library. The whole exception tree is importable from here.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from .errors import (
     AccessDenied,
@@ -36,7 +34,7 @@ from .errors import (
 )
 from .settings import Settings
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .analysis.core import analyze
     from .client import Store, connect
     from .store.models import Drop
@@ -77,11 +75,11 @@ _LAZY = {"connect": "qldrops.client", "Store": "qldrops.client", "Drop": "qldrop
          "analyze": "qldrops.analysis.core"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        import importlib
+        from importlib import import_module
 
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'qldrops' has no attribute {name!r}")

@@ -16,8 +16,19 @@ from .errors import ConfigurationError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def running_from_checkout(root: Path = ROOT) -> bool:
+    """True when qldrops runs from its source tree (``make``, an editable install), not from site-packages."""
+    return (root / "pyproject.toml").is_file() and (root / "qldrops" / "__init__.py").is_file()
+
+
 def _default_data_dir() -> str:
-    return str(ROOT / "data")
+    """``data/`` in a checkout (next to the demo corpus); an installed qldrops uses the per-user data
+    directory (``~/.local/share/qldrops`` on Linux), never ``site-packages/data``."""
+    if running_from_checkout():
+        return str(ROOT / "data")
+    import platformdirs  # here, not at the top: it would add ~50 ms to `import qldrops`
+
+    return platformdirs.user_data_dir("qldrops", appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,6 @@ def describe() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting."""
     out = []
     for f in fields(Settings):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
         out.append(("QLDROPS_" + f.name.upper(), str(default), f.metadata.get("help", "")))
     return out

@@ -36,15 +36,32 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
+    """Commands of the upper layers load only when they run: `qldrops --help` lists them from
+    LAZY_COMMANDS without importing the library (SQLAlchemy alone costs ~0.2 s)."""
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = super().get_command(ctx, name)
+            if cmd is not None:
+                if not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit)))
+            else:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx, name):
         cmd = super().get_command(ctx, name)
         if cmd is not None or name not in LAZY_COMMANDS:
             return cmd
         target, short = LAZY_COMMANDS[name]
-        if ctx.resilient_parsing or "--help" in sys.argv[1:2]:  # `qldrops --help`: don't import
+        if ctx.resilient_parsing:  # shell completion: don't import
             return click.Command(name, help=short, short_help=short)
         module, attr = target.split(":")
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from qldrops import demo
+from qldrops.analysis import splitter
 from qldrops.demo.catalog import DROP_TYPES, files_in
 from qldrops.demo.corpus import ANCHOR, PLANTED
 from qldrops.store.types import builtin_schema, validate_metadata
@@ -51,10 +52,8 @@ def puts(recs):
 
 
 def split_files(text: str) -> dict[str, str]:
-    """File path -> its text, for a drop that holds several files behind ``File:`` markers."""
-    marks = list(re.finditer(r"^\s*(?:#|//|--|<!--)\s*File:\s*(\S+?)\s*(?:-->)?\s*$", text, re.MULTILINE))
-    return {m.group(1): text[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(text)]
-            for i, m in enumerate(marks)}
+    """File path -> its text, for a drop that holds several files (the analysis package's splitter)."""
+    return {piece.path: piece.text for piece in splitter.split_files(text) if piece.path}
 
 
 # ------------------------------------------------------------------ determinism

@@ -16,6 +16,8 @@ import click
 
 from ..demo import load
 from ..demo.activity import run_samples, simulate
+from ..errors import QldropsError
+from ..previews.links import Preview
 from . import output, pass_ctx
 from .serve import serve as serve_cmd
 
@@ -43,8 +45,7 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
         try:
             result = fn()
         except Exception as e:  # noqa: BLE001 - report every step; one failure must not hide the rest
-            message = getattr(e, "message", str(e))
-            hint = getattr(e, "hint", None)
+            message, hint = (e.message, e.hint) if isinstance(e, QldropsError) else (str(e), None)
             click.echo(f" failed: {message}" + (f"\n    → {hint}" if hint else ""), err=True)
             failures.append(name)
             return None
@@ -98,7 +99,7 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
     else:
         click.echo("\nShare links (shown once; `qldrops preview create WORKFLOW` makes more):")
         for p in links:
-            what = p.workflow_id or f"{getattr(p, 'dashboard', '')} dashboard of workspace {p.workspace}"
+            what = p.workflow_id or f"{p.dashboard} dashboard of workspace {p.workspace}"
             click.echo(f"  {url_for(p, host, port)}   {what}")
         click.echo("\nAnalysts: `make lab` opens notebooks/; batch scripts: `qldrops --help`.")
         if failures:
@@ -110,8 +111,8 @@ def demo(ctx, seed: int, progress: bool, serve: bool, host: str, port: int, n_li
         raise SystemExit(1)
 
 
-def url_for(preview, host: str, port: int) -> str:
+def url_for(preview: Preview, host: str, port: int) -> str:
     """The link for this server: the capability travels only in the path."""
-    url = getattr(preview, "url", "")
+    url = preview.url or ""
     path = url[url.index("/p/"):] if "/p/" in url else f"/p/{preview.capability}"
     return f"http://{host}:{port}{path}"

@@ -86,7 +86,7 @@ def load(store: Any, seed: int = 0, progress: bool = True) -> dict:
     """
     recs = records(seed)
     if _already_loaded(store, recs):
-        log.info("demo data already present in workspace %r; nothing loaded", getattr(store, "workspace", "?"))
+        log.info("demo data already present in workspace %r; nothing loaded", store.workspace)
         return summarize(recs, skipped=True)
 
     puts = [r for r in recs if r["op"] == "put"]
@@ -119,6 +119,6 @@ def _fork(store: Any, r: dict, ids: dict[tuple[str, str], int], by_capsule: dict
     store.fork_workflow(src, dst)
     ref_of_id = {i: ref for (wf, ref), i in ids.items() if wf == src}
     for d in store.list(workflow_id=dst):
-        ref = ref_of_id.get(getattr(d, "forked_from", None)) or by_capsule.get((src, d.capsule_id))
+        ref = ref_of_id.get(d.forked_from) or by_capsule.get((src, d.capsule_id))
         if ref is not None:
             ids[(dst, ref)] = d.id

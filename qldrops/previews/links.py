@@ -105,7 +105,7 @@ def _preview(row, now: dt.datetime) -> Preview:
     return Preview(id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_id=row.drop_id,
                    created_by=row.created_by, created_at=row.created_at, expires_at=row.expires_at,
                    revoked_at=row.revoked_at, access_count=row.access_count, last_access_at=row.last_access_at,
-                   title=row.title, status=_status(row, now), dashboard=getattr(row, "dashboard", None) or "preview")
+                   title=row.title, status=_status(row, now), dashboard=row.dashboard)
 
 
 def _raise_unless_live(p: Preview) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any
 
 from ..errors import ConfigurationError, DatabaseUnavailable, RateLimited
+from ..settings import Settings
 from .capability import secret_hash
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,10 @@ class RateLimits:
         self.storage_uri = storage
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RateLimits:
-        """Limits from settings fields ``rate_limit_client/token/link/storage`` when present, else defaults."""
-        return cls(client=getattr(settings, "rate_limit_client", None) or None,
-                   token=getattr(settings, "rate_limit_token", None) or None,
-                   link=getattr(settings, "rate_limit_link", None) or None,
-                   storage=getattr(settings, "rate_limit_storage", None) or DEFAULT_STORAGE)
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        """Limits from the settings ``rate_limit_client/token/link/storage`` (an empty one: no limit)."""
+        return cls(client=settings.rate_limit_client or None, token=settings.rate_limit_token or None,
+                   link=settings.rate_limit_link or None, storage=settings.rate_limit_storage or DEFAULT_STORAGE)
 
     def hit(self, *, client: str | None = None, token: str | None = None, link: str | None = None,
             cost: int = 1) -> None:

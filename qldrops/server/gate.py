@@ -40,14 +40,14 @@ class LinkGate:
             workspace=str(p.workspace),
             workflow_id=str(p.workflow_id),
             expires_at=p.expires_at.isoformat(),
-            dashboard=str(getattr(p, "dashboard", "preview") or "preview"),
+            dashboard=p.dashboard,
             client=client or "",
             user_agent=user_agent or "",
         )
 
     def _limit(self, *, client: str, link: str | None) -> None:
         """Per-client and per-link limits; raises RateLimited (429 with Retry-After)."""
-        limits = self._limits if self._limits is not None else getattr(self.store, "rate_limits", None)
+        limits = self._limits if self._limits is not None else self.store.rate_limits
         if limits is not None:
             limits.hit(client=client or "unknown", link=link)  # hashes the capability itself
 

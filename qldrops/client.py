@@ -7,12 +7,14 @@ the layers above it::
     Store (this module) ── is the drop store, plus:
       index     IndexManager(drop store)                      similar, dupes, clusters
       analysis  AnalysisService(drop store)                   analyze, feedback, project
-      runner    Runner(drop store, analysis.project_files)    run, executions
+      runner    Runner(drop store, analysis.project_files,    run, executions
+                       previews.check_run)
       sharing   Sharing(drop store, runner)                   users, tokens, previews, events, analytics
 
-The store reaches back up only through two typed hooks it is given here:
-``access_check`` (the sharing layer decides who may do what) and ``on_purge``
-(a package erases its own rows about a purged drop).
+The store reaches back up only through three typed hooks it is given here:
+``access_check`` (the sharing layer decides who may do what), ``on_purge`` (a
+package erases its own rows about a purged drop) and ``list_columns`` (analysis
+results shown as extra columns of ``store.list``).
 
 The public surface, in one place (every method below and those of
 :class:`~qldrops.store.core.DropStore`):
@@ -71,10 +73,14 @@ class Store(DropStore):
         super().__init__(engine, settings, workspace=workspace, url=url)
         self.index = IndexManager(self)
         self.analysis = AnalysisService(self)
-        self.runner = Runner(self, project_files=self.analysis.project_files)
+        # The runner checks share links through the sharing layer, which is built on the runner:
+        # the check is bound late, when a run names a link.
+        self.runner = Runner(self, project_files=self.analysis.project_files,
+                             link_check=lambda preview_id, workflow: self.previews.check_run(preview_id, workflow))
         self.sharing = Sharing(self, runner=self.runner)
         self.access_check = self.sharing.check_access
         self.on_purge.append(self.analysis.purge_drop)
+        self.list_columns.append(self.analysis.listing_columns)
 
     # ------------------------------------------------------------------ similarity
     def similar(self, query: Any, k: int = 10, *, workflow_id: str | None = None, drop_type: str | None = None,

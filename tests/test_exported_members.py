@@ -43,6 +43,7 @@ def test_connect_returns_the_composed_front_door(tmp_path):
         assert store.runner.drops is store and store.sharing.drops is store and store.sharing.runner is store.runner
         assert store.access_check == store.sharing.check_access
         assert store.on_purge == [store.analysis.purge_drop]
+        assert store.list_columns == [store.analysis.listing_columns]
     finally:
         store.close()
 

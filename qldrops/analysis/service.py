@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +64,19 @@ class AnalysisService:
     def purge_drop(self, conn: sa.Connection, drop_id: int) -> None:
         """``DropStore.on_purge``: erase this package's rows about a drop, in the purge's transaction."""
         conn.execute(t.feedback.delete().where(t.feedback.c.drop_id == drop_id))
+
+    def listing_columns(self, conn: sa.Connection, drops: Sequence[Drop]) -> dict[int, dict[str, Any]]:
+        """``DropStore.list_columns``: language, quality and security findings of analysed drops."""
+        hashes = list({d.content_hash for d in drops})
+        found: dict[str, dict[str, Any]] = {}
+        a = t.analyses.c
+        for i in range(0, len(hashes), 500):
+            q = (sa.select(a.content_hash, a.language, a.quality_score, a.security_count, a.created_at)
+                 .where(a.content_hash.in_(hashes[i:i + 500])).order_by(a.created_at))
+            for r in conn.execute(q):
+                found[r.content_hash] = {"language": r.language, "quality_score": r.quality_score,
+                                         "security_issues": r.security_count}
+        return {d.id: found[d.content_hash] for d in drops if d.content_hash in found}
 
     # -- analysis -------------------------------------------------------------------------
     def analyze(self, drop_id: int, *, force: bool = False):

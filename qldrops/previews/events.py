@@ -135,6 +135,12 @@ def _event(row, duplicate: bool = False) -> Event:
                  duplicate=duplicate)
 
 
+def insert_event(dialect: str, values: dict[str, Any]) -> Any:
+    """Insert an event unless its idempotency key exists; ``.first()`` of the result is None then."""
+    return (insert_ignore(dialect, t.events, index_elements=["idempotency_key"]).values(**values)
+            .returning(t.events.c.id))
+
+
 class Events:
     """``store.events``: record and list analytics events."""
 
@@ -181,7 +187,7 @@ class Events:
             if idempotency_key is None:
                 eid = conn.execute(t.events.insert().values(**values).returning(t.events.c.id)).scalar_one()
                 return Event(id=eid, **{k: v for k, v in values.items() if k in Event.__slots__})
-            inserted = conn.execute(insert_ignore(self._store.dialect, t.events, index_elements=["idempotency_key"]).values(**values).returning(t.events.c.id)).first() is not None
+            inserted = conn.execute(insert_event(self._store.dialect, values)).first() is not None
             row = conn.execute(sa.select(t.events).where(t.events.c.idempotency_key == values["idempotency_key"])).one()
         if inserted:
             return _event(row)

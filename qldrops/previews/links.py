@@ -25,12 +25,11 @@ import sqlalchemy as sa
 
 from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
 from ..store import schema as t
-from ..store.db import insert_ignore
 from ..store.models import Diff, DropList, Listing, Version
 from ..store.timeparse import MAX_TTL, parse_duration
 from .auth import _RANK, Principal, audit, principal_of, require
 from .capability import is_well_formed, mask, new_capability, secret_hash
-from .events import Events, event_values
+from .events import Events, event_values, insert_event
 from .identity import User, Workspace, workspace_name
 
 if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
@@ -310,7 +309,7 @@ class Previews:
                 if row is None:  # revoked or expired since the check: say which
                     self._live_by_id(p.id)
                     raise LinkExpired("this share link is no longer live", hint="ask its owner for a new link")
-                if conn.execute(insert_ignore(self._store.dialect, t.events, index_elements=["idempotency_key"]).values(**values).returning(t.events.c.id)).first() is None:
+                if conn.execute(insert_event(self._store.dialect, values)).first() is None:
                     raise _Retried()  # a retried idempotency key: roll the count back, serve it
         except _Retried:
             row = self._raw_row(p.id)
@@ -354,6 +353,28 @@ class Previews:
             # Same answer for absent and elsewhere: no probing other workspaces.
             raise NotFound(f"no preview {preview_id} here", hint="see `qldrops preview list`")
         return row
+
+    def check_run(self, preview_id: int, workflow_id: str) -> None:
+        """The runner's link check: a run tied to a share link must be on that link's workflow, in this
+        store's workspace, and the link must be live."""
+        if isinstance(preview_id, bool) or not isinstance(preview_id, int):
+            raise ValidationError(f"preview_id must be an integer, not {preview_id!r}")
+        p = t.previews
+        with self._store.reading() as conn:
+            row = conn.execute(sa.select(p.c.workflow_id, p.c.expires_at, p.c.revoked_at).where(
+                p.c.id == preview_id, p.c.workspace == self._store.workspace)).first()
+        if row is None:
+            raise NotFound(f"no preview {preview_id} in workspace {self._store.workspace!r}",
+                           hint="see `qldrops preview list`")
+        if row.revoked_at is not None:
+            raise LinkRevoked(f"preview {preview_id} was revoked; its code cannot be run",
+                              hint="ask its owner for a new link")
+        if row.expires_at <= self._store.now():
+            raise LinkExpired(f"preview {preview_id} expired; its code cannot be run",
+                              hint="ask its owner to extend it (`qldrops preview extend`)")
+        if row.workflow_id != workflow_id:
+            raise AccessDenied(f"preview {preview_id} shares workflow {row.workflow_id!r}, not {workflow_id!r}",
+                               hint="run only drops of the workflow the link shares")
 
     def _live_by_id(self, preview_id: int) -> Preview:
         """Re-check a preview by id (for views that outlive their first check)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
+from ..errors import ValidationError
 from ..store import schema as t
 from ..store.models import Listing
 from .models import RunResult
@@ -157,25 +157,3 @@ def listing(store: Any, *, preview_id: int | None = None, drop_id: int | None = 
         duration_ms=r.duration_ms, truncated=bool(r.truncated), started_at=r.started_at, finished_at=r.finished_at,
         drop_id=r.drop_id, workflow_id=r.workflow_id, preview_id=r.preview_id, actor=r.actor, stdout=r.stdout,
         stderr=r.stderr, resources=r.resources or {}) for r in rows)
-
-
-def check_preview(store: Any, preview_id: int, workflow_id: str) -> None:
-    """A run made through a share link must be on that link's workflow, and the link must be live."""
-    if isinstance(preview_id, bool) or not isinstance(preview_id, int):
-        raise ValidationError(f"preview_id must be an integer, not {preview_id!r}")
-    p = t.previews
-    with store.reading() as conn:
-        row = conn.execute(sa.select(p.c.workflow_id, p.c.expires_at, p.c.revoked_at).where(
-            p.c.id == preview_id, p.c.workspace == store.workspace)).first()
-    if row is None:
-        raise NotFound(f"no preview {preview_id} in workspace {store.workspace!r}",
-                       hint="see `qldrops preview list`")
-    if row.revoked_at is not None:
-        raise LinkRevoked(f"preview {preview_id} was revoked; its code cannot be run",
-                          hint="ask its owner for a new link")
-    if row.expires_at <= store.now():
-        raise LinkExpired(f"preview {preview_id} expired; its code cannot be run",
-                          hint="ask its owner to extend it (`qldrops preview extend`)")
-    if row.workflow_id != workflow_id:
-        raise AccessDenied(f"preview {preview_id} shares workflow {row.workflow_id!r}, not {workflow_id!r}",
-                           hint="run only drops of the workflow the link shares")

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import QldropsError, SandboxError
+from ..errors import ConfigurationError, QldropsError, SandboxError
 from ..store.core import DropStore
 from ..store.models import Drop
 from . import history
@@ -26,12 +26,16 @@ log = logging.getLogger(__name__)
 
 ProjectFiles = Callable[[str], dict[str, str]]
 """A workflow id -> its project's files as {path: text} (the analysis package builds them)."""
+LinkCheck = Callable[[int, str], None]
+"""(preview id, workflow id) -> None, or raises: may a run be tied to this share link? (the sharing layer)"""
 
 
 class Runner:
-    def __init__(self, drops: DropStore, project_files: ProjectFiles | None = None):
+    def __init__(self, drops: DropStore, project_files: ProjectFiles | None = None,
+                 link_check: LinkCheck | None = None):
         self.drops = drops
         self.project_files = project_files
+        self.link_check = link_check
 
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,
             language: str | None = None, limits: Limits | None = None, stdin: str | bytes | None = None,
@@ -49,7 +53,10 @@ class Runner:
         store._authorize("execute")
         drop = store.get(drop_id)
         if preview_id is not None:
-            history.check_preview(store, preview_id, drop.workflow_id)
+            if self.link_check is None:
+                raise ConfigurationError("this runner cannot tie runs to share links",
+                                         hint="use qldrops.connect(): it gives the runner the link check")
+            self.link_check(preview_id, drop.workflow_id)
         files, entry = self._run_inputs(drop, file, language, project)
         lang = get_language(language) if language else runtime_for(entry, files.get(entry))
         execution_id = history.start(store, language=lang.name if lang else (language or "unknown"), file=entry,

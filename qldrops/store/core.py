@@ -64,16 +64,18 @@ class Caller(Protocol):
 
 AccessCheck = Callable[[str], None]
 PurgeHook = Callable[[sa.Connection, int], None]
+ListColumns = Callable[[sa.Connection, Sequence[Drop]], dict[int, dict[str, Any]]]
 
 
 class DropStore:
     """Drops, versions, blobs and the change log on SQLite or PostgreSQL.
 
     The bottom layer: it imports nothing from the packages above it. What those
-    packages add reaches it through two typed hooks set by whoever composes the
+    packages add reaches it through three typed hooks set by whoever composes the
     store (:mod:`qldrops.client`): ``access_check`` (called with an action on every
-    read and write while a ``principal`` is set) and ``on_purge`` (called inside
-    the purge transaction, so a package erases its own rows about the drop).
+    read and write while a ``principal`` is set), ``on_purge`` (called inside the
+    purge transaction, so a package erases its own rows about the drop) and
+    ``list_columns`` (extra columns for listings, read in the listing's connection).
     """
 
     def __init__(self, engine: sa.Engine, settings: Settings, *, workspace: str | None = None, url: str = ""):
@@ -87,6 +89,7 @@ class DropStore:
         self.principal: Caller | None = None  # who is calling; None: the trusted local process
         self.access_check: AccessCheck | None = None
         self.on_purge: list[PurgeHook] = []
+        self.list_columns: list[ListColumns] = []
         self._types: dict[str, dict | None] | None = None
         self._fast: FastReader | None = None  # made on first get()
 
@@ -102,7 +105,8 @@ class DropStore:
         it to user code.
         """
         view = copy.copy(self)
-        view.workspace, view.principal, view.access_check, view.on_purge = workspace, None, None, []
+        view.workspace, view.principal, view.access_check = workspace, None, None
+        view.on_purge, view.list_columns = [], list(self.list_columns)
         return view
 
     def now(self) -> dt.datetime:
@@ -596,20 +600,13 @@ class DropStore:
         return DropList(drops, extra=extra)
 
     def _list_extra(self, conn: sa.Connection, drops: Sequence[Drop]) -> dict[int, dict[str, Any]]:
-        """Analysis results kept with the drops, shown as extra columns in listings."""
-        hashes = list({d.content_hash for d in drops})
-        if not hashes:
-            return {}
-        found: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(hashes), 500):
-            for r in conn.execute(
-                sa.select(t.analyses.c.content_hash, t.analyses.c.language, t.analyses.c.quality_score,
-                          t.analyses.c.security_count, t.analyses.c.created_at)
-                .where(t.analyses.c.content_hash.in_(hashes[i:i + 500])).order_by(t.analyses.c.created_at)
-            ):
-                found[r.content_hash] = {"language": r.language, "quality_score": r.quality_score,
-                                         "security_issues": r.security_count}
-        return {d.id: found[d.content_hash] for d in drops if d.content_hash in found}
+        """Columns the layers above add to listings (``list_columns``), e.g. analysis results."""
+        extra: dict[int, dict[str, Any]] = {}
+        if drops:
+            for columns in self.list_columns:
+                for drop_id, values in columns(conn, drops).items():
+                    extra.setdefault(drop_id, {}).update(values)
+        return extra
 
     def _filters(self, workflow_id, drop_type, metadata, capsule_id, created_by, since, until,
                  include_deleted) -> list[sa.ColumnElement]:

@@ -79,7 +79,7 @@ def _plan(workflows: list[str], code_drops: dict[str, list[int]], *, days: int, 
             for v in range(views):
                 events.append({**base, "event_type": "view", "at": at + dt.timedelta(minutes=3 * v),
                                "duration_ms": round(math.exp(rng.gauss(10.3, 0.8)), 1), "n": f"v{v}"})
-            drops = code_drops.get(wf) or [None]
+            drops: list[int | None] = [*code_drops.get(wf, [])] or [None]
             edits = rng.random() < who["edit"]
             if edits:
                 events.append({**base, "event_type": "edit", "at": at + dt.timedelta(minutes=7),

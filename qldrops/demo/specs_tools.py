@@ -171,7 +171,7 @@ SPECS: list[Spec] = [
                   "per-worker job counts"),
         tests=("all 12 jobs are processed", "no goroutine leaks (goleak)", "works with one worker"),
         code=(Code(go.WORKER_POOL),), extra_files=("go.mod",), run=("go run .",), test_framework="go test",
-        owner="lars.eriksen", tags=("concurrency"),
+        owner="lars.eriksen", tags=("concurrency",),
     ),
     Spec(
         35, "rust-markdown-toc", "Markdown table of contents generator", "rust", "none", "library",
@@ -189,7 +189,7 @@ SPECS: list[Spec] = [
         features=("rate and burst capacity", "injectable clock for tests", "retry with full jitter, bounded delay"),
         tests=("burst of 5 then throttled", "refills at the configured rate", "retry re-raises after the last attempt"),
         code=(Code(pys.TOKEN_BUCKET, runnable=True), Code(pys.RETRY)), run=("python -m ratelimit.bucket",), test_framework="pytest",
-        owner="maya.chen", tags=("library"),
+        owner="maya.chen", tags=("library",),
     ),
     Spec(
         37, "sql-retention-cohorts", "Weekly retention cohorts query", "sql", "PostgreSQL", "data",
@@ -226,7 +226,7 @@ SPECS: list[Spec] = [
         features=("capacity chosen at init", "push fails when full, pop fails when empty", "no memory leaks under valgrind"),
         tests=("push beyond capacity returns false", "pop order is FIFO", "wraps around correctly", "valgrind clean"),
         code=(Code(native.C_RING_BUFFER),), extra_files=("Makefile",), run=("cc -Iinclude src/*.c -o ringbuf && ./ringbuf",),
-        test_framework="Unity", owner="lars.eriksen", tags=("systems"),
+        test_framework="Unity", owner="lars.eriksen", tags=("systems",),
     ),
     Spec(
         41, "cpp-lru-cache", "LRU cache in C++", "cpp", "none", "library",
@@ -245,7 +245,7 @@ SPECS: list[Spec] = [
         features=("aligned table output", "reorder flag", "total value with thousands separator"),
         tests=("three items need reordering", "total value is 1,788.60", "an item at exactly the reorder point is flagged"),
         code=(Code(pys.INVENTORY_REPORT, runnable=True),), run=("python inventory_report.py",), test_framework="pytest",
-        owner="amara.okafor", tags=("script"),
+        owner="amara.okafor", tags=("script",),
     ),
     Spec(
         43, "python-word-count-cli", "Word count CLI (top 10)", "python", "argparse", "cli",

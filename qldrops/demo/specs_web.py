@@ -301,7 +301,7 @@ SPECS: list[Spec] = [
         tests=("once listener runs exactly once", "off removes a listener", "emit returns the listener count",
                "wrong payload type fails to compile (tsd)"),
         code=(Code(js_ts.TYPED_EMITTER),), extra_files=("package.json", "tsconfig.json", "test/events.test.ts"),
-        run=("npx tsx src/demo.ts",), test_framework="vitest + tsd", owner="lars.eriksen", tags=("library"),
+        run=("npx tsx src/demo.ts",), test_framework="vitest + tsd", owner="lars.eriksen", tags=("library",),
     ),
     Spec(
         20, "swift-weather-viewmodel", "SwiftUI weather view model", "swift", "SwiftUI", "mobile",

@@ -51,6 +51,8 @@ def _is_loopback(ip: str) -> bool:
 class PreviewHandler(VoilaHandler):
     """``GET /p/<capability>``: check the link, then render the preview dashboard."""
 
+    notebook_path: str | None  # VoilaHandler's; set per request below
+
     def initialize(self, **kwargs: Any) -> None:
         self.gate: LinkGate = kwargs.pop("gate")
         self.tickets: TicketBook = kwargs.pop("tickets")

@@ -19,7 +19,7 @@ class CountingKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self.kernels_started = 0
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]  # async in jupyter_server's AsyncMappingKernelManager; jupyter_client's stub declares it sync
         if kwargs.get("kernel_id") is None:  # a restart reuses its id and is not a new kernel
             self.kernels_started += 1
         return await super().start_kernel(*args, **kwargs)

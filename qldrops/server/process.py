@@ -12,6 +12,7 @@ last resort. The server's output goes to ``log_path``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -82,14 +83,11 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ServerProcess:
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-        try:
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(open(self.log_path, "ab")) if self.log_path else subprocess.DEVNULL
             self.proc = subprocess.Popen(
                 self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
             )
-        finally:
-            if self.log_path:
-                out.close()
         self.wait_ready()
         return self
 

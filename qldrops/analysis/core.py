@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import insights, quality, security
 from .detect import detect_language
-from .languages import LIZARD_EXT, UNKNOWN
+from .languages import LIZARD_EXT
 from .model import Analysis
 
 log = logging.getLogger(__name__)
@@ -223,5 +223,3 @@ def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 2)
 
 
-def language_is_known(lang: str) -> bool:
-    return lang not in {UNKNOWN, "binary"}

@@ -59,12 +59,6 @@ LANGUAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "diff": (("patch", "udiff"), (".diff", ".patch"), ".diff"),
 }
 
-REQUIRED = (
-    "python", "javascript", "typescript", "java", "go", "rust", "c", "cpp", "csharp", "ruby", "php",
-    "kotlin", "swift", "scala", "shell", "sql", "html", "css", "yaml", "json", "markdown",
-    "dockerfile", "toml", "makefile", "text",
-)
-
 # Exact base names (lower case) that decide the language on their own.
 FILENAMES: dict[str, str] = {
     "dockerfile": "dockerfile", "containerfile": "dockerfile",

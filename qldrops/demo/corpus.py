@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections.abc import Iterator
 
 from . import render
 from .catalog import DROP_TYPES, Edit, Spec, files_in
@@ -200,12 +199,6 @@ def _check_order(later: list[dict]) -> None:
             forked.add(r["dst"])
         elif r["workflow_id"].endswith("-b") and r["workflow_id"] not in forked:
             raise AssertionError(f"demo plan edits {r['workflow_id']} before forking it")
-
-
-def iter_languages(records: list[dict]) -> Iterator[str]:
-    for r in records:
-        if r["op"] == "put" and r["drop_type"] == "code_generation":
-            yield r["metadata"]["language"]
 
 
 assert set(_ABBR) == set(DROP_TYPES)

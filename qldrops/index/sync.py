@@ -111,12 +111,6 @@ def pending_count(store, since: Watermark) -> int:
             c.workspace == store.workspace, cond)).scalar() or 0)
 
 
-@dataclass(frozen=True)
-class DropState:
-    id: int
-    content_hash: str
-
-
 def live_state(conn: sa.Connection, workspace: str, drop_ids: Iterable[int]) -> dict[int, str]:
     """Current content hash of each of these drops that is alive in this workspace."""
     d = t.drops.c

@@ -19,10 +19,6 @@ _DURATION = re.compile(r"^\s*(\d{1,7}(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE
 _DURATION_HINT = 'write a number and a unit: "30s", "60m", "2h", "7d" or "1w"'
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def aware(value: dt.datetime, *, what: str = "the time") -> dt.datetime:
     """``value`` in UTC; a naive datetime is refused (it would be read in an unknown zone)."""
     if value.tzinfo is None:

@@ -1,4 +1,7 @@
-"""The preview page's pure parts: file splitting, the tree, language and highlighting, redaction, zips."""
+"""The preview page's pure parts: file splitting, the tree, language and highlighting, redaction, zips.
+
+(Once ``qldrops/server/previewkit.py``; its parts now live in ``qldrops.dashboards``, and the
+splitting and language detection it duplicated are the analysis package's.)"""
 
 from __future__ import annotations
 
@@ -8,7 +11,31 @@ from types import SimpleNamespace
 
 import pytest
 
-from qldrops.server import previewkit as pk
+from qldrops.analysis import splitter
+from qldrops.analysis.detect import detect_language
+from qldrops.analysis.model import Analysis
+from qldrops.dashboards import panels, project
+
+
+class pk:  # the names these tests used, now spread over the dashboards package
+    ProjectFile, SharedProject, tree_rows, zip_bytes = (project.ProjectFile, project.SharedProject,
+                                                        project.tree_rows, project.zip_bytes)
+    code_html, lexer_for, metadata_html, similar_html, zip_link_html = (
+        panels.code_html, panels.lexer_for, panels.metadata_html, panels.similar_html, panels.zip_link_html)
+
+    @staticmethod
+    def split_files(text, default_path):
+        """Files of one drop as the page names them: the analysis splitter, paths through safe_path."""
+        return {project.safe_path(p.path) if p.path else default_path: p.text for p in splitter.split_files(text)}
+
+    @staticmethod
+    def language_of(text, path):
+        guess = detect_language(text, path, use_magika=False)
+        return guess.language, guess.source
+
+    @staticmethod
+    def report_html(analysis, _file):
+        return panels.report_html(analysis)
 
 GO = 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n'
 TWO = "// File: cmd/app/main.go\n" + GO + "\n// File: internal/util.go\npackage internal\n"
@@ -79,8 +106,9 @@ def test_similar_drops_of_other_workflows_show_no_content():
 def test_report_without_analysis_says_so():
     f = pk.ProjectFile("a.py", "x = 1\n", "python", 1)
     assert "No quality and security analysis" in pk.report_html(None, f)
-    a = SimpleNamespace(quality_score=62.0, complexity={"max": 4}, summary="adds numbers",
-                        issues=[{"line": 3, "severity": "high", "rule": "hardcoded-secret", "category": "security",
-                                 "message": "password = 'hunter2hunter2'", "hint": "read it from the environment"}])
+    a = Analysis(language="python", language_confidence=1.0, quality_score=62.0, complexity=4.0,
+                 summary="adds numbers",
+                 issues=[{"line": 3, "severity": "high", "rule": "hardcoded-secret", "category": "security",
+                          "message": "password = 'hunter2hunter2'", "hint": "read it from the environment"}])
     html = pk.report_html(a, f)
     assert "62" in html and "hardcoded-secret" in html and "hunter2hunter2" not in html

@@ -14,7 +14,6 @@ it (nbclient in tests, JupyterLab) gets a clear error instead of a hang.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import urllib.error
@@ -23,7 +22,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from ..dashboards.html import problem_html as dashboard_problem_html
 from ..errors import AccessDenied, LinkExpired, QldropsError
+from .pages import describe
 
 ENV_REDEEM_URL = "QLDROPS_SERVER_REDEEM_URL"
 ENV_KERNEL_KEY = "QLDROPS_SERVER_KERNEL_KEY"
@@ -174,12 +175,12 @@ def open_view(visit: Visit, store: Any = None) -> Any:
     return scoped_store(store, visit.workspace).previews.view(visit.preview_id)
 
 
+def visitor_wording(exc: BaseException) -> tuple[str, str, str]:
+    """(title, message, hint) for a visitor: the server's error pages' words, no exception text."""
+    _, title, message, hint = describe(exc)
+    return title, message, hint
+
+
 def problem_html(exc: BaseException) -> str:
     """What a dashboard shows instead of a traceback (visitor wording, no exception text)."""
-    from .pages import describe
-
-    _, title, message, hint = describe(exc)
-    return (
-        f"<div class='qldrops-problem'><h3>{html.escape(title)}</h3><p>{html.escape(message)}</p>"
-        f"<p>{html.escape(hint)}</p></div>"
-    )
+    return dashboard_problem_html(exc, visitor_wording)

@@ -1,0 +1,182 @@
+"""The explorer dashboard as a controller: search by meaning, topics, near-duplicates side by side.
+
+Secrets are masked (the analysis package's ``redact``) in everything shown. :class:`ExplorerPage`
+answers each control of the page with HTML; the 2-D topic map projects the vectors the index
+stored in the database (nothing is embedded twice). plotly is imported where figures are drawn.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.security import redact
+from ..errors import NotFound
+from ..index.embstore import ensure_vectors
+from .html import figure_html, first_lines, kpis_html, loaded_html, note_html, table_html
+
+ALL = "(all)"
+METHODS = ("exact", "lexical", "semantic")
+
+
+# ---------------------------------------------------------------------- vectors and projections
+def drop_vectors(store: Any, ids: Iterable[int] | None = None) -> tuple[list[int], np.ndarray]:
+    """``(ids, matrix)`` of the indexed drops' vectors, through the index mirror (synced first).
+
+    The mirror's ``id_map`` says which content each drop's vector was made from; the vectors
+    themselves are read from the database, where the index keeps them.
+    """
+    index = store.index
+    index.sync()
+    id_map = dict(index.id_map)
+    wanted = sorted(id_map) if ids is None else [i for i in ids if i in id_map]
+    vecs = ensure_vectors(store, index.embedder, [id_map[i] for i in wanted])
+    keep = [i for i in wanted if vecs.get(id_map[i]) is not None]
+    if not keep:
+        return [], np.zeros((0, index.embedder.dim), dtype=np.float32)
+    return keep, np.vstack([vecs[id_map[i]] for i in keep]).astype(np.float32)
+
+
+def project_2d(matrix: Any) -> np.ndarray:
+    """PCA to two dimensions with numpy's SVD (centred; signs fixed so reruns draw the same picture)."""
+    x = np.asarray(matrix, dtype=np.float64)
+    if x.shape[0] == 0:
+        return np.zeros((0, 2))
+    xc = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    comps = vt[:2]
+    signs = np.sign(comps[np.arange(comps.shape[0]), np.abs(comps).argmax(axis=1)])
+    coords = xc @ (comps * signs[:, None]).T
+    if coords.shape[1] < 2:
+        coords = np.hstack([coords, np.zeros((coords.shape[0], 2 - coords.shape[1]))])
+    return coords
+
+
+def cluster_map(store: Any, clusters: Any) -> pd.DataFrame:
+    """A frame (drop_id, x, y, cluster, label, workflow_id, drop_type) for a 2-D cluster scatter plot."""
+    assign = clusters.assignments()
+    ids, matrix = drop_vectors(store, assign["drop_id"].tolist())
+    xy = project_2d(matrix)
+    points = pd.DataFrame({"drop_id": ids, "x": xy[:, 0], "y": xy[:, 1]})
+    drops = store.get_many(ids).to_frame()[["id", "workflow_id", "drop_type"]].rename(columns={"id": "drop_id"})
+    return points.merge(assign, on="drop_id").merge(drops, on="drop_id")
+
+
+# ---------------------------------------------------------------------- HTML of each section
+def results_html(hits: Any, text: str) -> str:
+    """Search hits: score, id, workflow, type and the first lines (redacted)."""
+    if not len(hits):
+        return note_html("Nothing found. Try other words, or another drop type.")
+    drops = {d.id: d for d in hits.drops()}
+    rows = "".join(
+        f"<tr><td>{h.score:.3f}</td><td>{h.id}</td><td>{html.escape(h.workflow_id)}</td>"
+        f"<td><code>{html.escape(h.drop_type)}</code></td>"
+        f"<td>{html.escape(first_lines(redact(drops[h.id].artifact)) if h.id in drops else '')}</td></tr>"
+        for h in hits)
+    return (f"<table class='qldrops-table' id='search-results'><caption style='text-align:left'>"
+            f"{len(hits)} drops most like <q>{html.escape(text)}</q></caption><tr><th>score</th><th>id</th>"
+            f"<th>workflow</th><th>type</th><th>beginning</th></tr>{rows}</table>")
+
+
+def topics_html(store: Any, found: Any) -> str:
+    """The topic map (one point per drop, coloured by topic) and the topics table."""
+    import plotly.express as px
+
+    points = cluster_map(store, found)
+    points["topic"] = points["cluster"].astype(str) + ": " + points["label"]
+    fig = px.scatter(points, x="x", y="y", color="topic", hover_data=["drop_id", "workflow_id", "drop_type"],
+                     title="Drops by meaning (2-D projection of the vectors; colour: topic)")
+    fig.update_layout(height=520, margin={"t": 50, "l": 30, "r": 30, "b": 30}, legend={"font": {"size": 10}},
+                      xaxis_title="", yaxis_title="")
+    table = found.to_frame()[["cluster", "label", "size", "top_terms", "representatives"]]
+    table["top_terms"] = table["top_terms"].map(", ".join)
+    return figure_html(fig, element_id="cluster-map") + table_html(table, element_id="cluster-table")
+
+
+def pair_html(a: Any, b: Any) -> str:
+    """Two drops side by side (redacted) with their differences."""
+    left, right = redact(a.artifact), redact(b.artifact)
+    diff = "".join(difflib.unified_diff(left.splitlines(keepends=True), right.splitlines(keepends=True),
+                                        fromfile=f"drop {a.id}", tofile=f"drop {b.id}", n=2))
+    diff = diff or "(identical content)"
+
+    def side(d: Any, text: str) -> str:
+        return (f"<div style='flex:1;min-width:0'><b>drop {d.id}</b> · {html.escape(d.workflow_id)} · "
+                f"<code>{html.escape(d.drop_type)}</code> v{d.version}"
+                f"<pre class='qldrops-pre'>{html.escape(text[:6000])}</pre></div>")
+
+    return (f"<div id='dupe-pair' style='display:flex;gap:12px'>{side(a, left)}{side(b, right)}</div>"
+            f"<details><summary>differences</summary><pre class='qldrops-pre'>{html.escape(diff[:20000])}</pre>"
+            f"</details>")
+
+
+@dataclass
+class Dupes:
+    """Near-duplicate pairs for one question: the summary line and the pairs to choose from."""
+
+    summary: str
+    options: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
+    empty: str = ""  # what the pair view shows when there is no pair
+
+
+# ---------------------------------------------------------------------- the page
+class ExplorerPage:
+    """Search, topics and near-duplicates of a workspace (``store`` bound to it)."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.index_status = store.index.status()
+        self.stats = store.stats()
+        self.drop_types: list[str] = sorted(self.stats["by_type"])
+        self._dupes_key: tuple | None = None
+
+    def kpis_html(self) -> str:
+        s, ix = self.stats, self.index_status
+        return loaded_html() + kpis_html([("drops", s["drops"]), ("workflows", s["workflows"]), ("indexed", ix.size),
+                                          ("index", ix.kind), ("behind the database", f"{ix.lag} changes")])
+
+    def search_html(self, text: str, k: int = 8, drop_type: str = ALL) -> str:
+        hits = self.store.similar(text, k=k, drop_type=None if drop_type == ALL else drop_type)
+        return results_html(hits, text)
+
+    def topics_html(self, n: int = 8, *, fresh: bool = True) -> str:
+        """Topics found now (``fresh``), or the ones an analyst saved last (found now if none)."""
+        found = None if fresh else self.store.latest_clusters()
+        if not found:
+            found = self.store.clusters(n=n, save=False)
+        return topics_html(self.store, found)
+
+    @staticmethod
+    def _dupes_question(threshold: float, methods: Iterable[str]) -> tuple:
+        # A slider may echo its value back rounded (0.95 -> 0.9500000000000001): the same question.
+        return round(threshold, 3), tuple(m for m in METHODS if m in set(methods)) or ("exact",)
+
+    def answered(self, threshold: float, methods: Iterable[str]) -> bool:
+        """True when :meth:`dupes` answered this very question last (nothing to redraw)."""
+        return self._dupes_question(threshold, methods) == self._dupes_key
+
+    def dupes(self, threshold: float = 0.95, methods: Iterable[str] = METHODS) -> Dupes:
+        """Near-duplicate pairs at ``threshold`` found by ``methods`` (exact, lexical, semantic)."""
+        self._dupes_key = key = self._dupes_question(threshold, methods)
+        chosen = key[1]
+        found = self.store.near_duplicates(threshold=threshold, methods=chosen)
+        frame = found.to_frame()
+        counts = frame["method"].value_counts().to_dict() if len(frame) else {}
+        summary = (f"<p id='dupe-summary'>{len(found)} pairs in {len(found.groups)} groups · "
+                   + ", ".join(f"{m}: {n}" for m, n in sorted(counts.items())) + "</p>")
+        options = [(f"group {p.group} · {p.method} {p.score:.3f} · drops {p.a} and {p.b}", (p.a, p.b))
+                   for p in found]
+        return Dupes(summary, options, "" if options else note_html("No near-duplicates at this similarity."))
+
+    def pair_html(self, pair: tuple[int, int]) -> str:
+        drops = list(self.store.get_many(list(pair)))
+        if len(drops) != 2:
+            raise NotFound("one drop of this pair is gone (deleted since the pairs were found)",
+                           hint="move the similarity slider to find the pairs again")
+        return pair_html(*drops)

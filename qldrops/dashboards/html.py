@@ -1,0 +1,203 @@
+"""HTML pieces every dashboard shares: the stylesheet, problems and notes, KPIs, tables, figures.
+
+Why plots go through :func:`figure_html`: under Voila 0.5.13, ``widgets.Output`` hangs a few
+percent of renders (upstream voila issue 1428), and plotly 7's ``FigureWidget`` needs
+``anywidget`` (not installed). So a dashboard loads plotly.js **once**, inline from the
+installed plotly package (:func:`plotly_loader_html`, no CDN: viewers may be offline), with a
+tiny observer that draws every ``<div class="qldrops-plot" data-figure=…>`` appearing in the
+page. Figures then travel as JSON inside ``widgets.HTML`` values; replacing a value (a filter
+changed) redraws the plot.
+
+A failure is shown by :func:`problem_html`: an instruction, never a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# Draws each .qldrops-plot[data-figure] once per distinct figure, now and whenever one is added or changed.
+_OBSERVER_JS = """
+(function () {
+  if (window.qldropsPlotObserver) { return; }
+  function draw(el) {
+    if (!window.Plotly) { return; }
+    var spec = el.getAttribute('data-figure');
+    if (!spec || el.qldropsDrawn === spec) { return; }
+    el.qldropsDrawn = spec;
+    var fig = JSON.parse(spec);
+    var config = Object.assign({responsive: true, displaylogo: false}, fig.config || {});
+    window.Plotly.react(el, fig.data || [], fig.layout || {}, config);
+  }
+  function scan(node) {
+    if (node.nodeType !== 1) { return; }
+    if (node.matches('.qldrops-plot[data-figure]')) { draw(node); }
+    node.querySelectorAll('.qldrops-plot[data-figure]').forEach(draw);
+  }
+  window.qldropsPlotObserver = new MutationObserver(function (records) {
+    records.forEach(function (r) {
+      if (r.type === 'attributes') { scan(r.target); } else { r.addedNodes.forEach(scan); }
+    });
+  });
+  window.qldropsPlotObserver.observe(document.documentElement,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['data-figure']});
+  scan(document.documentElement);
+})();
+"""
+
+STYLE = """
+<style>
+.qldrops-page {font-family:system-ui,-apple-system,'Segoe UI',sans-serif; color:#1f2328}
+.qldrops-box {border-radius:6px; padding:10px 14px; margin:8px 0; font-family:system-ui,sans-serif}
+.qldrops-problem {background:#fff4e5; border:1px solid #f0b35b}
+.qldrops-note {background:#eef4fb; border:1px solid #b6cbe6}
+.qldrops-pre {max-height:24em; overflow:auto; background:#f7f7f7; padding:6px; font-size:12px}
+.qldrops-head {display:flex; justify-content:space-between; align-items:flex-end; border-bottom:1px solid #d0d7de;
+  padding:4px 2px 12px; margin-bottom:10px; font-family:system-ui,sans-serif}
+.qldrops-head h2 {margin:2px 0 6px; font-size:1.5em}
+.qldrops-right {text-align:right}
+.qldrops-muted {color:#656d76; font-size:12px; font-family:system-ui,sans-serif}
+.qldrops-chip {display:inline-block; background:#ddf4ff; color:#0969da; border-radius:10px; padding:1px 8px;
+  margin:0 4px; font-size:12px; font-family:system-ui,sans-serif}
+.qldrops-filehead {display:flex; gap:10px; align-items:baseline; font-family:system-ui,sans-serif; padding:4px 0}
+.qldrops-code {border:1px solid #d0d7de; border-radius:6px; padding:8px 10px; overflow:auto; max-height:560px;
+  background:#fbfcfd}
+.qldrops-code pre {margin:0}
+.qldrops-tree .widget-button, .qldrops-tree button {justify-content:flex-start; text-align:left; border:0;
+  background:transparent; font-family:ui-monospace,monospace; font-size:12.5px; height:24px}
+.qldrops-tree button:hover {background:#f3f4f6}
+.qldrops-tree .qldrops-selected button, .qldrops-tree button.qldrops-selected {background:#ddf4ff; font-weight:600}
+.qldrops-folder {font-family:ui-monospace,monospace; font-size:12.5px; color:#57606a; height:22px; line-height:22px}
+.qldrops-section {font-family:system-ui,sans-serif; font-size:11px; text-transform:uppercase; letter-spacing:.06em;
+  color:#656d76; margin:8px 0 2px}
+.qldrops-diffbody {font-family:ui-monospace,monospace; font-size:12px; border:1px solid #d0d7de; border-radius:6px;
+  max-height:480px; overflow:auto; white-space:pre}
+.qldrops-dadd {background:#e6ffec} .qldrops-ddel {background:#ffebe9} .qldrops-dhunk {background:#ddf4ff; color:#57606a}
+.qldrops-add {color:#1a7f37} .qldrops-del {color:#cf222e}
+.qldrops-runhead {padding:6px 10px; border-radius:6px; margin:6px 0; font-family:system-ui,sans-serif}
+.qldrops-runhead.ok {background:#dafbe1} .qldrops-runhead.bad {background:#ffebe9}
+#qldrops-run-output pre {background:#0d1117; color:#e6edf3; padding:8px; border-radius:6px; max-height:260px;
+  overflow:auto; font-size:12px; margin:2px 0 8px}
+.qldrops-button {display:inline-block; padding:6px 12px; border-radius:6px; background:#1f883d; color:#fff !important;
+  text-decoration:none; font-family:system-ui,sans-serif}
+tr.sev-high td, tr.sev-critical td {background:#fff0f0}
+.qldrops-kpis {display:flex; gap:12px; flex-wrap:wrap; margin:4px 0 10px; font-family:system-ui,sans-serif}
+.qldrops-kpi {border:1px solid #d0d7de; border-radius:6px; padding:8px 14px; min-width:120px; color:#57606a}
+.qldrops-kpi b {display:block; font-size:1.6em; color:#1f2328}
+.qldrops-table {border-collapse:collapse; font-family:system-ui,sans-serif; font-size:13px; margin:4px 0 10px}
+.qldrops-table th, .qldrops-table td {border-bottom:1px solid #eaeef2; padding:4px 10px; text-align:left;
+  vertical-align:top}
+.qldrops-table th {color:#57606a; font-weight:600}
+.qldrops-tree p.qldrops-muted {line-height:1.4; margin:10px 0 0}
+</style>
+"""
+
+LOADING_ID = "qldrops-loading"
+# (title, message, hint) for an exception: how a page words a problem for its reader.
+Wording = Callable[[BaseException], tuple[str, str, str]]
+
+
+def operator_wording(exc: BaseException) -> tuple[str, str, str]:
+    """For analysts running a dashboard themselves: the library's message and hint (they hold the
+    database URL, so naming it helps)."""
+    message = getattr(exc, "message", None) or str(exc)
+    return "This dashboard cannot load its data", message, getattr(exc, "hint", None) or ""
+
+
+def problem_html(exc: BaseException, wording: Wording = operator_wording) -> str:
+    """An instruction, not a traceback: what went wrong and what to do.
+
+    ``wording`` picks the words; share-link visitors get the server's visitor wording, which never
+    echoes exception text (``qldrops.server.kernel.problem_html``).
+    """
+    title, message, hint = wording(exc)
+    hint_html = f"<p><b>What to do:</b> {html.escape(hint)}</p>" if hint else ""
+    return (f"{STYLE}<div class='qldrops-box qldrops-problem' role='alert'><h3>{html.escape(title)}</h3>"
+            f"<p>{html.escape(message)}</p>{hint_html}</div>")
+
+
+def note_html(text: str, *, element_id: str | None = None) -> str:
+    """A neutral notice (an empty section, a step in progress)."""
+    ident = f" id='{html.escape(element_id, quote=True)}'" if element_id else ""
+    return f"<div class='qldrops-box qldrops-note'{ident}>{html.escape(text)}</div>"
+
+
+def muted_html(text: str, *, element_id: str | None = None) -> str:
+    """A small grey line (a step in progress inside a panel, an empty panel)."""
+    ident = f" id='{html.escape(element_id, quote=True)}'" if element_id else ""
+    return f"<p class='qldrops-muted'{ident}>{html.escape(text)}</p>"
+
+
+def loading_html(text: str) -> str:
+    """A progress note shown while a slow cell runs (Voila streams it before the cell ends).
+
+    A cell output cannot be removed later without ``widgets.Output``, so the note is hidden by
+    :func:`loaded_html`, put into any widget value afterwards.
+    """
+    return note_html(text, element_id=LOADING_ID)
+
+
+def loaded_html() -> str:
+    """Hides the :func:`loading_html` notes once the page is ready."""
+    return f"<style>#{LOADING_ID} {{display:none}}</style>"
+
+
+def kpis_html(items: Iterable[tuple[str, Any]], *, element_id: str = "qldrops-kpis") -> str:
+    cells = "".join(f"<div class='qldrops-kpi' data-kpi='{html.escape(str(k), quote=True)}'>"
+                    f"<b>{html.escape(str(v))}</b>{html.escape(str(k))}</div>" for k, v in items)
+    return f"<div class='qldrops-kpis' id='{html.escape(element_id, quote=True)}'>{cells}</div>"
+
+
+def table_html(frame: Any, *, element_id: str | None = None, max_rows: int = 50) -> str:
+    """A pandas frame as a small escaped HTML table (``to_html`` escapes cell text)."""
+    ident = {"table_id": element_id} if element_id else {}
+    return frame.head(max_rows).to_html(index=False, classes="qldrops-table", border=0, na_rep="", **ident)
+
+
+def plotly_loader_html() -> str:
+    """plotly.js (from the installed plotly package, ~4.6 MB), the plot observer and the stylesheet.
+
+    Display it once at the top of a dashboard (``display(HTML(...))``): Voila puts it in the
+    page, where its scripts run. Nothing is fetched from the network.
+    """
+    from plotly.offline import get_plotlyjs
+
+    return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+            f"<script type='text/javascript'>{get_plotlyjs()}</script>"
+            f"<script type='text/javascript'>{_OBSERVER_JS}</script>{STYLE}")
+
+
+def figure_html(fig: Any, *, height: int | None = None, element_id: str | None = None) -> str:
+    """A figure as a ``<div>`` the loader draws; put it in a ``widgets.HTML`` value."""
+    import plotly.io as pio
+
+    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    text = pio.to_json(spec, validate=False, remove_uids=True)
+    h = height or int((spec.get("layout") or {}).get("height") or 420)
+    ident = f" id='{html.escape(element_id, quote=True)}'" if element_id else ""
+    return (f"<div class='qldrops-plot'{ident} style='width:100%;height:{h}px' "
+            f"data-figure='{html.escape(text, quote=True)}'></div>")
+
+
+def figure_json(fig: Any) -> dict[str, Any]:
+    """The figure spec as plain JSON data (what tests and the loader read)."""
+    return json.loads(fig.to_json())
+
+
+def first_lines(text: str, n: int = 3, width: int = 160) -> str:
+    """The first ``n`` non-blank lines joined on one line, cut at ``width`` characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:n]
+    out = " ⏎ ".join(lines)
+    return out if len(out) <= width else out[: width - 1] + "…"
+
+
+def short(value: Any, limit: int = 300) -> str:
+    """A value as text (JSON for structures), cut at ``limit`` characters."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

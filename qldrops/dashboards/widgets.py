@@ -1,0 +1,277 @@
+"""ipywidgets wiring for the dashboards: controls call a controller, HTML widgets show its answers.
+
+The only module of this package that imports ipywidgets. Values are ``widgets.HTML`` (never
+``widgets.Output``, which hangs some Voila renders). Every callback is guarded: a library error
+(an expired link, a database gone) shows an instruction in the panel it was drawing, never a
+traceback. ``problem`` words it: share-link pages pass the server's visitor wording.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import QldropsError
+from .analytics import ALL, AnalyticsPage
+from .explorer import METHODS, ExplorerPage
+from .html import muted_html, note_html, problem_html
+from .preview import PreviewPage
+
+Problem = Callable[[BaseException], str]
+
+
+def guarded(target: widgets.HTML, problem: Problem = problem_html) -> Callable:
+    """Decorator: run a callback; a library error shows ``problem(exc)`` in ``target``."""
+    def wrap(fn: Callable) -> Callable:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except QldropsError as exc:
+                target.value = problem(exc)
+                return None
+        return run
+    return wrap
+
+
+# ---------------------------------------------------------------------------------------------- preview
+class PreviewWidgets:
+    """The preview page's widgets around a :class:`PreviewPage` (``.page`` is the box to display)."""
+
+    TABS = ("Code", "Versions", "Quality & security", "Similar", "Metadata")
+
+    def __init__(self, page: PreviewPage, problem: Problem = problem_html):
+        self.controller, self.problem = page, problem
+        self.done: set[tuple[str, int]] = set()
+        self.file_head, self.code, self.run_output, self.meta_box = (widgets.HTML() for _ in range(4))
+        self.versions_table, self.diff_box, self.report_box, self.similar_box = (widgets.HTML() for _ in range(4))
+        self.download_link, self.status = widgets.HTML(), widgets.HTML()
+        self.run_button = widgets.Button(description="Run", icon="", button_style="success",
+                                         tooltip="Run this file in the sandbox")
+        self.run_button.add_class("qldrops-run")
+        self.download_button = widgets.Button(description="Download project (.zip)",
+                                              tooltip="The project files as a zip", layout=widgets.Layout(width="230px"))
+        self.download_button.add_class("qldrops-download")
+        self.from_version = widgets.Dropdown(description="Compare", layout=widgets.Layout(width="180px"))
+        self.to_version = widgets.Dropdown(description="with", layout=widgets.Layout(width="160px"))
+        self.tabs = widgets.Tab(children=[
+            widgets.VBox([widgets.HBox([self.run_button]), self.code, self.run_output]),
+            widgets.VBox([self.versions_table, widgets.HBox([self.from_version, self.to_version]), self.diff_box]),
+            self.report_box, self.similar_box, self.meta_box,
+        ])
+        for i, title in enumerate(self.TABS):
+            self.tabs.set_title(i, title)
+        self.file_buttons: list[widgets.Button] = []
+        tree = widgets.VBox(self._tree_items(), layout=widgets.Layout(width="280px", min_width="240px",
+                                                                      padding="0 12px 0 0"))
+        tree.add_class("qldrops-tree")
+        self.run_button.on_click(guarded(self.run_output, problem)(self.run))
+        self.download_button.on_click(guarded(self.download_link, problem)(self.download))
+        self.from_version.observe(guarded(self.diff_box, problem)(self.show_diff), names="value")
+        self.to_version.observe(guarded(self.diff_box, problem)(self.show_diff), names="value")
+        self.tabs.observe(guarded(self.status, problem)(lambda change: self.fill_tab(change["new"])),
+                          names="selected_index")
+        first = page.first_path()
+        if first is not None:
+            guarded(self.status, problem)(self.select)(first)
+        self.page = widgets.VBox([
+            widgets.HBox([self.download_button, self.download_link], layout=widgets.Layout(align_items="center")),
+            widgets.HBox([tree, widgets.VBox([self.file_head, self.tabs, self.status],
+                                             layout=widgets.Layout(flex="1", min_width="0"))]),
+        ])
+        self.page.add_class("qldrops-page")
+
+    def _tree_items(self) -> list[widgets.Widget]:
+        project = self.controller.project
+        items: list[widgets.Widget] = [widgets.HTML("<div class='qldrops-section'>Project files</div>")]
+        items += self._rows(self.controller.file_rows()) or [
+            widgets.HTML(muted_html("No code files in this link."))]
+        if project.documents:
+            items.append(widgets.HTML("<div class='qldrops-section'>Workflow documents</div>"))
+            items += self._rows(self.controller.document_rows())
+        if project.notes:
+            items.append(widgets.HTML("".join(muted_html(n) for n in project.notes)))
+        return items
+
+    def _rows(self, rows: list[tuple[int, str, str | None]]) -> list[widgets.Widget]:
+        items: list[widgets.Widget] = []
+        for depth, label, path in rows:
+            pad = f"{4 + depth * 14}px"
+            if path is None:
+                items.append(widgets.HTML(f"<div class='qldrops-folder' style='padding-left:{pad}'>"
+                                          f"▾ {html.escape(label)}</div>"))
+                continue
+            button = widgets.Button(description=label, tooltip=path,
+                                    layout=widgets.Layout(width="100%", padding=f"0 0 0 {pad}", margin="0"))
+            button.add_class("qldrops-tree-file")
+            button.on_click(guarded(self.status, self.problem)(lambda _b, p=path: self.select(p)))
+            self.file_buttons.append(button)
+            items.append(button)
+        return items
+
+    def select(self, path: str) -> None:
+        started = time.perf_counter()
+        c = self.controller
+        selection = c.select(path)
+        self.done = set()
+        for button in self.file_buttons:
+            (button.add_class if button.tooltip == path else button.remove_class)("qldrops-selected")
+        self.file_head.value = c.file_head_html()
+        self.code.value = c.code_html()
+        self.run_button.layout.display = "" if selection.file.runnable else "none"
+        self.run_output.value = ""
+        self.meta_box.value = c.metadata_html()
+        self.versions_table.value = c.versions_html()
+        pair = selection.default_diff
+        if pair is not None:
+            self.from_version.options, self.to_version.options = selection.versions, selection.versions
+            self.from_version.value, self.to_version.value = pair
+            self.show_diff()
+        else:
+            self.diff_box.value = ""
+        self.fill_tab(self.tabs.selected_index or 0)
+        self.status.value = (f"<span class='qldrops-muted' id='qldrops-drawn'>{html.escape(path)} drawn in "
+                             f"{(time.perf_counter() - started) * 1000:.0f} ms</span>")
+
+    def show_diff(self, _change: Any = None) -> None:
+        if self.controller.selection is None or self.controller.selection.drop is None:
+            return
+        self.diff_box.value = self.controller.diff_html(self.from_version.value, self.to_version.value)
+
+    def fill_tab(self, index: int) -> None:
+        """Draw the slow tabs (report, similar) when first opened for the selected file."""
+        selection = self.controller.selection
+        if selection is None or (selection.file.path, index) in self.done:
+            return
+        self.done.add((selection.file.path, index))
+        if index == 2:
+            self.report_box.value = muted_html("Analysing…")
+            self.report_box.value = self.controller.report_html()
+        elif index == 3:
+            self.similar_box.value = muted_html("Looking for similar drops…")
+            self.similar_box.value = self.controller.similar_html()
+
+    def run(self, _button: Any = None) -> None:
+        self.run_button.disabled = True
+        self.run_output.value = muted_html("Running in the sandbox…", element_id="qldrops-running")
+        try:
+            self.run_output.value = self.controller.run_html()
+        finally:
+            self.run_button.disabled = False
+
+    def download(self, _button: Any = None) -> None:
+        self.download_link.value = self.controller.download_html()
+
+
+# ---------------------------------------------------------------------------------------------- analytics
+def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widgets.VBox:
+    """Filters (period, workflow, drop type) redrawing every panel of :class:`AnalyticsPage`."""
+    first, last = page.default_period()
+    start = widgets.DatePicker(description="From", value=first)
+    end = widgets.DatePicker(description="To", value=last)
+    workflow = widgets.Dropdown(description="Workflow", options=[ALL, *page.workflows], value=ALL)
+    drop_type = widgets.Dropdown(description="Drop type", options=[ALL, *page.drop_types], value=ALL)
+    status = widgets.HTML()
+    names = ("kpis", "views", "funnel", "funnel_numbers", "top", "quality_by_language", "quality_by_type",
+             "executions")
+    shown = {name: widgets.HTML() for name in names}
+
+    @guarded(status, problem)
+    def refresh(_change: Any = None) -> None:
+        status.value = note_html("Updating…")
+        panels = page.refresh(_day(start.value), _day(end.value), workflow.value, drop_type.value)
+        for name in names:
+            shown[name].value = getattr(panels, name)
+        status.value = panels.status
+
+    for w in (start, end, workflow, drop_type):
+        w.observe(refresh, names="value")
+    refresh()
+
+    def half(*children: widgets.Widget, width: str) -> widgets.VBox:
+        return widgets.VBox(list(children), layout=widgets.Layout(width=width))
+
+    return widgets.VBox([
+        widgets.HBox([start, end]), widgets.HBox([workflow, drop_type]), status, shown["kpis"],
+        widgets.HBox([half(shown["views"], width="60%"), half(shown["funnel"], shown["funnel_numbers"], width="40%")]),
+        shown["top"],
+        widgets.HBox([half(shown["quality_by_language"], width="60%"), half(shown["quality_by_type"], width="40%")]),
+        shown["executions"],
+    ])
+
+
+def _day(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+# ---------------------------------------------------------------------------------------------- explorer
+def search_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
+    query = widgets.Text(value="retry with exponential backoff", description="Search",
+                         layout=widgets.Layout(width="60%"), continuous_update=False)
+    kind = widgets.Dropdown(description="Type", options=[ALL, *page.drop_types], value=ALL)
+    k = widgets.IntSlider(description="Results", value=8, min=1, max=30)
+    go_button = widgets.Button(description="Search", button_style="primary")
+    results = widgets.HTML()
+
+    @guarded(results, problem)
+    def search(_: Any = None) -> None:
+        results.value = note_html("Searching…")
+        results.value = page.search_html(query.value, k=k.value, drop_type=kind.value)
+
+    go_button.on_click(search)
+    query.observe(search, names="value")
+    search()
+    return widgets.VBox([widgets.HBox([query, go_button]), widgets.HBox([kind, k]), results])
+
+
+def topics_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
+    n_topics = widgets.IntSlider(description="Topics", value=8, min=2, max=20)
+    recluster = widgets.Button(description="Find topics")
+    topics = widgets.HTML()
+
+    @guarded(topics, problem)
+    def show(_: Any = None, fresh: bool = True) -> None:
+        topics.value = note_html("Grouping the drops…")
+        topics.value = page.topics_html(n_topics.value, fresh=fresh)
+
+    recluster.on_click(show)
+    show(fresh=False)  # the topics an analyst saved last, if any
+    return widgets.VBox([widgets.HBox([n_topics, recluster]), topics])
+
+
+def dupes_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
+    threshold = widgets.FloatSlider(description="Similarity", value=0.95, min=0.80, max=0.99, step=0.01)
+    methods = {m: widgets.Checkbox(description=m, value=True, indent=False) for m in METHODS}
+    pairs = widgets.Dropdown(description="Pair", options=[], layout=widgets.Layout(width="70%"))
+    summary, pair_view = widgets.HTML(), widgets.HTML()
+
+    @guarded(pair_view, problem)
+    def show_pair(_: Any = None) -> None:
+        if pairs.value:
+            pair_view.value = page.pair_html(pairs.value)
+
+    @guarded(summary, problem)
+    def find(_: Any = None) -> None:
+        chosen = [m for m, box in methods.items() if box.value]
+        if page.answered(threshold.value, chosen):
+            return
+        summary.value = note_html("Comparing drops…")
+        found = page.dupes(threshold.value, chosen)
+        summary.value = found.summary
+        pairs.options = found.options
+        if found.options:
+            pairs.value = found.options[0][1]  # options changed: show the first pair
+            show_pair()
+        else:
+            pair_view.value = found.empty
+
+    threshold.observe(find, names="value")
+    for box in methods.values():
+        box.observe(find, names="value")
+    pairs.observe(show_pair, names="value")
+    find()
+    return widgets.VBox([widgets.HBox([threshold, *methods.values()]), summary, pairs, pair_view])

@@ -1,0 +1,93 @@
+"""The explorer dashboard's controller with the fake embedder: search, topics, near-duplicates."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+
+from qldrops.dashboards.explorer import ExplorerPage, drop_vectors, project_2d
+from qldrops.errors import NotFound
+
+KEY = "AKIAABCDEFGHIJKLMNOP"
+RETRY = "import time\n\ndef retry(fn, tries=5):\n    for i in range(tries):\n        time.sleep(2 ** i)\n"
+
+
+@pytest.fixture
+def drops(sqlite_store):
+    s = sqlite_store
+    items = [
+        ("wf-1", "code_generation", f"AWS = '{KEY}'\n" + RETRY),
+        ("wf-2", "code_generation", f"AWS = '{KEY}'\n" + RETRY),  # an exact copy in another workflow
+        ("wf-3", "code_generation", "fn main() { println!(\"hi\"); }\n"),
+        ("wf-3", "documentation", "# Deploying\nRun kubectl rollout restart.\n"),
+        ("wf-4", "prompt_enhancement", "Write a retry helper with exponential backoff.\n"),
+        ("wf-4", "code_generation", "package main\nfunc main() {}\n"),
+    ]
+    ids = [s.put(workflow_id=w, drop_type=t, artifact=a).id for w, t, a in items]
+    return s, ids
+
+
+def test_the_header_counts_the_drops(drops):
+    s, ids = drops
+    page = ExplorerPage(s)
+    kpis = page.kpis_html()
+    assert f"<b>{len(ids)}</b>drops" in kpis and "<b>4</b>workflows" in kpis
+    assert page.drop_types == ["code_generation", "documentation", "prompt_enhancement"]
+
+
+def test_search_shows_hits_with_secrets_masked(drops):
+    s, ids = drops
+    page = ExplorerPage(s)
+    found = page.search_html("retry with exponential backoff", k=3)
+    hits = s.similar("retry with exponential backoff", k=3)
+    assert "id='search-results'" in found and "3 drops most like" in found
+    assert re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td>", found) == [str(h.id) for h in hits]
+    everything = page.search_html("retry", k=len(ids))
+    assert "AWS = &#x27;AKIA****" in everything and KEY not in everything
+    only_docs = page.search_html("kubectl", k=5, drop_type="documentation")
+    assert only_docs.count("<tr><td>") == 1 and "wf-3" in only_docs
+
+
+def test_topics_place_every_indexed_drop_on_the_map(drops):
+    s, ids = drops
+    page = ExplorerPage(s)
+    shown = page.topics_html(n=2)
+    m = re.search(r"id='cluster-map'[^>]*data-figure='([^']*)'", shown)
+    figure = json.loads(html.unescape(m.group(1)))
+    xs = [t["x"] for t in figure["data"]]
+    assert sum(len(x["bdata"]) if isinstance(x, dict) else len(x) for x in xs) > 0
+    assert 'id="cluster-table"' in shown
+    indexed, matrix = drop_vectors(s)
+    assert sorted(indexed) == sorted(ids) and matrix.shape == (len(ids), s.index.embedder.dim)
+
+
+def test_near_duplicates_and_a_pair_side_by_side(drops):
+    s, ids = drops
+    page = ExplorerPage(s)
+    found = page.dupes(0.95, ["exact"])
+    assert "id='dupe-summary'" in found.summary and "1 pairs" in found.summary and "exact: 1" in found.summary
+    ((label, pair),) = found.options
+    assert f"drops {pair[0]} and {pair[1]}" in label
+    assert set(pair) == {ids[0], ids[1]} and found.empty == ""
+    assert page.answered(0.9500000000000001, ["exact"]) and not page.answered(0.9, ["exact"])
+    side = page.pair_html(pair)
+    assert "id='dupe-pair'" in side and "(identical content)" in side and KEY not in side
+    s.delete(ids[1])
+    with pytest.raises(NotFound):
+        page.pair_html(pair)
+    none = page.dupes(0.99, ["exact"])
+    assert none.options == [] and "No near-duplicates" in none.empty
+
+
+def test_the_projection_is_deterministic():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10, 5))
+    a, b = project_2d(x), project_2d(x.copy())
+    assert a.shape == (10, 2) and np.allclose(a, b)
+    assert np.allclose(a.mean(axis=0), 0)
+    assert project_2d(np.zeros((0, 5))).shape == (0, 2)
+    assert project_2d(np.ones((1, 5))).shape == (1, 2)

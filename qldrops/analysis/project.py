@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NotFound, ValidationError
+from ..store.paths import path_in_text, safe_path
 from . import insights
 from .detect import detect_language
 from .languages import default_filename, extension_for
-from .splitter import clean_path, parse_tree, split_files
+from .splitter import parse_tree, split_files
 
 CODE_TYPES = {"code_generation", "code", "test_generation"}
 STRUCTURE_TYPES = {"project_structure", "structure"}
@@ -152,7 +153,7 @@ class Project:
     def to_zip(self, path: str | Path | None = None) -> bytes:
         """The project as a zip (one top folder named after the workflow); written to ``path`` if given."""
         buf = io.BytesIO()
-        top = clean_path(self.workflow_id.replace("/", "-")) or "project"
+        top = path_in_text(self.workflow_id.replace("/", "-")) or "project"
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for rel, text in self._export_items():
                 info = zipfile.ZipInfo(f"{top}/{rel}", date_time=(2020, 1, 1, 0, 0, 0))
@@ -164,7 +165,9 @@ class Project:
         return data
 
     def _export_items(self) -> list[tuple[str, str]]:
-        items = [(p, f.text if f.text.endswith("\n") or not f.text else f.text + "\n") for p, f in sorted(self.files.items())]
+        # Every path that reaches a folder or an archive passes the one check (ARCHITECTURE invariant 10).
+        items = [(safe_path(p), f.text if f.text.endswith("\n") or not f.text else f.text + "\n")
+                 for p, f in sorted(self.files.items())]
         meta = {"workflow_id": self.workflow_id, "project_type": self.project_type, "entry_points": self.entry_points,
                 "languages": self.languages, "frameworks": self.frameworks, "missing": self.missing,
                 "conflicts": self.conflicts, "notes": self.notes,
@@ -196,7 +199,7 @@ def build_project(store, workflow_id: str) -> Project:
     if structures:
         s = max(structures, key=lambda d: (d.updated_at, d.id))
         md_files = (s.metadata or {}).get("files")
-        planned = [c for p in md_files if (c := clean_path(p))] if isinstance(md_files, list) else []
+        planned = [c for p in md_files if (c := path_in_text(p))] if isinstance(md_files, list) else []
         planned = list(dict.fromkeys(planned + parse_tree(s.artifact)))
         declared_type = (s.metadata or {}).get("project_type")
     else:
@@ -230,13 +233,13 @@ def _files_of(d, planned: list[str], claims: dict) -> list[ProjectFile]:
     out: list[ProjectFile] = []
     named_meta = md.get("path") or md.get("filename")
     for n, piece in enumerate(pieces):
-        path = clean_path(piece.path) if piece.path else None
+        path = path_in_text(piece.path) if piece.path else None
         if piece.path and not path:
             continue  # an absolute or escaping path: never exported
         declared = piece.fence_tag or (md.get("language") if len(pieces) == 1 or not path else None)
         if path is None:
             if named_meta and n == 0 and isinstance(named_meta, str):
-                path = clean_path(named_meta)
+                path = path_in_text(named_meta)
             if path is None:
                 g = detect_language(piece.text, None, declared)
                 taken = set(claims) | {f.path for f in out}
@@ -281,9 +284,9 @@ def _derive_manifests(files: dict[str, ProjectFile], workflow_id: str) -> None:
         deps = sorted(PYPI_NAMES.get(d, d) for d in by_lang.get("python", []))
         add("requirements.txt", "".join(d + "\n" for d in deps), "text")
     if langs & {"javascript", "typescript"} and "package.json" not in names:
-        deps = {d: "*" for d in sorted(by_lang.get("javascript", []))}
+        js_deps = {d: "*" for d in sorted(by_lang.get("javascript", []))}
         entry = next((p for p in sorted(files) if posixpath.basename(p) in ENTRY_NAMES and p.endswith((".js", ".ts"))), None)
-        pkg = {"name": slug.lower(), "version": "0.1.0", "private": True, "dependencies": deps}
+        pkg = {"name": slug.lower(), "version": "0.1.0", "private": True, "dependencies": js_deps}
         if entry:
             pkg["main"] = entry
             pkg["scripts"] = {"start": ("npx tsx " if entry.endswith(".ts") else "node ") + entry}
@@ -292,8 +295,8 @@ def _derive_manifests(files: dict[str, ProjectFile], workflow_id: str) -> None:
         req = "".join(f"\t{d} latest\n" for d in sorted(by_lang.get("go", [])))
         add("go.mod", f"module example.com/{slug}\n\ngo 1.21\n" + (f"\n// run `go mod tidy` to pin versions\n// require (\n{req}// )\n" if req else ""), "text")
     if "rust" in langs and "Cargo.toml" not in names:
-        deps = "".join(f'{d.replace("_", "-")} = "*"\n' for d in sorted(by_lang.get("rust", [])))
-        add("Cargo.toml", f'[package]\nname = "{slug.lower().replace("_", "-")}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n{deps}', "toml")
+        crates = "".join(f'{d.replace("_", "-")} = "*"\n' for d in sorted(by_lang.get("rust", [])))
+        add("Cargo.toml", f'[package]\nname = "{slug.lower().replace("_", "-")}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n{crates}', "toml")
     by_lang["ruby"] = [d for d in by_lang.get("ruby", []) if d.split("/")[0] not in RUBY_STDLIB]
     if "ruby" in langs and "Gemfile" not in names and by_lang.get("ruby"):
         add("Gemfile", 'source "https://rubygems.org"\n\n' + "".join(f'gem "{d}"\n' for d in sorted(by_lang["ruby"])), "ruby")

@@ -14,6 +14,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from ..store.paths import path_in_text
+
 _PATH = r"[\w@.\-+/\[\]]+(?:\.[\w+\-]+|Dockerfile|Makefile|Procfile|Gemfile|Rakefile)"
 _MARKER = re.compile(
     r"^[ \t]*(?:#|//|--|;|<!--|/\*|\*|%|'|rem)?[ \t]*(?:file(?:name)?|path)[ \t]*:[ \t]*`?(" + _PATH + r")`?[ \t]*(?:-->|\*/)?[ \t]*$",
@@ -38,19 +40,6 @@ def looks_like_path(s: str) -> bool:
     base = posixpath.basename(s)
     return bool(re.fullmatch(_PATH, s)) and ("." in base or base in {"Dockerfile", "Makefile", "Procfile", "Gemfile",
                                                                      "Rakefile"}) and not s.startswith("http")
-
-
-def clean_path(p: str) -> str | None:
-    """A safe relative POSIX path, or None (absolute paths and '..' are refused)."""
-    p = p.strip().strip("`'\"").replace("\\", "/")
-    while p.startswith("./"):
-        p = p[2:]
-    if not p or p.startswith("/") or re.match(r"^[A-Za-z]:", p):
-        return None
-    norm = posixpath.normpath(p)
-    if norm.startswith("..") or norm == ".":
-        return None
-    return norm
 
 
 def split_files(text: str) -> list[Piece]:
@@ -168,7 +157,7 @@ def parse_tree(text: str) -> list[str]:
         paths = [p[len(root):] for p in paths[1:]]
     out = []
     for p in paths:
-        c = clean_path(p)
+        c = path_in_text(p)
         if c:
             out.append(c + "/" if p.endswith("/") else c)
     return list(dict.fromkeys(out))

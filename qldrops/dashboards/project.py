@@ -4,8 +4,8 @@ The analysis package owns splitting drops into files, naming them and detecting 
 language (``store.project`` -> :func:`qldrops.analysis.project.build_project`); this module
 keeps the files the link grants, adds the workflow's other drops as documents, and writes
 the zip a visitor downloads. Every path that reaches the tree or the zip goes through
-:func:`safe_path`, which is the sandbox's own check (``qldrops.runner.files.clean_path``)
-plus drive letters. Everything a visitor downloads is redacted.
+:func:`qldrops.store.paths.safe_path`, the same check the sandbox and ``Project.to_zip``
+use. Everything a visitor downloads is redacted.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from ..analysis.project import CODE_TYPES
 from ..analysis.project import ProjectFile as _AnalysisProjectFile
 from ..analysis.security import redact
 from ..errors import ValidationError
-from ..runner.files import Refused, clean_path
 from ..runner.languages import get_language
+from ..store.paths import safe_path
 
 # The file a visitor sees first is a generated code file, not a manifest or a note.
 _NOT_FIRST = ("text", "unknown", "markdown", "json", "toml", "yaml")
-_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass
@@ -60,20 +59,6 @@ class SharedProject:
 
     def by_path(self, path: str) -> ProjectFile | None:
         return next((f for f in [*self.files, *self.documents] if f.path == path), None)
-
-
-def safe_path(name: object) -> str:
-    """The one normalised relative path for ``name``; ``ValidationError`` for ``..``, absolute paths,
-    backslashes, drive letters or NUL. The zip export and the file tree use it; the sandbox uses
-    the same check (``qldrops.runner.files.clean_path``), which this wraps."""
-    try:
-        path = clean_path(name)
-    except Refused as exc:
-        raise ValidationError(str(exc), hint="rename the file in the drop's marker or metadata") from None
-    if _DRIVE.match(path):
-        raise ValidationError(f"file name {name!r} starts with a drive letter; project files must be relative "
-                              "paths", hint="rename the file in the drop's marker or metadata")
-    return path
 
 
 def runnable(language: str) -> bool:

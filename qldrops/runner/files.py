@@ -8,11 +8,11 @@ file the author did not write.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-MAX_PATH = 1024
-MAX_COMPONENT = 255
+from ..store.paths import UnsafePath, safe_path
 
 
 class Refused(Exception):
@@ -29,32 +29,16 @@ class ProjectFiles:
 
 
 def clean_path(name: object) -> str:
-    """The normalised relative path for ``name``, or ``Refused`` saying what is wrong with it."""
-    if not isinstance(name, str):
-        raise Refused(f"file name {name!r} is not a string")
-    if not name or "\x00" in name:
-        raise Refused(f"file name {name!r} is empty or holds a NUL byte")
-    if len(name) > MAX_PATH:
-        raise Refused(f"file name {name[:60]!r}… is longer than {MAX_PATH} characters")
-    if "\\" in name:
-        raise Refused(f"file name {name!r} holds a backslash; use '/' between folders")
-    path = PurePosixPath(name)
-    if path.is_absolute():
-        raise Refused(f"file name {name!r} is absolute; project files must be relative paths")
-    parts = [p for p in path.parts if p != "."]
-    if not parts:
-        raise Refused(f"file name {name!r} names no file")
-    for part in parts:
-        if part == "..":
-            raise Refused(f"file name {name!r} climbs out of the project with '..'")
-        if len(part) > MAX_COMPONENT:
-            raise Refused(f"file name {name!r} has a part longer than {MAX_COMPONENT} characters")
-    return "/".join(parts)
+    """The normalised relative path for ``name`` (:func:`qldrops.store.paths.safe_path`), or ``Refused``."""
+    try:
+        return safe_path(name)
+    except UnsafePath as e:
+        raise Refused(e.message) from None
 
 
-def prepare(files: dict[str, str | bytes], entry: str, *, max_files: int, max_bytes: int) -> tuple[ProjectFiles, str]:
+def prepare(files: Mapping[str, str | bytes], entry: str, *, max_files: int, max_bytes: int) -> tuple[ProjectFiles, str]:
     """Validate ``files`` and ``entry``; return the project and the cleaned entry path."""
-    if not isinstance(files, dict) or not files:
+    if not isinstance(files, Mapping) or not files:
         raise Refused("no files to run: pass a dict {path: text} with at least the entry file")
     if len(files) > max_files:
         raise Refused(f"{len(files)} files is more than the limit of {max_files}")

@@ -17,8 +17,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from . import insights, quality, security
 from .detect import detect_language
@@ -146,18 +147,20 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
     started = time.perf_counter()
     notes: list[str] = []
     if isinstance(text, (bytes, bytearray)):
+        raw = bytes(text)
         try:
-            text = bytes(text).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            text = bytes(text).decode("latin-1")
+            text = raw.decode("latin-1")
             notes.append("not UTF-8: decoded as latin-1")
     size = len(text.encode("utf-8", "surrogatepass"))
     guess = detect_language(text, filename, language, use_magika=use_magika)
     lang = guess.language
-    base = dict(language=lang, language_confidence=round(guess.confidence, 3), language_source=guess.source,
-                language_candidates=[list(c) for c in guess.candidates], filename=filename, size=size,
-                lines=text.count("\n") + (1 if text and not text.endswith("\n") else 0),
-                content_hash=content_hash(text), analyser_version=analyser_version())
+    base: dict[str, Any] = dict(
+        language=lang, language_confidence=round(guess.confidence, 3), language_source=guess.source,
+        language_candidates=[list(c) for c in guess.candidates], filename=filename, size=size,
+        lines=text.count("\n") + (1 if text and not text.endswith("\n") else 0),
+        content_hash=content_hash(text), analyser_version=analyser_version())
     if lang == "binary" or guess.source == "empty":
         notes.append("binary content: not analysed" if lang == "binary" else "empty content: nothing to analyse")
         return Analysis(**base, notes=notes, summary="Binary content." if lang == "binary" else "Empty file.",
@@ -179,7 +182,7 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
             continue
         t0 = time.perf_counter()
         try:
-            results.update(run_timeboxed(lambda a=a: a.fn(text, lang), timeout or a.timeout))
+            results.update(run_timeboxed(partial(a.fn, text, lang), timeout or a.timeout))
         except AnalyserTimeout:
             errors.append({"analyser": a.name, "error": f"timed out after {timeout or a.timeout:.1f} s"})
         except SyntaxError as exc:

@@ -88,8 +88,9 @@ class AnalysisPool:
             busy = [s for s in self.slots if s.job]
             ready = wait([s.conn for s in busy], timeout=1.0)
             for s in busy:
+                job = s.job
+                assert job is not None  # busy slots hold a job
                 if s.conn in ready:
-                    job = s.job
                     try:
                         key, res = s.conn.recv()
                     except (EOFError, OSError):
@@ -100,7 +101,6 @@ class AnalysisPool:
                     yield key, (_failed(job, res["error"]) if "error" in res and "language" not in res
                                 else Analysis.from_dict(res))
                 elif time.monotonic() - s.started > self.deadline:
-                    job = s.job
                     log.warning("analysis of %r exceeded %.0f s; worker killed", job[0], self.deadline)
                     self._replace(s)
                     yield job[0], _failed(job, f"worker killed after {self.deadline:.0f} s")

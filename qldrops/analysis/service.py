@@ -109,7 +109,7 @@ class AnalysisService:
                 filename, language = _hints(d)
                 todo[d.content_hash] = (d.content_hash, d.artifact, filename, language)
         show = self.drops.settings.progress if progress is None else progress
-        fresh: dict[str, Any] = {}
+        fresh: dict[object, Analysis] = {}  # keyed by content hash (analyze_many yields its keys back)
         if todo:
             from tqdm.auto import tqdm
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import QldropsError
+
+if TYPE_CHECKING:
+    from ..client import Store
 
 # name -> (module:attribute, one-line help). Imported only when the command runs.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -79,10 +82,10 @@ def _unavailable(name: str, error: Exception):
 class Context:
     def __init__(self, url: str | None, workspace: str | None, as_json: bool, token: str | None = None):
         self.url, self.workspace, self.as_json, self.token = url, workspace, as_json, token
-        self._store = None
+        self._store: Store | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         if self._store is None:
             from ..client import connect
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -35,7 +36,7 @@ def run(ctx: click.Context, drop_id: int, file: str | None, language: str | None
     as_json = bool(getattr(obj, "as_json", False))
     # QldropsErrors propagate: `qldrops.cli.main` prints them with their hint and exits 2.
     store = obj.store if obj is not None and hasattr(obj, "store") else _connect()
-    overrides = {k: v for k, v in {"wall_s": wall_s, "memory_mb": memory_mb}.items() if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in {"wall_s": wall_s, "memory_mb": memory_mb}.items() if v is not None}
     limits = Limits(**overrides)
     result = store.run(drop_id, file=file, actor=actor, language=language, limits=limits,
                        stdin=stdin_file.read() if stdin_file else None, project=not alone)

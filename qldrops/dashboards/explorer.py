@@ -37,10 +37,10 @@ def drop_vectors(store: Any, ids: Iterable[int] | None = None) -> tuple[list[int
     id_map = dict(index.id_map)
     wanted = sorted(id_map) if ids is None else [i for i in ids if i in id_map]
     vecs = ensure_vectors(store, index.embedder, [id_map[i] for i in wanted])
-    keep = [i for i in wanted if vecs.get(id_map[i]) is not None]
-    if not keep:
+    found = [(i, v) for i in wanted if (v := vecs.get(id_map[i])) is not None]
+    if not found:
         return [], np.zeros((0, index.embedder.dim), dtype=np.float32)
-    return keep, np.vstack([vecs[id_map[i]] for i in keep]).astype(np.float32)
+    return [i for i, _ in found], np.vstack([v for _, v in found]).astype(np.float32)
 
 
 def project_2d(matrix: Any) -> np.ndarray:

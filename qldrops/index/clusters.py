@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..errors import ValidationError
 from ..store import schema as t
 from ..store.models import Listing
-from .embstore import ensure_vectors
+from .embstore import ensure_vectors, stack_vectors
 from .vectors import faiss_module
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
         raise ValidationError(f"asked for {n} clusters but only {len(rows)} drops have content to cluster",
                               hint=f"ask for at most n={max(1, len(rows))}")
     faiss = faiss_module()
-    matrix = np.vstack([vecs[h] for _, h in rows]).astype(np.float32)
+    matrix = stack_vectors(vecs, (h for _, h in rows)).astype(np.float32)
     km = faiss.Kmeans(matrix.shape[1], n, niter=niter, seed=seed, spherical=True, verbose=False,
                       min_points_per_centroid=1, max_points_per_centroid=100_000)
     km.train(matrix)
@@ -111,7 +111,7 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
     for _, h in rows:
         if h not in texts:
             texts[h] = Counter(set(terms(store.read_artifact(h))))
-    df = Counter()
+    df: Counter[str] = Counter()
     for _, h in rows:
         df.update(texts[h])
     total = len(rows)
@@ -122,7 +122,7 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
             continue
         members = [rows[i][0] for i in idx]
         reps = [rows[i][0] for i in idx[np.argsort(-sims[idx], kind="stable")[:3]]]
-        tf = Counter()
+        tf: Counter[str] = Counter()
         for i in idx:
             tf.update(texts[rows[i][1]])
         scored = sorted(tf, key=lambda w: (-(tf[w] / idx.size) * math.log(1 + total / df[w]), w))

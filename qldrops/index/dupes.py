@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from ..errors import DependencyMissing, ValidationError
 from ..store import schema as t
 from ..store.models import Listing
-from .embstore import ensure_vectors
+from .embstore import ensure_vectors, stack_vectors
 from .vectors import faiss_module
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class NearDuplicates(Listing[DuplicatePair]):
         self.groups = Listing(groups, columns=("group", "ids", "methods", "max_score"))
 
     def __repr__(self) -> str:
-        by = defaultdict(int)
+        by: dict[str, int] = defaultdict(int)
         for p in self:
             by[p.method] += 1
         return f"<NearDuplicates {len(self)} pairs in {len(self.groups)} groups {dict(by)}>"
@@ -115,11 +115,13 @@ def near_duplicates(manager, *, threshold: float = 0.95, lexical_threshold: floa
     if "lexical" in methods and len(hashes) > 1:
         for h1, h2, score in _lexical(store, hashes, lexical_threshold):
             seen.add((h1, h2))
-            pairs.append(DuplicatePair(*sorted((rep[h1], rep[h2])), "lexical", round(score, 4)))
+            a, b = sorted((rep[h1], rep[h2]))
+            pairs.append(DuplicatePair(a, b, "lexical", round(score, 4)))
     if "semantic" in methods and len(hashes) > 1:
         for h1, h2, score in _semantic(manager, hashes, threshold):
             if (h1, h2) not in seen:
-                pairs.append(DuplicatePair(*sorted((rep[h1], rep[h2])), "semantic", round(score, 4)))
+                a, b = sorted((rep[h1], rep[h2]))
+                pairs.append(DuplicatePair(a, b, "semantic", round(score, 4)))
     return _grouped(pairs)
 
 
@@ -138,7 +140,7 @@ def _lexical(store, hashes: list[str], threshold: float):
         sets[h] = shingles(text)
     out: list[tuple[str, str, float]] = []
     for group in norm.values():  # equal up to case and white space
-        out += [(*sorted((group[0], other)), 1.0) for other in group[1:]]
+        out += [(min(group[0], other), max(group[0], other), 1.0) for other in group[1:]]
     equal = {frozenset(p[:2]) for p in out}
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     minhashes = {}
@@ -164,7 +166,7 @@ def _semantic(manager, hashes: list[str], threshold: float, k: int = 10):
     if len(have) < 2:
         return []
     faiss = faiss_module()
-    matrix = np.vstack([vecs[h] for h in have]).astype(np.float32)
+    matrix = stack_vectors(vecs, have).astype(np.float32)
     index = faiss.IndexFlatIP(matrix.shape[1])
     index.add(matrix)
     out = []

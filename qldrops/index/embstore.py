@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import sqlalchemy as sa
@@ -36,6 +36,16 @@ def from_bytes(data: bytes, dim: int) -> np.ndarray | None:
         return BLANK
     vec = np.frombuffer(data, dtype="<f4")
     return vec if vec.size == dim else BLANK
+
+
+def stack_vectors(vecs: Mapping[str, np.ndarray | None], hashes: Iterable[str]) -> np.ndarray:
+    """The vectors of these hashes, one row each; every hash must have a vector (not blank)."""
+    rows = []
+    for h in hashes:
+        vec = vecs[h]
+        assert vec is not None, f"{h} has no vector"
+        rows.append(vec)
+    return np.vstack(rows)
 
 
 def load_vectors(conn: sa.Connection, model_id: str, dim: int, hashes: Iterable[str]
@@ -73,7 +83,8 @@ def embed_and_save(store, embedder: Embedder, hashes: list[str], *, batch: int =
         part = hashes[i:i + batch]
         texts = [store.read_artifact(h) for h in part]
         live = [j for j, text in enumerate(texts) if not is_blank(text)]
-        vecs, chunks = embedder.embed_documents([texts[j] for j in live]) if live else (None, [])
+        vecs, chunks = embedder.embed_documents([texts[j] for j in live]) if live \
+            else (np.zeros((0, embedder.dim), dtype=np.float32), [])
         rows = []
         now = t.now()
         for j, h in enumerate(part):

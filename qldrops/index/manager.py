@@ -28,7 +28,7 @@ from . import dupes, persist, query
 from . import sync as sy
 from . import vectors as vx
 from .embedder import Embedder, get_embedder
-from .embstore import ensure_vectors, load_vectors
+from .embstore import ensure_vectors, load_vectors, stack_vectors
 from .results import IndexStatus, SimilarList, SyncReport, VerifyReport
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class IndexManager:
             vecs = ensure_vectors(store, self.embedder, live.values())
             ids = [i for i, h in live.items() if vecs.get(h) is not None]
             dim = self.embedder.dim
-            matrix = np.vstack([vecs[live[i]] for i in ids]).astype(np.float32) if ids \
+            matrix = stack_vectors(vecs, (live[i] for i in ids)).astype(np.float32) if ids \
                 else np.zeros((0, dim), dtype=np.float32)
             chosen = vx.choose_kind(len(ids), kind or self.kind, approx_threshold=self.approx_threshold)
             log.info("building a %s index over %d vectors", chosen, len(ids))
@@ -275,7 +275,7 @@ class IndexManager:
             self.backend.remove(np.asarray(remove, dtype=np.int64))
         if add_ids:
             self.backend.add(np.asarray(add_ids, dtype=np.int64),
-                             np.vstack([vecs[changed[i]] for i in add_ids]))
+                             stack_vectors(vecs, (changed[i] for i in add_ids)))
         report.updated = sum(1 for i in add_ids if i in self.id_map)
         report.added = len(add_ids) - report.updated
         report.removed = len(gone) + sum(1 for i in blank if i in self.id_map)
@@ -297,6 +297,7 @@ class IndexManager:
         raw = self.store.engine.raw_connection()
         pg = raw.driver_connection
         try:
+            assert pg is not None  # a pooled connection always wraps a live driver connection
             pg.autocommit = True  # LISTEN outside a transaction, or notifications wait for its end
             pg.execute("LISTEN qldrops_changes")
             self.sync()  # anything committed before LISTEN took effect
@@ -378,7 +379,7 @@ class IndexManager:
         pick = [ids[i] for i in rng.choice(len(ids), size=min(sample, len(ids)), replace=False)]
         with self.store.reading() as conn:
             vecs = load_vectors(conn, self.embedder.model_id, self.embedder.dim, [self.id_map[i] for i in pick])
-        queries = np.vstack([vecs[self.id_map[i]] for i in pick if vecs.get(self.id_map[i]) is not None])
+        queries = np.vstack([v for i in pick if (v := vecs.get(self.id_map[i])) is not None])
         _, approx = self.backend.search(queries, k)
         _, exact = self.backend.exact_search(queries, k)
         hits = [len(set(a[a >= 0]) & set(b[b >= 0])) / max(1, (b >= 0).sum()) for a, b in zip(approx, exact)]

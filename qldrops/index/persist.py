@@ -88,7 +88,7 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> dict:
+def atomic_write(path: Path, writer: Callable[[Path], object]) -> dict:
     """Write ``path`` through ``writer(temp_path)`` atomically; return its name, size, sha256."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -113,7 +113,7 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> dict:
 def _write_npz(arrays: dict[str, np.ndarray]) -> Callable[[Path], None]:
     def writer(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, allow_pickle=False, **arrays)  # numbers only, as load() reads them
     return writer
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from ..errors import Deleted, NotFound, ValidationError
 from ..store import schema as t
-from .embstore import ensure_vectors, load_vectors
+from .embstore import ensure_vectors, load_vectors, stack_vectors
 from .results import SimilarDrop, SimilarList
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def _filter_first(manager, vec, k, conds, exclude) -> list[SimilarDrop] | None:
     rows = [r for r in rows if vecs.get(r.content_hash) is not None]
     if not rows:
         return []
-    matrix = np.vstack([vecs[r.content_hash] for r in rows])
+    matrix = stack_vectors(vecs, (r.content_hash for r in rows))
     scores = matrix @ np.asarray(vec, dtype=np.float32)
     order = np.argsort(-scores, kind="stable")[:k]
     return [_hit(rows[i], float(scores[i])) for i in order]

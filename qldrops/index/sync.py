@@ -54,7 +54,7 @@ class ChangeBatch:
 
 
 def _snapshot_xmin(conn: sa.Connection) -> int:
-    return int(conn.execute(sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar())
+    return int(conn.execute(sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one())
 
 
 def snapshot_connection(store):

@@ -343,7 +343,8 @@ class IVFIndex:
         return cls(dim, faiss_index, int(arrays["ivf_trained_on"][0]))
 
 
-BACKENDS = {"numpy": NumpyIndex, "flat": FlatIndex, "hnsw": HNSWIndex, "ivf": IVFIndex}
+BACKENDS: dict[str, type[NumpyIndex | FlatIndex | HNSWIndex | IVFIndex]] = {
+    "numpy": NumpyIndex, "flat": FlatIndex, "hnsw": HNSWIndex, "ivf": IVFIndex}
 
 
 def choose_kind(n: int, requested: str = "auto", *, approx_threshold: int = 20_000) -> str:
@@ -365,10 +366,10 @@ def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIn
         else:
             rng = np.random.default_rng(0)
             take = rng.choice(len(vectors), size=min(len(vectors), 256 * 64), replace=False)
-            index = IVFIndex.trained(dim, vectors[np.sort(take)])
-            index.trained_on = len(vectors)  # the store size it was fitted to
-            index.add(ids, vectors)
-            return index
+            ivf = IVFIndex.trained(dim, vectors[np.sort(take)])
+            ivf.trained_on = len(vectors)  # the store size it was fitted to
+            ivf.add(ids, vectors)
+            return ivf
     index = BACKENDS[kind](dim)
     step = 50_000
     for s in range(0, len(ids), step):

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import re
 import secrets
+from typing import TypeGuard
 
 CAPABILITY_BYTES = 32
 CAPABILITY_LEN = 43  # len(token_urlsafe(32))
@@ -45,7 +46,7 @@ def is_well_formed(capability: object) -> bool:
     )
 
 
-def is_well_formed_token(token: object) -> bool:
+def is_well_formed_token(token: object) -> TypeGuard[str]:
     return (isinstance(token, str) and len(token) == TOKEN_LEN and token.startswith(TOKEN_PREFIX)
             and is_well_formed(token[len(TOKEN_PREFIX):]))
 

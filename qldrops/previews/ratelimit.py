@@ -32,11 +32,7 @@ class RateLimits:
                  storage: str = DEFAULT_STORAGE, strategy: str = "moving-window"):
         from limits import parse
         from limits.storage import storage_from_string
-        from limits.strategies import (
-            FixedWindowRateLimiter,
-            MovingWindowRateLimiter,
-            SlidingWindowCounterRateLimiter,
-        )
+        from limits.strategies import STRATEGIES  # name -> limiter class: the names of _STRATEGIES
 
         self.limits = {}
         for kind, spec in (("client", client), ("token", token), ("link", link)):
@@ -53,9 +49,7 @@ class RateLimits:
         except Exception as e:  # noqa: BLE001 - limits raises ConfigurationError/ImportError variants
             raise ConfigurationError(f"rate-limit storage {storage!r} cannot be used: {e}",
                                      hint="use memory:// or redis://host:6379 (pip install redis)") from None
-        cls = {"moving-window": MovingWindowRateLimiter, "fixed-window": FixedWindowRateLimiter,
-               "sliding-window-counter": SlidingWindowCounterRateLimiter}[strategy]
-        self._limiter = cls(self._storage)
+        self._limiter = STRATEGIES[strategy](self._storage)
         self.storage_uri = storage
 
     @classmethod

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import signal as _signal
+from collections.abc import Mapping
 
 from ..errors import SandboxError
 from .files import Refused, prepare
@@ -22,7 +23,7 @@ from .supervise import Outcome, supervise
 
 log = logging.getLogger(__name__)
 
-_LIMIT_SIGNALS = {
+_LIMIT_SIGNALS: dict[int, str] = {
     _signal.SIGXCPU: "CPU time limit reached",
     _signal.SIGXFSZ: "file size limit reached",
 }
@@ -54,7 +55,7 @@ def _pick_language(language: str | None, entry: str, text: bytes) -> Language:
     return lang
 
 
-def run_files(files: dict[str, str | bytes], entry: str, language: str | None = None, limits: Limits | None = None,
+def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None = None, limits: Limits | None = None,
               stdin: str | bytes | None = None, *, sandbox: Sandbox | None = None) -> RunResult:
     """Run ``entry`` from ``files`` ({relative path: text}) in a fresh sandbox.
 
@@ -71,7 +72,8 @@ def run_files(files: dict[str, str | bytes], entry: str, language: str | None = 
         text = dict(project.files)[entry_path]
         lang = _pick_language(language, entry_path, text)
     except Refused as e:
-        lang_name = get_language(language).name if language and get_language(language) else language
+        known = get_language(language) if language else None
+        lang_name = known.name if known else language
         return refused(str(e), language=lang_name, entry=entry if isinstance(entry, str) else None, limits=limits)
     interpreter, extra_binds = lang.resolve()
     started_at = _now()

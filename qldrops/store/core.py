@@ -7,6 +7,7 @@ is the real code path and ``put`` wraps it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import datetime as dt
@@ -15,7 +16,7 @@ import json
 import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,6 +33,9 @@ from .fastget import FastReader
 from .io import export_jsonl, import_jsonl
 from .models import Diff, Drop, DropList, Listing, SearchHit, Version
 from .timeparse import aware, parse_since
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +144,7 @@ class DropStore:
             with self.engine.connect().execution_options(**{_WRITE: True}) as conn:
                 relaxed = not durable and self.dialect == "sqlite"
                 if relaxed:
-                    conn.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+                    _dbapi(conn).execute("PRAGMA synchronous=NORMAL")
                 try:
                     with conn.begin():
                         if not durable and self.dialect == "postgresql":
@@ -148,7 +152,7 @@ class DropStore:
                         yield conn
                 finally:
                     if relaxed:
-                        conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL")
+                        _dbapi(conn).execute("PRAGMA synchronous=FULL")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sa.Connection]:
@@ -288,6 +292,8 @@ class DropStore:
         try:
             return self.put_many([item])[0]
         except BatchError as e:  # one item: its own error says more than "item 0 of 1"
+            if e.cause is None:
+                raise
             raise e.cause from None
 
     def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None) -> DropList:
@@ -513,11 +519,11 @@ class DropStore:
         self._authorize("read")
         drop_id = _check_id(drop_id)
         if version is None:
-            row = self._fast_fetch(drop_id)
-            if row is not None:
-                if row.deleted_at is not None and not include_deleted:
+            fast = self._fast_fetch(drop_id)
+            if fast is not None:
+                if fast.deleted_at is not None and not include_deleted:
                     raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id})")
-                return _drop(row)
+                return _drop(fast)
         with self.reading() as conn:
             row = conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).first()
             if row is None:
@@ -550,7 +556,7 @@ class DropStore:
             rec = self._fast_reader().fetch(drop_id, self.workspace)
         except Exception as e:  # noqa: BLE001 - any driver trouble: the slow path reports it properly
             log.debug("fast get failed (%s); using SQLAlchemy", e)
-            self._fast.reset()
+            self._fast_reader().reset()
             return None
         return None if rec is None else SimpleNamespace(**rec)
 
@@ -609,7 +615,7 @@ class DropStore:
         return extra
 
     def _filters(self, workflow_id, drop_type, metadata, capsule_id, created_by, since, until,
-                 include_deleted) -> list[sa.ColumnElement]:
+                 include_deleted) -> builtins.list[sa.ColumnElement]:
         conds: list[sa.ColumnElement] = [t.drops.c.workspace == self.workspace]
         if workflow_id is not None:
             conds.append(t.drops.c.workflow_id == workflow_id)
@@ -704,7 +710,7 @@ class DropStore:
             blobs_n, unique, stored = conn.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(b.c.size), 0),
                           sa.func.coalesce(sa.func.sum(b.c.stored_size), 0))).one()
-            by_type = dict(conn.execute(sa.select(d.c.drop_type, sa.func.count()).where(
+            by_type: dict[str, int] = dict(conn.execute(sa.select(d.c.drop_type, sa.func.count()).where(
                 d.c.workspace == self.workspace, d.c.deleted_at.is_(None)).group_by(d.c.drop_type)).all())
         logical, unique, stored = int(logical), int(unique), int(stored)
         return {
@@ -746,7 +752,14 @@ _SELECT_DROPS = sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data).join(
 _GET_CURRENT = _SELECT_DROPS.where(t.drops.c.id == sa.bindparam("id"), t.drops.c.workspace == sa.bindparam("ws"))
 
 
-def _drop(row: sa.Row, version: sa.Row | None = None) -> Drop:
+def _dbapi(conn: sa.Connection) -> DBAPIConnection:
+    """The driver's own connection under ``conn`` (for statements SQLAlchemy must not wrap)."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a checked-out connection is never detached
+    return dbapi
+
+
+def _drop(row: sa.Row | SimpleNamespace, version: sa.Row | None = None) -> Drop:
     src = version if version is not None else row
     text = blobcodec.decode(src.codec, src.data).decode("utf-8")
     return Drop(

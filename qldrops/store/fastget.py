@@ -44,6 +44,8 @@ class FastReader:
             if self.dialect == "sqlite":
                 import sqlite3
 
+                if not self.url.database:  # in memory: another connection would open another database
+                    raise ValueError("no fast path to an in-memory SQLite database")
                 conn = sqlite3.connect(self.url.database, timeout=30, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA busy_timeout=30000")
             else:

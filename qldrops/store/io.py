@@ -114,7 +114,7 @@ def import_jsonl(store, path, *, progress: bool | None = None) -> dict[str, int]
         raise ImportFormatError(
             "this file is a demo plan (records with 'op': put/update/fork), not an export",
             line=records[0][0], hint="load the demo corpus with `qldrops demo`; `qldrops export` writes importable files")
-    plan = []
+    plan: list[tuple[int, str, dict[str, Any], list[Any]]] = []  # (line, kind, record, prepared versions)
     for lineno, rec in records:
         kind = rec.get("kind", "drop")
         try:
@@ -127,7 +127,7 @@ def import_jsonl(store, path, *, progress: bool | None = None) -> dict[str, int]
             elif kind == "fork":
                 if not isinstance(rec.get("from"), str) or not isinstance(rec.get("to"), str):
                     raise ImportFormatError(f"line {lineno}: a fork needs string fields 'from' and 'to'", line=lineno)
-                plan.append((lineno, "fork", rec, None))
+                plan.append((lineno, "fork", rec, []))  # a fork copies: it brings no versions
             elif kind == "update":
                 item = {k: rec.get(k) for k in ("workflow_id", "drop_type", "capsule_id")}
                 prepared = [store._prepare({**item, **_version(v, lineno)}) for v in rec.get("versions") or []]

@@ -76,7 +76,7 @@ def query(conn: sa.Connection, dialect: str, text: str, conds: list[sa.ColumnEle
     if not words:
         return []
     if dialect == "postgresql":
-        english = sa.literal_column("'english'::regconfig")
+        english: sa.ColumnClause[Any] = sa.literal_column("'english'::regconfig")
         tsq = sa.func.plainto_tsquery(english, " ".join(words))
         rank = sa.func.ts_rank_cd(t.drops.c.search_tsv, tsq).label("rank")
         q = (sa.select(t.drops.c.id, rank).where(t.drops.c.search_tsv.op("@@")(tsq), *conds)

@@ -23,6 +23,15 @@ import math
 import random
 from typing import Any
 
+import sqlalchemy as sa
+
+from ..errors import ValidationError
+from ..previews.auth import principal_of, require
+from ..previews.events import event_values
+from ..store import schema as t
+from ..store.db import insert_ignore
+from .corpus import ANALYSTS
+
 log = logging.getLogger(__name__)
 
 #: Every simulated event carries this in its metadata (and its key starts with it).
@@ -41,8 +50,6 @@ _AGENTS = (
 
 def _viewers(rng: random.Random, n: int = 40) -> list[dict[str, Any]]:
     """Analysts (named actors, they edit and run) and stakeholders (anonymous browsers, they mostly look)."""
-    from . import ANALYSTS
-
     people = [{"actor": a, "client": f"10.20.0.{10 + i}", "agent": _AGENTS[i % len(_AGENTS)], "edit": 0.5}
               for i, a in enumerate(ANALYSTS)]
     for i in range(n - len(people)):
@@ -104,14 +111,6 @@ def simulate(store: Any, days: int = 30, seed: int = 0, *, now: dt.datetime | No
     ``demo-activity:<seed>:<day>:<n>``, so calling again writes nothing (and
     returns 0). Nothing is written when the store holds no workflows.
     """
-    import sqlalchemy as sa
-
-    from ..errors import ValidationError
-    from ..previews.auth import principal_of, require
-    from ..previews.events import event_values
-    from ..store import schema as t
-    from ..store.db import insert_ignore
-
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
         raise ValidationError(f"days must be an integer from 1 to 366, not {days!r}")
     workspace = store.workspace

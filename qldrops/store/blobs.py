@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import threading
 
+import zstandard
+
 _local = threading.local()
 RAW, ZSTD = "raw", "zstd"
 
 
 def _compressor(level: int):
-    import zstandard
-
     key = f"c{level}"
     c = getattr(_local, key, None)
     if c is None:
@@ -23,8 +23,6 @@ def _compressor(level: int):
 def _decompressor():
     d = getattr(_local, "d", None)
     if d is None:
-        import zstandard
-
         d = _local.d = zstandard.ZstdDecompressor()
     return d
 

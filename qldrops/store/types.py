@@ -12,6 +12,8 @@ import functools
 import json
 from typing import Any
 
+import fastjsonschema
+
 from ..errors import UnknownDropType, ValidationError
 
 _STR = {"type": "string"}
@@ -88,21 +90,16 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
 def _validator(schema_json: str):
     # fastjsonschema compiles a schema to Python once; `import jsonschema` pulls in a grammar
     # library that took 8 s to import here, on the write path of every batch script.
-    import fastjsonschema
 
     return fastjsonschema.compile(json.loads(schema_json))
 
 
 def _schema_error():
-    import fastjsonschema
-
     return fastjsonschema.JsonSchemaValueException
 
 
 def check_schema(schema: dict) -> None:
     """Refuse a schema that is not a valid JSON schema."""
-    import fastjsonschema
-
     try:
         _validator(json.dumps(schema, sort_keys=True))
     except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError) as e:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..client import Store
 from ..previews.analytics import summarize
 from .html import figure_html, kpis_html, loaded_html, note_html
 
@@ -29,7 +30,7 @@ def as_utc(day: dt.date, end: bool = False) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=UTC)
 
 
-def drops_frame(store: Any, **filters: Any) -> pd.DataFrame:
+def drops_frame(store: Store, **filters: Any) -> pd.DataFrame:
     """``store.list(...).to_frame()`` with a ``language`` column even before any analysis ran.
 
     Analysis results (language, quality_score) come with the listing when ``store.analyze_all()``
@@ -161,7 +162,7 @@ class Panels:
 class AnalyticsPage:
     """Usage and quality of a workspace. ``store`` is bound to the workspace the reader may see."""
 
-    def __init__(self, store: Any, *, today: dt.date | None = None):
+    def __init__(self, store: Store, *, today: dt.date | None = None):
         self.store = store
         self.today = today or dt.datetime.now(UTC).date()
         self.workflows: list[str] = sorted(w["workflow_id"] for w in store.workflows())

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.security import redact
+from ..client import Store
 from ..errors import NotFound
 from ..index.embstore import ensure_vectors
 from .html import figure_html, first_lines, kpis_html, loaded_html, note_html, table_html
@@ -26,7 +27,7 @@ METHODS = ("exact", "lexical", "semantic")
 
 
 # ---------------------------------------------------------------------- vectors and projections
-def drop_vectors(store: Any, ids: Iterable[int] | None = None) -> tuple[list[int], np.ndarray]:
+def drop_vectors(store: Store, ids: Iterable[int] | None = None) -> tuple[list[int], np.ndarray]:
     """``(ids, matrix)`` of the indexed drops' vectors, through the index mirror (synced first).
 
     The mirror's ``id_map`` says which content each drop's vector was made from; the vectors
@@ -58,7 +59,7 @@ def project_2d(matrix: Any) -> np.ndarray:
     return coords
 
 
-def cluster_map(store: Any, clusters: Any) -> pd.DataFrame:
+def cluster_map(store: Store, clusters: Any) -> pd.DataFrame:
     """A frame (drop_id, x, y, cluster, label, workflow_id, drop_type) for a 2-D cluster scatter plot."""
     assign = clusters.assignments()
     ids, matrix = drop_vectors(store, assign["drop_id"].tolist())
@@ -84,7 +85,7 @@ def results_html(hits: Any, text: str) -> str:
             f"<th>workflow</th><th>type</th><th>beginning</th></tr>{rows}</table>")
 
 
-def topics_html(store: Any, found: Any) -> str:
+def topics_html(store: Store, found: Any) -> str:
     """The topic map (one point per drop, coloured by topic) and the topics table."""
     import plotly.express as px
 
@@ -129,7 +130,7 @@ class Dupes:
 class ExplorerPage:
     """Search, topics and near-duplicates of a workspace (``store`` bound to it)."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Store):
         self.store = store
         self.index_status = store.index.status()
         self.stats = store.stats()

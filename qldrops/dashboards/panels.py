@@ -21,6 +21,7 @@ from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
 from ..analysis.security import redact
+from ..previews.links import Preview
 from .html import count, short
 from .project import ProjectFile, SharedProject
 
@@ -80,7 +81,7 @@ def code_html(text: str, language: str, path: str | None = None, *, element_id: 
     )
 
 
-def header_html(preview: Any, project: SharedProject) -> str:
+def header_html(preview: Preview, project: SharedProject) -> str:
     """Title, workflow, counts, languages and the link's expiry."""
     langs = sorted({f.language for f in project.files if f.language not in ("unknown", "text")})
     title = preview.title or project.workflow_id

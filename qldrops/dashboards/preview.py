@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.core import analyze
+from ..client import Store
 from ..errors import NotFound
+from ..previews.links import PreviewView
 from . import panels
 from .html import muted_html
 from .project import ProjectFile, SharedProject, project_of, tree_rows, zip_bytes
@@ -44,14 +46,14 @@ class PreviewPage:
     ``who`` carries ``client``/``user_agent`` for the events the visitor's actions record.
     """
 
-    def __init__(self, store: Any, view: Any, project: SharedProject, who: dict[str, Any] | None = None):
+    def __init__(self, store: Store, view: PreviewView, project: SharedProject, who: dict[str, Any] | None = None):
         self.store, self.view, self.project = store, view, project
         self.who = dict(who or {})
         self.selection: Selection | None = None
         self._history: list[Any] = []
 
     @classmethod
-    def open(cls, store: Any, view: Any, who: dict[str, Any] | None = None) -> PreviewPage:
+    def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None) -> PreviewPage:
         """The page for ``view``; raises the store's error when the project cannot be built."""
         return cls(store, view, project_of(store, view), who)
 

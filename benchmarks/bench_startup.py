@@ -2,8 +2,9 @@
 
 Each is timed in a fresh interpreter (median of N runs, wall clock) and printed as a ratio
 against the baseline measured in the same run: a bare `python -c pass` (the interpreter's own
-start-up). `QLDROPS_BENCH_ROOT=/path/to/other/checkout` measures another checkout of qldrops
-(for example the commit before a change) with the same interpreter and baseline.
+start-up). `--compare DIR` also measures another checkout of qldrops (for example the commit
+before a change: `git worktree add /tmp/before <commit>`), interleaving the two run by run so
+that a busy machine slows both alike, and prints this checkout's figures as ratios to it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(os.environ.get("QLDROPS_BENCH_ROOT") or Path(__file__).resolve().parent.parent)
+ROOT = Path(__file__).resolve().parent.parent
 
 PROBES = {
     "baseline: python -c pass": "pass",
@@ -26,33 +27,47 @@ PROBES = {
 }
 
 
-def _time(code: str, args: list[str], runs: int) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, *args], check=True, env=env, cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _once(root: Path, code: str, args: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *args], check=True, env={**os.environ, "PYTHONPATH": str(root)},
+                   cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
 
 
-def main(quick: bool = False) -> dict:
-    runs = 7 if quick else 21
+def measure(roots: list[Path], runs: int) -> dict[Path, dict[str, float]]:
+    """Median seconds per probe and root; the roots take turns within every repetition."""
+    samples: dict[Path, dict[str, list[float]]] = {r: {name: [] for name in PROBES} for r in roots}
     with tempfile.TemporaryDirectory() as d:
-        url = f"sqlite:///{d}/startup.db"
-        _time("import qldrops, sys; qldrops.connect(sys.argv[1]).close()", [url], 1)  # create and migrate once
-        figures = {name: _time(code, [url], runs) for name, code in PROBES.items()}
-    base = figures["baseline: python -c pass"]
-    out = {"root": str(ROOT), "runs": runs, "figures": []}
-    for name, seconds in figures.items():
-        row = {"what": name, "median_ms": round(seconds * 1000, 1), "ratio_vs_bare_python": round(seconds / base, 2),
-               "added_ms": round((seconds - base) * 1000, 1)}
+        urls = {r: f"sqlite:///{d}/startup-{i}.db" for i, r in enumerate(roots)}
+        for r in roots:  # create and migrate once, outside the timing
+            _once(r, "import qldrops, sys; qldrops.connect(sys.argv[1]).close()", [urls[r]])
+        for _ in range(runs):
+            for name, code in PROBES.items():
+                for r in roots:
+                    samples[r][name].append(_once(r, code, [urls[r]]))
+    return {r: {name: statistics.median(v) for name, v in per.items()} for r, per in samples.items()}
+
+
+def main(quick: bool = False, compare: str | None = None) -> dict:
+    runs = 7 if quick else 21
+    roots = [ROOT] + ([Path(compare).resolve()] if compare else [])
+    figures = measure(roots, runs)
+    out: dict = {"runs": runs, "roots": [str(r) for r in roots], "figures": []}
+    for name in PROBES:
+        mine = figures[ROOT][name]
+        base = figures[ROOT]["baseline: python -c pass"]
+        row = {"what": name, "median_ms": round(mine * 1000, 1), "ratio_vs_bare_python": round(mine / base, 2)}
+        line = f"{name:40s} {row['median_ms']:7.1f} ms  {row['ratio_vs_bare_python']:5.2f}x bare python"
+        if compare:
+            other = figures[roots[1]][name]
+            row["other_median_ms"] = round(other * 1000, 1)
+            row["ratio_vs_other"] = round(mine / other, 2)
+            line += f"   other checkout {row['other_median_ms']:7.1f} ms   this/other {row['ratio_vs_other']:.2f}x"
         out["figures"].append(row)
-        print(f"{name:40s} {row['median_ms']:7.1f} ms  {row['ratio_vs_bare_python']:5.2f}x bare python "
-              f"(+{row['added_ms']} ms)")
+        print(line, flush=True)
     return out
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    compare = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else None
+    main(quick="--quick" in sys.argv, compare=compare)

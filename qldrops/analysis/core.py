@@ -11,7 +11,9 @@ worker processes can also be killed when even the alarm does not get through.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import signal
 import threading
 import time
@@ -22,16 +24,45 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from . import insights, quality, security
-from .detect import detect_language
+from .detect import LanguageGuess, detect_language
 from .languages import LIZARD_EXT
 from .model import Analysis
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: parts say what measured them, coverage, severity caps, documents
 HEAVY_LIMIT = 2 * 1024 * 1024  # above this only cheap analysers run (a 10 MB file must not stall a batch)
 MINIFIED_LINE = 2000  # a line this long means generated/minified code: complexity would be noise
 DEFAULT_TIMEOUT = 5.0
+
+
+# Built-in drop types that hold prose or records, not code (see qldrops.store.types).
+DOCUMENT_TYPES = frozenset({"prompt_enhancement", "frd_generation", "project_structure", "test_plan_generation",
+                            "documentation", "completion"})
+DOCUMENT_ANALYSERS = frozenset({"detect-secrets", "patterns"})  # a document is checked for secrets only
+DOCUMENT_LANGUAGES = frozenset({"markdown", "text", "json", "yaml", "toml", "html", "csv"})
+_TREE = re.compile(r"^[ \t│|]*(├──|└──|\|--|`--|\+--)", re.MULTILINE)
+_MARKDOWN = re.compile(r"^(#{1,6} |\s*[-*+] |\s*\d+\. |```|> )", re.MULTILINE)
+
+
+def document_language(text: str, guess: LanguageGuess) -> LanguageGuess:
+    """What a document is: JSON when it parses as JSON (whatever its file name says), a file tree or
+    plain text, markdown; never a programming language (a tree of ``.py`` names is not Python)."""
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            return LanguageGuess("json", 1.0, "content")
+    if _TREE.search(text):
+        return LanguageGuess("text", 0.9, "content")  # a project tree
+    if guess.language in DOCUMENT_LANGUAGES:
+        return guess
+    if _MARKDOWN.search(text):
+        return LanguageGuess("markdown", 0.8, "content")
+    return LanguageGuess("text", 0.6, "content")
 
 
 class AnalyserTimeout(Exception):
@@ -135,15 +166,19 @@ def run_timeboxed(fn: Callable[[], dict], timeout: float) -> dict:
     return box["result"]
 
 
-def analyze(text: str | bytes, filename: str | None = None, *, language: str | None = None,
+def analyze(text: str | bytes, filename: str | None = None, *, language: str | None = None, kind: str = "code",
             analysers: tuple[Analyser, ...] | list[Analyser] | None = None, timeout: float | None = None,
             use_magika: bool = True) -> Analysis:
     """Analyse any text: language, frameworks, quality, complexity, issues, summary, dependencies.
 
     ``language`` is a declared language or code-fence tag (it wins over detection);
-    ``filename`` comes next, then the content. Never raises for bad content: an empty,
-    binary, huge or unparsable input gives an Analysis that says so in ``notes``/``errors``.
+    ``filename`` comes next, then the content. ``kind="document"`` (requirements, plans, file
+    trees, docs, JSON records) labels the text as what it is (JSON, markdown or text), checks it
+    for secrets and does not score it as code. Never raises for bad content: an empty, binary,
+    huge or unparsable input gives an Analysis that says so in ``notes``/``errors``.
     """
+    if kind not in ("code", "document"):
+        raise ValueError(f"kind must be 'code' or 'document', not {kind!r}")
     started = time.perf_counter()
     notes: list[str] = []
     if isinstance(text, (bytes, bytearray)):
@@ -155,9 +190,11 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
             notes.append("not UTF-8: decoded as latin-1")
     size = len(text.encode("utf-8", "surrogatepass"))
     guess = detect_language(text, filename, language, use_magika=use_magika)
+    if kind == "document":
+        guess = document_language(text, guess)
     lang = guess.language
     base: dict[str, Any] = dict(
-        language=lang, language_confidence=round(guess.confidence, 3), language_source=guess.source,
+        kind=kind, language=lang, language_confidence=round(guess.confidence, 3), language_source=guess.source,
         language_candidates=[list(c) for c in guess.candidates], filename=filename, size=size,
         lines=text.count("\n") + (1 if text and not text.endswith("\n") else 0),
         content_hash=content_hash(text), analyser_version=analyser_version())
@@ -166,19 +203,23 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
         return Analysis(**base, notes=notes, summary="Binary content." if lang == "binary" else "Empty file.",
                         timings={"total": _ms(started)})
     longest = max((len(ln) for ln in text.splitlines()), default=0)
-    skip_heavy = False
+    skip_heavy, skip_reason = False, ""
     if size > HEAVY_LIMIT:
-        skip_heavy = True
+        skip_heavy, skip_reason = True, "input too large"
         notes.append(f"large input ({size / 1e6:.1f} MB > {HEAVY_LIMIT / 1e6:.0f} MB): complexity, lint and "
                      "detect-secrets skipped; patterns scanned")
     elif longest > MINIFIED_LINE:
-        skip_heavy = True
+        skip_heavy, skip_reason = True, "minified or generated code"
         notes.append(f"minified or generated (a line of {longest} characters): complexity and lint skipped")
     results: dict = {}
     errors: list[dict] = []
     timings: dict[str, float] = {}
+    skipped: dict[str, str] = {}
     for a in (BUILTIN if analysers is None else analysers):
-        if not a.applies(lang) or (skip_heavy and a.heavy):
+        if not a.applies(lang) or (kind == "document" and a.name not in DOCUMENT_ANALYSERS):
+            continue
+        if skip_heavy and a.heavy:
+            skipped[a.name] = f"{a.name} skipped: {skip_reason}"
             continue
         t0 = time.perf_counter()
         try:
@@ -191,10 +232,11 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
             log.debug("analyser %s failed", a.name, exc_info=True)
             errors.append({"analyser": a.name, "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
         timings[a.name] = _ms(t0)
-    return _assemble(text, base, results, errors, notes, timings, started)
+    return _assemble(text, base, results, errors, notes, timings, started, skipped=skipped)
 
 
-def _assemble(text, base, results, errors, notes, timings, started) -> Analysis:
+def _assemble(text, base, results, errors, notes, timings, started,
+              skipped: dict[str, str] | None = None) -> Analysis:
     lang = base["language"]
     text = text[:HEAVY_LIMIT]  # imports, frameworks and the summary read the head of a huge file
     sec = security.merge([security.Finding(**f) for f in results.get("patterns", []) + results.get("secrets", [])])
@@ -203,7 +245,18 @@ def _assemble(text, base, results, errors, notes, timings, started) -> Analysis:
     liz = results.get("lizard") or {}
     rad = results.get("radon")
     nloc = liz.get("nloc") or sum(1 for ln in text.splitlines() if ln.strip())
-    score, parts = quality.score(liz, rad, lint, sec_dicts, nloc)
+    not_run = {**(skipped or {}), **{e["analyser"]: f"{e['analyser']} failed: {e['error']}" for e in errors}}
+    if "patterns" in not_run and "detect-secrets" in not_run:
+        not_run["secrets"] = not_run["patterns"]
+    score: float | None
+    parts: dict[str, dict]
+    cap: dict | None
+    if base["kind"] == "document":
+        score, parts, coverage, cap = None, {}, "not scored: a document", None
+        notes.append("a document: checked for secrets, not scored as code")
+    else:
+        score, parts, coverage, cap = quality.score(liz, rad, lint, sec_dicts, nloc, language=lang,
+                                                    code_rules=security.has_code_rules(lang), not_run=not_run)
     if any(e["analyser"] in {"lizard", "radon", "ruff"} for e in errors) and score is not None:
         notes.append("quality score computed from the analysers that finished")
     fws = insights.frameworks(text, lang)
@@ -217,7 +270,8 @@ def _assemble(text, base, results, errors, notes, timings, started) -> Analysis:
         metrics.update({"mi": rad.get("mi"), "sloc": rad.get("sloc"), "comments": rad.get("comments")})
     timings["total"] = _ms(started)
     return Analysis(**base, frameworks=fws, dependencies=deps, imports=insights.imports(text, lang),
-                    entry_point=entry, quality_score=score, quality_parts=parts,
+                    entry_point=entry, quality_score=score, quality_parts=parts, quality_coverage=coverage,
+                    quality_cap=cap,
                     complexity=liz.get("avg_ccn"), functions=functions, metrics=metrics, issues=issues,
                     summary=summ, errors=errors, notes=notes, timings=timings)
 

@@ -12,6 +12,7 @@ class Analysis:
 
     language: str
     language_confidence: float
+    kind: str = "code"  # code | document (requirements, plans, trees, docs, records: not scored as code)
     language_source: str = "content"
     language_candidates: list = field(default_factory=list)
     filename: str | None = None
@@ -24,7 +25,9 @@ class Analysis:
     imports: list[str] = field(default_factory=list)
     entry_point: bool = False
     quality_score: float | None = None
-    quality_parts: dict = field(default_factory=dict)
+    quality_parts: dict = field(default_factory=dict)  # part -> score (None: not measured), weight, detail, measured_by
+    quality_coverage: str = ""  # "4 of 8 parts measured"
+    quality_cap: dict | None = None  # {"limit", "uncapped", "reason"} when a security finding capped the score
     complexity: float | None = None  # average cyclomatic complexity per function
     functions: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
@@ -68,7 +71,8 @@ class Analysis:
         """The flat figures a table shows."""
         return {"drop_id": self.drop_id, "filename": self.filename, "language": self.language,
                 "language_confidence": self.language_confidence, "frameworks": ", ".join(self.frameworks),
-                "quality_score": self.quality_score, "adjusted_quality": self.adjusted_quality,
+                "quality_score": self.quality_score, "quality_coverage": self.quality_coverage,
+                "capped": bool(self.quality_cap), "adjusted_quality": self.adjusted_quality,
                 "complexity": self.complexity, "issues": self.issue_count, "security": self.security_count,
                 "lines": self.lines, "errors": "; ".join(f"{e['analyser']}: {e['error']}" for e in self.errors),
                 "summary": self.summary}
@@ -83,8 +87,11 @@ class Analysis:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        q = "n/a" if self.quality_score is None else f"{self.quality_score:.0f}/100"
-        parts = "".join(f"<tr><td>{e(k)}</td><td>{p['score']}</td><td>{p['weight']}</td><td>{e(p['detail'])}</td></tr>"
+        q = "not measured" if self.quality_score is None else f"{self.quality_score:.0f}/100"
+        q += f" ({e(self.quality_coverage)})" if self.quality_coverage else ""
+        q += f"; {e(self.quality_cap['reason'])}" if self.quality_cap else ""
+        parts = "".join(f"<tr><td>{e(k)}</td><td>{'not measured' if p['score'] is None else p['score']}</td>"
+                        f"<td>{p['weight']}</td><td>{e(p['detail'])}</td><td>{e(p.get('measured_by') or '')}</td></tr>"
                         for k, p in self.quality_parts.items())
         issues = "".join(f"<tr><td>{i['line']}</td><td>{e(i['severity'])}</td><td>{e(i['rule'])}</td>"
                          f"<td>{e(i['message'])}</td><td>{e(i.get('hint', ''))}</td></tr>" for i in self.issues[:50])
@@ -92,7 +99,7 @@ class Analysis:
         return (f"<div class='qldrops-analysis'><b>{e(self.language)}</b> (confidence {self.language_confidence:.2f},"
                 f" {e(self.language_source)}) &middot; quality <b>{q}</b> &middot; complexity {self.complexity}"
                 f"<p>{e(self.summary)}</p>"
-                + (f"<table><tr><th>part</th><th>score</th><th>weight</th><th>figure</th></tr>{parts}</table>" if parts else "")
+                + (f"<table><tr><th>part</th><th>score</th><th>weight</th><th>figure</th><th>measured by</th></tr>{parts}</table>" if parts else "")
                 + (f"<table><tr><th>line</th><th>severity</th><th>rule</th><th>message</th><th>fix</th></tr>{issues}</table>"
                    if issues else "")
                 + (f"<p>Partial result:</p><ul>{errs}</ul>" if errs else "") + "</div>")

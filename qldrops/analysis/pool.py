@@ -32,9 +32,9 @@ def _worker(conn: Connection) -> None:
             return
         if msg is None:
             return
-        key, text, filename, language, analysers = msg
+        key, text, filename, language, kind, analysers = msg
         try:
-            res = analyze(text, filename, language=language, analysers=analysers).to_dict()
+            res = analyze(text, filename, language=language, kind=kind, analysers=analysers).to_dict()
         except Exception as exc:  # analyze() should not raise; keep the worker alive if it does
             res = {"error": f"{type(exc).__name__}: {exc}"}
         conn.send((key, res))
@@ -76,7 +76,7 @@ class AnalysisPool:
         self.slots[idx] = _Slot(self.ctx)
 
     def run(self, items: Iterable[tuple]) -> Iterator[tuple[object, Analysis]]:
-        """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
+        """Yield ``(key, Analysis)`` for items ``(key, text, filename, language, kind)`` as they finish."""
         todo = list(items)
         todo.reverse()
         while todo or any(s.job for s in self.slots):
@@ -118,17 +118,18 @@ class AnalysisPool:
 
 def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float = HARD_DEADLINE,
                  analysers=None) -> Iterator[tuple[object, Analysis]]:
-    """Yield ``(key, Analysis)`` for items ``(key, text, filename, language)`` as they finish."""
-    todo = list(items)
+    """Yield ``(key, Analysis)`` for items ``(key, text, filename, language[, kind])`` as they finish
+    (``kind`` is "code" unless given: see :func:`qldrops.analysis.core.analyze`)."""
+    todo = [tuple(item) if len(item) == 5 else (*item, "code") for item in items]
     with AnalysisPool(min(processes, max(1, len(todo))), deadline=deadline, analysers=analysers) as pool:
         yield from pool.run(todo)
 
 
 def _failed(job: tuple, error: str) -> Analysis:
     """The part we can still say without the worker: the language."""
-    key, text, filename, language = job
+    key, text, filename, language, kind = job
     g = detect_language(text, filename, language, use_magika=False)
-    return Analysis(language=g.language, language_confidence=round(g.confidence, 3), language_source=g.source,
+    return Analysis(kind=kind, language=g.language, language_confidence=round(g.confidence, 3), language_source=g.source,
                     filename=filename, size=len(text), content_hash=content_hash(text),
                     analyser_version=analyser_version(), errors=[{"analyser": "worker", "error": error}],
                     summary="Analysis did not finish.")

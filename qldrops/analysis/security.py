@@ -89,6 +89,11 @@ def _compiled_secrets() -> list[tuple[str, re.Pattern[str], str, str]]:
     return _COMPILED["secrets"]
 
 
+def has_code_rules(language: str) -> bool:
+    """Whether the dangerous-call rules read ``language`` (else its security part is "not measured")."""
+    return bool(DANGEROUS.get(language))
+
+
 def _compiled_dangerous(language: str) -> list:
     if language not in _COMPILED:
         _COMPILED[language] = [(r, re.compile(p), s, m, h) for r, p, s, m, h in DANGEROUS.get(language, [])]

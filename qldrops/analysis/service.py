@@ -18,7 +18,7 @@ from ..errors import QldropsError, ValidationError
 from ..store import schema as t
 from ..store.core import DropStore
 from ..store.models import Drop
-from .core import analyser_version, analyze
+from .core import DOCUMENT_TYPES, analyser_version, analyze
 from .model import Analysis, AnalysisList
 from .pool import analyze_many
 from .project import build_project
@@ -30,20 +30,25 @@ FEEDBACK_PRIOR = 3  # the static score counts as this many ratings in the adjust
 RATINGS = (-1, 0, 1)
 
 
-def _hints(drop: Drop) -> tuple[str | None, str | None]:
+CODE_TYPES = frozenset({"code_generation", "code"})
+
+
+def _hints(drop: Drop) -> tuple[str | None, str | None, str]:
+    """(file name, declared language, kind) for analysing a drop; kind is "document" for the
+    built-in prose and record types (prompts, requirements, trees, test plans, docs, completions)."""
     md = drop.metadata or {}
     filename = md.get("path") or md.get("filename") or md.get("file_name") or md.get("file")
     if not filename and isinstance(md.get("files"), list) and len(md["files"]) == 1:
         filename = md["files"][0]
     language = md.get("language") or md.get("lang")
-    if not filename and not language and drop.drop_type in {"code_generation", "code"}:
+    kind = "document" if drop.drop_type in DOCUMENT_TYPES else "code"
+    if not filename and not language and drop.drop_type in CODE_TYPES:
         first = split_files(drop.artifact[:200_000])[0]  # a multi-file drop: its first file names the language
         filename = first.path
         language = first.fence_tag
-    if drop.drop_type not in {"code_generation", "code"} and not filename and not language:
-        # prose drops (requirements, plans, docs) are markdown or text: let the content decide
-        return None, None
-    return (filename if isinstance(filename, str) else None), (language if isinstance(language, str) else None)
+    if kind == "document" and not filename:
+        language = None  # a document's metadata language is the project's, not the document's
+    return (filename if isinstance(filename, str) else None), (language if isinstance(language, str) else None), kind
 
 
 def adjusted_quality(static: float | None, ratings: list[int]) -> float | None:
@@ -82,13 +87,13 @@ class AnalysisService:
     def analyze(self, drop_id: int, *, force: bool = False):
         """Analyse one drop (cached per content): language, quality, issues, summary, feedback-adjusted quality."""
         drop = self.drops.get(drop_id)
-        filename, language = _hints(drop)
+        filename, language, kind = _hints(drop)
         cached = None if force else self._cached_analyses([drop.content_hash]).get(drop.content_hash)
-        if cached is not None and (cached.filename, cached.language_source == "declared") == (
-                filename, bool(language)):
+        if cached is not None and (cached.filename, cached.language_source == "declared", cached.kind) == (
+                filename, bool(language), kind):
             a = cached
         else:
-            a = analyze(drop.artifact, filename, language=language)
+            a = analyze(drop.artifact, filename, language=language, kind=kind)
             self._save_analyses([a])
         a.drop_id = drop.id
         self._attach_feedback([a])
@@ -106,8 +111,8 @@ class AnalysisService:
         todo: dict[str, tuple] = {}
         for d in drops:
             if d.content_hash not in cached and d.content_hash not in todo:
-                filename, language = _hints(d)
-                todo[d.content_hash] = (d.content_hash, d.artifact, filename, language)
+                filename, language, kind = _hints(d)
+                todo[d.content_hash] = (d.content_hash, d.artifact, filename, language, kind)
         show = self.drops.settings.progress if progress is None else progress
         fresh: dict[object, Analysis] = {}  # keyed by content hash (analyze_many yields its keys back)
         if todo:
@@ -118,7 +123,7 @@ class AnalysisService:
 
                 source = analyze_many(todo.values(), processes=processes)
             else:
-                source = ((k, analyze(text, fn, language=lang)) for k, text, fn, lang in todo.values())
+                source = ((k, analyze(text, fn, language=lang, kind=kd)) for k, text, fn, lang, kd in todo.values())
             batch = []
             for key, a in source:
                 fresh[key] = a

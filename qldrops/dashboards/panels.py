@@ -20,6 +20,7 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
+from ..analysis.model import Analysis
 from ..analysis.security import redact
 from ..previews.links import Preview
 from .html import count, short
@@ -163,7 +164,7 @@ def diff_html(diff: Any) -> str:
     )
 
 
-def report_html(analysis: Any) -> str:
+def report_html(analysis: Analysis | None) -> str:
     """Quality and security of one file (an ``Analysis`` of the analysis package), messages redacted."""
     if analysis is None:
         return ("<div class='qldrops-box qldrops-note' id='qldrops-report'>No quality and security analysis "
@@ -172,17 +173,22 @@ def report_html(analysis: Any) -> str:
     parts = analysis.quality_parts or {}
     issues = list(analysis.issues or [])
     colour = "#1a7f37" if (score or 0) >= 75 else "#9a6700" if (score or 0) >= 50 else "#cf222e"
+    coverage = analysis.quality_coverage
+    cap = analysis.quality_cap
     kpi = (
         f"<div class='qldrops-kpis'><div class='qldrops-kpi'><b style='color:{colour}'>"
-        f"{'–' if score is None else f'{float(score):.0f}'}</b>quality (0–100)</div>"
+        f"{'not measured' if score is None else f'{float(score):.0f}'}</b>quality (0–100)"
+        f"{f'<br><small>{html.escape(coverage)}</small>' if coverage else ''}</div>"
         f"<div class='qldrops-kpi'><b>{short(_complexity(analysis.complexity), 40)}</b>complexity</div>"
         f"<div class='qldrops-kpi'><b>{sum(1 for i in issues if _is_security(i))}</b>"
         f"security findings</div><div class='qldrops-kpi'><b>{len(issues)}</b>issues</div></div>"
     )
     part_rows = "".join(f"<tr><td>{html.escape(str(k))}</td>{_part_cells(v)}</tr>" for k, v in parts.items())
-    parts_html = (
+    cap_html = (f"<p class='qldrops-note' id='qldrops-cap'>Score {html.escape(str(cap.get('reason', 'capped')))} "
+                f"(it would be {float(cap.get('uncapped', 0)):.0f} without it).</p>" if isinstance(cap, dict) else "")
+    parts_html = cap_html + (
         "<p>What makes the score:</p><table class='qldrops-table'><tr><th>part</th><th>score</th><th>weight</th>"
-        f"<th>from</th></tr>{part_rows}</table>" if part_rows else ""
+        f"<th>from</th><th>measured by</th></tr>{part_rows}</table>" if part_rows else ""
     )
     issue_rows = "".join(
         f"<tr class='sev-{html.escape(str(i.get('severity')))}'><td>{html.escape(str(i.get('line') or ''))}</td>"
@@ -207,11 +213,12 @@ def _part_cells(value: Any) -> str:
     """One part of the quality score: its score, weight and what it was computed from."""
     if isinstance(value, dict):
         score, weight = value.get("score"), value.get("weight")
-        score_txt = f"{float(score):.0f}" if isinstance(score, (int, float)) else "–"
-        weight_txt = f"{float(weight):.0%}" if isinstance(weight, (int, float)) else ""
+        score_txt = f"{float(score):.0f}" if isinstance(score, (int, float)) else "not measured"
+        weight_txt = f"{float(weight):.0%}" if isinstance(weight, (int, float)) and score is not None else ""
         detail = redact(short(value.get("detail", ""), 160))
-        return f"<td><b>{score_txt}</b></td><td>{weight_txt}</td><td>{html.escape(detail)}</td>"
-    return f"<td colspan='3'>{html.escape(redact(short(value, 160)))}</td>"
+        by = html.escape(str(value.get("measured_by") or ""))
+        return f"<td><b>{score_txt}</b></td><td>{weight_txt}</td><td>{html.escape(detail)}</td><td>{by}</td>"
+    return f"<td colspan='4'>{html.escape(redact(short(value, 160)))}</td>"
 
 
 def _is_security(issue: dict) -> bool:

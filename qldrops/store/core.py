@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Namespace of the two-key advisory locks taken by fork_workflow (PostgreSQL); the
+# migration lock in db.py uses the one-key form.
+_FORK_LOCK = 7202612
+
 _DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
 
 
@@ -492,6 +496,12 @@ class DropStore:
 
     def _fork(self, conn: sa.Connection, source: str, target: str, created_by: str | None) -> list[int]:
         _check_name("workflow_id", target)
+        if self.dialect == "postgresql":
+            # Check-then-insert is a race under READ COMMITTED: forks to one name queue on a
+            # transaction-scoped lock, and the count below (a new snapshot) sees the winner's drops.
+            # SQLite needs nothing: BEGIN IMMEDIATE already serialises writers.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+                         {"ns": _FORK_LOCK, "key": f"{self.workspace}\x1f{target}"})
         taken = conn.execute(sa.select(sa.func.count()).select_from(t.drops).where(
             t.drops.c.workspace == self.workspace, t.drops.c.workflow_id == target)).scalar()
         if taken:

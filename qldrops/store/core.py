@@ -407,7 +407,14 @@ class DropStore:
         self._authorize("write")
         with self.transaction() as conn:
             self._update(conn, drop_id, artifact, metadata, expected_version, created_by, message)
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
+
+    def _written(self, conn: sa.Connection, drop_id: int) -> Drop:
+        """The drop as this transaction left it (still locked): what the write returns.
+
+        Re-reading after the commit could return a later writer's version instead.
+        """
+        return _drop(conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).one())
 
     def _update(self, conn: sa.Connection, drop_id: int, artifact: str | None, metadata: dict | None,
                 expected_version: int | None, created_by: str | None, message: str | None) -> int:
@@ -448,7 +455,7 @@ class DropStore:
                            text.encode("utf-8"), old.metadata)
             self._new_version(conn, cur, p, op="rollback", message=f"rollback to v{to_version}",
                               created_by=created_by)
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
 
     def delete(self, drop_id: int) -> None:
         """Soft delete: hidden from reads and search, restorable with :meth:`restore`."""
@@ -467,7 +474,7 @@ class DropStore:
             if cur.deleted_at is not None:
                 conn.execute(t.drops.update().where(t.drops.c.id == cur.id).values(deleted_at=None))
                 self._log_changes(conn, [(cur.id, "upsert", cur.version, cur.content_hash)])
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
 
     def purge(self, drop_id: int) -> None:
         """Erase a drop and all its versions for good. Its content stays while other drops share it."""
@@ -492,7 +499,7 @@ class DropStore:
         self._authorize("write")
         with self.transaction() as conn:
             ids = self._fork(conn, source, target, created_by)
-        return DropList(self._fetch_many(ids))
+            return DropList(self._fetch_many(ids, conn))
 
     def _fork(self, conn: sa.Connection, source: str, target: str, created_by: str | None) -> list[int]:
         _check_name("workflow_id", target)

@@ -101,3 +101,148 @@ def test_fork_returns_the_drops_it_made(store, make_store, monkeypatch):
     _writer_after_commit(store, monkeypatch, edit_the_fork)
     (made,) = store.fork_workflow("wf", "wf-b")
     assert (made.version, made.artifact) == (1, "a")
+
+
+# ---------------------------------------------------------------------- metadata filters
+# A filter {key: value} matches drops whose metadata has that top-level key with an equal JSON
+# value: types count (true is not 1), numbers compare by value (1 == 1.0), objects regardless of
+# key order, lists in order. Keys are data: quotes, dots, `$` and brackets mean nothing.
+FILTER_DROPS = {
+    "list": {"k": [1, 2], "tags": ["auth", "jwt"]},
+    "nested": {"a": {"b": "1", "c": [True, None]}},
+    "dotted": {"a.b": "2", 'a"."b': "3", "$.x[0]": "4"},
+    "quoted": {'q"': 1, "it's": "o'k"},
+    "bool": {"flag": True, "one": 1},
+    "int": {"flag": 1, "one": 1.0},
+    "null": {"n": None},
+    "unicode": {"ключ": "значение", "日本": "語", "emoji🙂": "✓"},
+    "text": {"one": "1", "n": "null"},
+}
+
+FILTER_CASES = [
+    ({"k": [1, 2]}, {"list"}),
+    ({"k": [2, 1]}, set()),
+    ({"k": [1]}, set()),
+    ({"k": [1.0, 2]}, {"list"}),
+    ({"tags": ["auth", "jwt"]}, {"list"}),
+    ({"a": {"b": "1", "c": [True, None]}}, {"nested"}),
+    ({"a": {"c": [True, None], "b": "1"}}, {"nested"}),
+    ({"a": {"b": "1"}}, set()),
+    ({'a"."b': "1"}, set()),
+    ({'a"."b': "3"}, {"dotted"}),
+    ({"a.b": "2"}, {"dotted"}),
+    ({"$.x[0]": "4"}, {"dotted"}),
+    ({'q"': 1}, {"quoted"}),
+    ({"it's": "o'k"}, {"quoted"}),
+    ({"flag": True}, {"bool"}),
+    ({"flag": 1}, {"int"}),
+    ({"flag": False}, set()),
+    ({"one": 1}, {"bool", "int"}),
+    ({"one": True}, set()),
+    ({"one": "1"}, {"text"}),
+    ({"n": None}, {"null"}),
+    ({"n": "null"}, {"text"}),
+    ({"missing": None}, set()),
+    ({"ключ": "значение"}, {"unicode"}),
+    ({"日本": "語", "emoji🙂": "✓"}, {"unicode"}),
+    ({"flag": True, "one": 1}, {"bool"}),
+    ({"flag": True, "one": 2}, set()),
+]
+
+
+@pytest.fixture
+def filter_drops(store):
+    return {store.put(workflow_id=name, drop_type="documentation", artifact=name, metadata=meta).id: name
+            for name, meta in FILTER_DROPS.items()}
+
+
+@pytest.mark.parametrize("flt,expected", FILTER_CASES, ids=[repr(f) for f, _ in FILTER_CASES])
+def test_metadata_filters_compare_keys_and_values_as_data(store, filter_drops, flt, expected):
+    assert {filter_drops[d.id] for d in store.list(metadata=flt)} == expected
+
+
+def test_metadata_filters_apply_to_search_too(store, filter_drops):
+    assert [h.drop.workflow_id for h in store.search("list", metadata={"k": [1, 2]})] == ["list"]
+    assert list(store.search("dotted", metadata={'a"."b': "1"})) == []
+
+
+# ---------------------------------------------------------------------- hostile input
+def _nested(depth: int) -> dict:
+    value: dict = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def _nested_list(depth: int) -> list:
+    value: list = [1]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+BAD_INPUT = [
+    (dict(metadata=_nested(1_200)), "nested deeper than 32 levels"),
+    (dict(metadata={"a": _nested_list(32)}), "nested deeper"),
+    (dict(metadata={"k": "\ud800"}), r"lone surrogate.*\['k'\]"),
+    (dict(metadata={"\udcff": 1}), "lone surrogate"),
+    (dict(workflow_id="wf\ud800"), "workflow_id .*lone surrogate"),
+    (dict(capsule_id="c\udfff"), "capsule_id .*lone surrogate"),
+    (dict(created_by="\ud83d"), "created_by .*lone surrogate"),
+    (dict(metadata={"k": "a\x00b"}), r"NUL character at metadata.*\['k'\]"),
+    (dict(metadata={"a\x00": 1}), "NUL character"),
+    (dict(metadata={"deep": [{"x": "\x00"}]}), "NUL character"),
+    (dict(metadata={f"key{i}": i for i in range(100_000)}), "over the limit of 262,144"),
+    (dict(metadata={"blob": "x" * 300_000}), "over the limit"),
+]
+
+
+@pytest.mark.parametrize("bad,message", BAD_INPUT, ids=[m for _, m in BAD_INPUT])
+def test_hostile_input_is_a_validation_error_and_writes_nothing(store, bad, message):
+    item = dict(workflow_id="wf", drop_type="documentation", artifact="x") | bad
+    with pytest.raises(errors.ValidationError, match=message):
+        store.put(**item)
+    with pytest.raises(errors.BatchError, match=message):
+        store.put_many([dict(workflow_id="ok", drop_type="documentation", artifact="fine"), item])
+    d = store.put(workflow_id="wf", drop_type="documentation", artifact="x")
+    if "metadata" in bad:
+        with pytest.raises(errors.ValidationError, match=message):
+            store.update(d.id, metadata=bad["metadata"])
+        with pytest.raises(errors.ValidationError, match=message):
+            store.list(metadata=bad["metadata"])
+    assert [x.id for x in store.list(include_deleted=True)] == [d.id]
+    assert store.get(d.id).version == 1
+    assert store.stats()["versions"] == 1
+
+
+def test_metadata_at_the_limits_is_stored_alike(store):
+    deep = _nested(32)
+    big = {"blob": "é" * 100_000}  # 200,000 bytes of UTF-8: under the limit
+    d = store.put(workflow_id="wf", drop_type="documentation", artifact="x", metadata=deep)
+    assert store.get(d.id).metadata == deep
+    assert store.list(metadata={"a": deep["a"]})[0].id == d.id
+    e = store.put(workflow_id="wf", drop_type="documentation", artifact="y", metadata=big)
+    assert store.get(e.id).metadata == big
+
+
+def test_surrogates_in_read_arguments_are_validation_errors(store):
+    with pytest.raises(errors.ValidationError, match="surrogate"):
+        store.list(workflow_id="wf\ud800")
+    store.put(workflow_id="wf", drop_type="documentation", artifact="x")
+    with pytest.raises(errors.ValidationError, match="surrogate"):
+        store.fork_workflow("wf", "wf\udfff")
+    assert [h.drop.workflow_id for h in store.search("x \ud800")] == ["wf"]  # not a word: ignored
+
+
+def test_driver_errors_on_the_bulk_path_come_out_as_qldrops_errors(store):
+    # A rule the database enforces on its own, hit by the raw-driver insert (put_many -> bulk.py).
+    with store.transaction() as conn:
+        if store.dialect == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE drops ADD CONSTRAINT no_forbidden CHECK (workflow_id <> 'forbidden')")
+        else:
+            conn.exec_driver_sql("CREATE TRIGGER no_forbidden BEFORE INSERT ON drops "
+                                 "WHEN NEW.workflow_id = 'forbidden' BEGIN SELECT RAISE(ABORT, 'forbidden'); END")
+    with pytest.raises(errors.Conflict, match="duplicate or dangling"):
+        store.put_many([dict(workflow_id="ok", drop_type="documentation", artifact="a"),
+                        dict(workflow_id="forbidden", drop_type="documentation", artifact="b")])
+    assert list(store.list()) == []

@@ -790,26 +790,34 @@ def _drop(row: sa.Row | SimpleNamespace, version: sa.Row | None = None) -> Drop:
 
 
 def _metadata_filter(dialect: str, metadata: dict) -> list[sa.ColumnElement]:
+    """One condition per key: the drop's metadata has that top-level key with an equal JSON value.
+
+    Equal as JSON data, the same on both backends: types count (``true`` is not ``1``), numbers
+    compare by value (``1 == 1.0``), objects regardless of key order, lists in order. Keys are bound
+    as parameters, never spliced into a JSON path, so quotes, dots and ``$`` are plain characters.
+    """
     if not isinstance(metadata, dict):
         raise ValidationError("metadata filter must be a dict, e.g. {'language': 'go'}")
+    metadata = dtypes.validate_metadata("", metadata, None, what="metadata filter")
     if dialect == "postgresql":
-        return [t.drops.c.metadata.op("@>")(sa.cast(sa.literal(_json_dumps(metadata)), JSONB))]
-    conds = []
+        # jsonb equality is exactly the rule above; a missing key gives NULL, which matches nothing.
+        return [t.drops.c.metadata[key] == sa.cast(sa.literal(_json_dumps(value)), JSONB)
+                for key, value in metadata.items()]
+    conds: list[sa.ColumnElement] = []
     for key, value in metadata.items():
-        col = t.drops.c.metadata[key]
+        each = sa.func.json_each(t.drops.c.metadata).table_valued("key", "type", "atom", "value")
         if isinstance(value, bool):
-            conds.append(col.as_boolean() == value)
-        elif isinstance(value, int):
-            conds.append(col.as_integer() == value)
-        elif isinstance(value, float):
-            conds.append(col.as_float() == value)
-        elif isinstance(value, str):
-            conds.append(col.as_string() == value)
+            match = each.c.type == ("true" if value else "false")
         elif value is None:
-            conds.append(sa.func.json_type(t.drops.c.metadata, f"$.{key}") == "null")
-        else:
-            conds.append(sa.func.json(sa.func.json_extract(t.drops.c.metadata, f'$."{key}"'))
-                         == sa.func.json(_json_dumps(value)))
+            match = each.c.type == "null"
+        elif isinstance(value, (int, float)):
+            match = sa.and_(each.c.type.in_(("integer", "real")), each.c.atom == value)
+        elif isinstance(value, str):
+            match = sa.and_(each.c.type == "text", each.c.atom == value)
+        else:  # a list or an object: compared as data by a function registered on each connection
+            match = sa.and_(each.c.type == ("array" if isinstance(value, list) else "object"),
+                            sa.func.qldrops_json_equal(each.c.value, _json_dumps(value)) == 1)
+        conds.append(sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.key == key, match)))
     return conds
 
 
@@ -840,4 +848,10 @@ def _check_name(field: str, value: Any) -> str:
         raise ValidationError(f"{field} is {len(value)} characters long; the limit is 200")
     if any(ord(c) < 32 for c in value):
         raise ValidationError(f"{field} {value!r} contains control characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(f"{field} {value!r} holds lone surrogate characters (not valid UTF-8)",
+                                  hint="decode the source with errors='replace' first") from None
     return value

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -24,7 +26,9 @@ from ..errors import (
     DatabaseUnavailable,
     QldropsError,
     SchemaError,
+    ValidationError,
 )
+from .types import sql_json_equal
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA mmap_size=268435456")
         cur.close()
+        # Metadata filters compare lists and objects as JSON data, the way jsonb does on PostgreSQL.
+        dbapi_conn.create_function("qldrops_json_equal", 2, sql_json_equal, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -95,9 +101,24 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 def translate_errors(url: str) -> Iterator[None]:
     """Turn SQLAlchemy/driver errors into QldropsErrors that say what to do."""
     try:
-        yield
+        try:
+            yield
+        except exc.DBAPIError:
+            raise
+        except Exception as e:  # noqa: BLE001 - only raw driver errors are converted; others re-raised
+            # The raw-driver fast paths (bulk.py) raise the driver's own errors: give them
+            # SQLAlchemy's classes, so that one mapping below serves every path.
+            base = _driver_error_base(e)
+            if base is None:
+                raise
+            raise exc.DBAPIError.instance(None, None, e, base) from e
     except QldropsError:
         raise
+    except UnicodeEncodeError as e:
+        # Text the driver cannot send: a lone surrogate in an argument the checks above let through.
+        raise ValidationError(f"text holds lone surrogate characters and is not valid UTF-8 "
+                              f"(position {e.start}: {e.object[e.start:e.end]!r})",
+                              hint="decode the source with errors='replace' first") from None
     except exc.IntegrityError as e:
         raise Conflict(f"the database refused a duplicate or dangling row: {_first_line(e)}",
                        hint="re-read the object and try again") from e
@@ -122,6 +143,16 @@ def translate_errors(url: str) -> Iterator[None]:
     except exc.DBAPIError as e:
         raise DatabaseError(f"the database at {safe_url(url)} failed: {_first_line(e)}",
                             hint="see the log for details") from e
+
+
+def _driver_error_base(e: BaseException) -> type[Exception] | None:
+    """The PEP 249 ``Error`` class of the driver that raised ``e`` (sqlite3 or psycopg), else None."""
+    if isinstance(e, sqlite3.Error):
+        return sqlite3.Error
+    psycopg = sys.modules.get("psycopg")  # not imported: it cannot have raised
+    if psycopg is not None and isinstance(e, psycopg.Error):
+        return psycopg.Error
+    return None
 
 
 def _first_line(e: BaseException) -> str:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from qldrops import errors
+from qldrops.store.db import translate_errors
 
 
 # ---------------------------------------------------------------------- concurrent forks
@@ -246,3 +249,37 @@ def test_driver_errors_on_the_bulk_path_come_out_as_qldrops_errors(store):
         store.put_many([dict(workflow_id="ok", drop_type="documentation", artifact="a"),
                         dict(workflow_id="forbidden", drop_type="documentation", artifact="b")])
     assert list(store.list()) == []
+
+
+# ---------------------------------------------------------------------- a full disk
+def test_a_full_sqlite_database_says_the_disk_is_full_and_where(sqlite_store):
+    store = sqlite_store
+    store.put(workflow_id="wf", drop_type="documentation", artifact="small")
+
+    # A page limit makes SQLite raise SQLITE_FULL for real, on every connection of this engine.
+    @sa.event.listens_for(store.engine, "connect")
+    def _cap(dbapi_conn, _record):
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages + 2}")
+
+    store.engine.dispose()
+    big = [dict(workflow_id="wf", drop_type="documentation", artifact=f"{i} " + "z" * 200_000) for i in range(3)]
+    folder = str(Path(store.engine.url.database).resolve().parent)
+    with pytest.raises(errors.DatabaseError, match="disk holding the database is full") as e:
+        store.put_many(big)  # the raw-driver bulk path
+    assert folder in str(e.value) and "retry" not in str(e.value)
+    with pytest.raises(errors.DatabaseError, match="full") as e:
+        store.update(1, artifact="q" * 1_000_000)  # the SQLAlchemy path
+    assert folder in e.value.hint
+    sa.event.remove(store.engine, "connect", _cap)
+    store.engine.dispose()
+    assert [d.artifact for d in store.list()] == ["small"] and store.get(1).version == 1
+
+
+def test_a_full_postgresql_disk_names_the_server():
+    import psycopg
+
+    with pytest.raises(errors.DatabaseError, match=r"server at db\.example:5433 is out of disk space") as e:
+        with translate_errors("postgresql+psycopg://u:secret@db.example:5433/q"):
+            raise psycopg.errors.DiskFull('could not extend file "base/16384/2619": No space left on device')
+    assert "secret" not in str(e.value) and "data directory" in e.value.hint

@@ -124,6 +124,9 @@ def translate_errors(url: str) -> Iterator[None]:
                        hint="re-read the object and try again") from e
     except exc.OperationalError as e:
         text = str(e.orig if e.orig is not None else e).lower()
+        full = _disk_full(url, e, text)
+        if full is not None:
+            raise full from e
         if "locked" in text or "busy" in text:
             raise Conflict("the database is busy with another writer", hint="retry the operation") from e
         if "could not serialize" in text or "deadlock" in text:
@@ -143,6 +146,28 @@ def translate_errors(url: str) -> Iterator[None]:
     except exc.DBAPIError as e:
         raise DatabaseError(f"the database at {safe_url(url)} failed: {_first_line(e)}",
                             hint="see the log for details") from e
+
+
+def _disk_full(url: str, e: exc.OperationalError, text: str) -> DatabaseError | None:
+    """A full disk, said plainly with where and what to free (retrying cannot help)."""
+    sqlstate = getattr(e.orig, "sqlstate", None)
+    if not (sqlstate == "53100" or "database or disk is full" in text or "could not extend file" in text
+            or "no space left on device" in text):
+        return None
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        folder = Path(parsed.database or ".").resolve().parent
+        return DatabaseError(
+            f"the disk holding the database is full ({folder}); nothing of this operation was written",
+            hint=f"free space in {folder} (old backups, logs, index files of other databases) or move the "
+                 "database to a larger disk, then run the operation again; `qldrops doctor` shows free space",
+        )
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return DatabaseError(
+        f"the PostgreSQL server at {where} is out of disk space; nothing of this operation was written",
+        hint="free space on the server's data directory (SHOW data_directory), e.g. old WAL or logs, "
+             "or VACUUM FULL large tables; then run the operation again",
+    )
 
 
 def _driver_error_base(e: BaseException) -> type[Exception] | None:

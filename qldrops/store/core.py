@@ -184,7 +184,9 @@ class DropStore:
         with self.reading() as conn:
             row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data).where(t.blobs.c.hash == content_hash)).first()
         if row is None:
-            raise NotFound(f"no content with hash {content_hash[:12]}…", hint="run `qldrops doctor` to check the store")
+            raise NotFound(f"no content with hash {content_hash[:12]}…",
+                           hint="it was erased with its last drop (purge) or never stored: re-read the drop "
+                                "(store.get) for its current content hash")
         return blobcodec.decode(row.codec, row.data).decode("utf-8")
 
     # ------------------------------------------------------------------ types

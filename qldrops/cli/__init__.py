@@ -35,6 +35,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("qldrops.cli.runner:run", "Run a drop's code in the sandbox."),
     "serve": ("qldrops.cli.serve:serve", "Start the dashboard server (Voila) for share links."),
     "demo": ("qldrops.cli.demo:demo", "Load the demo corpus and prepare everything a newcomer needs."),
+    "doctor": ("qldrops.cli.doctor:doctor", "Check the database, disk, index, sandbox and Redis; say what to fix."),
 }
 
 

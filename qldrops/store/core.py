@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Namespace of the two-key advisory locks taken by fork_workflow (PostgreSQL); the
+# migration lock in db.py uses the one-key form.
+_FORK_LOCK = 7202612
+
 _DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
 
 
@@ -180,7 +184,9 @@ class DropStore:
         with self.reading() as conn:
             row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data).where(t.blobs.c.hash == content_hash)).first()
         if row is None:
-            raise NotFound(f"no content with hash {content_hash[:12]}…", hint="run `qldrops doctor` to check the store")
+            raise NotFound(f"no content with hash {content_hash[:12]}…",
+                           hint="it was erased with its last drop (purge) or never stored: re-read the drop "
+                                "(store.get) for its current content hash")
         return blobcodec.decode(row.codec, row.data).decode("utf-8")
 
     # ------------------------------------------------------------------ types
@@ -403,7 +409,14 @@ class DropStore:
         self._authorize("write")
         with self.transaction() as conn:
             self._update(conn, drop_id, artifact, metadata, expected_version, created_by, message)
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
+
+    def _written(self, conn: sa.Connection, drop_id: int) -> Drop:
+        """The drop as this transaction left it (still locked): what the write returns.
+
+        Re-reading after the commit could return a later writer's version instead.
+        """
+        return _drop(conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).one())
 
     def _update(self, conn: sa.Connection, drop_id: int, artifact: str | None, metadata: dict | None,
                 expected_version: int | None, created_by: str | None, message: str | None) -> int:
@@ -444,7 +457,7 @@ class DropStore:
                            text.encode("utf-8"), old.metadata)
             self._new_version(conn, cur, p, op="rollback", message=f"rollback to v{to_version}",
                               created_by=created_by)
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
 
     def delete(self, drop_id: int) -> None:
         """Soft delete: hidden from reads and search, restorable with :meth:`restore`."""
@@ -463,7 +476,7 @@ class DropStore:
             if cur.deleted_at is not None:
                 conn.execute(t.drops.update().where(t.drops.c.id == cur.id).values(deleted_at=None))
                 self._log_changes(conn, [(cur.id, "upsert", cur.version, cur.content_hash)])
-        return self.get(drop_id)
+            return self._written(conn, drop_id)
 
     def purge(self, drop_id: int) -> None:
         """Erase a drop and all its versions for good. Its content stays while other drops share it."""
@@ -488,10 +501,16 @@ class DropStore:
         self._authorize("write")
         with self.transaction() as conn:
             ids = self._fork(conn, source, target, created_by)
-        return DropList(self._fetch_many(ids))
+            return DropList(self._fetch_many(ids, conn))
 
     def _fork(self, conn: sa.Connection, source: str, target: str, created_by: str | None) -> list[int]:
         _check_name("workflow_id", target)
+        if self.dialect == "postgresql":
+            # Check-then-insert is a race under READ COMMITTED: forks to one name queue on a
+            # transaction-scoped lock, and the count below (a new snapshot) sees the winner's drops.
+            # SQLite needs nothing: BEGIN IMMEDIATE already serialises writers.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+                         {"ns": _FORK_LOCK, "key": f"{self.workspace}\x1f{target}"})
         taken = conn.execute(sa.select(sa.func.count()).select_from(t.drops).where(
             t.drops.c.workspace == self.workspace, t.drops.c.workflow_id == target)).scalar()
         if taken:
@@ -773,26 +792,34 @@ def _drop(row: sa.Row | SimpleNamespace, version: sa.Row | None = None) -> Drop:
 
 
 def _metadata_filter(dialect: str, metadata: dict) -> list[sa.ColumnElement]:
+    """One condition per key: the drop's metadata has that top-level key with an equal JSON value.
+
+    Equal as JSON data, the same on both backends: types count (``true`` is not ``1``), numbers
+    compare by value (``1 == 1.0``), objects regardless of key order, lists in order. Keys are bound
+    as parameters, never spliced into a JSON path, so quotes, dots and ``$`` are plain characters.
+    """
     if not isinstance(metadata, dict):
         raise ValidationError("metadata filter must be a dict, e.g. {'language': 'go'}")
+    metadata = dtypes.validate_metadata("", metadata, None, what="metadata filter")
     if dialect == "postgresql":
-        return [t.drops.c.metadata.op("@>")(sa.cast(sa.literal(_json_dumps(metadata)), JSONB))]
-    conds = []
+        # jsonb equality is exactly the rule above; a missing key gives NULL, which matches nothing.
+        return [t.drops.c.metadata[key] == sa.cast(sa.literal(_json_dumps(value)), JSONB)
+                for key, value in metadata.items()]
+    conds: list[sa.ColumnElement] = []
     for key, value in metadata.items():
-        col = t.drops.c.metadata[key]
+        each = sa.func.json_each(t.drops.c.metadata).table_valued("key", "type", "atom", "value")
         if isinstance(value, bool):
-            conds.append(col.as_boolean() == value)
-        elif isinstance(value, int):
-            conds.append(col.as_integer() == value)
-        elif isinstance(value, float):
-            conds.append(col.as_float() == value)
-        elif isinstance(value, str):
-            conds.append(col.as_string() == value)
+            match = each.c.type == ("true" if value else "false")
         elif value is None:
-            conds.append(sa.func.json_type(t.drops.c.metadata, f"$.{key}") == "null")
-        else:
-            conds.append(sa.func.json(sa.func.json_extract(t.drops.c.metadata, f'$."{key}"'))
-                         == sa.func.json(_json_dumps(value)))
+            match = each.c.type == "null"
+        elif isinstance(value, (int, float)):
+            match = sa.and_(each.c.type.in_(("integer", "real")), each.c.atom == value)
+        elif isinstance(value, str):
+            match = sa.and_(each.c.type == "text", each.c.atom == value)
+        else:  # a list or an object: compared as data by a function registered on each connection
+            match = sa.and_(each.c.type == ("array" if isinstance(value, list) else "object"),
+                            sa.func.qldrops_json_equal(each.c.value, _json_dumps(value)) == 1)
+        conds.append(sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.key == key, match)))
     return conds
 
 
@@ -823,4 +850,10 @@ def _check_name(field: str, value: Any) -> str:
         raise ValidationError(f"{field} is {len(value)} characters long; the limit is 200")
     if any(ord(c) < 32 for c in value):
         raise ValidationError(f"{field} {value!r} contains control characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(f"{field} {value!r} holds lone surrogate characters (not valid UTF-8)",
+                                  hint="decode the source with errors='replace' first") from None
     return value

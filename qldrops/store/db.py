@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -24,7 +26,9 @@ from ..errors import (
     DatabaseUnavailable,
     QldropsError,
     SchemaError,
+    ValidationError,
 )
+from .types import sql_json_equal
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA mmap_size=268435456")
         cur.close()
+        # Metadata filters compare lists and objects as JSON data, the way jsonb does on PostgreSQL.
+        dbapi_conn.create_function("qldrops_json_equal", 2, sql_json_equal, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -95,14 +101,32 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 def translate_errors(url: str) -> Iterator[None]:
     """Turn SQLAlchemy/driver errors into QldropsErrors that say what to do."""
     try:
-        yield
+        try:
+            yield
+        except exc.DBAPIError:
+            raise
+        except Exception as e:  # noqa: BLE001 - only raw driver errors are converted; others re-raised
+            # The raw-driver fast paths (bulk.py) raise the driver's own errors: give them
+            # SQLAlchemy's classes, so that one mapping below serves every path.
+            base = _driver_error_base(e)
+            if base is None:
+                raise
+            raise exc.DBAPIError.instance(None, None, e, base) from e
     except QldropsError:
         raise
+    except UnicodeEncodeError as e:
+        # Text the driver cannot send: a lone surrogate in an argument the checks above let through.
+        raise ValidationError(f"text holds lone surrogate characters and is not valid UTF-8 "
+                              f"(position {e.start}: {e.object[e.start:e.end]!r})",
+                              hint="decode the source with errors='replace' first") from None
     except exc.IntegrityError as e:
         raise Conflict(f"the database refused a duplicate or dangling row: {_first_line(e)}",
                        hint="re-read the object and try again") from e
     except exc.OperationalError as e:
         text = str(e.orig if e.orig is not None else e).lower()
+        full = _disk_full(url, e, text)
+        if full is not None:
+            raise full from e
         if "locked" in text or "busy" in text:
             raise Conflict("the database is busy with another writer", hint="retry the operation") from e
         if "could not serialize" in text or "deadlock" in text:
@@ -122,6 +146,38 @@ def translate_errors(url: str) -> Iterator[None]:
     except exc.DBAPIError as e:
         raise DatabaseError(f"the database at {safe_url(url)} failed: {_first_line(e)}",
                             hint="see the log for details") from e
+
+
+def _disk_full(url: str, e: exc.OperationalError, text: str) -> DatabaseError | None:
+    """A full disk, said plainly with where and what to free (retrying cannot help)."""
+    sqlstate = getattr(e.orig, "sqlstate", None)
+    if not (sqlstate == "53100" or "database or disk is full" in text or "could not extend file" in text
+            or "no space left on device" in text):
+        return None
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        folder = Path(parsed.database or ".").resolve().parent
+        return DatabaseError(
+            f"the disk holding the database is full ({folder}); nothing of this operation was written",
+            hint=f"free space in {folder} (old backups, logs, index files of other databases) or move the "
+                 "database to a larger disk, then run the operation again; `qldrops doctor` shows free space",
+        )
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return DatabaseError(
+        f"the PostgreSQL server at {where} is out of disk space; nothing of this operation was written",
+        hint="free space on the server's data directory (SHOW data_directory), e.g. old WAL or logs, "
+             "or VACUUM FULL large tables; then run the operation again",
+    )
+
+
+def _driver_error_base(e: BaseException) -> type[Exception] | None:
+    """The PEP 249 ``Error`` class of the driver that raised ``e`` (sqlite3 or psycopg), else None."""
+    if isinstance(e, sqlite3.Error):
+        return sqlite3.Error
+    psycopg = sys.modules.get("psycopg")  # not imported: it cannot have raised
+    if psycopg is not None and isinstance(e, psycopg.Error):
+        return psycopg.Error
+    return None
 
 
 def _first_line(e: BaseException) -> str:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from . import schema as t
 
 MAX_DOC_CHARS = 200_000
+MAX_META_CHARS = 50_000  # metadata is capped too (types.MAX_METADATA_BYTES bounds it at write time)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HAS_CAMEL = re.compile(r"[a-z0-9][A-Z]")
@@ -22,7 +23,7 @@ _PUNCT = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) not in "
 
 
 def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: str) -> str:
-    meta = " ".join(_flatten(metadata))
+    meta = " ".join(_flatten(metadata))[:MAX_META_CHARS]
     body = text if len(text) <= MAX_DOC_CHARS else text[: MAX_DOC_CHARS // 2] + "\n" + text[-MAX_DOC_CHARS // 2:]
     # Identifiers like refresh_token or RefreshToken should match "refresh token".
     # Blank out ASCII punctuation and underscores, which only hide words from the parsers

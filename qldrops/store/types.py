@@ -62,19 +62,38 @@ def check_type_name(name: Any) -> str:
     return name
 
 
-def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | None) -> dict[str, Any]:
-    """Return metadata as plain JSON data, or raise ValidationError saying what is wrong."""
+# Metadata is a small JSON object about a drop, not a second artifact. Past these limits a
+# put is refused on both backends (PostgreSQL would fail on its own, later and differently:
+# recursion in the encoder, "string is too long for tsvector").
+MAX_METADATA_DEPTH = 32
+MAX_METADATA_BYTES = 256 * 1024
+
+
+def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | None, *,
+                      what: str = "metadata") -> dict[str, Any]:
+    """Return metadata as plain JSON data, or raise ValidationError saying what is wrong.
+
+    Refused on every backend alike: nesting deeper than ``MAX_METADATA_DEPTH``, more than
+    ``MAX_METADATA_BYTES`` of JSON, NUL characters and lone surrogates (neither is valid in
+    PostgreSQL's jsonb or in UTF-8), values that are not JSON.
+    """
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
-        raise ValidationError(f"metadata must be a JSON object (a dict), not {type(metadata).__name__}",
+        raise ValidationError(f"{what} must be a JSON object (a dict), not {type(metadata).__name__}",
                               hint="pass metadata={'key': value, ...}")
+    _check_tree(metadata, what)
     try:
         text = json.dumps(metadata, allow_nan=False, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError) as e:
-        raise ValidationError(f"metadata is not JSON-serialisable: {e}",
+        raise ValidationError(f"{what} is not JSON-serialisable: {e}",
                               hint="use strings, numbers, booleans, lists and dicts only "
                                    "(convert datetimes with .isoformat())") from None
+    size = len(text.encode("utf-8"))  # _check_tree refused lone surrogates: this cannot fail
+    if size > MAX_METADATA_BYTES:
+        raise ValidationError(f"{what} is {size:,} bytes of JSON, over the limit of {MAX_METADATA_BYTES:,}",
+                              hint="keep metadata to a summary; put bulky data in the artifact "
+                                   "or in a drop of its own")
     data = json.loads(text)
     if schema:
         try:
@@ -84,6 +103,66 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
             raise ValidationError(f"metadata for a {drop_type!r} drop is invalid at {where}: {err.message}",
                                   hint=f"fix that key, or leave it out; see qldrops.store.types for {drop_type!r}")
     return data
+
+
+def _check_tree(metadata: dict[str, Any], what: str) -> None:
+    """Depth, NUL and surrogates, without recursion (a hostile depth must not hit Python's limit)."""
+    stack: list[tuple[Any, int, str]] = [(metadata, 1, what)]
+    while stack:
+        value, depth, where = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_METADATA_DEPTH:
+                raise ValidationError(f"{what} is nested deeper than {MAX_METADATA_DEPTH} levels (at {where})",
+                                      hint="flatten it: use keys like 'a.b' instead of nested objects")
+            for k, v in value.items():
+                if isinstance(k, str):
+                    _check_text(k, f"a key in {where}", what)
+                stack.append((v, depth + 1, f"{where}[{k!r}]"[:200]))
+        elif isinstance(value, (list, tuple)):
+            if depth > MAX_METADATA_DEPTH:
+                raise ValidationError(f"{what} is nested deeper than {MAX_METADATA_DEPTH} levels (at {where})",
+                                      hint="flatten it: use keys like 'a.b' instead of nested lists")
+            stack.extend((v, depth + 1, f"{where}[{i}]"[:200]) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(value, where, what)
+
+
+def _check_text(text: str, where: str, what: str) -> None:
+    if "\x00" in text:
+        raise ValidationError(f"{what} holds a NUL character at {where}",
+                              hint="remove it (text.replace('\\x00', '')), or base64-encode binary values")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{what} holds lone surrogate characters (not valid UTF-8) at {where}",
+                              hint="decode the source with errors='replace' first") from None
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON data as PostgreSQL's jsonb sees it: the rule of metadata filters.
+
+    Types count (``true`` is not ``1``), numbers compare by value, objects regardless of key
+    order, lists in order. SQLite gets it as the SQL function ``qldrops_json_equal`` (JSON texts).
+    """
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def sql_json_equal(a: str | None, b: str | None) -> int:
+    """``json_equal`` over two JSON texts, for SQLite (1 or 0; NULL or bad JSON: 0)."""
+    if a is None or b is None:
+        return 0
+    try:
+        return int(json_equal(json.loads(a), json.loads(b)))
+    except (ValueError, RecursionError):
+        return 0
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,84 @@
+"""`qldrops doctor`: one line per check, --json, exit 1 on a failure; every check only reads."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+import qldrops
+from qldrops.cli import main
+from qldrops.doctor import run_checks
+from support import test_settings
+
+
+@pytest.fixture
+def env(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("QLDROPS_DATABASE_URL", db_url)
+    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    return db_url
+
+
+def _doctor(capsys, *args):
+    code = main([*args, "doctor"])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.sandbox
+def test_a_healthy_store_passes_every_check(env, capsys):
+    code, out = _doctor(capsys)
+    lines = out.splitlines()
+    assert code == 0, out
+    assert [line.split()[:2] for line in lines] == [["ok", "database"], ["ok", "disk"], ["ok", "index"],
+                                                    ["ok", "sandbox"], ["ok", "redis"]]
+    assert "schema 0002 (current)" in lines[0] and "free at" in lines[1] and "will be built" in lines[2]
+
+    code, out = _doctor(capsys, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    assert {c["name"]: c["status"] for c in report["checks"]} == dict.fromkeys(
+        ["database", "disk", "index", "sandbox", "redis"], "ok")
+
+
+def test_a_bwrap_that_cannot_run_fails_the_sandbox_check(env, capsys, monkeypatch, tmp_path):
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    code, out = _doctor(capsys)
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.split()[1] == "sandbox"]
+    assert line.startswith("fail") and "No permissions to create new namespace" in line and "→" in line
+
+
+def test_a_corrupt_index_manifest_and_an_unreachable_redis_fail(env, capsys, monkeypatch, tmp_path):
+    store = qldrops.connect(env, settings=test_settings(tmp_path, index_dir=""))
+    folder = store.index.folder
+    store.close()
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text("{not json")
+    monkeypatch.setenv("QLDROPS_RATE_LIMIT_STORAGE", "redis://127.0.0.1:1")
+    code, out = _doctor(capsys, "--json")
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 1
+    assert checks["index"]["status"] == "fail" and "corrupt" in checks["index"]["detail"]
+    assert "qldrops index rebuild" in checks["index"]["next_step"]
+    assert checks["redis"]["status"] == "fail" and "127.0.0.1:1" in checks["redis"]["detail"]
+
+
+def test_an_unreachable_database_fails_and_nothing_else_breaks(tmp_path):
+    checks = run_checks(test_settings(tmp_path, database_url="postgresql+psycopg://postgres@127.0.0.1:1/nope"))
+    assert [(c.name, c.status) for c in checks][:1] == [("database", "fail")]
+    assert "pg_ctlcluster" in checks[0].next_step
+    assert checks[2].status == "warn" and "does not answer" in checks[2].detail
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path):
+    path = tmp_path / "none" / "q.db"
+    checks = run_checks(test_settings(tmp_path, database_url=f"sqlite:///{path}"))
+    assert (checks[0].status, checks[0].next_step) == ("warn", "it is created on first use: `qldrops init`")
+    assert not path.exists()

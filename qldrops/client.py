@@ -25,7 +25,8 @@ drops                   put, put_many, get, get_many, update, rollback, delete,
                         workflows, search, stats, types, register_type,
                         import_jsonl, export_jsonl, close
 similarity              similar, near_duplicates, clusters, latest_clusters, index
-code intelligence       analyze, analyze_all, feedback, feedback_summary, project
+code intelligence       analyze, analyze_all, feedback, feedback_summary, suggest,
+                        apply_suggestion, dismiss_suggestion, project
 execution               run, executions
 access and sharing      authenticate, workspaces, users, tokens, previews, events,
                         analytics, rate_limits
@@ -41,6 +42,8 @@ import sqlalchemy as sa
 from .analysis.model import Analysis, AnalysisList
 from .analysis.project import Project
 from .analysis.service import AnalysisService
+from .analysis.suggest import Suggestion, SuggestionList
+from .errors import NotFound
 from .index.clusters import ClusterList
 from .index.dupes import NearDuplicates
 from .index.manager import IndexManager
@@ -59,6 +62,7 @@ from .runner.service import Runner
 from .settings import Settings
 from .store.core import DropStore
 from .store.db import make_engine, migrate
+from .store.models import Drop
 
 if TYPE_CHECKING:  # pandas loads on first use (a DataFrame), not at connect()
     import pandas as pd
@@ -137,6 +141,33 @@ class Store(DropStore):
     def feedback_summary(self, workflow_id: str | None = None) -> pd.DataFrame:
         """DataFrame: per rated drop, the ratings, the static quality and the feedback-adjusted one."""
         return self.analysis.feedback_summary(workflow_id)
+
+    def suggest(self, drop_id: int) -> SuggestionList:
+        """Concrete fixes for the drop's current version (ruff, gofmt, shellcheck, secrets moved to the
+        environment), each a unified diff with its source. ``.to_frame()`` for a table."""
+        return self.analysis.suggest(drop_id)
+
+    def apply_suggestion(self, drop_id: int, suggestion_id: str, *, expected_version: int | None = None,
+                         actor: str | None = None) -> Drop:
+        """Apply a suggestion as a new version (its message names the fix); recorded as an accepted
+        ``suggestion`` event for the analytics. A suggestion of an older version is ``NotFound``."""
+        drop, s = self.analysis.apply_suggestion(drop_id, suggestion_id, expected_version=expected_version,
+                                                 created_by=actor)
+        self._suggestion_event(drop, s, "accepted", actor)
+        return drop
+
+    def dismiss_suggestion(self, drop_id: int, suggestion_id: str, *, actor: str | None = None) -> None:
+        """Record that a suggestion was looked at and not taken (for the analytics' adoption rate)."""
+        found = {s.id: s for s in self.analysis.suggest(drop_id)}
+        if suggestion_id not in found:
+            raise NotFound(f"drop {drop_id} has no suggestion {suggestion_id!r} for its current version",
+                           hint=f"list the current ones with store.suggest({drop_id})")
+        self._suggestion_event(self.get(drop_id), found[suggestion_id], "dismissed", actor)
+
+    def _suggestion_event(self, drop: Drop, s: Suggestion, action: str, actor: str | None) -> None:
+        self.events.record(None, "suggestion", workflow_id=drop.workflow_id, drop_id=drop.id, actor=actor,
+                           metadata={"action": action, "source": s.source, "rule": s.rule, "suggestion": s.id,
+                                     "version": s.version})
 
     def project(self, workflow_id: str) -> Project:
         """The multi-file project built from a workflow's project_structure and code drops."""

@@ -2,7 +2,8 @@
 
 Results live in the ``analyses`` table keyed by (content hash, analyser version), so a
 drop is re-analysed only when its content (or a tool version) changes, and drops with
-the same content share one analysis. The analysis package owns the ``analyses`` and ``feedback`` tables (and purges its rows).
+the same content share one analysis. The analysis package owns the ``analyses`` and
+``feedback`` tables (and purges its rows).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import QldropsError, ValidationError
+from ..errors import NotFound, QldropsError, ValidationError
 from ..store import schema as t
 from ..store.core import DropStore
 from ..store.models import Drop
@@ -23,6 +24,7 @@ from .model import Analysis, AnalysisList
 from .pool import analyze_many
 from .project import build_project
 from .splitter import split_files
+from .suggest import Suggestion, SuggestionList, suggestions_for
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +234,31 @@ class AnalysisService:
                          "last_comment": next((c for _, c, _ in reversed(rs) if c), None)})
         cols = ["drop_id", "workflow_id", "ratings", "mean_rating", "quality_score", "adjusted_quality", "last_comment"]
         return pd.DataFrame(rows, columns=cols)
+
+    # -- suggestions -----------------------------------------------------------------------
+    def suggest(self, drop_id: int) -> SuggestionList:
+        """Concrete fixes for the drop's current version, each a unified diff with its source."""
+        drop = self.drops.get(drop_id)
+        a = self.analyze(drop.id)
+        secrets = [i for i in a.issues if i.get("kind") == "secret"]
+        return suggestions_for(drop.artifact, a.language, drop_id=drop.id, version=drop.version, secrets=secrets)
+
+    def apply_suggestion(self, drop_id: int, suggestion_id: str, *, expected_version: int | None = None,
+                         created_by: str | None = None) -> tuple[Drop, Suggestion]:
+        """Apply one of :meth:`suggest`'s fixes as a new version whose message names it.
+
+        The suggestion must have been computed from the current version: after any other
+        change its id no longer exists (``NotFound``: suggest again). ``expected_version``
+        guards against a concurrent writer as in ``store.update``.
+        """
+        found = {s.id: s for s in self.suggest(drop_id)}
+        if suggestion_id not in found:
+            raise NotFound(f"drop {drop_id} has no suggestion {suggestion_id!r} for its current version",
+                           hint=f"list the current ones with store.suggest({drop_id}); the drop may have changed")
+        s = found[suggestion_id]
+        drop = self.drops.update(drop_id, artifact=s.new_text, expected_version=expected_version or s.version,
+                                 created_by=created_by, message=f"apply suggestion {s.id} ({s.source}): {s.title}")
+        return drop, s
 
     # -- projects -------------------------------------------------------------------------
     def project(self, workflow_id: str):

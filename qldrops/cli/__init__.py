@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "clusters": ("qldrops.cli.index:clusters", "Topic clusters of the drops."),
     "analyze": ("qldrops.cli.analysis:analyze", "Analyse a drop or a file: language, quality, security."),
     "analyze-all": ("qldrops.cli.analysis:analyze_all", "Analyse every drop in the store."),
+    "suggest": ("qldrops.cli.analysis:suggest", "Fixes for a drop as diffs; --apply S makes one a new version."),
     "project": ("qldrops.cli.analysis:project", "Build a workflow's multi-file project (--out DIR | --zip FILE)."),
     "workspace": ("qldrops.cli.sharing:workspace_group", "Create and list workspaces."),
     "user": ("qldrops.cli.sharing:user_group", "Create and list users."),

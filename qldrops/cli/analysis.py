@@ -1,6 +1,6 @@
-"""CLI: `qldrops analyze ID|FILE`, `qldrops analyze-all`, `qldrops project WORKFLOW --out DIR | --zip FILE`.
+"""CLI: `qldrops analyze ID|FILE`, `analyze-all`, `suggest ID [--apply S]`, `project WORKFLOW --out DIR | --zip FILE`.
 
-Each command is one library call; the lead's qldrops/cli.py registers them lazily.
+Each command is one library call; qldrops/cli/__init__.py registers them lazily.
 """
 
 from __future__ import annotations
@@ -19,8 +19,15 @@ def _show(ctx: Context, a) -> None:
         return
     click.echo(repr(a))
     click.echo(a.summary)
+    if a.quality_coverage:
+        click.echo(f"  quality: {'not measured' if a.quality_score is None else a.quality_score} "
+                   f"({a.quality_coverage})")
+    if a.quality_cap:
+        click.echo(f"  {a.quality_cap['reason']} (uncapped {a.quality_cap['uncapped']})")
     for name, part in a.quality_parts.items():
-        click.echo(f"  {name:16s} {part['score']:5.1f}  x{part['weight']:.2f}  {part['detail']}")
+        score = "  n/m" if part["score"] is None else f"{part['score']:5.1f}"
+        click.echo(f"  {name:16s} {score}  x{part['weight']:.2f}  {part['detail']}"
+                   + (f"  [{part['measured_by']}]" if part.get("measured_by") else ""))
     for i in a.issues:
         click.echo(f"  line {i['line']:>4}  {i['severity']:6s} {i['rule']}: {i['message']}  -> {i.get('hint', '')}")
     for e in a.errors:
@@ -80,3 +87,29 @@ def project(ctx: Context, workflow_id: str, out_dir: str | None, zip_path: str |
         click.echo(f"  conflict: {c['path']}: kept drop {c['kept']}, dropped {c['dropped']} ({c['rule']})")
     for n in p.notes:
         click.echo(f"  note: {n}")
+
+
+@click.command()
+@click.argument("drop_id", type=int)
+@click.option("--apply", "apply_id", help="Apply this suggestion as a new version.")
+@click.option("--dismiss", "dismiss_id", help="Record that this suggestion was not taken.")
+@pass_ctx
+def suggest(ctx: Context, drop_id: int, apply_id: str | None, dismiss_id: str | None):
+    """Concrete fixes for a drop (diffs from ruff, gofmt, shellcheck, secrets moved to the environment)."""
+    if apply_id:
+        d = ctx.store.apply_suggestion(drop_id, apply_id)
+        output(ctx, {"drop_id": d.id, "version": d.version, "applied": apply_id})
+        return
+    if dismiss_id:
+        ctx.store.dismiss_suggestion(drop_id, dismiss_id)
+        output(ctx, {"drop_id": drop_id, "dismissed": dismiss_id})
+        return
+    found = ctx.store.suggest(drop_id)
+    if ctx.as_json:
+        output(ctx, [s.to_dict() for s in found])
+        return
+    if not found:
+        click.echo(f"no suggestions for drop {drop_id}")
+    for s in found:
+        click.echo(f"{s.id}  {s.source}: {s.title} ({s.lines_changed} lines)")
+        click.echo(s.diff)

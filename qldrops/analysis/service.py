@@ -145,6 +145,10 @@ class AnalysisService:
         self._attach_feedback(out)
         return out
 
+    def analyses_of(self, hashes: list[str]) -> dict[str, Analysis]:
+        """Stored analyses (this analyser version) by content hash; contents never analysed are left out."""
+        return self._cached_analyses(hashes)
+
     def _cached_analyses(self, hashes: list[str]) -> dict:
         found: dict[str, Analysis] = {}
         uniq = list(dict.fromkeys(hashes))

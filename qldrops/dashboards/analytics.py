@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,46 @@ def runs_html(runs: pd.DataFrame) -> tuple[float | None, str]:
     return float((runs["status"] == "ok").mean()), figure_html(fig, element_id="executions")
 
 
+def suggestion_adoption(events: list[Any], quality_of: Mapping[tuple[Any, Any], float | None]) -> pd.DataFrame:
+    """Per suggestion source: accepted, dismissed, adoption rate, and the mean quality of the drops
+    before and after the accepted fixes (``quality_of[(drop_id, version)]``; unknown ones left out)."""
+    rows = []
+    for e in events:
+        md = e.metadata or {}
+        before = quality_of.get((e.drop_id, md.get("version")))
+        after = quality_of.get((e.drop_id, (md.get("version") or 0) + 1))
+        rows.append({"source": md.get("source", "?"), "accepted": md.get("action") == "accepted",
+                     "before": before if md.get("action") == "accepted" else None,
+                     "after": after if md.get("action") == "accepted" else None})
+    cols = ["source", "accepted", "dismissed", "adoption", "quality_before", "quality_after"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(rows)
+    by = frame.groupby("source").agg(accepted=("accepted", "sum"), total=("accepted", "size"),
+                                     quality_before=("before", "mean"), quality_after=("after", "mean"))
+    by["dismissed"] = by["total"] - by["accepted"]
+    by["adoption"] = by["accepted"] / by["total"]
+    return by.reset_index()[cols]
+
+
+def suggestions_html(table: pd.DataFrame) -> str:
+    """The adoption table; quality before/after only where both versions were analysed."""
+    if table.empty:
+        return note_html("No suggestions accepted or dismissed in this period: `qldrops suggest ID` lists "
+                         "fixes, `--apply` turns one into a new version.")
+
+    def q(v: Any) -> str:
+        return "not measured" if pd.isna(v) else f"{float(v):.0f}"
+
+    body = "".join(
+        f"<tr><td>{html.escape(str(r.source))}</td><td>{int(r.accepted)}</td><td>{int(r.dismissed)}</td>"
+        f"<td>{float(r.adoption):.0%}</td><td>{q(r.quality_before)}</td><td>{q(r.quality_after)}</td></tr>"
+        for r in table.itertuples())
+    return ("<table class='qldrops-table' id='suggestions'><tr><th>suggestions from</th><th>accepted</th>"
+            "<th>dismissed</th><th>adoption</th><th>quality before</th><th>quality after</th></tr>"
+            f"{body}</table>")
+
+
 # ---------------------------------------------------------------------------------------------- the page
 @dataclass
 class Panels:
@@ -157,6 +198,7 @@ class Panels:
     quality_by_type: str
     executions: str
     status: str
+    suggestions: str = ""
 
 
 class AnalyticsPage:
@@ -215,4 +257,19 @@ class AnalyticsPage:
         status = loaded_html() + (f"<small id='qldrops-updated'>{len(events)} events, {len(chosen)} drops, "
                                   f"{len(ran)} runs · {since:%Y-%m-%d} to {until - dt.timedelta(days=1):%Y-%m-%d} "
                                   "(UTC)</small>")
-        return Panels(kpis, views, funnel, funnel_numbers, top, by_language, by_type, executions, status)
+        return Panels(kpis, views, funnel, funnel_numbers, top, by_language, by_type, executions, status,
+                      suggestions_html(self.suggestions(since, until, workflow)))
+
+    def suggestions(self, since: dt.datetime, until: dt.datetime, workflow: str = ALL) -> pd.DataFrame:
+        """Suggestion adoption in the period (see :func:`suggestion_adoption`)."""
+        events = [e for e in self.store.events.list(event_type="suggestion", since=since, limit=None)
+                  if e.created_at < until and (workflow == ALL or e.workflow_id == workflow)]
+        quality: dict[tuple[int, int], float | None] = {}
+        for e in events:
+            if e.drop_id is None or (e.metadata or {}).get("action") != "accepted":
+                continue
+            for v in self.store.history(e.drop_id):
+                if v.version in (e.metadata["version"], e.metadata["version"] + 1):
+                    found = self.store.analysis.analyses_of([v.content_hash]).get(v.content_hash)
+                    quality[(e.drop_id, v.version)] = found.quality_score if found else None
+        return suggestion_adoption(events, quality)

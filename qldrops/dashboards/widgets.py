@@ -177,7 +177,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     drop_type = widgets.Dropdown(description="Drop type", options=[ALL, *page.drop_types], value=ALL)
     status = widgets.HTML()
     names = ("kpis", "views", "funnel", "funnel_numbers", "top", "quality_by_language", "quality_by_type",
-             "executions")
+             "executions", "suggestions")
     shown = {name: widgets.HTML() for name in names}
 
     @guarded(status, problem)
@@ -201,6 +201,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
         shown["top"],
         widgets.HBox([half(shown["quality_by_language"], width="60%"), half(shown["quality_by_type"], width="40%")]),
         shown["executions"],
+        shown["suggestions"],
     ])
 
 

@@ -112,3 +112,29 @@ def test_quality_by_type_is_a_mean_per_type():
     frame = pd.DataFrame({"drop_type": ["a", "a", "b"], "quality_score": [40.0, 60.0, 90.0]})
     assert quality_by_type(frame).to_dict("records") == [{"drop_type": "a", "mean": 50.0, "count": 2},
                                                          {"drop_type": "b", "mean": 90.0, "count": 1}]
+
+
+def test_suggestion_adoption_recomputes_from_the_events(sqlite_store):
+    s = sqlite_store
+    code = ('import json\nimport sys\nTOKEN = "sk-proj-Q2x9LmT4vB7nR1kW8yZ3pD6sF0hJ5gA"\n\n\n'
+            'def f(x):\n    return x\n')
+    a = s.put(workflow_id="wf-s", drop_type="code_generation", artifact=code, metadata={"filename": "a.py"})
+    b = s.put(workflow_id="wf-s", drop_type="code_generation", artifact=code.replace("TOKEN", "KEY"),
+              metadata={"filename": "b.py"})
+    by_source = {x.source: x for x in s.suggest(a.id)}
+    s.apply_suggestion(a.id, by_source["qldrops"].id)
+    s.dismiss_suggestion(b.id, {x.source: x for x in s.suggest(b.id)}["ruff"].id)
+    s.analyze(a.id)  # the fixed version; the original was analysed by suggest()
+    page = AnalyticsPage(s)
+    table = page.suggestions(SINCE, dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    rows = {r.source: r for r in table.itertuples()}
+    events = s.events.list(event_type="suggestion")
+    accepted = [e for e in events if e.metadata["action"] == "accepted"]
+    assert rows["qldrops"].accepted == len(accepted) == 1 and rows["qldrops"].dismissed == 0
+    assert rows["ruff"].accepted == 0 and rows["ruff"].dismissed == 1 and rows["ruff"].adoption == 0
+    before = s.analysis.analyses_of([s.history(a.id)[0].content_hash])[s.history(a.id)[0].content_hash]
+    after = s.analyze(a.id)
+    assert rows["qldrops"].quality_before == before.quality_score
+    assert rows["qldrops"].quality_after == after.quality_score
+    panel = page.refresh(dt.date(2000, 1, 1), dt.date(2100, 1, 1)).suggestions
+    assert "id='suggestions'" in panel and "100%" in panel and "0%" in panel

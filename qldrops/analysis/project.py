@@ -28,6 +28,8 @@ from ..store.paths import path_in_text, safe_path
 from . import insights
 from .detect import detect_language
 from .languages import default_filename, extension_for
+from .manifests import Check, go_mod
+from .manifests import check as check_manifest
 from .splitter import parse_tree, split_files
 
 CODE_TYPES = {"code_generation", "code", "test_generation"}
@@ -64,6 +66,32 @@ class Project:
     conflicts: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     declared_type: str | None = None
+    _checks: list[Check] | None = field(default=None, repr=False, compare=False)
+
+    def check_manifests(self) -> list[Check]:
+        """The ecosystems' own tools on every manifest (``go mod edit``, ``npm pkg``, ``packaging``,
+        ``cargo metadata``): ``ok`` True, False (with the tool's message) or None (no tool here).
+        Run once per project (each tool is a subprocess); exports leave out generated manifests
+        that their tool rejected."""
+        if self._checks is None:
+            self._checks = [check_manifest(p, f.text) for p, f in sorted(self.files.items())
+                            if posixpath.basename(p) in MANIFESTS]
+        return self._checks
+
+    def _shipped(self) -> dict[str, ProjectFile]:
+        rejected = {c.path for c in self.check_manifests() if c.ok is False and self.files[c.path].derived}
+        return {p: f for p, f in self.files.items() if p not in rejected}
+
+    def _manifest_notes(self) -> list[str]:
+        out = []
+        for c in self.check_manifests():
+            if c.ok is False:
+                what = "generated" if self.files[c.path].derived else "from the drops"
+                left = ", left out of the export" if self.files[c.path].derived else ""
+                out.append(f"{c.path} ({what}) rejected by {c.tool}: {c.message}{left}")
+            elif c.ok is None:
+                out.append(f"{c.path}: {c.message}")
+        return out
 
     @property
     def paths(self) -> list[str]:
@@ -166,12 +194,15 @@ class Project:
 
     def _export_items(self) -> list[tuple[str, str]]:
         # Every path that reaches a folder or an archive passes the one check (ARCHITECTURE invariant 10).
+        shipped = self._shipped()
         items = [(safe_path(p), f.text if f.text.endswith("\n") or not f.text else f.text + "\n")
-                 for p, f in sorted(self.files.items())]
+                 for p, f in sorted(shipped.items())]
         meta = {"workflow_id": self.workflow_id, "project_type": self.project_type, "entry_points": self.entry_points,
                 "languages": self.languages, "frameworks": self.frameworks, "missing": self.missing,
-                "conflicts": self.conflicts, "notes": self.notes,
-                "sources": {p: f.drop_id for p, f in sorted(self.files.items())}}
+                "conflicts": self.conflicts, "notes": self.notes + self._manifest_notes(),
+                "manifest_checks": [{"path": c.path, "tool": c.tool, "ok": c.ok, "message": c.message}
+                                    for c in self.check_manifests()],
+                "sources": {p: f.drop_id for p, f in sorted(shipped.items())}}
         items.append((".qldrops/project.json", json.dumps(meta, indent=2, sort_keys=True) + "\n"))
         return items
 
@@ -292,8 +323,8 @@ def _derive_manifests(files: dict[str, ProjectFile], workflow_id: str) -> None:
             pkg["scripts"] = {"start": ("npx tsx " if entry.endswith(".ts") else "node ") + entry}
         add("package.json", json.dumps(pkg, indent=2) + "\n", "json")
     if "go" in langs and "go.mod" not in names:
-        req = "".join(f"\t{d} latest\n" for d in sorted(by_lang.get("go", [])))
-        add("go.mod", f"module example.com/{slug}\n\ngo 1.21\n" + (f"\n// run `go mod tidy` to pin versions\n// require (\n{req}// )\n" if req else ""), "text")
+        texts = {p: f.text for p, f in files.items()}
+        add("go.mod", go_mod(texts, f"example.com/{slug}", by_lang.get("go", [])), "text")
     if "rust" in langs and "Cargo.toml" not in names:
         crates = "".join(f'{d.replace("_", "-")} = "*"\n' for d in sorted(by_lang.get("rust", [])))
         add("Cargo.toml", f'[package]\nname = "{slug.lower().replace("_", "-")}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n{crates}', "toml")

@@ -113,7 +113,7 @@ class PreviewHandler(VoilaHandler):
             return
         for kernel_id in replaced:
             log.info("preview %s: a reload replaces kernel %s", grant.preview_id, kernel_id)
-            await km.shutdown_kernel(kernel_id)
+            await self._shut_down(km, kernel_id)
         ticket = self.tickets.issue(grant)
         self._hide_capability(ticket)
         # Voila's page posts a shutdown beacon on unload carrying the `_xsrf` cookie; Voila never
@@ -133,7 +133,7 @@ class PreviewHandler(VoilaHandler):
                 if seat.kernel_id is None:  # a preheated kernel: the page names it in its config
                     found = _KERNEL_ID_IN_PAGE.search(html)
                     if found and not km.bind(seat, found.group(1)):
-                        await km.shutdown_kernel(found.group(1))  # a reload came first
+                        await self._shut_down(km, found.group(1))  # a reload came first
                         return
                 # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
                 for name, value in PREVIEW_HEADERS.items():
@@ -143,6 +143,15 @@ class PreviewHandler(VoilaHandler):
         finally:
             CURRENT_SEAT.reset(token)
             km.rendered(seat)
+
+    @staticmethod
+    async def _shut_down(km: CountingKernelManager, kernel_id: str) -> None:
+        if kernel_id not in km:  # the culler or the page's unload beacon was faster
+            return
+        try:
+            await km.shutdown_kernel(kernel_id)
+        except Exception as exc:  # noqa: BLE001 - a kernel that died meanwhile is gone anyway
+            log.warning("kernel %s: shutdown failed (%s)", kernel_id, type(exc).__name__)
 
     def _visit_session(self) -> tuple[str, bool]:
         """This browser's visit session (a random cookie, set on the first visit) and whether it came back."""

@@ -50,6 +50,7 @@ class CountingKernelManager(AsyncMappingKernelManager):
             retry_after=self.abandon_timeout + self._abandon_interval(),
         )
         self._started_ids: set[str] = set()  # started here and running (start_kernel returned)
+        self._stopping: set[str] = set()  # shutting down (still holding memory: still counted)
         self._pool_ids: set[str] = set()  # started for the preheated pool and not yet given to a visitor
         self._quiet_since: dict[str, float] = {}  # kernel id -> when it last had no websocket
         self._abandon_culler: PeriodicCallback | None = None
@@ -114,9 +115,13 @@ class CountingKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # async in jupyter_server
         self.budget.release(kernel_id)
         self._quiet_since.pop(kernel_id, None)
-        self._pool_ids.discard(kernel_id)
-        self._started_ids.discard(kernel_id)
-        await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        self._stopping.add(kernel_id)
+        try:
+            await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._stopping.discard(kernel_id)
+            self._pool_ids.discard(kernel_id)
+            self._started_ids.discard(kernel_id)
 
     # ---------------------------------------------------------------------------------- culling
     def _start_abandon_culler(self) -> None:
@@ -129,7 +134,9 @@ class CountingKernelManager(AsyncMappingKernelManager):
         now = time.monotonic()
         for kid in self.visitor_kernel_ids():
             since = self._quiet_since.get(kid)
-            if since is None or self.budget.rendering(kid) or self._kernel_connections.get(kid, 0) > 0:
+            if since is None or kid in self._stopping or self.budget.rendering(kid):
+                continue
+            if self._kernel_connections.get(kid, 0) > 0:
                 continue
             if now - since >= self.abandon_timeout:
                 log.info("kernel %s: no page connected for %.0f s, shutting it down", kid, now - since)

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tornado import httputil
-from tornado.web import HTTPError, OutputTransform
+from tornado.web import HTTPError, OutputTransform, StaticFileHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 
 from . import pages
@@ -87,6 +87,25 @@ class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         write_instruction(self, status_code)
+
+
+class InstructionErrors:
+    """Mixin: errors of a static-file route are instruction pages (Tornado's default names the status only)."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        write_instruction(self, status_code)
+
+
+_WITH_INSTRUCTIONS: dict[type, type] = {}
+
+
+def with_instruction_errors(cls: type) -> type:
+    """``cls`` itself, or for a static-file handler a subclass whose error pages are instructions."""
+    if not (isinstance(cls, type) and issubclass(cls, StaticFileHandler)) or issubclass(cls, InstructionErrors):
+        return cls
+    if cls not in _WITH_INSTRUCTIONS:
+        _WITH_INSTRUCTIONS[cls] = type(cls.__name__, (InstructionErrors, cls), {"__module__": __name__})
+    return _WITH_INSTRUCTIONS[cls]
 
 
 def write_instruction(handler: Any, status_code: int) -> None:

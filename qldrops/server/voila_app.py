@@ -28,7 +28,7 @@ from .handlers import (
     RequestChannelHandler,
     RunPermitHandler,
 )
-from .security import SafeTemplateStaticFileHandler, SecurityHeaders
+from .security import SafeTemplateStaticFileHandler, SecurityHeaders, with_instruction_errors
 from .tickets import TicketBook
 
 # Voila routes that render notebooks (or list them) without a link check, and its public
@@ -87,7 +87,7 @@ class QldropsVoila(Voila):
         ip = self.identity_provider
         no_login = (ip.login_handler_class, ip.logout_handler_class)
         handlers = [
-            (h[0], _REPLACED.get(h[1], h[1]), *h[2:])
+            (h[0], with_instruction_errors(_REPLACED.get(h[1], h[1])), *h[2:])
             for h in super().init_handlers()
             if h[1] not in _REMOVED and h[1] not in no_login
         ]

@@ -15,8 +15,18 @@ Design (why it is both safe and fast):
   sees to ``/p/?ticket=…`` (Voila copies path, query and URL into kernel
   environments) and the request-info channel lives at a secret path.
 * Kernel websockets accept only widget/comm traffic (Voila's allowed message
-  types: an ``execute_request`` from a page is dropped); idle kernels are culled;
-  every cell has a timeout except the waiting one; tracebacks are never sent.
+  types: an ``execute_request`` from a page is dropped), and only from the visit
+  the kernel renders for (``qldrops_visit`` cookie); malformed comm messages get
+  a short error; every cell has a timeout except the waiting one; tracebacks are
+  never sent.
+* What a visitor can cost is bounded (:mod:`qldrops.server.admission`): kernels
+  per link, per client and per server, checked before a kernel is touched (503
+  busy page past a bound); a reload replaces its kernel; a kernel whose page
+  has gone is culled after ``kernel_abandon_timeout`` seconds, idle ones after
+  ``cull_idle_timeout``; sandbox runs per link are rate-limited by the server.
+* Every response carries a Content-Security-Policy (nothing from another
+  origin), ``X-Frame-Options`` and ``X-Content-Type-Options``
+  (:mod:`qldrops.server.security`).
 * Configuration is built here in code: no ``voila.json``/``voila.py`` from the
   working directory or Jupyter's config paths can change it.
 """

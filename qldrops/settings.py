@@ -55,6 +55,15 @@ class Settings:
     rate_limit_link: str = field(default="120/minute", metadata={"help": "Requests per share link."})
     rate_limit_storage: str = field(default="memory://",
                                     metadata={"help": "Rate-limit counters: memory:// or redis://127.0.0.1:6379 (shared)."})
+    rate_limit_run: str = field(default="10/minute",
+                                metadata={"help": "Sandbox runs per share link (the preview page's Run button)."})
+    max_kernels: int = field(default=12, metadata={"help": "Visitor kernels `qldrops serve` runs at once (preheated "
+                                                           "ones not counted); past it a visit gets a 503 busy page."})
+    max_kernels_per_link: int = field(default=4, metadata={"help": "Visitor kernels one share link may hold at once."})
+    max_kernels_per_client: int = field(default=3,
+                                        metadata={"help": "Visitor kernels one client address may hold at once."})
+    kernel_abandon_timeout: int = field(default=45, metadata={"help": "Seconds a visitor's kernel lives after its "
+                                                                      "page closed (no websocket)."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod

@@ -13,12 +13,14 @@ import base64
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 import qldrops
 from qldrops.server.process import ServerProcess
@@ -33,6 +35,10 @@ WAIT = 120_000  # ms: a readiness limit for a loaded machine, not a performance 
 GO = "wf-001-jwt-auth-service"
 PY = "wf-026-python-word-frequency-cli"
 SECRET = "wf-021-python-s3-backup"  # has a planted AWS key (qldrops.demo.PLANTED)
+RUNS = 2  # sandbox runs per link and minute on the module's server
+# Every Content-Security-Policy violation the page meets (the server's CSP must let the dashboards draw).
+CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+             "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,7 +77,9 @@ def server(tmp_path_factory):
     url = f"sqlite:///{folder / 'qldrops.db'}"
     links = load_demo(url, folder)
     with ServerProcess(url, log_path=folder / "server.log", preheat=True, env=_env(folder),
-                       extra_args=["--rate-limit-link", "1000/minute"]) as srv:
+                       # every page of this module is another visitor from 127.0.0.1: lift the per-client bound
+                       extra_args=["--rate-limit-link", "1000/minute", "--rate-limit-run", f"{RUNS}/minute",
+                                   "--max-kernels-per-client", "20", "--max-kernels", "20"]) as srv:
         srv.links, srv.db_url = links, url
         yield srv
 
@@ -89,8 +97,13 @@ def browser():
 
 def _open(browser, srv, name: str):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.add_init_script(CSP_WATCH)
     response = page.goto(srv.url + "/p/" + srv.links[name], timeout=WAIT)
     return page, response
+
+
+def assert_no_csp_violations(page) -> None:
+    assert page.evaluate("window.__csp") == []
 
 
 def _events(url: str, preview_id: int) -> list[dict]:
@@ -117,8 +130,8 @@ def check_preview_page(page) -> None:
     assert page.locator("#qldrops-code span[style*='color']").count() > 20
     assert "func main()" in code.inner_text()
     page.locator(".qldrops-tree-file", has_text="jwt.go").click()
-    page.wait_for_function("document.querySelector('#qldrops-path').textContent === 'internal/auth/jwt.go'",
-                           timeout=WAIT)
+    # a locator wait, not wait_for_function: Playwright polls a string predicate with eval, which the CSP refuses
+    expect(page.locator("#qldrops-path")).to_have_text("internal/auth/jwt.go", timeout=WAIT)
     assert "func (s *Signer) Verify" in page.locator("#qldrops-code").inner_text()
     assert page.locator(".qldrops-run").is_hidden()  # the sandbox does not run Go
     page.get_by_role("tab", name="Versions").click()
@@ -126,6 +139,7 @@ def check_preview_page(page) -> None:
     diff.wait_for(state="visible", timeout=WAIT)
     assert "v2 → v3" in diff.inner_text()
     assert page.locator("#qldrops-versions tr").count() == 4  # header + v1..v3
+    assert_no_csp_violations(page)
 
 
 def test_a_share_link_shows_the_project_and_highlights_go(server, browser):
@@ -160,6 +174,7 @@ def test_run_a_python_file_and_see_its_output(server, browser):
     assert out.get_attribute("data-status") == "ok"
     assert "fox" in page.locator("#qldrops-run-output .qldrops-stdout").inner_text()
     page.screenshot(path=str(SHOTS / "preview-run.png"), full_page=True)
+    assert_no_csp_violations(page)
     page.close()
     events = _events(server.db_url, server.links["py_id"])
     kinds = [e["event_type"] for e in events]
@@ -169,12 +184,35 @@ def test_run_a_python_file_and_see_its_output(server, browser):
     assert run["metadata"]["status"] == "ok"
 
 
+def test_runs_past_the_links_limit_are_refused_politely_and_run_nothing(server, browser):
+    """The run limit is kept by the server: reloading (a new kernel) gives no new budget."""
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    runs = lambda: len(qldrops.connect(server.db_url, settings=Settings(progress=False)).executions(  # noqa: E731
+        preview_id=server.links["py_id"]))
+    for _ in range(RUNS + 1):  # at most RUNS runs fit in the minute, whatever ran before
+        page, _ = _open(browser, server, "py")  # each click from a fresh page: a fresh kernel
+        page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+        before = runs()
+        page.locator(".qldrops-run").click()
+        page.locator("#qldrops-run-output, #qldrops-run-limited").first.wait_for(state="visible", timeout=WAIT)
+        limited = page.locator("#qldrops-run-limited").count() == 1
+        if limited:
+            assert "Wait" in page.locator("#qldrops-run-limited").inner_text()
+            assert "Traceback" not in page.content()
+            page.screenshot(path=str(SHOTS / "preview-run-limited.png"), full_page=True)
+            page.close()
+            assert runs() == before  # nothing reached the sandbox
+            return
+        page.close()
+    pytest.fail(f"{RUNS + 1} runs in a row were all allowed")
+
+
 def test_download_the_project_with_secrets_masked(server, browser):
     page, _ = _open(browser, server, "secret")
     page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
     page.locator(".qldrops-tree-file", has_text="config.py").click()
-    page.wait_for_function("document.querySelector('#qldrops-path').textContent.endsWith('config.py')",
-                           timeout=WAIT)
+    expect(page.locator("#qldrops-path")).to_have_text(re.compile(r"config\.py$"), timeout=WAIT)
     page.locator(".qldrops-download").click()
     link = page.locator("#qldrops-download-link")
     link.wait_for(state="visible", timeout=WAIT)
@@ -214,6 +252,7 @@ def test_workspace_dashboards_open_through_links(server, browser, name, ready):
     page.locator(ready).first.wait_for(state="visible", timeout=WAIT)
     assert "Traceback" not in page.content()
     page.screenshot(path=str(SHOTS / f"link-{name}.png"), full_page=True)
+    assert_no_csp_violations(page)  # plotly and the widget manager from this server, under its CSP
     page.close()
     assert [e["event_type"] for e in _events(server.db_url, server.links[f"{name}_id"])] == ["share", "view"]
 

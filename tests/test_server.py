@@ -103,6 +103,21 @@ def assert_preview_headers(headers) -> None:
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Robots-Tag"] == "noindex"
+    assert_security_headers(headers)
+
+
+def assert_security_headers(headers) -> None:
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    csp = headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'self'"):
+        assert directive in csp
+    assert "unsafe-eval" not in csp and "http" not in csp  # nothing from another origin
+
+
+def visit_cookie(headers) -> str:
+    """The ``qldrops_visit=...`` cookie a page response set (what the browser sends back)."""
+    return next(c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("qldrops_visit="))
 
 
 def assert_instruction_page(body: str) -> None:
@@ -297,7 +312,7 @@ def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, proto
     """
     from websockets.sync.client import connect
 
-    _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    _, headers, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
     kernel_id = _kernel_id(page)
     marker = tmp_path / "executed"
     session = uuid.uuid4().hex
@@ -315,7 +330,7 @@ def test_execute_request_from_the_page_is_refused(sqlite_server, tmp_path, proto
     )
     info = _kernel_message("kernel_info_request", {}, session)
     ws_url = f"ws://127.0.0.1:{sqlite_server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
-    kwargs = {"open_timeout": 30}
+    kwargs = {"open_timeout": 30, "additional_headers": {"Cookie": visit_cookie(headers)}}
     if protocol == "v1":
         kwargs["subprotocols"] = ["v1.kernel.websocket.jupyter.org"]
     with connect(ws_url, **kwargs) as ws:
@@ -429,3 +444,125 @@ def test_other_methods_get_an_instruction_not_a_traceback(sqlite_server):
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30)
     assert e.value.code in (403, 405)
     assert_instruction_page(e.value.read().decode())
+
+
+# ------------------------------------------------------------------------------------------ hardening
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/anything",
+        "/logout",
+        "/login",
+        "/voila/templates/qldrops/static/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/voila/templates/..%2F..%2Fetc/passwd",
+        "/voila/templates/qldrops/static/%2E%2E/%2E%2E/x",
+        "/voila/static/..%2F..%2Fsecret",
+        "/voila/labextensions/..%2F..%2Fsecret",
+        "/voila/files/..%2F..%2Fsecret",
+        "/api/kernels",
+        "/api/kernelspecs",
+        "/api/sessions",
+    ],
+)
+def test_unknown_and_traversal_paths_are_404_instruction_pages_with_security_headers(sqlite_server, path):
+    code, headers, body = _http(sqlite_server.url + path)
+    assert code in (403, 404), path  # Tornado's static files refuse a way out of their folder with 403
+    assert code == 404 or path.startswith(("/voila/static/", "/voila/labextensions/", "/voila/files/"))
+    assert_instruction_page(body)
+    assert_security_headers(headers)
+
+
+def test_every_response_carries_the_security_headers(sqlite_server):
+    for path, status in [
+        ("/p/" + sqlite_server.links["live"], 200),
+        ("/p/" + sqlite_server.links["expired"], 410),
+        ("/healthz", 200),
+        ("/voila/static/voila.js", 200),
+        ("/voila/templates/qldrops/static/missing.css", 404),
+    ]:
+        code, headers, _ = _http(sqlite_server.url + path)
+        assert code == status, path
+        assert_security_headers(headers)
+
+
+def test_kernel_routes_answer_only_the_visit_the_kernel_renders_for(sqlite_server):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    _, headers, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    kernel_id, mine = _kernel_id(page), visit_cookie(headers)
+    other = "qldrops_visit=" + "x" * 43
+    assert _http(f"{sqlite_server.url}/api/kernels/{kernel_id}", headers={"Cookie": mine})[0] == 200
+    for cookie in ({}, {"Cookie": other}):
+        code, h, body = _http(f"{sqlite_server.url}/api/kernels/{kernel_id}", headers=cookie)
+        assert code == 404 and kernel_id not in body
+        assert_security_headers(h)
+        for path in (f"/voila/query/{kernel_id}", "/api/kernels"):
+            assert _http(sqlite_server.url + path, headers=cookie)[0] == 404
+        ws_url = f"ws://127.0.0.1:{sqlite_server.port}/api/kernels/{kernel_id}/channels?session_id=x"
+        with pytest.raises(InvalidStatus) as e:
+            with connect(ws_url, open_timeout=30, additional_headers=cookie):
+                pass
+        assert e.value.response.status_code == 404
+    # the unload beacon of another visitor cannot shut the kernel down
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"{sqlite_server.url}/voila/api/shutdown/{kernel_id}", data=b"", method="POST", headers={"Cookie": other}
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30)
+    assert e.value.code in (403, 404)
+    assert _http(f"{sqlite_server.url}/api/kernels/{kernel_id}", headers={"Cookie": mine})[0] == 200
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"comm_id": "c1", "target_name": "jupyter.widget", "data": {}},  # no widget state: ipywidgets raises
+        {"comm_id": "c2", "target_name": "jupyter.widget", "data": {"state": {"_model_name": 5}}},
+        {"comm_id": "c3", "target_name": "no-such-target", "data": None},
+        {"comm_id": 7, "target_name": ["x"]},
+        {"target_name": "jupyter.widget"},
+    ],
+)
+def test_a_malformed_comm_open_gets_a_short_error_without_traceback(sqlite_server, content):
+    """Ordered on the shell channel like the execute test: the kernel_info_reply comes after the comm's answer."""
+    from websockets.sync.client import connect
+
+    _, headers, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    kernel_id = _kernel_id(page)
+    session = uuid.uuid4().hex
+    ws_url = f"ws://127.0.0.1:{sqlite_server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
+    info = _kernel_message("kernel_info_request", {}, session)
+    seen: list[str] = []
+    with connect(ws_url, open_timeout=30, additional_headers={"Cookie": visit_cookie(headers)}) as ws:
+        ws.send(json.dumps(_kernel_message("comm_open", content, session)))
+        ws.send(json.dumps(info))
+        while True:
+            raw = ws.recv(timeout=60)
+            seen.append(raw if isinstance(raw, str) else raw.decode(errors="replace"))
+            msg = json.loads(seen[-1])
+            if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == info["header"]["msg_id"]:
+                break
+    wire = "\n".join(seen)
+    for marker in ("Traceback", 'File \\"', "site-packages", "/work/", ".py\\\", line"):
+        assert marker not in wire, marker
+    streams = [json.loads(m)["content"]["text"] for m in seen if json.loads(m)["msg_type"] == "stream"]
+    assert all(len(text) < 200 for text in streams)
+
+
+def test_the_run_permit_endpoint_needs_the_kernel_key(sqlite_server):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(
+        sqlite_server.url + "/qldrops/internal/run-permit",
+        data=b'{"preview_id": 1}',
+        method="POST",
+        headers={"X-Qldrops-Kernel-Key": "guess"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10)
+    assert e.value.code == 403

@@ -66,6 +66,10 @@ def _watch(page, origin: str) -> dict[str, list]:
         if host != origin:
             seen["foreign"].append(request.url)
 
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     page.on("request", on_request)
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("response", lambda r: seen["bad"].append((r.status, r.url)) if r.status >= 400 else None)
@@ -100,6 +104,8 @@ def test_live_link_renders_the_dashboard_offline(server, browser):
     assert seen["failed"] == []
     assert [b for b in seen["bad"] if not b[1].endswith("favicon.ico")] == []
     assert server.links["live"] not in (page.evaluate("document.referrer") or "")
+    assert page.evaluate("window.__csp") == []  # the page draws under the server's CSP
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
     page.close()
 
 
@@ -114,6 +120,17 @@ def test_expired_link_shows_an_instruction(server, browser):
     page.close()
 
 
+def _status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def test_closing_the_tab_shuts_its_kernel_down(server, browser):
     """Voila's unload beacon needs the `_xsrf` cookie, which qldrops sets: the kernel goes with the tab.
 
@@ -122,8 +139,6 @@ def test_closing_the_tab_shuts_its_kernel_down(server, browser):
     """
     import time
 
-    from qldrops.server.process import get_json
-
     context = browser.new_context()
     page = context.new_page()
     page.goto(server.url + "/p/" + server.links["live"])
@@ -131,11 +146,13 @@ def test_closing_the_tab_shuts_its_kernel_down(server, browser):
     kernel_id = page.evaluate(
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
-    assert "_xsrf" in {c["name"] for c in context.cookies()}
-    assert get_json(f"{server.url}/api/kernels/{kernel_id}")[0] == 200
+    assert {"_xsrf", "qldrops_visit"} <= {c["name"] for c in context.cookies()}
+    # the kernel answers its own visit (the context's cookies) and nobody else
+    assert context.request.get(f"{server.url}/api/kernels/{kernel_id}").status == 200
+    assert _status(f"{server.url}/api/kernels/{kernel_id}") == 404  # no cookie: as if it did not exist
     page.close(run_before_unload=True)
     deadline = time.monotonic() + 60
-    while get_json(f"{server.url}/api/kernels/{kernel_id}")[0] != 404:
+    while context.request.get(f"{server.url}/api/kernels/{kernel_id}").status != 404:
         assert time.monotonic() < deadline, "the kernel outlived its tab"
         time.sleep(0.25)
     context.close()

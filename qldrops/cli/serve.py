@@ -69,6 +69,31 @@ from ..server.app import serve as run
 )
 @click.option("--rate-limit-client", default=None, help='Requests per client address, e.g. "300/minute".')
 @click.option("--rate-limit-link", default=None, help='Requests per share link, e.g. "120/minute".')
+@click.option("--rate-limit-run", default=None, help='Sandbox runs per share link, e.g. "10/minute".')
+@click.option(
+    "--max-kernels",
+    default=None,
+    type=click.IntRange(1),
+    help="Visitor kernels at once; past it a visit gets a 503 busy page (default: QLDROPS_MAX_KERNELS).",
+)
+@click.option(
+    "--max-kernels-per-link",
+    default=None,
+    type=click.IntRange(1),
+    help="Visitor kernels one link may hold (default: QLDROPS_MAX_KERNELS_PER_LINK).",
+)
+@click.option(
+    "--max-kernels-per-client",
+    default=None,
+    type=click.IntRange(1),
+    help="Visitor kernels one client address may hold (default: QLDROPS_MAX_KERNELS_PER_CLIENT).",
+)
+@click.option(
+    "--kernel-abandon-timeout",
+    default=None,
+    type=click.FloatRange(0.5),
+    help="Seconds a kernel lives after its page closed (default: QLDROPS_KERNEL_ABANDON_TIMEOUT).",
+)
 @click.option(
     "--compress/--no-compress",
     default=True,
@@ -93,6 +118,11 @@ def serve(
     execute_timeout: int,
     rate_limit_client: str | None,
     rate_limit_link: str | None,
+    rate_limit_run: str | None,
+    max_kernels: int | None,
+    max_kernels_per_link: int | None,
+    max_kernels_per_client: int | None,
+    kernel_abandon_timeout: float | None,
     compress: bool,
     log_level: str,
 ) -> None:
@@ -101,6 +131,16 @@ def serve(
     Unknown links answer 404, expired or revoked ones 410, before any kernel
     starts. /healthz reports the database and kernel counts.
     """
+    bounds = {
+        name: value
+        for name, value in (
+            ("max_kernels", max_kernels),
+            ("max_kernels_per_link", max_kernels_per_link),
+            ("max_kernels_per_client", max_kernels_per_client),
+            ("kernel_abandon_timeout", kernel_abandon_timeout),
+        )
+        if value is not None
+    }
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     opts = ServeOptions(
         host=host,
@@ -115,8 +155,10 @@ def serve(
         execute_timeout=execute_timeout,
         rate_limit_client=rate_limit_client,
         rate_limit_link=rate_limit_link,
+        rate_limit_run=rate_limit_run,
         compress=compress,
         log_level=log_level.upper(),
+        **bounds,  # type: ignore[arg-type]  # each name is a ServeOptions field of that type
     )
     try:
         run(opts)

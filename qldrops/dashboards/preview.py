@@ -10,16 +10,18 @@ every read re-checks the link, so a link that expires while the page is open rai
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.core import analyze
 from ..client import Store
-from ..errors import NotFound
+from ..errors import NotFound, RateLimited
 from ..previews.links import PreviewView
 from . import panels
-from .html import muted_html
+from .html import muted_html, note_html
 from .project import ProjectFile, SharedProject, project_of, tree_rows, zip_bytes
 
 
@@ -44,18 +46,23 @@ class PreviewPage:
 
     ``store`` is bound to the link's workspace; ``view`` is the link's ``PreviewView``;
     ``who`` carries ``client``/``user_agent`` for the events the visitor's actions record.
+    ``run_permit`` is asked before every sandbox run (under ``qldrops serve``: the server's
+    per-link run limit); it raises RateLimited when the link has run too often.
     """
 
-    def __init__(self, store: Store, view: PreviewView, project: SharedProject, who: dict[str, Any] | None = None):
+    def __init__(self, store: Store, view: PreviewView, project: SharedProject, who: dict[str, Any] | None = None,
+                 run_permit: Callable[[], None] | None = None):
         self.store, self.view, self.project = store, view, project
         self.who = dict(who or {})
+        self.run_permit = run_permit
         self.selection: Selection | None = None
         self._history: list[Any] = []
 
     @classmethod
-    def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None) -> PreviewPage:
+    def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None,
+             run_permit: Callable[[], None] | None = None) -> PreviewPage:
         """The page for ``view``; raises the store's error when the project cannot be built."""
-        return cls(store, view, project_of(store, view), who)
+        return cls(store, view, project_of(store, view), who, run_permit)
 
     # ------------------------------------------------------------------ the page around the file
     def header_html(self) -> str:
@@ -132,6 +139,13 @@ class PreviewPage:
         f = self._selected().file
         if not f.runnable or f.drop_id is None:
             return muted_html("This file cannot run in the sandbox.")
+        if self.run_permit is not None:
+            try:
+                self.run_permit()  # before the sandbox: a refused run records nothing
+            except RateLimited as exc:
+                wait = max(1, math.ceil(exc.retry_after))
+                return note_html(f"This link's code has run many times in the last minutes. "
+                                 f"Wait {wait} seconds, then press Run again.", element_id="qldrops-run-limited")
         result = self.view.run(f.drop_id, f.path, **self.who)
         return panels.run_html(result, f.path)
 

@@ -1,4 +1,4 @@
-"""Rate limits per client address, per API token and per share link (the ``limits`` library).
+"""Rate limits per client address, per API token, per share link and sandbox runs per link (``limits``).
 
 Moving-window limits held in memory by default (one process); point
 ``storage`` at Redis (``redis://127.0.0.1:6379``) to share the counts between
@@ -20,22 +20,26 @@ from .capability import secret_hash
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"client": "300/minute", "token": "1200/minute", "link": "120/minute"}
+DEFAULTS = {"client": "300/minute", "token": "1200/minute", "link": "120/minute", "run": "10/minute"}
 DEFAULT_STORAGE = "memory://"
 _STRATEGIES = ("moving-window", "fixed-window", "sliding-window-counter")
 
 
 class RateLimits:
-    """Three independent limits; a request is allowed only when none of its keys is over."""
+    """Independent limits; a request is allowed only when none of its keys is over.
+
+    ``run`` counts sandbox runs of one share link (keyed by the link's id: runs are
+    asked for by the server's kernels, which never hold the capability).
+    """
 
     def __init__(self, *, client: str | None = None, token: str | None = None, link: str | None = None,
-                 storage: str = DEFAULT_STORAGE, strategy: str = "moving-window"):
+                 run: str | None = None, storage: str = DEFAULT_STORAGE, strategy: str = "moving-window"):
         from limits import parse
         from limits.storage import storage_from_string
         from limits.strategies import STRATEGIES  # name -> limiter class: the names of _STRATEGIES
 
         self.limits = {}
-        for kind, spec in (("client", client), ("token", token), ("link", link)):
+        for kind, spec in (("client", client), ("token", token), ("link", link), ("run", run)):
             spec = spec or DEFAULTS[kind]
             try:
                 self.limits[kind] = parse(spec)
@@ -56,16 +60,16 @@ class RateLimits:
     def from_settings(cls, settings: Settings) -> RateLimits:
         """Limits from the settings ``rate_limit_client/token/link/storage`` (an empty one: no limit)."""
         return cls(client=settings.rate_limit_client or None, token=settings.rate_limit_token or None,
-                   link=settings.rate_limit_link or None, storage=settings.rate_limit_storage or DEFAULT_STORAGE)
+                   link=settings.rate_limit_link or None, run=settings.rate_limit_run or None, storage=settings.rate_limit_storage or DEFAULT_STORAGE)
 
     def hit(self, *, client: str | None = None, token: str | None = None, link: str | None = None,
-            cost: int = 1) -> None:
+            run: str | int | None = None, cost: int = 1) -> None:
         """Count one request against each key given; raise :class:`RateLimited` if any is over.
 
         Keys are tested first and counted only if all pass, so a refused request
         does not eat into the other budgets.
         """
-        keys = self._keys(client, token, link)
+        keys = self._keys(client, token, link, run)
         try:
             for kind, ident in keys:
                 if not self._limiter.test(self.limits[kind], kind, ident, cost=cost):
@@ -83,10 +87,10 @@ class RateLimits:
                                       hint="check that Redis is running, or use memory:// storage") from e
 
     def remaining(self, *, client: str | None = None, token: str | None = None,
-                  link: str | None = None) -> dict[str, int]:
+                  link: str | None = None, run: str | int | None = None) -> dict[str, int]:
         """How many requests each key has left in its window."""
         return {kind: self._limiter.get_window_stats(self.limits[kind], kind, ident).remaining
-                for kind, ident in self._keys(client, token, link)}
+                for kind, ident in self._keys(client, token, link, run)}
 
     def retry_after(self, kind: str, ident: str) -> float:
         stats = self._limiter.get_window_stats(self.limits[kind], kind, ident)
@@ -97,7 +101,7 @@ class RateLimits:
         self._storage.reset()
 
     @staticmethod
-    def _keys(client, token, link) -> list[tuple[str, str]]:
+    def _keys(client, token, link, run=None) -> list[tuple[str, str]]:
         keys = []
         if client:
             keys.append(("client", str(client)[:64]))
@@ -105,6 +109,8 @@ class RateLimits:
             keys.append(("token", secret_hash(str(token))[:32]))
         if link:
             keys.append(("link", secret_hash(str(link))[:32]))
+        if run is not None and str(run):
+            keys.append(("run", str(run)[:64]))
         return keys
 
     def __repr__(self) -> str:

@@ -10,7 +10,9 @@ Modules (see :mod:`qldrops.server.app` for the design):
 * ``kernel``     runs *inside* dashboard kernels: wait for a visitor, redeem, open the view
 * ``pages``      visitor-facing error pages (instructions, never tracebacks)
 * ``extensions`` per-dashboard JupyterLab extension opt-in (plotly is 4.9 MB of JS)
-* ``kernels``    the kernel manager class (counts starts, for health and tests)
+* ``kernels``    the kernel manager class (counts, bounds and culls visitor kernels)
+* ``admission``  seats: kernels per link, per client and per server; the busy refusal
+* ``security``   security headers and CSP on every response; safe template static files
 * ``process``    run ``qldrops serve`` as a child process (tests, benchmarks, demo)
 * ``cli``        the click command
 

@@ -15,8 +15,18 @@ Design (why it is both safe and fast):
   sees to ``/p/?ticket=…`` (Voila copies path, query and URL into kernel
   environments) and the request-info channel lives at a secret path.
 * Kernel websockets accept only widget/comm traffic (Voila's allowed message
-  types: an ``execute_request`` from a page is dropped); idle kernels are culled;
-  every cell has a timeout except the waiting one; tracebacks are never sent.
+  types: an ``execute_request`` from a page is dropped), and only from the visit
+  the kernel renders for (``qldrops_visit`` cookie); malformed comm messages get
+  a short error; every cell has a timeout except the waiting one; tracebacks are
+  never sent.
+* What a visitor can cost is bounded (:mod:`qldrops.server.admission`): kernels
+  per link, per client and per server, checked before a kernel is touched (503
+  busy page past a bound); a reload replaces its kernel; a kernel whose page
+  has gone is culled after ``kernel_abandon_timeout`` seconds, idle ones after
+  ``cull_idle_timeout``; sandbox runs per link are rate-limited by the server.
+* Every response carries a Content-Security-Policy (nothing from another
+  origin), ``X-Frame-Options`` and ``X-Content-Type-Options``
+  (:mod:`qldrops.server.security`).
 * Configuration is built here in code: no ``voila.json``/``voila.py`` from the
   working directory or Jupyter's config paths can change it.
 """
@@ -35,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..settings import ROOT
+from ..settings import ROOT, Settings
 
 log = logging.getLogger("qldrops.server")
 
@@ -72,6 +82,12 @@ class ServeOptions:
     ticket_ttl: float = 120.0
     rate_limit_client: str | None = None  # e.g. "300/minute"; None: the store's defaults
     rate_limit_link: str | None = None  # e.g. "120/minute"
+    rate_limit_run: str | None = None  # sandbox runs per link, e.g. "10/minute"; None: the settings'
+    # visitor kernels (invariant 11); defaults: the QLDROPS_MAX_KERNELS* / QLDROPS_KERNEL_ABANDON_TIMEOUT settings
+    max_kernels: int = field(default_factory=lambda: Settings.from_env().max_kernels)
+    max_kernels_per_link: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_link)
+    max_kernels_per_client: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_client)
+    kernel_abandon_timeout: float = field(default_factory=lambda: float(Settings.from_env().kernel_abandon_timeout))
     log_level: str = "INFO"
     compress: bool = True
 
@@ -179,6 +195,11 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     km.cull_interval = int(opts.cull_interval)
     km.cull_connected = False  # an open tab keeps its widgets alive until it goes idle
     km.cull_busy = True  # ...but a kernel stuck busy (a hung cell) is reclaimed too
+    ck = c.CountingKernelManager  # Voila's preheating manager subclasses it: the settings apply there
+    ck.max_kernels = max(1, int(opts.max_kernels))
+    ck.max_kernels_per_link = max(1, int(opts.max_kernels_per_link))
+    ck.max_kernels_per_client = max(1, int(opts.max_kernels_per_client))
+    ck.abandon_timeout = max(0.0, float(opts.kernel_abandon_timeout))
     return c
 
 
@@ -217,6 +238,7 @@ def serve(opts: ServeOptions) -> None:
         )
         env["QLDROPS_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
         env["QLDROPS_SERVER_REDEEM_URL"] = f"http://{internal}/qldrops/internal/redeem"
+        env["QLDROPS_SERVER_RUN_PERMIT_URL"] = f"http://{internal}/qldrops/internal/run-permit"
         env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
         env["QLDROPS_SERVER_CHANNEL_URL"] = f"ws://{internal}/qldrops/internal/{channel_secret}/query"
         env.setdefault("HF_HUB_OFFLINE", "1")
@@ -225,11 +247,15 @@ def serve(opts: ServeOptions) -> None:
         from .voila_app import QldropsVoila
 
         app = QldropsVoila(config=build_config(opts, notebook_path))
-        limits = None
-        if opts.rate_limit_client or opts.rate_limit_link:
-            from ..previews.ratelimit import RateLimits
+        from ..previews.ratelimit import RateLimits
 
-            limits = RateLimits(client=opts.rate_limit_client, link=opts.rate_limit_link)
+        settings = store.settings
+        limits = RateLimits(
+            client=opts.rate_limit_client or settings.rate_limit_client or None,
+            link=opts.rate_limit_link or settings.rate_limit_link or None,
+            run=opts.rate_limit_run or settings.rate_limit_run or None,
+            storage=settings.rate_limit_storage or "memory://",
+        )
         app.qldrops_setup(
             store=store,
             limits=limits,

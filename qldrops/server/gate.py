@@ -51,6 +51,12 @@ class LinkGate:
         if limits is not None:
             limits.hit(client=client or "unknown", link=link)  # hashes the capability itself
 
+    def permit_run(self, preview_id: int) -> None:
+        """Count one sandbox run of link ``preview_id``; raises RateLimited past the per-link run limit."""
+        limits = self._limits if self._limits is not None else self.store.rate_limits
+        if limits is not None:
+            limits.hit(run=f"preview:{int(preview_id)}")
+
     def ping(self) -> bool:
         """True when the database answers a trivial query (for the health check)."""
         import sqlalchemy as sa

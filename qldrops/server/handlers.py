@@ -19,20 +19,32 @@ import ipaddress
 import json
 import logging
 import math
+import re
+import secrets
 import time
 from functools import partial
 from typing import Any
 
+from jupyter_server.services.kernels.handlers import KernelHandler
 from tornado.ioloop import IOLoop
-from tornado.web import RequestHandler
+from tornado.web import HTTPError, RequestHandler
 from voila.handler import VoilaHandler
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from . import pages
+from .admission import ServerBusy
 from .gate import LinkGate
+from .kernels import CURRENT_SEAT, CountingKernelManager
+from .security import write_instruction
 from .tickets import TicketBook
 
 log = logging.getLogger("qldrops.server")
+
+# The browser session a visit belongs to: the kernel a page renders in answers only to it.
+VISIT_COOKIE = "qldrops_visit"
+_KERNEL_ID_IN_PAGE = re.compile(r'"kernelId"\s*:\s*"([0-9a-f-]{36})"')
 
 PREVIEW_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -91,6 +103,17 @@ class PreviewHandler(VoilaHandler):
             self._fail(NotFound(f"dashboard {grant.dashboard!r} is not served here"))
             return
         self.notebook_path = notebook  # one handler object per request: safe to pick per link
+        km: CountingKernelManager = self.kernel_manager
+        try:  # before any kernel is touched: a reload gives up its previous kernel, a full server says so
+            session, returning = self._visit_session()
+            seat, replaced = km.admit(link=grant.preview_id, client=client, session=session, returning=returning)
+        except ServerBusy as exc:
+            log.warning("preview %s: refused (%s)", grant.preview_id, exc.message)
+            self._fail(exc)
+            return
+        for kernel_id in replaced:
+            log.info("preview %s: a reload replaces kernel %s", grant.preview_id, kernel_id)
+            await self._shut_down(km, kernel_id)
         ticket = self.tickets.issue(grant)
         self._hide_capability(ticket)
         # Voila's page posts a shutdown beacon on unload carrying the `_xsrf` cookie; Voila never
@@ -104,12 +127,47 @@ class PreviewHandler(VoilaHandler):
             grant.dashboard,
             notebook,
         )
-        async for html in self.get_generator(path=None):
-            # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
-            for name, value in PREVIEW_HEADERS.items():
-                self.set_header(name, value)
-            self.write(html)
-            self.flush()
+        token = CURRENT_SEAT.set(seat)  # a kernel started for this render is this seat's
+        try:
+            async for html in self.get_generator(path=None):
+                if seat.kernel_id is None:  # a preheated kernel: the page names it in its config
+                    found = _KERNEL_ID_IN_PAGE.search(html)
+                    if found and not km.bind(seat, found.group(1)):
+                        await self._shut_down(km, found.group(1))  # a reload came first
+                        return
+                # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
+                for name, value in PREVIEW_HEADERS.items():
+                    self.set_header(name, value)
+                self.write(html)
+                self.flush()
+        finally:
+            CURRENT_SEAT.reset(token)
+            km.rendered(seat)
+
+    @staticmethod
+    async def _shut_down(km: CountingKernelManager, kernel_id: str) -> None:
+        if kernel_id not in km:  # the culler or the page's unload beacon was faster
+            return
+        try:
+            await km.shutdown_kernel(kernel_id)
+        except Exception as exc:  # noqa: BLE001 - a kernel that died meanwhile is gone anyway
+            log.warning("kernel %s: shutdown failed (%s)", kernel_id, type(exc).__name__)
+
+    def _visit_session(self) -> tuple[str, bool]:
+        """This browser's visit session (a random cookie, set on the first visit) and whether it came back."""
+        session = self.get_cookie(VISIT_COOKIE) or ""
+        returning = bool(re.fullmatch(r"[A-Za-z0-9_-]{32,64}", session))
+        if not returning:
+            session = secrets.token_urlsafe(32)
+        self.set_cookie(
+            VISIT_COOKIE,
+            session,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=self.request.protocol == "https",
+        )
+        return session, returning
 
     def _hide_capability(self, ticket: str) -> None:
         """Make the request look like ``/p/?ticket=…`` to Voila.
@@ -133,7 +191,7 @@ class PreviewHandler(VoilaHandler):
         if not isinstance(exc, QldropsError):
             log.error("preview request failed", exc_info=exc)
         status, body = pages.for_error(exc)
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, (RateLimited, ServerBusy)):
             self.set_header("Retry-After", str(max(1, math.ceil(exc.retry_after))))
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -187,6 +245,10 @@ class HealthHandler(RequestHandler):
             # kernels that ran the dashboard up to the visitor wait: a render now costs ~0.1 s
             "preheated_waiting": len(pooled & set(RequestInfoSocketHandler._waiters)),
         }
+        if isinstance(km, CountingKernelManager):
+            # kernels serving visitors (bounded by max_kernels*), and those culled after their page closed
+            body["kernels_visitors"] = len(km.visitor_kernel_ids())
+            body["kernels_abandoned"] = km.kernels_abandoned
         self.set_status(200 if db_ok else 503)
         self.finish(json.dumps(body))
 
@@ -224,6 +286,49 @@ class RedeemHandler(RequestHandler):
         self.finish(json.dumps(grant.to_json()))
 
 
+class RunPermitHandler(RequestHandler):
+    """``POST /qldrops/internal/run-permit``: may this link run code in the sandbox now?
+
+    The preview page's Run button asks here first (kernel key, loopback only, like
+    redeem). The count lives in the server, so a reload (a new kernel) starts no new
+    budget; past the per-link run limit the answer is 429 with ``retry_after``.
+    """
+
+    def initialize(self, gate: LinkGate, kernel_key: str) -> None:
+        self.gate = gate
+        self.kernel_key = kernel_key
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+
+    def post(self) -> None:
+        from ..errors import QldropsError, RateLimited
+
+        key = self.request.headers.get("X-Qldrops-Kernel-Key", "")
+        if not _is_loopback(self.request.remote_ip or "") or not hmac.compare_digest(key, self.kernel_key):
+            self.set_status(403)
+            self.finish(json.dumps({"error": "forbidden"}))
+            return
+        try:
+            preview_id = int(json.loads(self.request.body or b"{}").get("preview_id"))
+        except (ValueError, TypeError, AttributeError):
+            self.set_status(400)
+            self.finish(json.dumps({"error": "preview_id missing"}))
+            return
+        try:
+            self.gate.permit_run(preview_id)
+        except RateLimited as exc:
+            self.set_status(429)
+            self.finish(json.dumps({"error": "too many runs", "retry_after": max(1, math.ceil(exc.retry_after))}))
+            return
+        except QldropsError as exc:
+            self.set_status(exc.http_status)
+            self.finish(json.dumps({"error": type(exc).__name__}))
+            return
+        self.finish(json.dumps({"ok": True}))
+
+
 class RequestChannelHandler(RequestInfoSocketHandler):
     """Voila's request-info websocket, served only at a path holding a server secret.
 
@@ -253,3 +358,47 @@ class NotFoundHandler(RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(body)
+
+
+def require_own_kernel(handler: RequestHandler, kernel_id: str) -> None:
+    """Kernel routes answer only the visit the kernel renders for (its ``qldrops_visit`` cookie).
+
+    Voila serves them to anyone who knows a kernel id; here another visitor, or a
+    script holding a kernel id from a log, gets a 404 as if the kernel did not exist.
+    """
+    km = handler.settings["kernel_manager"]
+    if not isinstance(km, CountingKernelManager) or not km.owns(kernel_id, handler.get_cookie(VISIT_COOKIE)):
+        raise HTTPError(404)
+
+
+class OwnKernelHandler(KernelHandler):
+    """``/api/kernels/<id>``: the kernel's model, for its own page only."""
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare upstream
+        require_own_kernel(self, str(self.path_kwargs.get("kernel_id") or self.path_args[0]))
+        await super().prepare()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        write_instruction(self, status_code)
+
+
+class OwnKernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """``/api/kernels/<id>/channels``: the kernel's websocket, for its own page only."""
+
+    async def pre_get(self) -> None:  # before the upgrade: a refused socket is a plain 404
+        require_own_kernel(self, str(self.kernel_id))
+        await super().pre_get()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        write_instruction(self, status_code)
+
+
+class OwnShutdownKernelHandler(VoilaShutdownKernelHandler):
+    """``/voila/api/shutdown/<id>``: the page's unload beacon, for its own kernel only."""
+
+    async def prepare(self) -> None:
+        require_own_kernel(self, str(self.path_args[0] if self.path_args else ""))
+        await super().prepare()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        write_instruction(self, status_code)

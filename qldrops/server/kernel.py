@@ -15,23 +15,30 @@ it (nbclient in tests, JupyterLab) gets a clear error instead of a hang.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..dashboards.html import problem_html as dashboard_problem_html
-from ..errors import AccessDenied, LinkExpired, QldropsError
+from ..errors import AccessDenied, LinkExpired, QldropsError, RateLimited
 from .pages import describe
 
 ENV_REDEEM_URL = "QLDROPS_SERVER_REDEEM_URL"
 ENV_KERNEL_KEY = "QLDROPS_SERVER_KERNEL_KEY"
+ENV_RUN_PERMIT_URL = "QLDROPS_SERVER_RUN_PERMIT_URL"
 ENV_CHANNEL_URL = "QLDROPS_SERVER_CHANNEL_URL"
 # Request details Voila copies into the kernel environment; dropped once read.
 _REQUEST_ENV = ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL")
 WAIT_TAG = "qldrops-wait-for-visit"  # cells with this tag may wait without a timeout (preheated kernels)
+# Loggers whose records a kernel forwards to the page (its stderr goes out on iopub): comm handlers' errors.
+_COMM_LOGGERS = ("ipykernel.comm", "Comm")
+_COMM_TYPES = ("comm_open", "comm_msg", "comm_close")
+_comm_log = logging.getLogger("ipykernel.comm")
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,83 @@ def _query_string() -> str:
     return str(payload.get("QUERY_STRING", ""))
 
 
+class _NoTracebacks(logging.Filter):
+    """Drop the traceback from a record (its text names server paths); keep a short line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info or record.exc_text or record.stack_info:
+            kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else "error"
+            record.msg, record.args = f"{record.getMessage()} ({kind})", ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def comm_problem(msg_type: str, msg: Any) -> str | None:
+    """Why a comm message from a page is malformed, or None when its shape is sound."""
+    content = msg.get("content") if isinstance(msg, dict) else None
+    if not isinstance(content, dict):
+        return "no content"
+    comm_id = content.get("comm_id")
+    if not isinstance(comm_id, str) or not 0 < len(comm_id) <= 128:
+        return "no comm id"
+    if msg_type == "comm_open" and not isinstance(content.get("target_name"), str):
+        return "no target name"
+    if not isinstance(content.get("data", {}), dict):
+        return "data is not an object"
+    return None
+
+
+class _CommGuard:
+    """A kernel's comm message handler that refuses malformed messages with a short error line."""
+
+    def __init__(self, msg_type: str, handler: Callable[..., Any]):
+        self.msg_type, self.handler = msg_type, handler
+
+    def __call__(self, stream: Any, ident: Any, msg: Any) -> Any:
+        problem = comm_problem(self.msg_type, msg)
+        if problem is not None:
+            _comm_log.warning("refused a malformed %s message (%s)", self.msg_type, problem)
+            return None
+        try:
+            return self.handler(stream, ident, msg)
+        except Exception as exc:  # noqa: BLE001 - a page's message never puts a traceback on the wire
+            _comm_log.warning("refused a %s message (%s)", self.msg_type, type(exc).__name__)
+            return None
+
+
+def guard_comms(kernel: Any = None) -> bool:
+    """In a dashboard kernel: malformed widget (comm) messages get a short error, never a traceback.
+
+    ipykernel logs a failing comm handler with its traceback, and the kernel's stderr
+    goes to the page, so a visitor's hand-made ``comm_open`` saw server paths. Returns
+    False outside a kernel (nothing to guard). Safe to call more than once.
+    """
+    if kernel is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        kernel = getattr(shell, "kernel", None)
+    handlers = getattr(kernel, "shell_handlers", None)
+    if not isinstance(handlers, dict):
+        return False
+    for name in _COMM_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoTracebacks) for f in logger.filters):
+            logger.addFilter(_NoTracebacks())
+    for msg_type in _COMM_TYPES:
+        handler = handlers.get(msg_type)
+        if handler is not None and not isinstance(handler, _CommGuard):
+            handlers[msg_type] = _CommGuard(msg_type, handler)
+    return True
+
+
 def wait_for_visit(timeout: float = 10.0) -> Visit:
-    """The visit this kernel renders for; raises AccessDenied / LinkExpired / QldropsError."""
+    """The visit this kernel renders for; raises AccessDenied / LinkExpired / QldropsError.
+
+    Guards the kernel's comm handlers first (:func:`guard_comms`): the visitor's page
+    connects only after this.
+    """
+    guard_comms()
     query = _query_string()
     for name in _REQUEST_ENV:
         os.environ.pop(name, None)
@@ -118,6 +200,45 @@ def wait_for_visit(timeout: float = 10.0) -> Visit:
         client=str(data.get("client") or "")[:64],
         user_agent=str(data.get("user_agent") or "")[:500],
     )
+
+
+class RunPermit:
+    """Asks the server whether the visit's link may run code now (the per-link run limit).
+
+    Called before every sandbox run of the preview page; raises RateLimited (with
+    ``retry_after``) past the limit, QldropsError when the server does not answer.
+    """
+
+    def __init__(self, visit: Visit, url: str, key: str, timeout: float = 10.0):
+        self.preview_id, self.url, self.key, self.timeout = visit.preview_id, url, key, timeout
+
+    def __call__(self) -> None:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps({"preview_id": self.preview_id}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": self.key},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=self.timeout):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code == 429:
+                try:
+                    retry_after = float(json.load(exc).get("retry_after", 60))
+                except (ValueError, AttributeError):
+                    retry_after = 60.0
+                raise RateLimited("too many sandbox runs for this link", retry_after=retry_after) from None
+            raise QldropsError(f"the preview server refused the run ({exc.code})", hint="reload the page") from None
+        except (urllib.error.URLError, OSError):
+            raise QldropsError("the preview server did not answer", hint="try again in a moment") from None
+
+
+def run_permit(visit: Visit) -> RunPermit | None:
+    """The run permit of a served visit; None outside ``qldrops serve`` (no server to ask)."""
+    url, key = os.environ.get(ENV_RUN_PERMIT_URL), os.environ.get(ENV_KERNEL_KEY)
+    return RunPermit(visit, url, key) if url and key else None
 
 
 def visit_if_served() -> Visit | None:

@@ -1,25 +1,147 @@
-"""The kernel manager class qldrops gives Voila: counts kernel starts.
+"""The kernel manager class qldrops gives Voila: counts, bounds and culls visitor kernels.
 
-``kernels_started`` lets the health check (and the tests) prove that a
-refused link started no kernel. Voila's preheating manager is built on top of
-this class, so pool kernels are counted too.
+* ``kernels_started`` lets the health check (and the tests) prove that a
+  refused link started no kernel. Voila's preheating manager is built on top of
+  this class, so pool kernels are counted too.
+* ``budget`` (:class:`~qldrops.server.admission.KernelBudget`) holds the seats:
+  kernels per link, per client and per server, and who may talk to a kernel.
+* Abandoned kernels are culled: a visitor kernel with no page websocket for
+  ``abandon_timeout`` seconds is shut down (Voila's idle culling alone kept a
+  closed page's kernel for ``cull_idle_timeout``, 600 s). Preheated kernels
+  waiting in the pool are not visitor kernels and are never culled here.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import time
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Integer
+
+from .admission import KernelBudget, Seat
+
+log = logging.getLogger("qldrops.server")
+
+# The seat of the visit whose render is starting a kernel (set by the preview handler around its
+# render). A kernel started for a visit (not for the preheated pool) is bound to it at once.
+CURRENT_SEAT: contextvars.ContextVar[Seat | None] = contextvars.ContextVar("qldrops_seat", default=None)
 
 
 class CountingKernelManager(AsyncMappingKernelManager):
-    """AsyncMappingKernelManager that counts the kernels it starts."""
+    """AsyncMappingKernelManager that counts, bounds and culls the kernels it starts for visitors."""
+
+    max_kernels = Integer(12, config=True, help="Visitor kernels on this server at once.")
+    max_kernels_per_link = Integer(4, config=True, help="Visitor kernels of one share link at once.")
+    max_kernels_per_client = Integer(3, config=True, help="Visitor kernels of one client address at once.")
+    abandon_timeout = Float(45.0, config=True, help="Seconds a visitor kernel lives without a page websocket.")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.kernels_started = 0
+        self.kernels_abandoned = 0  # visitor kernels culled because their page went away
+        self.budget = KernelBudget(
+            total=self.max_kernels,
+            per_link=self.max_kernels_per_link,
+            per_client=self.max_kernels_per_client,
+            retry_after=self.abandon_timeout + self._abandon_interval(),
+        )
+        self._started_ids: set[str] = set()  # started here and running (start_kernel returned)
+        self._stopping: set[str] = set()  # shutting down (still holding memory: still counted)
+        self._pool_ids: set[str] = set()  # started for the preheated pool and not yet given to a visitor
+        self._quiet_since: dict[str, float] = {}  # kernel id -> when it last had no websocket
+        self._abandon_culler: PeriodicCallback | None = None
+
+    def _abandon_interval(self) -> float:
+        return max(0.5, min(10.0, self.abandon_timeout / 4))
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]  # async in jupyter_server's AsyncMappingKernelManager; jupyter_client's stub declares it sync
-        if kwargs.get("kernel_id") is None:  # a restart reuses its id and is not a new kernel
+        new = kwargs.get("kernel_id") is None  # a restart reuses its id and is not a new kernel
+        if new:
             self.kernels_started += 1
-        return await super().start_kernel(*args, **kwargs)
+        kernel_id: str = await super().start_kernel(*args, **kwargs)
+        if new:
+            self._started_ids.add(kernel_id)
+            self._quiet_since[kernel_id] = time.monotonic()
+            env = kwargs.get("env") or {}
+            seat = CURRENT_SEAT.get()
+            if env.get("VOILA_PREHEAT") == "True":
+                self._pool_ids.add(kernel_id)
+            elif seat is not None and seat.kernel_id is None:
+                self.bind(seat, kernel_id)
+            self._start_abandon_culler()
+        return kernel_id
+
+    # ---------------------------------------------------------------------------------- seats
+    def visitor_kernel_ids(self) -> list[str]:
+        """Running kernels that serve (or served) a visitor: all but the preheated pool's."""
+        return [k for k in self.list_kernel_ids() if k in self._started_ids and k not in self._pool_ids]
+
+    def admit(self, *, link: int, client: str, session: str, returning: bool) -> tuple[Seat, list[str]]:
+        """A seat for a visit (raises ServerBusy) and the kernels its reload replaces."""
+        untracked = sum(1 for k in self.visitor_kernel_ids() if self.budget.seat_of(k) is None)
+        return self.budget.admit(
+            link=link, client=client, session=session, returning=returning, untracked=untracked
+        )
+
+    def bind(self, seat: Seat, kernel_id: str) -> bool:
+        """``kernel_id`` renders ``seat`` (a pool kernel becomes a visitor kernel); False if replaced."""
+        self._pool_ids.discard(kernel_id)
+        return self.budget.bind(seat, kernel_id)
+
+    def rendered(self, seat: Seat) -> None:
+        """The seat's render ended: the abandon clock of its kernel starts now if no page is connected."""
+        self.budget.rendered(seat)
+        kid = seat.kernel_id
+        if kid is not None and self._kernel_connections.get(kid, 0) <= 0 and kid in self._quiet_since:
+            self._quiet_since[kid] = time.monotonic()
+
+    def owns(self, kernel_id: str, session: str | None) -> bool:
+        return self.budget.owns(kernel_id, session)
+
+    # ---------------------------------------------------------------------------------- connections
+    def notify_connect(self, kernel_id: str) -> None:
+        super().notify_connect(kernel_id)
+        self._quiet_since.pop(kernel_id, None)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        super().notify_disconnect(kernel_id)
+        if kernel_id in self._kernel_connections and self._kernel_connections[kernel_id] <= 0:
+            self._quiet_since[kernel_id] = time.monotonic()
+
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # async in jupyter_server
+        self.budget.release(kernel_id)
+        self._quiet_since.pop(kernel_id, None)
+        self._stopping.add(kernel_id)
+        try:
+            await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._stopping.discard(kernel_id)
+            self._pool_ids.discard(kernel_id)
+            self._started_ids.discard(kernel_id)
+
+    # ---------------------------------------------------------------------------------- culling
+    def _start_abandon_culler(self) -> None:
+        if self._abandon_culler is None and self.abandon_timeout > 0:
+            self._abandon_culler = PeriodicCallback(self.cull_abandoned, 1000 * self._abandon_interval())
+            self._abandon_culler.start()
+
+    async def cull_abandoned(self) -> None:
+        """Shut down visitor kernels whose page has been gone for ``abandon_timeout`` seconds."""
+        now = time.monotonic()
+        for kid in self.visitor_kernel_ids():
+            since = self._quiet_since.get(kid)
+            if since is None or kid in self._stopping or self.budget.rendering(kid):
+                continue
+            if self._kernel_connections.get(kid, 0) > 0:
+                continue
+            if now - since >= self.abandon_timeout:
+                log.info("kernel %s: no page connected for %.0f s, shutting it down", kid, now - since)
+                self.kernels_abandoned += 1
+                try:
+                    await self.shutdown_kernel(kid)
+                except Exception as exc:  # noqa: BLE001 - a kernel that died meanwhile is gone anyway
+                    log.warning("kernel %s: shutdown failed (%s)", kid, type(exc).__name__)

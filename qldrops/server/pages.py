@@ -22,6 +22,7 @@ from ..errors import (
     QldropsError,
     RateLimited,
 )
+from .admission import ServerBusy
 
 _STYLE = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;background:#f6f7f9;color:#1f2328;"
@@ -72,6 +73,14 @@ def describe(exc: BaseException) -> tuple[int, str, str, str]:
             "Too many requests",
             "This link or your network has opened too many previews in a short time.",
             f"Wait {wait} seconds, then reload the page.",
+        )
+    elif isinstance(exc, ServerBusy):
+        wait = max(1, math.ceil(exc.retry_after))
+        body = (
+            "Busy, retry in a moment",
+            "Every preview this server can show at once is open right now, or this link or your "
+            "network already has as many open as it may.",
+            f"Close previews you no longer need, wait {wait} seconds, then reload the page.",
         )
     elif isinstance(exc, NotFound):
         body = (

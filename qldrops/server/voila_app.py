@@ -6,19 +6,42 @@ import os
 import re
 from typing import Any
 
+from jupyter_server.services.kernels.handlers import KernelHandler
 from voila.app import Voila, _kernel_id_regex
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from .gate import LinkGate
-from .handlers import HealthHandler, NotFoundHandler, PreviewHandler, RedeemHandler, RequestChannelHandler
+from .handlers import (
+    HealthHandler,
+    NotFoundHandler,
+    OwnKernelHandler,
+    OwnKernelWebsocketHandler,
+    OwnShutdownKernelHandler,
+    PreviewHandler,
+    RedeemHandler,
+    RequestChannelHandler,
+    RunPermitHandler,
+)
+from .security import SafeTemplateStaticFileHandler, SecurityHeaders, with_instruction_errors
 from .tickets import TicketBook
 
 # Voila routes that render notebooks (or list them) without a link check, and its public
 # request-info socket: none of them is served.
 _REMOVED = (TornadoVoilaHandler, TornadoVoilaTreeHandler, VoilaContentsHandler, RequestInfoSocketHandler)
+# Voila routes kept, with our class in place of theirs: template files without a 500 on `..`, and
+# kernel routes that answer only the visit whose page the kernel renders.
+_REPLACED = {
+    TemplateStaticFileHandler: SafeTemplateStaticFileHandler,
+    KernelHandler: OwnKernelHandler,
+    VoilaKernelWebsocketHandler: OwnKernelWebsocketHandler,
+    VoilaShutdownKernelHandler: OwnShutdownKernelHandler,
+}
 
 
 class QldropsVoila(Voila):
@@ -58,7 +81,16 @@ class QldropsVoila(Voila):
 
             if GZipContentEncoding not in self.app.transforms:
                 self.app.transforms.append(GZipContentEncoding)
-        handlers = [h for h in super().init_handlers() if h[1] not in _REMOVED]
+        if SecurityHeaders not in self.app.transforms:
+            self.app.transforms.append(SecurityHeaders)
+        # No login here (a share link is the credential): jupyter_server's /logout answered 500.
+        ip = self.identity_provider
+        no_login = (ip.login_handler_class, ip.logout_handler_class)
+        handlers = [
+            (h[0], with_instruction_errors(_REPLACED.get(h[1], h[1])), *h[2:])
+            for h in super().init_handlers()
+            if h[1] not in _REMOVED and h[1] not in no_login
+        ]
         notebook = (
             self.kernel_manager.notebook_path
             if getattr(self.kernel_manager, "notebook_path", None)
@@ -89,6 +121,11 @@ class QldropsVoila(Voila):
                 r"/qldrops/internal/redeem",
                 RedeemHandler,
                 {"tickets": self.qldrops_tickets, "kernel_key": self.qldrops_kernel_key},
+            ),
+            (
+                r"/qldrops/internal/run-permit",
+                RunPermitHandler,
+                {"gate": self.qldrops_gate, "kernel_key": self.qldrops_kernel_key},
             ),
             (rf"/qldrops/internal/{secret}/query/{_kernel_id_regex}", RequestChannelHandler),
         ]

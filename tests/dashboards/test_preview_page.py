@@ -179,3 +179,22 @@ def test_paths_are_normalised_once():
     data = zip_bytes(SharedProject("wf/../x", [PageFile("./a.py", "print(1)\n", "python", 1)], []))
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.namelist() == ["wf-..-x/a.py"]
+
+
+def test_a_run_past_the_links_run_limit_shows_a_note_and_runs_nothing(wf):
+    """The Run button asks the permit first (under `qldrops serve`: the server's per-link run limit)."""
+    from qldrops.errors import RateLimited
+
+    asked: list[int] = []
+
+    def refuse() -> None:
+        asked.append(1)
+        raise RateLimited("too many sandbox runs for this link", retry_after=42.0)
+
+    s = wf["store"]
+    page = PreviewPage.open(s, s.previews.view(wf["link"].id), {}, run_permit=refuse)
+    page.select("tools/app.py")
+    shown = page.run_html()
+    assert asked == [1]
+    assert "qldrops-run-limited" in shown and "42 seconds" in shown and "Traceback" not in shown
+    assert len(s.executions(preview_id=wf["link"].id)) == 0  # nothing reached the sandbox's history

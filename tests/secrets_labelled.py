@@ -40,10 +40,15 @@ class Snippet:
         return {ln for ln, _ in self.expected}
 
 
+MADE: set[str] = set()  # every value fake() made: the redaction test checks none survives
+
+
 def fake(n: int, alphabet: str = ALNUM, tag: str = "") -> str:
     """``n`` characters from ``alphabet``, the same on every run for the same ``tag``."""
     rng = random.Random(f"{tag}:{n}:{alphabet}")
-    return "".join(rng.choice(alphabet) for _ in range(n))
+    value = "".join(rng.choice(alphabet) for _ in range(n))
+    MADE.add(value)
+    return value
 
 
 def b64url(data: dict) -> str:

@@ -41,6 +41,8 @@ SECRET_PATTERNS: list[tuple[str, str, str, str, str]] = [
     ("aws-secret-key", r"(?i)(?:aws[\w.-]{0,20}?(?:secret|private)|secret_?access_?key)[\w.-]{0,20}[\"']?\s*(?:=>|[=:,])\s*[\"']?"
      r"(?P<value>[0-9a-zA-Z/+]{40})(?![0-9a-zA-Z/+=])", "high", "AWS secret access key",
      "deactivate it in IAM; use an IAM role or environment variable"),
+    ("aws-secret-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}[\"']\s*,\s*[\"'](?P<value>[0-9a-zA-Z/+]{40})[\"']", "high",
+     "AWS secret access key", "deactivate it in IAM; use an IAM role or environment variable"),
     ("github-token", r"\b(?P<value>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|github_pat_[A-Za-z0-9_]{40,})", "high",
      "GitHub token", "revoke it on GitHub (Settings > Developer settings); read tokens from the environment"),
     ("slack-token", r"\b(?P<value>xox[abposr]-[A-Za-z0-9-]{10,})", "high", "Slack token", "revoke it; use a secret store"),
@@ -125,7 +127,7 @@ _NOT_CRED_NAME = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|uuid|guid|_?i
 _ASSIGN = re.compile(
     r"(?P<name>[A-Za-z_$@][\w$@.-]*)[\"'`\]]?\s*(?::=|=>|:|=)(?![=>])[ \t]*"
     r"(?:\[\]byte\(|Buffer\.from\(|[bf](?=[\"']))?"
-    r"(?:(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)|(?P<uv>[^\s\"'`,;#)}\]]+))")
+    r"(?:(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)|(?P<uv>[^\s\"'`,;)}\]]+))")
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)(your|example|sample|changeme|change_?me|replace|insert|placeholder|dummy|fake|redacted|todo|fixme|"
     r"xxx|\*\*\*|\.\.\.|_here\b|-here\b|\bhere$|^(none|null|nil|undefined|true|false|empty|secret|password|passwd|"
@@ -397,14 +399,15 @@ _PEM_BODY = re.compile(r"(?P<head>-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----)(?
 _PEM_OPEN = re.compile(r"(?P<head>-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----)(?P<body>(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})+)")
 
 
+_PEM_TOKEN = re.compile(r"(\\[nr]|\s+)|[^\s\\]+|\\")
+
+
 def _mask_pem(text: str, mask: str) -> str:
-    """A private key's body replaced by ``mask``, its BEGIN/END lines and the separators around
-    the body (real newlines, or ``\\n`` inside a JSON string) kept."""
+    """Each line of a private key's body replaced by ``mask``; the BEGIN/END lines and the line
+    breaks (real ones, or ``\\n`` inside a JSON string) kept, so line numbers still match."""
     def body(m: re.Match[str]) -> str:
-        b = m.group("body")
-        lead = re.match(r"(?:\s|\\[nr])*", b)
-        trail = re.search(r"(?:\s|\\[nr])*\Z", b)
-        return m.group("head") + (lead.group(0) if lead else "") + mask + (trail.group(0) if trail else "") \
+        masked = _PEM_TOKEN.sub(lambda t: t.group(1) or mask, m.group("body"))
+        return m.group("head") + re.sub(re.escape(mask) + "(?:" + re.escape(mask) + ")+", mask, masked) \
             + (m.group("tail") if "tail" in m.groupdict() else "")
     text = _PEM_BODY.sub(body, text)
     return _PEM_OPEN.sub(body, text)

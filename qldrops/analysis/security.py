@@ -10,9 +10,11 @@ carries a rule, a severity and a hint.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 
@@ -29,19 +31,51 @@ class Finding:
         return asdict(self)
 
 
-# (rule, regex, severity, message, hint) -- secrets: also used by redact()
-SECRET_PATTERNS: list[tuple[str, str, str, str]] = [
-    ("aws-access-key-id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", "AWS access key id", "rotate the key and read it from the environment"),
-    ("aws-secret-key", r"(?i)aws(.{0,20})?(secret|private)?.{0,20}['\"][0-9a-zA-Z/+]{40}['\"]", "AWS secret access key", "rotate it; use an IAM role or environment variable"),
-    ("github-token", r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}", "GitHub token", "revoke it on GitHub; read tokens from the environment"),
-    ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", "Slack token", "revoke it; use a secret store"),
-    ("stripe-key", r"\b(sk|rk)_(live|test)_[0-9a-zA-Z]{16,}", "Stripe secret key", "roll the key in the Stripe dashboard"),
-    ("openai-key", r"\bsk-(proj-)?[A-Za-z0-9_-]{20,}", "API secret key (sk-...)", "revoke it and load it from the environment"),
-    ("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}\b", "Google API key", "restrict and rotate the key"),
-    ("private-key", r"-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP) )?PRIVATE KEY( BLOCK)?-----", "private key", "never commit private keys; load from a secret store"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", "JSON Web Token", "do not hard-code tokens"),
-    ("url-credentials", r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s'\"]+", "credentials in a URL", "move the password out of the URL (environment variable)"),
-    ("password-assignment", r"(?i)\b(password|passwd|pwd|secret|api_?key|auth_?token|access_?token)\b[\"']?\s*[:=]\s*[\"'][^\"'\s]{6,}[\"']", "hard-coded credential", "read it from the environment or a secret store"),
+# (rule, regex, severity, message, hint) -- secrets with a recognisable shape. The group
+# ``value`` is the secret itself: the finding's line comes from it and redact() masks only it.
+# Real credentials (a key with its vendor's prefix, a private key, a password in a URL) are
+# "high"; the shapeless ones found by their variable name (below) are "medium".
+SECRET_PATTERNS: list[tuple[str, str, str, str, str]] = [
+    ("aws-access-key-id", r"\b(?P<value>(?:AKIA|ASIA)[0-9A-Z]{16})\b", "high", "AWS access key id",
+     "deactivate the key in IAM and read it from the environment"),
+    ("aws-secret-key", r"(?i)(?:aws[\w.-]{0,20}?(?:secret|private)|secret_?access_?key)[\w.-]{0,20}[\"']?\s*(?:=>|[=:,])\s*[\"']?"
+     r"(?P<value>[0-9a-zA-Z/+]{40})(?![0-9a-zA-Z/+=])", "high", "AWS secret access key",
+     "deactivate it in IAM; use an IAM role or environment variable"),
+    ("aws-secret-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}[\"']\s*,\s*[\"'](?P<value>[0-9a-zA-Z/+]{40})[\"']", "high",
+     "AWS secret access key", "deactivate it in IAM; use an IAM role or environment variable"),
+    ("github-token", r"\b(?P<value>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|github_pat_[A-Za-z0-9_]{40,})", "high",
+     "GitHub token", "revoke it on GitHub (Settings > Developer settings); read tokens from the environment"),
+    ("slack-token", r"\b(?P<value>xox[abposr]-[A-Za-z0-9-]{10,})", "high", "Slack token", "revoke it; use a secret store"),
+    ("stripe-key", r"\b(?P<value>(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,})", "high", "Stripe secret key",
+     "roll the key in the Stripe dashboard"),
+    ("openai-key", r"\b(?P<value>sk-(?:proj-)?[A-Za-z0-9_-]{20,})", "high", "API secret key (sk-...)",
+     "revoke it and load it from the environment"),
+    ("google-api-key", r"\b(?P<value>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])", "high", "Google API key",
+     "restrict and rotate the key in the Google Cloud console"),
+    ("sendgrid-key", r"\b(?P<value>SG\.[\w-]{22}\.[\w-]{43})", "high", "SendGrid API key", "revoke it in SendGrid"),
+    ("npm-token", r"\b(?P<value>npm_[A-Za-z0-9]{36})\b", "high", "npm access token",
+     "revoke it (npm token revoke); use a build secret"),
+    ("azure-storage-key", r"AccountKey=(?P<value>[A-Za-z0-9+/]{40,}={0,2})", "high", "Azure storage account key",
+     "rotate the key; use a managed identity or a SAS from a secret store"),
+    ("private-key", r"(?P<value>-----BEGIN ((RSA|EC|DSA|OPENSSH|PGP|ENCRYPTED) )?PRIVATE KEY( BLOCK)?-----)", "high",
+     "private key", "never commit private keys: revoke it and load it from a secret store"),
+    ("jwt", r"\b(?P<value>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})", "high", "JSON Web Token",
+     "do not hard-code tokens; if it is long-lived, revoke it"),
+    ("url-credentials", r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]*:(?P<value>[^/\s@'\"]{3,})@[^\s'\"]+", "high",
+     "password in a URL", "change the password and move it out of the URL (environment variable)"),
+]
+# Found by the variable's name, kept when the value looks like a credential (see _credible).
+GENERIC_RULE = ("password-assignment", "medium", "possible hard-coded credential",
+                "if it is a real credential, move it to the environment or a secret store and change it; "
+                "if it is an example, use an obvious placeholder")
+# a password handed positionally, on a command line or in a connection string
+POSITIONAL_PASSWORDS = [
+    r"(?i)\b(?:getConnection|PDO|mysqli_connect|mysqli|connect)\s*\([^\n]*?,\s*[\"'][^\"'\n]*[\"']\s*,\s*"
+    r"[\"'](?P<value>[^\"'\s]+)[\"']",
+    r"(?i)[\"'][\w.-]*(?:password|passwd|secret|token|api_?key)[\w.-]*[\"']\s*,\s*[\"'](?P<value>[^\"'\s]+)[\"']",
+    r"(?i)(?<![\w.])(?:password|pwd)=(?P<value>[^;\"'\s]{4,})(?=[;\"'])",
+    r"(?:^|\s)(?:-p|--password=)[\"']?(?P<value>[^\s\"'$]{6,})",
+    r"\bcurl\b[^\n]*\s(?:-u|--user)\s+[\"']?[^\s:\"']+:(?P<value>[^\s\"'$@]{4,})",
 ]
 
 # language -> (rule, regex, severity, message, hint)
@@ -82,11 +116,166 @@ DANGEROUS["html"] = [r for r in DANGEROUS["javascript"] if r[0] in {"js-eval", "
 
 _COMPILED: dict[str, list] = {}
 
+# --- telling a credential from an example -------------------------------------------------
 
-def _compiled_secrets() -> list[tuple[str, re.Pattern[str], str, str]]:
+# A name that holds a credential: password, pwd, secret, token, api key, access/private key,
+# credentials, or any name ending in "key" (jwtKey, STORAGE_KEY) -- the value decides then.
+_CRED_NAME = re.compile(r"(?i)(pass(wd|word)?s?$|pwd|secret|token|api_?key|credential|key$)")
+_NOT_CRED_NAME = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|uuid|guid|_?id$|ttl|length|len$|min|max|field|"
+                            r"header|name$|type$|alias|file$|path$|url$|kind|algorithm|expir|policy|pattern)")
+# name (maybe quoted or dotted), an assignment operator, then a quoted value or a bare word
+_ASSIGN = re.compile(
+    r"(?P<name>[A-Za-z_$@][\w$@.-]*)[\"'`\]]?\s*(?::=|=>|:|=)(?![=>])[ \t]*"
+    r"(?:\[\]byte\(|Buffer\.from\(|[bf](?=[\"']))?"
+    r"(?:(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)|(?P<uv>[^\s\"'`,;)}\]]+))")
+_PLACEHOLDER_WORDS = re.compile(
+    r"(?i)(your|example|sample|changeme|change_?me|replace|insert|placeholder|dummy|fake|redacted|todo|fixme|"
+    r"xxx|\*\*\*|\.\.\.|_here\b|-here\b|\bhere$|^(none|null|nil|undefined|true|false|empty|secret|password|passwd|"
+    r"pass|pwd|token|key|apikey|api_key|test|testing|admin|root|user|username|guest|default|demo|foo|bar|baz|"
+    r"qwerty|letmein|s3cr3t|p@ssw0rd)$)")
+# a label that names a credential (prod/db-password, X-Auth-Token) rather than being one
+_NAMED_VALUE = re.compile(r"(?:^|[/_.:-])(?:password|passwd|secret|token)s?(?:$|[/_.:-])|^X-[A-Za-z-]+$")
+_EXPRESSION = re.compile(r"[()\[\]{}<>$]|^(?:process\.env|os\.|ENV\b|env\.|var\.|local\.|data\.|settings\.|"
+                         r"config\.|self\.|this\.|import\.meta)")
+_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$|^[A-Z][A-Z0-9_]*$")
+_HOST_OR_PATH = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$|^[\w.+-]+@[\w-]+\.[\w.]+$|^\.{0,2}/|^\w+://|/.*/")
+# Lines and files of tests: values there are fixtures and validation examples.
+_TEST_FILE = re.compile(r"\bdef test_|\bclass Test\w*|\bdescribe\s*\(|\bit\s*\(\s*['\"`]|\btest\s*\(\s*['\"`]|@Test\b|"
+                        r"\bfunc Test\w*\(|\bRSpec\.|\bunittest\b|\bpytest\b|\bassert\w*\s*[\(\s]|\bexpect\s*\(|"
+                        r"\bfixtures?\b|\bFactory\(|\bwantErr\b")
+_TEST_LINE = re.compile(r"(?i)\bassert|\bexpect\s*\(|\bvalidat|\bshould\b|\bmock|\bstub|\bfixture|\bfactory\b|"
+                        r"\btest_?(user|password|data)\b")
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
+
+
+def _is_placeholder(value: str, name: str = "") -> bool:
+    """An obvious stand-in: <your-key>, changeme, xxx, ${API_KEY}, ****, the variable's own name."""
+    v = value.strip()
+    if len(v) < 2 or _PLACEHOLDER_WORDS.search(v) or _NAMED_VALUE.search(v):
+        return True
+    if v[0] in "<[{(" or "${" in v or "{{" in v or "<%" in v or "$(" in v or v.startswith("$"):
+        return True
+    if max(Counter(v).values()) >= 0.6 * len(v):  # xxxxxxxx, 00000000
+        return True
+    squash = re.sub(r"[^a-z0-9]", "", v.lower())
+    return bool(name) and squash != "" and squash in re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_STAND_IN = re.compile(r"(?i)your|here|xxxx|\.\.\.|replace|insert|placeholder|changeme|<|>")
+
+
+def _is_stand_in_key(value: str) -> bool:
+    """A vendor-prefixed key that is visibly fake (sk_live_xxxx..., ghp_your_token_here).
+
+    Not "EXAMPLE": AWS's documented key id ends in it and still gets flagged, as before.
+    """
+    tail = re.sub(r"^[A-Za-z]{2,4}[_-](?:live_|test_|proj-)?", "", value)
+    return bool(_STAND_IN.search(value)) or (len(tail) > 4 and max(Counter(tail).values()) >= 0.6 * len(tail))
+
+
+def _random_enough(value: str) -> bool:
+    """Shaped like a generated or chosen secret, not a word, an id or a short test value."""
+    if len(value) < 8 or any(ch.isspace() for ch in value):
+        return False
+    classes = sum(bool(re.search(rx, value)) for rx in ("[a-z]", "[A-Z]", "[0-9]", "[^A-Za-z0-9]"))
+    if classes >= 3 and _entropy(value) >= 2.8:
+        return True
+    return len(value) >= 16 and classes >= 2 and _entropy(value) >= 3.2
+
+
+def _literal(value: str, quoted: bool) -> bool:
+    """A literal value rather than a read from the environment, a config object or a template."""
+    if (not quoted and _EXPRESSION.search(value)) or _IDENTIFIER_PATH.match(value) or _HOST_OR_PATH.search(value):
+        return False
+    if not quoted and re.fullmatch(r"[a-z_][a-zA-Z0-9_]*", value):  # a bare word is a variable in code...
+        return len(value) >= 20 and _entropy(value) >= 3.5  # ...unless it is long and random (.env, YAML)
+    return True
+
+
+def _credible(value: str, name: str, quoted: bool) -> bool:
+    """The detection test for a value found only by its name (medium findings)."""
+    return _literal(value, quoted) and not _is_placeholder(value, name) and _random_enough(value)
+
+
+def _cred_name(name: str) -> bool:
+    last = re.split(r"[.\[\]]", name.strip("\"'`$@"))[-1] or name
+    return bool(_CRED_NAME.search(last)) and not _NOT_CRED_NAME.search(last)
+
+
+def _test_context(text: str) -> bool:
+    return bool(_TEST_FILE.search(text))
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int  # the secret value's span in the text
+    end: int
+    rule: str
+    severity: str
+    message: str
+    hint: str
+
+
+def _compiled_secrets() -> list[tuple[str, re.Pattern[str], str, str, str]]:
     if "secrets" not in _COMPILED:
-        _COMPILED["secrets"] = [(r, re.compile(p), m, h) for r, p, m, h in SECRET_PATTERNS]
+        _COMPILED["secrets"] = [(r, re.compile(p), s, m, h) for r, p, s, m, h in SECRET_PATTERNS]
+        _COMPILED["positional"] = [re.compile(p, re.M) for p in POSITIONAL_PASSWORDS]
     return _COMPILED["secrets"]
+
+
+def _secret_hits(text: str, for_redaction: bool = False) -> list[_Hit]:
+    """Every secret value in ``text`` with its span.
+
+    Detection (the default) keeps a value found only by its name when :func:`_credible` says
+    so and the text is not a test; redaction masks more (any non-placeholder literal of four
+    characters or more), because a masked example costs nothing and a shown key does.
+    """
+    hits: list[_Hit] = []
+    for rule, rx, sev, msg, hint in _compiled_secrets():
+        for m in rx.finditer(text):
+            value = m.group("value")
+            fake = _is_placeholder(value) if rule == "url-credentials" else _is_stand_in_key(value)
+            if rule != "private-key" and fake:
+                continue
+            hits.append(_Hit(m.start("value"), m.end("value"), rule, sev, msg, hint))
+    in_test = not for_redaction and _test_context(text)
+    g_rule, g_sev, g_msg, g_hint = GENERIC_RULE
+    starts = _line_starts(text)
+
+    def line_text(pos: int) -> str:
+        i = bisect.bisect_right(starts, pos) - 1
+        return text[starts[i]:starts[i + 1] if i + 1 < len(starts) else len(text)]
+
+    def keep(value: str, name: str, quoted: bool, pos: int) -> bool:
+        if for_redaction:
+            if not quoted:
+                return _credible(value, name, quoted)
+            return len(value) >= 4 and not any(c.isspace() for c in value) and _literal(value, True) \
+                and not _is_placeholder(value, name)
+        return not in_test and not _TEST_LINE.search(line_text(pos)) and _credible(value, name, quoted)
+
+    for m in _ASSIGN.finditer(text):
+        name = m.group("name")
+        if not _cred_name(name):
+            continue
+        group = "qv" if m.group("q") else "uv"
+        value = m.group(group)
+        if value and keep(value, name, group == "qv", m.start()):
+            hits.append(_Hit(m.start(group), m.end(group), g_rule, g_sev, g_msg, g_hint))
+    for rx in _COMPILED["positional"]:
+        for m in rx.finditer(text):
+            value = m.group("value")
+            if keep(value, "", True, m.start()):
+                hits.append(_Hit(m.start("value"), m.end("value"), g_rule, g_sev, g_msg, g_hint))
+    return hits
 
 
 def has_code_rules(language: str) -> bool:
@@ -106,19 +295,18 @@ def pattern_findings(text: str, language: str) -> list[Finding]:
     Each rule runs once over the whole text (C speed) and matches are mapped to line
     numbers afterwards: a per-line loop took over 10 s on a 10 MB file.
     """
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    starts = _line_starts(text)
     out: list[Finding] = []
     seen: set[tuple[int, str]] = set()
 
     def line_of(pos: int) -> int:
         return bisect.bisect_right(starts, pos)
 
-    for rule, rx, msg, hint in _compiled_secrets():
-        for m in rx.finditer(text):
-            ln = line_of(m.start())
-            if (ln, rule) not in seen:
-                seen.add((ln, rule))
-                out.append(Finding(ln, rule, "high", msg, hint, "secret"))
+    for h in sorted(_secret_hits(text), key=lambda h: (h.start, h.severity != "high")):
+        ln = line_of(h.start)
+        if (ln, "secret") not in seen:
+            seen.add((ln, "secret"))
+            out.append(Finding(ln, h.rule, h.severity, h.message, h.hint, "secret"))
     for rule, rx, sev, msg, hint in _compiled_dangerous(language):
         for m in rx.finditer(text):
             ln = line_of(m.start())
@@ -131,8 +319,19 @@ def pattern_findings(text: str, language: str) -> list[Finding]:
     return sorted(out, key=lambda f: (f.line, f.rule))
 
 
+# detect-secrets types that recognise a credential by its shape; the others (a keyword, an
+# entropy score, a URL's user:password) are judged like our name-based rule.
+_DS_GENERIC = {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
+_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----|\Z)")
+
+
 def detect_secrets_findings(text: str, suffix: str = ".txt") -> list[Finding]:
-    """detect-secrets' plugins and filters over the text (through a temp file, as it expects)."""
+    """detect-secrets' plugins and filters over the text (through a temp file, as it expects).
+
+    Its keyword and entropy findings pass the same test as our name-based rule (placeholders,
+    environment reads, test files, short or word-like values, hashes and ids dropped) and are
+    "medium"; the ones it recognises by shape stay "high".
+    """
     from detect_secrets.core import scan
     from detect_secrets.settings import default_settings
 
@@ -144,15 +343,47 @@ def detect_secrets_findings(text: str, suffix: str = ".txt") -> list[Finding]:
             found = list(scan.scan_file(path))
     finally:
         os.unlink(path)
-    return [Finding(s.line_number or 0, "detect-secrets:" + s.type.lower().replace(" ", "-"), "high",
-                    f"possible secret ({s.type})", "remove it from the code and rotate it", "secret") for s in found]
+    lines = text.splitlines()
+    starts = _line_starts(text)
+    pem_lines: set[int] = set()
+    for m in _PEM_BLOCK.finditer(text):  # one finding per private key, on its BEGIN line
+        first, last = bisect.bisect_right(starts, m.start()), bisect.bisect_right(starts, m.end() - 1)
+        pem_lines.update(range(first + 1, last + 1))
+    in_test = _test_context(text)
+    out: list[Finding] = []
+    for s in found:
+        ln = s.line_number or 0
+        line = lines[ln - 1] if 0 < ln <= len(lines) else ""
+        value = s.secret_value or ""
+        rule = "detect-secrets:" + s.type.lower().replace(" ", "-")
+        if ln in pem_lines:
+            continue
+        if s.type in _DS_GENERIC:
+            names = [m.group("name") for m in _ASSIGN.finditer(line) if value and value in m.group(0)]
+            named = [n for n in names if _cred_name(n)]
+            if not named or in_test or _TEST_LINE.search(line) \
+                    or not any(_credible(value, n, f"'{value}'" in line or f'"{value}"' in line) for n in named):
+                continue
+            out.append(Finding(ln, rule, "medium", f"possible secret ({s.type})",
+                               "if it is a real credential, move it out of the code and rotate it", "secret"))
+        elif not _is_placeholder(value):
+            out.append(Finding(ln, rule, "high", f"secret ({s.type})", "remove it from the code and rotate it",
+                               "secret"))
+    return out
+
+
+_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
-    """One finding per (line, kind of secret): our pattern and detect-secrets often agree."""
+    """One finding per (line, kind of secret): our pattern and detect-secrets often agree.
+
+    The most severe one is kept, ours before detect-secrets' on a tie.
+    """
     seen: set[tuple[int, str]] = set()
     out = []
-    for f in sorted(findings, key=lambda f: (f.line, f.kind != "secret", f.rule)):
+    for f in sorted(findings, key=lambda f: (f.line, f.kind != "secret", _SEVERITY_RANK.get(f.severity, 3),
+                                             f.rule.startswith("detect-secrets:"), f.rule)):
         key = (f.line, "secret" if f.kind == "secret" else f.rule)
         if key in seen:
             continue
@@ -161,31 +392,59 @@ def merge(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_HIGH_ENTROPY = re.compile(r"(?i)\b(password|passwd|secret|token|api_?key|private_?key)\b([\"']?\s*[:=]\s*[\"'])([^\"'\s]{6,})([\"'])")
+_KEEP_PREFIX = {"aws-access-key-id", "github-token", "slack-token", "stripe-key", "openai-key", "google-api-key",
+                "sendgrid-key", "npm-token", "jwt"}
+_PEM_BODY = re.compile(r"(?P<head>-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----)(?P<body>[\s\S]*?)"
+                       r"(?P<tail>-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----)")
+_PEM_OPEN = re.compile(r"(?P<head>-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----)(?P<body>(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})+)")
+
+
+_PEM_TOKEN = re.compile(r"(\\[nr]|\s+)|[^\s\\]+|\\")
+
+
+def _mask_pem(text: str, mask: str) -> str:
+    """Each line of a private key's body replaced by ``mask``; the BEGIN/END lines and the line
+    breaks (real ones, or ``\\n`` inside a JSON string) kept, so line numbers still match."""
+    def body(m: re.Match[str]) -> str:
+        masked = _PEM_TOKEN.sub(lambda t: t.group(1) or mask, m.group("body"))
+        return m.group("head") + re.sub(re.escape(mask) + "(?:" + re.escape(mask) + ")+", mask, masked) \
+            + (m.group("tail") if "tail" in m.groupdict() else "")
+    text = _PEM_BODY.sub(body, text)
+    return _PEM_OPEN.sub(body, text)
 
 
 def redact(text: str, mask: str = "****") -> str:
-    """``text`` with secrets masked (the first 4 characters kept, so a reader can tell keys apart).
+    """``text`` with every secret value masked and everything around it kept.
 
-    Used wherever a drop is shown (previews, dashboards): it is pattern-based and fast,
-    so it never needs a time-out.
+    Only the value changes: ``AWS_SECRET_ACCESS_KEY = "..."`` becomes
+    ``AWS_SECRET_ACCESS_KEY = "****"``, so a masked file still parses. A key with a vendor
+    prefix keeps its first four characters (``AKIA****``) so a reader can tell keys apart; a
+    bare value masked outside quotes becomes ``"****"`` (a YAML scalar may not start with
+    ``*``). Used wherever a drop is shown (previews, dashboards, downloads): pattern-based and
+    fast, so it never needs a time-out.
     """
     if not text:
         return text
-
-    def keep4(m: re.Match[str]) -> str:
-        s = m.group(0)
-        return s[:4] + mask if len(s) > 8 else mask
-
-    out = text
-    for rule, rx, _msg, _hint in _compiled_secrets():
-        if rule == "password-assignment":
+    text = _mask_pem(text, mask)
+    hits = sorted((h for h in _secret_hits(text, for_redaction=True) if h.rule != "private-key"),
+                  key=lambda h: (h.start, -h.end))
+    out: list[str] = []
+    pos = 0
+    for h in hits:
+        if h.start < pos:  # inside a value already masked
             continue
-        if rule == "private-key":
-            out = re.sub(r"-----BEGIN ([A-Z ]*)PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----|\Z)",
-                         "-----BEGIN PRIVATE KEY-----\n" + mask + "\n-----END PRIVATE KEY-----", out)
-        elif rule == "url-credentials":
-            out = re.sub(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:)[^/\s@'\"]{3,}(@)", r"\1" + mask + r"\2", out)
+        value = text[h.start:h.end]
+        before = text[h.start - 1] if h.start else ""
+        after = text[h.end] if h.end < len(text) else ""
+        if h.rule in _KEEP_PREFIX and len(value) > 8:
+            repl = value[:4] + mask
+        elif before in "\"'`" and after == before:
+            repl = mask
+        elif before in " \t=:" and (after in "\n\r" or after == "" or after.isspace()) and h.rule not in {"url-credentials"}:
+            repl = f'"{mask}"'
         else:
-            out = rx.sub(keep4, out)
-    return _HIGH_ENTROPY.sub(lambda m: m.group(1) + m.group(2) + mask + m.group(4), out)
+            repl = mask
+        out.append(text[pos:h.start] + repl)
+        pos = h.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,6 +1,6 @@
 """Code intelligence: language accuracy, per-file analysis latency, batch throughput.
 
-    .venv/bin/python benchmarks/bench_analysis.py [--quick] [--language-only]
+    .venv/bin/python benchmarks/bench_analysis.py [--quick] [--language-only] [--linters]
 
 The language corpus is fetched by `make corpus`; without it the language figures are
 skipped with a message (and a standalone run exits 1).
@@ -15,7 +15,12 @@ Figures, each against a baseline measured in the same run:
 * per-file `analyze()` p50/p99 on the demo corpus (all drops) and on the code files of
   the language corpus; baseline: the slowest single analyser alone on the same files;
 * batch throughput (files/s, 2 worker processes) as a ratio to the slowest single
-  analyser alone, in one process.
+  analyser alone, in one process;
+* per language (demo code drops, each analysed ``REPS`` times): `analyze()` p50 against the
+  language's linter binary run directly on the same file (shellcheck on stdin, cppcheck on a
+  temp file, gofmt + go vet in a temp module, sqlfluff's Python linter warm, the Dockerfile
+  rules), and for languages without a binary against the line rules alone
+  (``--linters`` runs only this part).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -187,20 +194,105 @@ def latency_and_throughput(quick: bool) -> dict:
     return out
 
 
-def main(quick: bool = False, language_only: bool = False) -> dict:
+REPS = 5
+LINTER_LANGS = ("shell", "c", "cpp", "go", "sql", "dockerfile", "java", "kotlin", "csharp", "ruby", "swift", "rust",
+                "typescript", "javascript", "php", "python")
+
+
+def _direct(lang: str, text: str) -> None:
+    """The language's analyser run the way one would by hand: the bare binary (or library call)."""
+    from qldrops.analysis import dockerfile, linters
+    from qldrops.analysis.quality import RUFF_SELECT, ruff_binary
+    from qldrops.analysis.security import pattern_findings
+
+    if lang == "shell":
+        subprocess.run(["shellcheck", "-f", "json", "--shell=bash", "-"], input=text, capture_output=True, text=True)
+    elif lang in ("c", "cpp"):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / ("a.cpp" if lang == "cpp" else "a.c")
+            src.write_text(text)
+            subprocess.run(["cppcheck", f"--enable={linters.CPPCHECK_ENABLE}", "-q", str(src)], capture_output=True)
+    elif lang == "go":
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "a.go").write_text(text)
+            (Path(tmp) / "go.mod").write_text("module snippet\n\ngo 1.18\n")
+            subprocess.run(["gofmt", "-l", "a.go"], cwd=tmp, capture_output=True)
+            subprocess.run(["go", "vet", "."], cwd=tmp, capture_output=True, env={**os.environ, "GOPROXY": "off"})
+    elif lang == "sql":
+        linters.sqlfluff_lint(text)  # warm, in-process: the CLI would add ~1.7 s of imports per call
+    elif lang == "dockerfile":
+        dockerfile.check(text)
+    elif lang == "python":
+        subprocess.run([ruff_binary() or "ruff", "check", "--no-cache", "--isolated", "--select", RUFF_SELECT,
+                        "--output-format", "json", "-"], input=text, capture_output=True, text=True)
+    else:
+        pattern_findings(text, lang)
+
+
+def linters_vs_binaries(quick: bool) -> dict:
+    """Per language: analyze() p50 and the bare analyser's p50 on the same demo files, and their ratio."""
+    from qldrops.analysis.core import analyze
+    from qldrops.analysis.detect import detect_language
+
+    by_lang: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for _k, text, name, lang in _inputs(False):
+        found = detect_language(text, name, lang, use_magika=False).language
+        if found in LINTER_LANGS:
+            by_lang[found].append((text, name))
+    reps = 2 if quick else REPS
+    out: dict = {}
+    for lang in LINTER_LANGS:
+        files = by_lang.get(lang, [])
+        if not files:
+            continue
+        for text, name in files:  # warm: caches (go build, sqlfluff import, magika) are not what we measure
+            analyze(text, name)
+            _direct(lang, text)
+        full, bare = [], []
+        measured_by = None
+        for _ in range(reps):
+            for text, name in files:
+                t0 = time.perf_counter()
+                a = analyze(text, name)
+                full.append((time.perf_counter() - t0) * 1000)
+                measured_by = a.quality_parts.get("lint", {}).get("measured_by") or measured_by
+                t0 = time.perf_counter()
+                _direct(lang, text)
+                bare.append((time.perf_counter() - t0) * 1000)
+        out[lang] = {"files": len(files), "runs": len(full), "lint_by": measured_by or "none (line rules only)",
+                     "analyze_p50_ms": _pct(full, 0.5), "bare_p50_ms": _pct(bare, 0.5),
+                     "ratio": round(_pct(full, 0.5) / max(_pct(bare, 0.5), 1e-3), 2)}
+    return out
+
+
+def _print_linters(table: dict) -> None:
+    print(f"{'language':11s} {'files':>5s} {'lint by':24s} {'analyze p50':>12s} {'bare p50':>9s} {'ratio':>7s}")
+    for lang, r in table.items():
+        print(f"{lang:11s} {r['files']:5d} {r['lint_by'][:24]:24s} {r['analyze_p50_ms']:10.1f}ms "
+              f"{r['bare_p50_ms']:7.1f}ms {r['ratio']:6.2f}x")
+
+
+def main(quick: bool = False, language_only: bool = False, linters_only: bool = False) -> dict:
+    if linters_only:
+        res = {"language": {"skipped": "--linters"}, "linters": linters_vs_binaries(quick)}
+        _print_linters(res["linters"])
+        return res
     if not corpus_built() and language_only:
         print(f"*** {NOT_BUILT} (benchmarks/corpus/ is missing) ***", flush=True)
         return {"language": {"skipped": NOT_BUILT}}
     if not corpus_built():
         # The demo-corpus figures need nothing fetched; the language figures are skipped.
         print(f"*** {NOT_BUILT} (benchmarks/corpus/ is missing); language figures skipped ***", flush=True)
-        res = {"language": {"skipped": NOT_BUILT}, "analysis": latency_and_throughput(quick)}
+        res = {"language": {"skipped": NOT_BUILT}, "analysis": latency_and_throughput(quick),
+               "linters": linters_vs_binaries(quick)}
         _print_analysis(res)
+        _print_linters(res["linters"])
         print(f"*** {NOT_BUILT} ***")
         return res
     res = {"language": language_accuracy(quick)}
     if not language_only:
         res["analysis"] = latency_and_throughput(quick)
+        res["linters"] = linters_vs_binaries(quick)
     lang = res["language"]
     print(f"language detection on {lang['files']} files, {lang['languages']} languages")
     print(f"{'language':12s} " + " ".join(f"{m[:14]:>14s}" for m in lang["overall"]))
@@ -213,6 +305,7 @@ def main(quick: bool = False, language_only: bool = False) -> dict:
           f"macro averages: {lang['macro']}")
     if not language_only:
         _print_analysis(res)
+        _print_linters(res["linters"])
     return res
 
 
@@ -230,5 +323,6 @@ def _print_analysis(res: dict) -> None:
 
 
 if __name__ == "__main__":
-    out = main(quick="--quick" in sys.argv, language_only="--language-only" in sys.argv)
-    sys.exit(1 if "skipped" in out["language"] else 0)
+    out = main(quick="--quick" in sys.argv, language_only="--language-only" in sys.argv,
+               linters_only="--linters" in sys.argv)
+    sys.exit(1 if "skipped" in out["language"] and "--linters" not in sys.argv else 0)

@@ -23,14 +23,15 @@ from functools import lru_cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import insights, quality, security
+from . import dockerfile, insights, linters, quality, security
 from .detect import LanguageGuess, detect_language
 from .languages import LIZARD_EXT
 from .model import Analysis
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "2"  # 2: parts say what measured them, coverage, severity caps, documents
+ENGINE_VERSION = "3"  # 2: parts say what measured them, coverage, severity caps, documents; 3: linters and
+# code rules for shell, C/C++, Go, SQL, Dockerfile; code rules for Java, Kotlin, C#, Ruby, Swift, Rust
 HEAVY_LIMIT = 2 * 1024 * 1024  # above this only cheap analysers run (a 10 MB file must not stall a batch)
 MINIFIED_LINE = 2000  # a line this long means generated/minified code: complexity would be noise
 DEFAULT_TIMEOUT = 5.0
@@ -92,7 +93,27 @@ def _run_radon(text: str, language: str) -> dict:
 
 
 def _run_ruff(text: str, language: str) -> dict:
-    return {"lint": quality.ruff_issues(text)}
+    return {"lint": quality.ruff_issues(text), "lint_by": "ruff"}
+
+
+def _run_shellcheck(text: str, language: str) -> dict:
+    return linters.shellcheck(text)
+
+
+def _run_cppcheck(text: str, language: str) -> dict:
+    return linters.cppcheck(text, language)
+
+
+def _run_go(text: str, language: str) -> dict:
+    return linters.go_lint(text)
+
+
+def _run_sqlfluff(text: str, language: str) -> dict:
+    return linters.sqlfluff_lint(text)
+
+
+def _run_dockerfile(text: str, language: str) -> dict:
+    return dockerfile.check(text)
 
 
 def _run_detect_secrets(text: str, language: str) -> dict:
@@ -103,10 +124,18 @@ def _run_patterns(text: str, language: str) -> dict:
     return {"patterns": [f.to_dict() for f in security.pattern_findings(text, language)]}
 
 
+# Analysers that feed the lint part (one applies per language); a failure or a missing tool is its reason.
+LINTERS = ("ruff", "shellcheck", "cppcheck", "go vet", "sqlfluff", "dockerfile")
+
 BUILTIN: tuple[Analyser, ...] = (
     Analyser("lizard", _run_lizard, frozenset(LIZARD_EXT)),
     Analyser("radon", _run_radon, frozenset({"python"})),
     Analyser("ruff", _run_ruff, frozenset({"python"}), timeout=quality.RUFF_TIMEOUT + 1),
+    Analyser("shellcheck", _run_shellcheck, frozenset({"shell"}), timeout=linters.TOOL_TIMEOUT + 1),
+    Analyser("cppcheck", _run_cppcheck, frozenset({"c", "cpp"}), timeout=linters.TOOL_TIMEOUT + 1),
+    Analyser("go vet", _run_go, frozenset({"go"}), timeout=2 * linters.TOOL_TIMEOUT + 1),  # gofmt, then go vet
+    Analyser("sqlfluff", _run_sqlfluff, frozenset({"sql"}), timeout=10.0),  # ~1 s to import, ~0.1 s a small file
+    Analyser("dockerfile", _run_dockerfile, frozenset({"dockerfile"})),
     Analyser("detect-secrets", _run_detect_secrets),
     Analyser("patterns", _run_patterns, heavy=False, timeout=30.0),  # linear in size: ~0.4 s per MB
 )
@@ -115,11 +144,13 @@ BUILTIN: tuple[Analyser, ...] = (
 @lru_cache(maxsize=1)
 def tool_versions() -> dict[str, str]:
     out = {"engine": ENGINE_VERSION}
-    for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika"):
+    for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika", "sqlfluff"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "none"
+    for tool in ("shellcheck", "cppcheck", "go"):  # Debian binaries: their version is part of the key too
+        out[tool] = linters.tool_version(tool)
     return out
 
 
@@ -224,6 +255,9 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
         t0 = time.perf_counter()
         try:
             results.update(run_timeboxed(partial(a.fn, text, lang), timeout or a.timeout))
+        except linters.NotMeasured as exc:  # a missing tool: the part says so, with the install command
+            skipped[a.name] = str(exc)
+            notes.append(f"{a.name}: {exc}")
         except AnalyserTimeout:
             errors.append({"analyser": a.name, "error": f"timed out after {timeout or a.timeout:.1f} s"})
         except SyntaxError as exc:
@@ -239,7 +273,8 @@ def _assemble(text, base, results, errors, notes, timings, started,
               skipped: dict[str, str] | None = None) -> Analysis:
     lang = base["language"]
     text = text[:HEAVY_LIMIT]  # imports, frameworks and the summary read the head of a huge file
-    sec = security.merge([security.Finding(**f) for f in results.get("patterns", []) + results.get("secrets", [])])
+    found = results.get("patterns", []) + results.get("secrets", []) + results.get("code_security", [])
+    sec = security.merge([security.Finding(**f) for f in found])  # code_security: whole-file rules (Dockerfile USER)
     sec_dicts = [f.to_dict() for f in sec]
     lint = results.get("lint")
     liz = results.get("lizard") or {}
@@ -248,6 +283,9 @@ def _assemble(text, base, results, errors, notes, timings, started,
     not_run = {**(skipped or {}), **{e["analyser"]: f"{e['analyser']} failed: {e['error']}" for e in errors}}
     if "patterns" in not_run and "detect-secrets" in not_run:
         not_run["secrets"] = not_run["patterns"]
+    lint_reason = next((not_run[a] for a in LINTERS if a in not_run), None)
+    if lint_reason:
+        not_run["lint"] = lint_reason
     score: float | None
     parts: dict[str, dict]
     cap: dict | None
@@ -256,7 +294,8 @@ def _assemble(text, base, results, errors, notes, timings, started,
         notes.append("a document: checked for secrets, not scored as code")
     else:
         score, parts, coverage, cap = quality.score(liz, rad, lint, sec_dicts, nloc, language=lang,
-                                                    code_rules=security.has_code_rules(lang), not_run=not_run)
+                                                    code_rules=security.has_code_rules(lang), not_run=not_run,
+                                                    lint_by=results.get("lint_by"), lint_note=results.get("lint_note"))
     if any(e["analyser"] in {"lizard", "radon", "ruff"} for e in errors) and score is not None:
         notes.append("quality score computed from the analysers that finished")
     fws = insights.frameworks(text, lang)

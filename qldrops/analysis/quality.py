@@ -5,11 +5,12 @@
 * radon (Python): maintainability index. Its raw metrics can take seconds on a large
   file: the caller time-boxes it like every analyser.
 * ruff (Python): the binary with an explicit ``--select`` so results do not move with
-  ruff's default rule set.
+  ruff's default rule set. The other languages' linters are in :mod:`.linters` and
+  :mod:`.dockerfile`.
 
 The score (see :func:`score`) is a weighted mean of part scores, each 0-100, shown
 with its weight, the figure behind it and the analyser that measured it. A part no
-analyser covered (lint for Go, maintainability outside Python) is "not measured": it
+analyser covered (lint for Java, maintainability outside Python) is "not measured": it
 is listed as such, never counted as 100, and the score is computed from the measured
 parts only, with its coverage ("4 of 8 parts measured"). A high- or medium-severity
 security finding caps the score (``SEVERITY_CAPS``) and the cap says why.
@@ -36,7 +37,7 @@ PARTS: dict[str, tuple[float, str]] = {
     "nesting": (0.10, "lizard"),
     "parameters": (0.05, "lizard"),
     "maintainability": (0.15, "radon"),
-    "lint": (0.10, "ruff"),
+    "lint": (0.10, "the language's linter"),  # ruff, shellcheck, cppcheck, gofmt + go vet, sqlfluff...
     "security": (0.10, "qldrops code rules"),
     "secrets": (0.10, "detect-secrets + qldrops patterns"),
 }
@@ -117,7 +118,8 @@ def _clip(x: float) -> float:
 
 def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, security: list[dict],
           nloc: int, *, language: str = "", code_rules: bool = True,
-          not_run: dict[str, str] | None = None) -> tuple[float | None, dict, str, dict | None]:
+          not_run: dict[str, str] | None = None, lint_by: str | None = None,
+          lint_note: str | None = None) -> tuple[float | None, dict, str, dict | None]:
     """0-100 quality, its parts, its coverage and its cap. Each measured part maps one figure to 0-100:
 
     * complexity: 100 at average CCN <= 4, minus 8 per point above, minus 2 per point of max CCN above 10;
@@ -125,7 +127,8 @@ def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, securit
     * nesting: 100 up to depth 3, minus 20 per level beyond;
     * parameters: 100 up to 5, minus 15 per extra parameter;
     * maintainability: radon's MI (already 0-100; Python only);
-    * lint: 100 minus 10 per ruff finding per 100 lines (Python only);
+    * lint: 100 minus 10 per linter finding per 100 lines (``lint_by`` names the linter: ruff, shellcheck,
+      cppcheck, gofmt + go vet, sqlfluff, the Dockerfile rules; ``lint_note`` says what it could not run);
     * security: 100 minus 30 per high, 15 per medium, 5 per low finding of the code rules (languages
       with rules: ``code_rules``);
     * secrets: the same for hard-coded secrets (every language).
@@ -166,9 +169,11 @@ def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, securit
         reasons["maintainability"] = not_run.get("radon") or "radon reads Python only"
     if lint is not None:
         per100 = len(lint) * 100 / max(nloc, 20)
-        measured["lint"] = {"score": _clip(100 - 10 * per100), "detail": f"{len(lint)} ruff findings"}
+        note = f" ({lint_note})" if lint_note else ""
+        measured["lint"] = {"score": _clip(100 - 10 * per100), "detail": f"{len(lint)} {lint_by or 'lint'} findings{note}",
+                            "by": lint_by or "ruff"}
     else:
-        reasons["lint"] = not_run.get("ruff") or f"no linter for {lang} in this build"
+        reasons["lint"] = not_run.get("lint") or not_run.get("ruff") or f"no linter for {lang} in this build"
     sev = {"high": 30, "medium": 15, "low": 5}
     code = [f for f in security if f.get("kind") != "secret"]
     secrets = [f for f in security if f.get("kind") == "secret"]
@@ -188,7 +193,7 @@ def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, securit
         if name in measured:
             p = measured[name]
             parts[name] = {"score": round(p["score"], 1), "weight": round(weight / total_w, 3),
-                           "detail": p["detail"], "measured_by": tool}
+                           "detail": p["detail"], "measured_by": p.get("by") or tool}
         else:
             parts[name] = {"score": None, "weight": 0.0, "detail": f"not measured: {reasons.get(name, 'not run')}",
                            "measured_by": None}

@@ -114,6 +114,154 @@ DANGEROUS["php"] = [
 DANGEROUS["typescript"] = DANGEROUS["javascript"]
 DANGEROUS["html"] = [r for r in DANGEROUS["javascript"] if r[0] in {"js-eval", "js-inner-html", "js-new-function"}]
 
+# Line rules for the other languages the dashboards show (issue 10, item 2): command execution,
+# SQL by concatenation, unsafe deserialisation, disabled TLS checks, weak crypto. Their linters
+# (shellcheck, cppcheck, go vet...) feed the lint part; these feed the security part.
+_SQL_CONCAT = r"[\"'][^\"'\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"'\n]*[\"']\s*\+\s*\w"
+_CURL_SH = ("curl-pipe-shell", r"\b(curl|wget)\b[^|\n]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b", "high",
+            "a downloaded script is run without being checked", "download, verify a checksum or signature, then run")
+_CHMOD_777 = ("chmod-777", r"\bchmod\s+(-\w+\s+)*0?777\b", "medium", "world-writable permissions",
+              "grant only what is needed (755 for directories, 644 for files)")
+DANGEROUS["shell"] = [
+    _CURL_SH,
+    ("sh-eval", r"(?<![\w-])eval\s+[\"']?[^\n]*\$", "high", "eval of a variable runs arbitrary code",
+     "use arrays and case statements instead of eval"),
+    _CHMOD_777,
+    ("sh-rm-unquoted-var", r"\brm\s+-\w*[rR]\w*\s+(-\w+\s+)*\$\{?\w+\}?/", "high",
+     "rm -rf $VAR/: an empty VAR deletes from /", "quote it and guard it: rm -rf \"${VAR:?}\"/"),
+    ("sh-tls-off", r"\bcurl\b[^\n]*\s(-k|--insecure)\b|\bwget\b[^\n]*--no-check-certificate", "medium",
+     "TLS certificate checks disabled", "keep certificate checks on; pass --cacert"),
+]
+DANGEROUS["dockerfile"] = [
+    _CURL_SH,
+    _CHMOD_777,
+    ("docker-add-url", r"(?im)^\s*ADD\s+(--\S+\s+)*https?://", "medium", "ADD of a URL: no checksum, cache surprises",
+     "RUN curl with a checksum check, or ADD --checksum=sha256:..."),
+    ("docker-env-secret", r"(?im)^\s*(ENV|ARG)\s+(\w+[= ]\S*\s+)*\w*(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)\w*(=|\s+)[^\s$]\S*",
+     "high", "a secret in ENV/ARG stays in the image's history", "pass it at run time or use a BuildKit secret mount"),
+]
+_C_RULES = [
+    ("c-gets", r"(?<![\w.>])gets\s*\(", "high", "gets() cannot limit the input: buffer overflow", "use fgets(buf, sizeof buf, stdin)"),
+    ("c-strcpy", r"(?<![\w.>])(strcpy|strcat|wcscpy|wcscat)\s*\(", "medium", "unbounded string copy",
+     "use snprintf or strlcpy/strncat with the buffer size"),
+    ("c-sprintf", r"(?<![\w.>])(v?sprintf)\s*\(", "medium", "sprintf does not check the buffer size", "use snprintf"),
+    ("c-system", r"(?<![\w.>])(system|popen)\s*\(", "high", "command run through a shell",
+     "use execve/posix_spawn with an argument array"),
+    ("c-scanf-string", r"\bscanf\s*\(\s*\"[^\"]*%s", "medium", "scanf %s without a width: buffer overflow",
+     "give a width (%63s) or read with fgets"),
+    ("c-format-string", r"(?<![\w.>])printf\s*\(\s*[a-z_]\w*\s*\)", "medium", "a variable used as the format string",
+     "printf(\"%s\", s)"),
+    ("c-weak-random", r"(?<![\w.>])s?rand\s*\(", "low", "rand() is predictable", "use getrandom() or a CSPRNG for secrets"),
+    ("c-weak-hash", r"\b(MD5|SHA1)(_Init|_Update|_Final)?\s*\(|EVP_(md5|sha1)\s*\(", "low", "weak hash",
+     "use SHA-256 or better"),
+    ("c-tls-off", r"SSL_VERIFY_NONE", "medium", "TLS certificate checks disabled", "use SSL_VERIFY_PEER"),
+]
+DANGEROUS["c"] = _C_RULES
+DANGEROUS["cpp"] = _C_RULES
+DANGEROUS["go"] = [
+    ("go-exec-shell", r"exec\.Command(Context)?\s*\(\s*(ctx\s*,\s*)?\"(ba|z)?sh\"\s*,\s*\"-c\"", "high",
+     "command run through a shell", "call exec.Command with the program and its arguments, no shell"),
+    ("go-sql-sprintf", r"fmt\.Sprintf\s*\(\s*\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b", "high",
+     "SQL built by fmt.Sprintf", "use placeholders ($1, ?) and pass values to Query/Exec"),
+    ("go-sql-concat", r"\.(Query|QueryRow|Exec|QueryContext|ExecContext)\s*\([^)\n]*" + _SQL_CONCAT, "high",
+     "SQL built by string concatenation", "use placeholders ($1, ?) and pass values to Query/Exec"),
+    ("go-tls-off", r"InsecureSkipVerify\s*:\s*true", "high", "TLS certificate checks disabled",
+     "keep verification on; add the CA to RootCAs"),
+    ("go-math-rand", r"\"math/rand\"", "low", "math/rand is predictable (not for tokens, keys or passwords)",
+     "use crypto/rand for anything secret"),
+    ("go-weak-hash", r"\"crypto/(md5|sha1|des|rc4)\"", "low", "weak cryptography", "use crypto/sha256, AES-GCM"),
+]
+_JVM_TLS = (r"ALLOW_ALL_HOSTNAME_VERIFIER|NoopHostnameVerifier|setHostnameVerifier\s*\([^)]*->\s*true|"
+            r"checkServerTrusted\s*\([^)]*\)\s*(throws\s+\w+(\s*,\s*\w+)*\s*)?\{\s*\}|trustManager\s*\(\s*InsecureTrustManagerFactory")
+DANGEROUS["java"] = [
+    ("java-exec", r"Runtime\.getRuntime\(\)\.exec\s*\(|new\s+ProcessBuilder\s*\(\s*\"(ba)?sh\"\s*,\s*\"-c\"", "high",
+     "command execution", "use ProcessBuilder with a fixed program and an argument list; never a shell"),
+    ("java-sql-string", _SQL_CONCAT, "high", "SQL text built from variables", "use PreparedStatement with ? placeholders"),
+    ("java-deserialise", r"new\s+ObjectInputStream\s*\(|\.readObject\s*\(\s*\)|XMLDecoder\s*\(", "high",
+     "unsafe deserialisation", "use JSON; or an ObjectInputFilter with an allow-list"),
+    ("java-tls-off", _JVM_TLS, "high", "TLS certificate or host-name checks disabled", "keep the default verifiers"),
+    ("java-weak-crypto", r"MessageDigest\.getInstance\s*\(\s*\"(MD5|SHA-?1)\"|Cipher\.getInstance\s*\(\s*\"(DES|RC4|[^\"]*ECB)",
+     "medium", "weak cryptography", "SHA-256; AES/GCM/NoPadding"),
+    ("java-weak-random", r"new\s+Random\s*\(", "low", "java.util.Random is predictable", "use SecureRandom for secrets"),
+]
+DANGEROUS["kotlin"] = [
+    ("kt-exec", r"Runtime\.getRuntime\(\)\.exec\s*\(|ProcessBuilder\s*\(\s*(listOf\s*\()?\"(ba)?sh\"\s*,\s*\"-c\"", "high",
+     "command execution", "use ProcessBuilder with a fixed program and an argument list; never a shell"),
+    ("kt-sql-template", r"\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*\$\{?\w", "high",
+     "SQL text built from variables (string template)", "use a PreparedStatement / query parameters"),
+    ("kt-sql-concat", _SQL_CONCAT, "high", "SQL built by string concatenation", "use query parameters"),
+    ("kt-deserialise", r"ObjectInputStream\s*\(|\.readObject\s*\(\s*\)", "high", "unsafe deserialisation",
+     "use kotlinx.serialization / JSON"),
+    ("kt-tls-off", _JVM_TLS + r"|hostnameVerifier\s*\{[^}]*true\s*\}", "high", "TLS certificate or host-name checks disabled",
+     "keep the default verifiers"),
+    ("kt-weak-crypto", r"MessageDigest\.getInstance\s*\(\s*\"(MD5|SHA-?1)\"|Cipher\.getInstance\s*\(\s*\"(DES|RC4|[^\"]*ECB)",
+     "medium", "weak cryptography", "SHA-256; AES/GCM/NoPadding"),
+]
+DANGEROUS["csharp"] = [
+    ("cs-process", r"Process\.Start\s*\(\s*\"(cmd(\.exe)?|powershell|/bin/(ba)?sh)\"|FileName\s*=\s*\"(cmd(\.exe)?|powershell|/bin/(ba)?sh)\"",
+     "high", "command run through a shell", "start the program directly with ArgumentList"),
+    ("cs-sql-string", r"\$\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*\{|" + _SQL_CONCAT, "high",
+     "SQL text built from variables", "use SqlParameter"),
+    ("cs-deserialise", r"\bBinaryFormatter\b|\bNetDataContractSerializer\b|\bLosFormatter\b|TypeNameHandling\s*=\s*TypeNameHandling\.(All|Auto|Objects)",
+     "high", "unsafe deserialisation", "use System.Text.Json without type names"),
+    ("cs-tls-off", r"ServerCertificateValidationCallback\s*=[^;\n]*=>\s*true|ServerCertificateCustomValidationCallback\s*=[^;\n]*(=>\s*true|DangerousAcceptAnyServerCertificateValidator)",
+     "high", "TLS certificate checks disabled", "keep the default validation"),
+    ("cs-weak-crypto", r"\b(MD5|SHA1|DES|TripleDES|RC2)\.Create\s*\(|new\s+(MD5|SHA1|DES|TripleDES)CryptoServiceProvider|CipherMode\.ECB",
+     "medium", "weak cryptography", "SHA256; Aes with GCM"),
+    ("cs-weak-random", r"new\s+Random\s*\(", "low", "System.Random is predictable", "use RandomNumberGenerator for secrets"),
+]
+DANGEROUS["ruby"] = [
+    ("rb-eval", r"(?<![\w.:])(eval|instance_eval|class_eval|module_eval)(\s*\(|\s+)(?!do\b|\{)", "high", "eval runs arbitrary code",
+     "parse the data; never eval it"),
+    ("rb-command", r"(?<![\w.])(system|exec|spawn)\s*\(?\s*\"[^\"\n]*#\{|`[^`\n]*#\{|%x\{[^}\n]*#\{|\bIO\.popen\s*\(\s*\"[^\"\n]*#\{|\bOpen3\.\w+\s*\(\s*\"[^\"\n]*#\{",
+     "high", "shell command built from data", "pass the program and its arguments separately: system(\"ls\", dir)"),
+    ("rb-sql-interpolation", r"\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WHERE)\b[^\"\n]*#\{|\.(where|find_by_sql|execute|order)\s*\(\s*\"[^\"\n]*#\{",
+     "high", "SQL built by string interpolation", "use placeholders: where(\"name = ?\", name)"),
+    ("rb-deserialise", r"\bMarshal\.load\b|\bYAML\.load\s*\((?![^)]*permitted_classes)|\bYAML\.unsafe_load\b", "high",
+     "unsafe deserialisation", "use JSON.parse or YAML.safe_load"),
+    ("rb-tls-off", r"OpenSSL::SSL::VERIFY_NONE|verify_mode\s*[:=]>?\s*OpenSSL::SSL::VERIFY_NONE|ssl_verify\w*\s*[:=]>?\s*false",
+     "high", "TLS certificate checks disabled", "keep VERIFY_PEER"),
+    ("rb-weak-hash", r"Digest::(MD5|SHA1)\b|OpenSSL::Digest::(MD5|SHA1)\b", "low", "weak hash", "use Digest::SHA256"),
+    ("rb-open-pipe", r"(?<![\w.:])open\s*\(\s*(params|\"\|)", "high", "Kernel#open can run a command (\"|cmd\")",
+     "use File.open"),
+]
+DANGEROUS["swift"] = [
+    ("swift-process", r"(launchPath|executableURL)\s*=[^\n]*(/bin/(ba|z)?sh)|Process\.launchedProcess\s*\(\s*launchPath:\s*\"/bin/(ba|z)?sh\"",
+     "high", "command run through a shell", "run the program directly with an argument array"),
+    ("swift-sql-interpolation", r"\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b[^\"\n]*\\\(", "high",
+     "SQL built by string interpolation", "bind parameters (sqlite3_bind_*, ? placeholders)"),
+    ("swift-tls-off", r"\.useCredential\s*,\s*URLCredential\s*\(\s*trust:|completionHandler\s*\(\s*\.useCredential|allowsArbitraryLoads|kSecTrustResultProceed",
+     "medium", "TLS certificate checks may be bypassed", "evaluate the server trust (SecTrustEvaluateWithError); pin if needed"),
+    ("swift-deserialise", r"NSKeyedUnarchiver\.unarchiveObject\s*\(|unarchiveTopLevelObjectWithData", "high",
+     "unsafe deserialisation (NSKeyedUnarchiver without secure coding)", "use unarchivedObject(ofClass:from:) / Codable"),
+    ("swift-weak-hash", r"\bCC_(MD5|SHA1)\s*\(|Insecure\.(MD5|SHA1)", "low", "weak hash", "use SHA256 (CryptoKit)"),
+]
+DANGEROUS["rust"] = [
+    ("rs-command-shell", r"Command::new\s*\(\s*\"(ba|z)?sh\"\s*\)\s*\.arg\s*\(\s*\"-c\"", "high", "command run through a shell",
+     "Command::new(program).args([...]), no shell"),
+    ("rs-sql-format", r"format!\s*\(\s*\"[^\"\n]*\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b", "high", "SQL built by format!",
+     "use bind parameters (sqlx::query(...).bind(x))"),
+    ("rs-tls-off", r"danger_accept_invalid_(certs|hostnames)\s*\(\s*true\s*\)|dangerous\(\)\.set_certificate_verifier",
+     "high", "TLS certificate checks disabled", "keep verification on; add the root certificate"),
+    ("rs-unsafe", r"\bunsafe\s*\{", "low", "unsafe block", "explain why it is sound, or use a safe API"),
+    ("rs-weak-hash", r"\b(md5::compute|Md5::new|Sha1::new)\b", "low", "weak hash", "use sha2::Sha256"),
+]
+DANGEROUS["javascript"] = DANGEROUS["javascript"] + [
+    ("js-deserialise", r"\b(node-serialize|serialize-javascript)\b[^\n]*|\bunserialize\s*\(", "high", "unsafe deserialisation",
+     "use JSON.parse"),
+    ("js-weak-crypto", r"createHash\s*\(\s*[\"'](md5|sha1)[\"']|createCipher(iv)?\s*\(\s*[\"'](des|rc4|aes-\d+-ecb)", "medium",
+     "weak cryptography", "sha256; aes-256-gcm"),
+    ("js-weak-random-token", r"Math\.random\s*\(\s*\)[^\n]*(token|secret|password|key|session)|(token|secret|password|session)\w*\s*=[^\n]*Math\.random",
+     "medium", "Math.random() is predictable", "use crypto.randomBytes / crypto.getRandomValues"),
+]
+DANGEROUS["typescript"] = DANGEROUS["javascript"]
+DANGEROUS["php"] = DANGEROUS["php"] + [
+    ("php-tls-off", r"CURLOPT_SSL_VERIFYPEER\s*,\s*(false|0)|CURLOPT_SSL_VERIFYHOST\s*,\s*(false|0)|[\"']verify_peer[\"']\s*=>\s*false",
+     "high", "TLS certificate checks disabled", "keep peer verification on"),
+    ("php-weak-hash-password", r"\b(md5|sha1)\s*\(\s*\$\w*(pass|pwd)", "high", "password hashed with md5/sha1",
+     "use password_hash() and password_verify()"),
+]
+
 _COMPILED: dict[str, list] = {}
 
 # --- telling a credential from an example -------------------------------------------------

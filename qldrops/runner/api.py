@@ -18,7 +18,7 @@ from ..errors import SandboxError
 from .files import Refused, prepare
 from .languages import LANGUAGES, Language, get_language, runtime_for
 from .models import Limits, RunResult
-from .sandbox import BwrapSandbox, Plan, Sandbox, allocate_uid, can_switch_uid, sweep_uid
+from .sandbox import BwrapSandbox, Plan, Sandbox, allocate_uid, can_switch_uid, resident_bytes_of_uid, sweep_uid
 from .supervise import Outcome, supervise
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None
     stdin_bytes = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     outcome = supervise(launch.argv, pass_fds=launch.pass_fds, close_after_spawn=[*launch.owned_fds, status_write],
                         status_read=status_read, host_uid=host_uid, wall_s=limits.wall_s,
-                        output_bytes=limits.output_bytes, stdin=stdin_bytes, kill_uid=sweep_uid)
+                        output_bytes=limits.output_bytes, stdin=stdin_bytes, kill_uid=sweep_uid,
+                        memory_limit_bytes=limits.total_memory_mb * 1024 * 1024, memory_of_uid=resident_bytes_of_uid)
     launch.owned_fds.clear()  # closed by supervise
     finished_at = _now()
     if outcome.setup_failed:
@@ -113,6 +114,10 @@ def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: 
     elif o.capped:
         status, sig = "killed", int(_signal.SIGKILL)
         reason = f"output cap of {limits.output_bytes} bytes reached"
+        exit_code = None
+    elif o.memory_capped:
+        status, sig = "killed", int(_signal.SIGKILL)
+        reason = f"memory limit of the run ({limits.total_memory_mb} MB for all its processes together) reached"
         exit_code = None
     elif exit_code is None:
         # bwrap itself was killed (by a limit on it, or from outside) before reporting.
@@ -140,6 +145,7 @@ def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: 
         "reason": reason,
         "host_uid": host_uid,
         "processes_killed": o.leftovers_killed,
+        "peak_memory_kb": o.peak_memory_bytes // 1024,
         "sandbox": "bwrap",
         "limits": limits.to_dict(),
     }

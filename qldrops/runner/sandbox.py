@@ -124,7 +124,7 @@ class BwrapSandbox:
         # Soft CPU limit sends SIGXCPU; the hard one a second later SIGKILLs a program that catches it.
         return [
             f"--cpu={cpu}:{cpu + 1}",
-            f"--as={limits.memory_mb * _MiB}",
+            f"--as={limits.process_memory_mb * _MiB}",
             f"--fsize={limits.file_size_mb * _MiB}",
             f"--nofile={open_files or limits.open_files}",
             f"--nproc={limits.processes}",
@@ -217,6 +217,22 @@ def pids_of_uid(uid: int, *, live_only: bool = False) -> list[int]:
             continue
         found.append(int(name))
     return found
+
+
+def resident_bytes_of_uid(uid: int) -> int:
+    """The summed resident memory of the processes of ``uid`` (``/proc/<pid>/statm``; threads share theirs).
+
+    Pages shared after a fork count once per process: the sum errs on the high side.
+    """
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in pids_of_uid(uid):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def allocate_uid() -> int:

@@ -1,0 +1,232 @@
+"""Issue 14: the guards an adversarial run found missing (each test failed before its fix).
+
+* a run's memory is bounded as a whole, not per process;
+* a run whose supervisor was killed is marked ``lost``, not ``running`` forever;
+* a save killed mid-write leaves no temp file once the index is opened again (tests/test_index_files.py);
+* hostile file names never leave their folder in a zip, a file tree or the sandbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import posixpath
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from qldrops.dashboards.preview import PreviewPage
+from qldrops.dashboards.project import zip_bytes
+from qldrops.errors import ValidationError
+from qldrops.runner import history
+from qldrops.runner.api import run_files
+from qldrops.runner.models import Limits
+from qldrops.runner.sandbox import BwrapSandbox
+from qldrops.store import schema as t
+
+REPO = Path(__file__).resolve().parent.parent
+sandbox = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+_MiB = 1024 * 1024
+
+
+# ---------------------------------------------------------------- memory of a run as a whole
+
+
+def test_the_default_limits_bound_a_run_as_a_whole():
+    limits = Limits()
+    args = dict(a.lstrip("-").split("=", 1) for a in BwrapSandbox().rlimit_args(limits))
+    assert int(args["as"]) <= limits.total_memory_mb * _MiB  # no process may exceed the run's total
+    assert limits.total_memory_mb <= 4096 and int(args["nproc"]) <= 16
+
+
+def test_the_address_space_of_one_process_never_exceeds_the_total():
+    limits = Limits(memory_mb=4096, total_memory_mb=512)
+    assert limits.process_memory_mb == 512
+    assert f"--as={512 * _MiB}" in BwrapSandbox().rlimit_args(limits)
+    with pytest.raises(ValidationError):
+        Limits(total_memory_mb=10**7)
+
+
+@sandbox
+@pytest.mark.sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="the run's memory is summed by its own uid, given only as root")
+def test_many_processes_each_under_its_own_cap_are_killed_by_the_total():
+    # Six children of 300 MB each: every one under its 512 MB address space, together 1.8 GB.
+    code = textwrap.dedent("""
+        import os, time
+        for i in range(6):
+            if os.fork() == 0:
+                x = b'x' * (300 * 1024 * 1024)
+                time.sleep(60)
+                os._exit(0)
+        print('forked', flush=True)
+        for i in range(6):
+            os.wait()
+        print('all done')
+    """)
+    r = run_files({"m.py": code}, "m.py", limits=Limits(memory_mb=512, total_memory_mb=1024, wall_s=30))
+    assert r.status == "killed" and "memory limit of the run" in (r.reason or ""), r
+    assert "all done" not in r.stdout
+    assert r.resources["peak_memory_kb"] > 1024 * 1024
+
+
+# ---------------------------------------------------------------- lost executions
+
+
+def _running_row(store, *, resources, started_at=None):
+    with store.transaction() as conn:
+        return int(conn.execute(t.executions.insert().values(
+            workspace=store.workspace, language="python", file="main.py", status="running", truncated=False,
+            resources=resources, started_at=started_at or t.now())).inserted_primary_key[0])
+
+
+def _dead_supervisor() -> dict:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    identity = history.supervisor_identity()
+    identity["pid"] = child.pid
+    identity["pid_start"] = history._pid_start(child.pid)
+    child.kill()
+    child.wait()
+    return identity
+
+
+def test_a_row_whose_supervisor_died_is_lost(store):
+    dead = _running_row(store, resources={"supervisor": _dead_supervisor(), "wall_s": 600})
+    alive = _running_row(store, resources={"supervisor": history.supervisor_identity(), "wall_s": 600})
+    rows = {e.id: e for e in store.executions()}
+    assert rows[dead].status == "lost" and "supervisor" in (rows[dead].reason or "")
+    assert rows[dead].finished_at is not None
+    assert rows[alive].status == "running"  # this process still supervises it
+
+
+def test_a_reused_pid_does_not_keep_a_row_running(store):
+    me = history.supervisor_identity()
+    me["pid_start"] = (me["pid_start"] or 0) + 1  # another process that had our pid before
+    row = _running_row(store, resources={"supervisor": me, "wall_s": 600})
+    assert history.mark_lost(store) == 1
+    assert store.executions(status="lost")[0].id == row
+
+
+def test_a_row_of_another_machine_is_lost_only_past_its_wall_clock_and_grace(store):
+    other = {"host": "elsewhere", "boot_id": "x", "pid": 1, "pid_start": 1}
+    recent = _running_row(store, resources={"supervisor": other, "wall_s": 10})
+    old = _running_row(store, resources={"supervisor": other, "wall_s": 10},
+                       started_at=t.now() - dt.timedelta(seconds=10 + history.LOST_GRACE_S + 5))
+    legacy = _running_row(store, resources={}, started_at=t.now() - dt.timedelta(hours=2))  # before pids were kept
+    assert history.mark_lost(store) == 2
+    status = {e.id: e.status for e in store.executions()}
+    assert status == {recent: "running", old: "lost", legacy: "lost"}
+
+
+def test_a_finished_row_is_never_marked_lost(store):
+    row = _running_row(store, resources={"supervisor": _dead_supervisor(), "wall_s": 1})
+    with store.transaction() as conn:
+        conn.execute(t.executions.update().where(t.executions.c.id == row).values(status="ok"))
+    assert history.mark_lost(store) == 0
+    assert store.executions()[0].status == "ok"
+
+
+CHILD_RUN = textwrap.dedent("""
+    import sys, qldrops
+    from pathlib import Path
+    from qldrops.runner import history
+    from qldrops.runner.models import Limits
+    from tests.support import test_settings
+    store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
+    drop = store.put(workflow_id="w", drop_type="code_generation", artifact="import time\\ntime.sleep(60)\\n",
+                     metadata={"filename": "slow.py"})
+    started = history.start
+    def start(*args, **kwargs):  # say when the "running" row is committed
+        execution_id = started(*args, **kwargs)
+        print("started", execution_id, flush=True)
+        return execution_id
+    history.start = start
+    store.run(drop.id, limits=Limits(wall_s=120, cpu_s=5))
+""")
+
+
+@sandbox
+@pytest.mark.sandbox
+def test_a_supervisor_killed_mid_run_leaves_a_lost_row_for_the_next_process(sqlite_url, sqlite_store, tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", CHILD_RUN, sqlite_url, str(tmp_path / "child")], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        line = child.stdout.readline()
+        assert line.startswith(b"started"), child.stderr.read().decode()
+        assert [r.status for r in sqlite_store.executions()] == ["running"]  # its supervisor is alive
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    rows = sqlite_store.executions()
+    assert [r.status for r in rows] == ["lost"], rows
+    assert "supervisor" in (rows[0].reason or "")
+
+
+# ---------------------------------------------------------------- zip slip
+
+
+def _inside(name: str, top: str) -> bool:
+    norm = posixpath.normpath(name)
+    return (not name.startswith("/") and "\\" not in name and ".." not in name.split("/")
+            and (norm == top or norm.startswith(top + "/")))
+
+
+@pytest.fixture
+def hostile(sqlite_store):
+    s = sqlite_store
+    s.put(workflow_id="..", drop_type="code_generation", artifact="print('named')\n",
+          metadata={"filename": "a/../../../b.py", "language": "python"})
+    s.put(workflow_id="..", drop_type="code_generation",
+          artifact="# File: a/../../../x.py\nprint('x')\n# File: ok/fine.py\nprint('fine')\n",
+          metadata={"language": "python"})
+    s.put(workflow_id="..", drop_type="project_structure", artifact="a/../../../x.py\n../../etc/passwd\n",
+          metadata={"files": ["a/../../../x.py", "../../etc/passwd", "/abs.py", "ok/fine.py"]})
+    return s
+
+
+def test_hostile_names_stay_inside_the_store_zip(hostile):
+    with zipfile.ZipFile(io.BytesIO(hostile.project("..").to_zip())) as z:
+        names = z.namelist()
+    assert names and all(_inside(n, "project") for n in names), names
+
+
+def test_hostile_names_stay_inside_the_dashboard_zip_and_tree(hostile):
+    link = hostile.previews.create("..", ttl="1h")
+    page = PreviewPage.open(hostile, hostile.previews.view(link.id), {})
+    paths = [f.path for f in page.project.files] + [d.path for d in page.project.documents]
+    assert all(_inside(p, p.split("/")[0]) and not p.startswith(".") for p in paths), paths
+    rows = page.file_rows()
+    assert all(path is None or _inside(path, path.split("/")[0]) for _, _, path in rows), rows
+    assert all(".." not in label.split("/") for _, label, _ in rows), rows
+    with zipfile.ZipFile(io.BytesIO(zip_bytes(page.project))) as z:
+        names = z.namelist()
+    assert names and all(_inside(n, "project") for n in names), names
+
+
+@sandbox
+@pytest.mark.sandbox
+def test_hostile_names_never_reach_the_sandbox_outside_its_folder(hostile):
+    listing = ("import os\nfor d, _, fs in os.walk('/'):\n    if d.startswith(('/proc', '/sys', '/usr', '/dev')):\n"
+               "        continue\n    for f in fs:\n        print(os.path.join(d, f))\n")
+    runner = hostile.put(workflow_id="..", drop_type="code_generation", artifact=listing,
+                         metadata={"filename": "walk.py", "language": "python"})
+    for d in hostile.list(workflow_id=".."):
+        if d.drop_type != "code_generation":
+            continue
+        r = hostile.run(d.id)
+        assert r.status in ("ok", "refused", "error"), r
+        if r.status == "refused":
+            assert ".." in (r.reason or "")
+    r = hostile.run(runner.id)
+    assert r.status == "ok", r
+    files = [line for line in r.stdout.splitlines() if line]
+    assert files and all(f.startswith(("/sandbox/", "/etc/", "/tmp/")) for f in files), files
+    assert not any(f.endswith(("/b.py", "/x.py")) and not f.startswith("/sandbox/") for f in files)

@@ -230,3 +230,12 @@ def test_hostile_names_never_reach_the_sandbox_outside_its_folder(hostile):
     files = [line for line in r.stdout.splitlines() if line]
     assert files and all(f.startswith(("/sandbox/", "/etc/", "/tmp/")) for f in files), files
     assert not any(f.endswith(("/b.py", "/x.py")) and not f.startswith("/sandbox/") for f in files)
+
+
+def test_a_file_where_a_folder_must_be_is_an_instruction_not_a_raw_os_error(sqlite_store, tmp_path):
+    # Found by stress/battery_download.py: a file named `.qldrops` blocks the project's metadata folder.
+    sqlite_store.put(workflow_id="clash", drop_type="code_generation", artifact="x = 1\n",
+                     metadata={"filename": ".qldrops", "language": "python"})
+    with pytest.raises(ValidationError) as e:
+        sqlite_store.project("clash").write_to(tmp_path / "out")
+    assert e.value.hint

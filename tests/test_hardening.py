@@ -25,10 +25,11 @@ import pytest
 from qldrops.dashboards.preview import PreviewPage
 from qldrops.dashboards.project import zip_bytes
 from qldrops.errors import ValidationError
-from qldrops.runner import history
+from qldrops.runner import api, history
+from qldrops.runner.cgroup import MEMORY_ROOT, MemoryCgroup
 from qldrops.runner.api import run_files
 from qldrops.runner.models import Limits
-from qldrops.runner.sandbox import BwrapSandbox
+from qldrops.runner.sandbox import BwrapSandbox, orphaned_run_uids, sweep_orphaned_runs
 from qldrops.store import schema as t
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,7 +58,14 @@ def test_the_address_space_of_one_process_never_exceeds_the_total():
 @sandbox
 @pytest.mark.sandbox
 @pytest.mark.skipif(os.geteuid() != 0, reason="the run's memory is summed by its own uid, given only as root")
-def test_many_processes_each_under_its_own_cap_are_killed_by_the_total():
+@pytest.mark.parametrize("bound", ["cgroup", "watchdog"])
+def test_many_processes_each_under_its_own_cap_are_killed_by_the_total(bound, monkeypatch):
+    if bound == "watchdog":  # as on a host that refuses a memory cgroup
+        monkeypatch.setattr(api.MemoryCgroup, "create", classmethod(lambda cls, *a, **k: None))
+    elif MemoryCgroup.create("probe-test", 64 * _MiB) is None:
+        pytest.skip("this host refuses a memory cgroup")
+    else:
+        MemoryCgroup(MEMORY_ROOT / "qldrops" / "probe-test").remove()
     # Six children of 300 MB each: every one under its 512 MB address space, together 1.8 GB.
     code = textwrap.dedent("""
         import os, time
@@ -74,7 +82,33 @@ def test_many_processes_each_under_its_own_cap_are_killed_by_the_total():
     r = run_files({"m.py": code}, "m.py", limits=Limits(memory_mb=512, total_memory_mb=1024, wall_s=30))
     assert r.status == "killed" and "memory limit of the run" in (r.reason or ""), r
     assert "all done" not in r.stdout
-    assert r.resources["peak_memory_kb"] > 1024 * 1024
+    assert r.resources["memory_bound"] == bound
+    if bound == "cgroup":
+        assert r.resources["peak_memory_kb"] <= 1024 * 1024  # the kernel held it to the limit
+    else:
+        assert r.resources["peak_memory_kb"] > 1024 * 1024  # the watchdog saw it pass, then killed it
+    assert not list((MEMORY_ROOT / "qldrops").glob("run-*")) or bound == "watchdog"
+
+
+def test_a_memory_cgroup_is_made_limited_and_removed(tmp_path):
+    root = tmp_path / "memory"  # a stand-in hierarchy: plain files where the kernel keeps its own
+    root.mkdir()
+    (root / "cgroup.procs").write_text("")
+    if os.geteuid() != 0:
+        assert MemoryCgroup.create("r1", 64 * _MiB, root=root) is None
+        return
+    group = MemoryCgroup.create("r1", 64 * _MiB, root=root)
+    assert group is not None and group.procs == str(root / "qldrops" / "r1" / "cgroup.procs")
+    assert (group.path / "memory.limit_in_bytes").read_text() == str(64 * _MiB)
+    assert (group.path / "memory.oom_control").read_text() == "1"
+    assert not group.under_oom()
+    (group.path / "memory.oom_control").write_text("oom_kill_disable 1\nunder_oom 1\noom_kill 0\n")
+    assert group.under_oom()
+    for f in group.path.iterdir():
+        f.unlink()
+    group.remove()
+    assert not group.path.exists()
+    assert MemoryCgroup.create("r2", 64 * _MiB, root=tmp_path / "none") is None  # no hierarchy there
 
 
 # ---------------------------------------------------------------- lost executions
@@ -168,6 +202,10 @@ def test_a_supervisor_killed_mid_run_leaves_a_lost_row_for_the_next_process(sqli
     rows = sqlite_store.executions()
     assert [r.status for r in rows] == ["lost"], rows
     assert "supervisor" in (rows[0].reason or "")
+    # The sandbox outlived its supervisor (its init is re-parented to pid 1); the next run ends it.
+    assert orphaned_run_uids()
+    assert sweep_orphaned_runs() > 0
+    assert not orphaned_run_uids()
 
 
 # ---------------------------------------------------------------- zip slip

@@ -219,6 +219,44 @@ def pids_of_uid(uid: int, *, live_only: bool = False) -> list[int]:
     return found
 
 
+def orphaned_run_uids() -> set[int]:
+    """Run uids with a process whose parent is init: what a killed supervisor left behind.
+
+    While a supervisor lives, every process of its run descends from its reaper (a child
+    subreaper), so none is ever re-parented to pid 1. When the supervisor is SIGKILLed the
+    reaper follows (PR_SET_PDEATHSIG) and so does the outer bwrap, but the sandbox's own
+    init survives (the kernel clears its parent-death signal when bwrap changes its
+    credentials) and the program runs on with no wall clock.
+    """
+    found: set[int] = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            uid = os.stat(f"/proc/{name}").st_uid
+            if not UID_BASE <= uid < UID_BASE + UID_SPAN:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[-1].split()
+            if fields[0] not in (b"Z", b"X") and int(fields[1]) == 1:
+                found.add(uid)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def sweep_orphaned_runs() -> int:
+    """SIGKILL every process of a run whose supervisor died; returns how many were signalled."""
+    if not can_switch_uid():
+        return 0
+    killed = 0
+    for uid in orphaned_run_uids():
+        pids = sweep_uid(uid)
+        killed += len(pids)
+        log.warning("killed %d process(es) of sandbox uid %d: its supervisor had died", len(pids), uid)
+    return killed
+
+
 def resident_bytes_of_uid(uid: int) -> int:
     """The summed resident memory of the processes of ``uid`` (``/proc/<pid>/statm``; threads share theirs).
 

@@ -4,8 +4,9 @@ One loop waits on three things at once with a selector: stdout, stderr and a
 pidfd of the reaper (readable once nothing of the run is left), so a limit is acted
 on the moment it is crossed. The one poll: when the run has its own host uid, the
 loop wakes every ``MEMORY_POLL_S`` to sum the resident memory of that uid's
-processes and kills the run when the sum passes its total (cgroups, which would
-do this in the kernel, belong to the host here). Output is read in chunks and
+processes and kills the run when the sum passes its total; or, when the run has its
+own memory cgroup (:mod:`qldrops.runner.cgroup`), to see whether it waits at the
+cgroup's limit, and then kills it. Output is read in chunks and
 kept up to the cap; the byte that crosses the cap kills the run (a program
 writing 1 GB is stopped after the cap, not after 1 GB).
 """
@@ -27,6 +28,7 @@ from typing import Any
 
 from ..errors import SandboxError
 from ._reaper import REAPER_SOURCE
+from .cgroup import MemoryCgroup
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,8 @@ class Outcome:
     usage: dict[str, Any]
     status: list[dict[str, Any]] = field(default_factory=list)
     leftovers_killed: int = 0
-    memory_capped: bool = False  # the run's summed resident memory passed its total; killed
-    peak_memory_bytes: int = 0  # the largest sum the watchdog saw (0 when it did not watch)
+    memory_capped: bool = False  # the run reached its total memory (cgroup limit or watchdog); killed
+    peak_memory_bytes: int = 0  # the cgroup's peak usage, else the largest sum the watchdog saw (0: not watched)
 
     @property
     def setup_failed(self) -> bool:
@@ -122,13 +124,15 @@ def _python() -> str:
 def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[int], status_read: int,
               host_uid: int | None, wall_s: float, output_bytes: int, stdin: bytes | None,
               kill_uid: Callable[[int], set[int]] | None = None, memory_limit_bytes: int | None = None,
-              memory_of_uid: Callable[[int], int] | None = None) -> Outcome:
+              memory_of_uid: Callable[[int], int] | None = None, cgroup: MemoryCgroup | None = None) -> Outcome:
     """Run ``argv`` (prlimit + bwrap + program) under the reaper; watch it until it ends or a limit is hit.
 
     ``status_read`` is the read end of bwrap's status pipe; its write end is in
     ``pass_fds`` and ``close_after_spawn`` (closed here once the child runs, so
     that reading it ends at EOF). ``kill_uid`` sweeps the run's uid on a kill.
     ``memory_of_uid`` sums the resident memory of the run's uid; past ``memory_limit_bytes`` the run is killed.
+    With a ``cgroup`` the kernel holds the run to its limit instead, and the run is killed once it waits
+    at that limit (``under_oom``); the watchdog is then not used.
     """
     stdin_fd: Any = subprocess.DEVNULL
     if stdin:
@@ -138,7 +142,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     report_read, report_write = os.pipe2(os.O_CLOEXEC)
     os.set_inheritable(report_write, True)
     uid_arg = str(host_uid) if host_uid is not None else "-1"
-    cmd = [_python(), "-S", "-E", "-s", "-B", "-c", REAPER_SOURCE, str(report_write), uid_arg, *argv]
+    cmd = [_python(), "-S", "-E", "-s", "-B", "-c", REAPER_SOURCE, str(report_write), uid_arg,
+           cgroup.procs if cgroup is not None else "-", *argv]
     start = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, stdin=stdin_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_BWRAP_ENV,
@@ -160,7 +165,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     kept = 0
     truncated = timed_out = capped = exited = memory_capped = False
     peak_memory = 0
-    watch_memory = host_uid is not None and memory_of_uid is not None and memory_limit_bytes is not None
+    watch_memory = cgroup is not None or (host_uid is not None and memory_of_uid is not None
+                                          and memory_limit_bytes is not None)
     report = _Report()
     os.set_blocking(report_read, False)
     deadline = start + wall_s
@@ -202,12 +208,17 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
             if capped:
                 break
             if watch_memory and not exited:
-                assert host_uid is not None and memory_of_uid is not None and memory_limit_bytes is not None
-                used = memory_of_uid(host_uid)
-                peak_memory = max(peak_memory, used)
-                if used > memory_limit_bytes:
-                    memory_capped = True
-                    break
+                if cgroup is not None:
+                    if cgroup.under_oom():
+                        memory_capped = True
+                        break
+                else:
+                    assert host_uid is not None and memory_of_uid is not None and memory_limit_bytes is not None
+                    used = memory_of_uid(host_uid)
+                    peak_memory = max(peak_memory, used)
+                    if used > memory_limit_bytes:
+                        memory_capped = True
+                        break
     finally:
         if not exited:
             killed_left = _stop(proc.pid, pidfd, report, report_read, host_uid, kill_uid)
@@ -222,6 +233,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
         os.close(report_read)
         raw_status = _read_all(status_read)
         os.close(status_read)
+        if cgroup is not None:
+            peak_memory = cgroup.peak_bytes()
     status_docs = _parse_status(raw_status)
     exit_code = next((d["exit-code"] for d in status_docs if "exit-code" in d), None)
     done = report.line("done")

@@ -52,6 +52,7 @@ def _one(cfg: Config, name: str, url: str, folder: Path) -> Result:
     try:
         shared = [store.put(workflow_id="conc-shared", drop_type="code_generation", artifact=f"shared {i}").id
                   for i in range(5)]
+        store.put(workflow_id="conc-src", drop_type="code_generation", artifact="the first drop to fork")
         seconds = min(cfg.seconds, 60.0 if cfg.full else 15.0)
         children = [spawn(CHILD, url, str(folder), str(me), str(seconds), ",".join(map(str, shared)))
                     for me in range(WRITERS)]

@@ -3,7 +3,8 @@
 Network, host files, a fork bomb, memory bombs (one process; many processes each
 under its own cap), 1 GB of output, detached children, a symlink to
 ``/proc/1/root``, setuid and capabilities. After every run nothing may be left
-running as the run's uid.
+running as the run's uid. Last, supervisors SIGKILLed mid-run: the next run must end
+the sandboxes they left running.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .common import Config, Result
+from .common import Config, Result, kill_supervisor, read_lines_until, spawn, wait_for_line
 
 NETWORK = """
 import socket
@@ -153,6 +154,33 @@ CASES = [
 ]
 
 
+SUPERVISOR = """
+from qldrops.runner.api import run_files
+from qldrops.runner.models import Limits
+print("go", flush=True)
+run_files({"s.py": "import time\\nwhile True:\\n    time.sleep(1)\\n"}, "s.py", limits=Limits(wall_s=300))
+"""
+
+
+def _killed_supervisors(cfg: Config, res: Result) -> None:
+    """SIGKILL a process mid-run: the next run must end what its sandbox left running."""
+    from qldrops.runner.api import run_files
+    from qldrops.runner.sandbox import orphaned_run_uids
+
+    orphaned = 0
+    cycles = cfg.cycles(3, 8)
+    for i in range(cycles):
+        child = spawn(SUPERVISOR)
+        wait_for_line(child, "go")
+        read_lines_until(child, time.monotonic() + 1.5)  # the sandbox is up by then
+        kill_supervisor(child)
+        orphaned += bool(orphaned_run_uids())
+        run_files({"ok.py": "print(1)"}, "ok.py")  # the next run sweeps them
+        still = orphaned_run_uids()
+        res.guard(not still, f"killed supervisor {i}: {len(still)} orphaned run uid(s) still running")
+    res.note(f"observed: {orphaned} of {cycles} SIGKILLed supervisors left their sandbox running; the next run ended it")
+
+
 def run(cfg: Config) -> list[Result]:
     from qldrops.runner.api import run_files
     from qldrops.runner.models import Limits
@@ -178,4 +206,5 @@ def run(cfg: Config) -> list[Result]:
                 res.guard(not left, f"{case.name}: {len(left)} process(es) of the run's uid still running")
             if round_ == 0:
                 res.note(f"{case.name}: {r.status} ({r.reason or 'exit ' + str(r.exit_code)}) in {r.duration_ms:.0f} ms")
+    _killed_supervisors(cfg, res)
     return [res]

@@ -140,6 +140,31 @@ def kill_and_drain(proc: subprocess.Popen[bytes]) -> list[str]:
     return [ln for ln in lines[:-1]]
 
 
+def kill_supervisor(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> list[str]:
+    """SIGKILL a process that supervises a sandbox and wait until its reaper and the outer bwrap
+    (its child and grandchild) are gone too: only then is what survives them re-parented."""
+    import psutil
+
+    try:
+        reapers = psutil.Process(proc.pid).children()
+        outers = [c for r in reapers for c in r.children()]
+    except psutil.NoSuchProcess:
+        reapers, outers = [], []
+    fds = []
+    for p in reapers + outers:
+        with contextlib.suppress(OSError):
+            fds.append(os.pidfd_open(p.pid))
+    lines = kill_and_drain(proc)
+    deadline = time.monotonic() + timeout
+    try:
+        for fd in fds:  # a pidfd turns readable when its process exits: an event, not a poll
+            select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return lines
+
+
 def wait_for_line(proc: subprocess.Popen[bytes], prefix: str, timeout: float = 120.0) -> str:
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout

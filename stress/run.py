@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             cfg = Config(mode=args.mode, seconds=seconds, seed=args.seed, workdir=Path(tmp) / name)
             cfg.workdir.mkdir(parents=True)
-            module = importlib.import_module(f"stress.battery_{name}")
-            run: Callable[[Config], list[Result]] = module.run
             t0 = time.monotonic()
             try:
+                module = importlib.import_module(f"stress.battery_{name}")
+                run: Callable[[Config], list[Result]] = module.run
                 results = run(cfg)
             except Exception:
                 traceback.print_exc()

@@ -36,12 +36,13 @@ def _names(data: bytes) -> list[str]:
         return z.namelist()
 
 
-def _duplicates(res: Result, names: list[str], where: str) -> None:
+def _duplicates(res: Result, names: list[str], where: str, seen: dict[str, int]) -> None:
     """Two entries with one name: not an escape, but the second silently replaces the first when unpacked."""
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted({n.split("/", 1)[-1] for n in names if names.count(n) > 1})
     if dupes:
         res.failed += 1
-        res.note(f"observed: {where} holds duplicate entries {dupes[:3]}")
+        key = f"{where}: {', '.join(dupes[:3])}"
+        seen[key] = seen.get(key, 0) + 1
 
 
 def run(cfg: Config) -> list[Result]:
@@ -66,6 +67,7 @@ def run(cfg: Config) -> list[Result]:
         names = _names(data)
         res.guard(all(_inside(n) for n in names), f"zip_bytes({p!r}) -> {names}")
     res.note(f"zip_bytes refused {refused} of {len(paths)} names")
+    dupes: dict[str, int] = {}
     store = connect(f"sqlite:///{cfg.workdir / 'd.db'}", cfg.workdir)
     try:  # 2. through the store: drops carrying the names, a link's download, to_zip and write_to
         for n in range(cfg.cycles(8, 60)):
@@ -81,7 +83,7 @@ def run(cfg: Config) -> list[Result]:
                       metadata={"files": chosen})
             try:
                 names = _names(store.project(wf).to_zip())
-                _duplicates(res, names, f"store.project({wf!r}).to_zip()")
+                _duplicates(res, names, "store.project().to_zip()", dupes)
                 res.guard(all(_inside(x) for x in names), f"store.project({wf!r}).to_zip() -> {names}")
                 out = cfg.workdir / f"export-{n}"
                 written = store.project(wf).write_to(out)
@@ -107,10 +109,12 @@ def run(cfg: Config) -> list[Result]:
             res.guard(found is not None, f"no download link for {wf!r}")
             if found:
                 names = _names(base64.b64decode(found.group(2)))
-                _duplicates(res, names, f"the link's download for {wf!r}")
+                _duplicates(res, names, "the link's download", dupes)
                 res.guard(all(_inside(x) for x in names), f"the link's download for {wf!r} -> {names}")
                 res.guard("/" not in found.group(1) and "\\" not in found.group(1),
                           f"download name {found.group(1)!r}")
     finally:
         store.close()
+    for key, n in sorted(dupes.items()):
+        res.note(f"observed: {n} x duplicate zip entries in {key}")
     return [res]

@@ -2,6 +2,7 @@
 #   make demo   set everything up, load the demo data into the embedded default, print a summary
 #   make test   set everything up and run the whole test suite (PostgreSQL included)
 #   make corpus fetch the language corpus of benchmarks/bench_analysis.py (pinned in benchmarks/corpus.tsv)
+#   make stress adversarial batteries (stress/; not part of make test): QLDROPS_STRESS=short|full, STRESS_SECONDS
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +10,7 @@ PIP    := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps demo test test-fast check bench corpus services clean lab serve
+.PHONY: setup system-deps demo test test-fast check bench corpus services clean lab serve stress
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,13 @@ test: setup services check
 
 test-fast: setup
 	$(PY) -m pytest -x -q -m "not model and not browser" $(PYTEST_ARGS)
+
+# Kill loops, full disks, hostile programs, capabilities and markup: one line per battery
+# ("tried N, failed F, lost L"); exits non-zero when anything acknowledged was lost or a guard
+# did not hold. Short (CI, a few minutes) by default; QLDROPS_STRESS=full for the documented numbers.
+QLDROPS_STRESS ?= short
+stress: setup services
+	QLDROPS_STRESS=$(QLDROPS_STRESS) $(PY) -m stress.run $(STRESS_ARGS)
 
 bench: setup services
 	$(PY) benchmarks/run.py $(BENCH_ARGS)

@@ -133,6 +133,7 @@ def test_killed_while_saving_keeps_a_usable_index(saved, sqlite_url, tmp_path):
         child.wait()
         mgr = _manager(store, folder, on_bad_file="raise")
         mgr.open()  # never corrupt: the previous or the new generation
+        assert not list(folder.glob(".*.tmp"))  # a killed save's temp file is gone once the index is opened
         assert mgr.verify().ok or mgr.watermark.seq < _max_seq(store)
         mgr.sync()
         assert mgr.verify().ok
@@ -188,3 +189,43 @@ def test_disk_full_during_save_keeps_the_previous_index(saved, sqlite_url, tmp_p
     assert len(mgr.id_map) == len(drops)
     mgr.sync()  # nothing lost: the changes are replayed from the database
     assert len(mgr.id_map) == len(drops) + 2000 and mgr.verify().ok
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_opening_removes_the_temp_files_of_a_killed_save(saved):
+    store, folder, drops = saved
+    stale = [folder / f".vectors-abc.faiss.{_dead_pid()}.0badf00d.tmp", folder / ".map-abc.npz.1234abcd.tmp"]
+    for path in stale:
+        path.write_bytes(b"\0" * 100_000)  # half of a large index
+    mgr = _manager(store, folder, on_bad_file="raise")
+    mgr.open()
+    assert not list(folder.glob(".*.tmp"))
+    assert len(mgr.id_map) == len(drops) and mgr.verify().ok
+
+
+def test_a_temp_file_of_a_save_in_progress_is_kept(saved):
+    import fcntl
+
+    store, folder, drops = saved
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = folder / f".vectors-abc.faiss.{writer.pid}.0badf00d.tmp"  # a save that is writing now
+        dead = folder / f".vectors-abd.faiss.{_dead_pid()}.0badf00d.tmp"
+        unknown = folder / ".map-abc.npz.1234abcd.tmp"  # no pid in the name: cannot tell, kept
+        for path in (live, dead, unknown):
+            path.write_bytes(b"x")
+        with open(folder / ".lock", "a+b") as lock:  # the saving process holds the folder's lock
+            fcntl.flock(lock.fileno(), fcntl.LOCK_SH)
+            mgr = _manager(store, folder, on_bad_file="raise")
+            mgr.open()
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        assert live.exists() and unknown.exists() and not dead.exists()
+        assert len(mgr.id_map) == len(drops)
+    finally:
+        writer.kill()
+        writer.wait()

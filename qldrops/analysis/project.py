@@ -173,8 +173,13 @@ class Project:
             dest = (root / rel).resolve()
             if root.resolve() not in dest.parents:
                 raise ValidationError(f"refusing to write {rel!r} outside {root}", hint="fix the file marker's path")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(text, encoding="utf-8")
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(text, encoding="utf-8")
+            except OSError as exc:  # a file and a folder of one name (`a` and `a/b.py`, or `.qldrops`)
+                raise ValidationError(f"could not write {rel!r} under {root}: {exc.strerror or exc}",
+                                      hint="two of the project's paths clash (a file where a folder must be); "
+                                           "rename one in its drop's `File:` marker or metadata") from exc
             written.append(dest)
         return written
 

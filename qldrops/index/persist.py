@@ -14,7 +14,10 @@ the manifest is replaced last, so a crash at any moment leaves either the previo
 manifest with its (untouched) files or the new one with its complete files.
 ``faiss.write_index`` writes in place, so it only ever writes to the temp path.
 A ``flock`` on ``.lock`` keeps concurrent processes sharing a folder from deleting
-each other's live generation.
+each other's live generation. A save killed mid-write leaves its temp file
+(``.<name>.<pid>.<random>.tmp``, possibly as large as the index); opening the
+folder removes such leftovers (:func:`clean_stale_temps`): all of them when no
+process holds the lock, else those whose writer's pid is gone.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ def _sha256_file(path: Path) -> str:
 
 def atomic_write(path: Path, writer: Callable[[Path], object]) -> dict:
     """Write ``path`` through ``writer(temp_path)`` atomically; return its name, size, sha256."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         writer(tmp)
         with open(tmp, "rb+") as fh:
@@ -108,6 +111,58 @@ def atomic_write(path: Path, writer: Callable[[Path], object]) -> dict:
                 hint="free disk space or check permissions; the previous index file was left as it was",
             ) from exc
         raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _writer_pid(tmp: Path) -> int | None:
+    """The pid in a temp file's name (``.<name>.<pid>.<random>.tmp``), or None for an older name."""
+    parts = tmp.name.split(".")
+    if len(parts) >= 4 and parts[-3].isdigit():
+        return int(parts[-3])
+    return None
+
+
+def clean_stale_temps(folder: Path) -> list[str]:
+    """Remove temp files left by a save that was killed; returns their names.
+
+    When the folder's lock can be taken exclusively, no save is running anywhere, so
+    every temp file is stale. When a save holds it, only files whose writer's pid no
+    longer runs are (the pid is in the name; a file without one is left for later).
+    """
+    if not folder.is_dir():
+        return []
+    temps = list(folder.glob(".*.tmp"))
+    if not temps:
+        return []
+    removed = []
+    with open(folder / ".lock", "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            locked = True
+        except BlockingIOError:
+            locked = False
+        try:
+            for tmp in temps:
+                pid = _writer_pid(tmp)
+                if locked or (pid is not None and pid != os.getpid() and not _pid_alive(pid)):
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
+                        removed.append(tmp.name)
+        finally:
+            if locked:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    if removed:
+        log.info("removed %d temp file(s) left by an interrupted index save in %s", len(removed), folder)
+    return removed
 
 
 def _write_npz(arrays: dict[str, np.ndarray]) -> Callable[[Path], None]:
@@ -187,7 +242,11 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def load(folder: Path, *, model_id: str, dim: int, database: str, workspace: str
          ) -> tuple[Manifest, vx.VectorIndex, dict[int, str]] | None:
-    """Open a saved index, or None when there is none. Anything wrong raises VectorIndexError."""
+    """Open a saved index, or None when there is none. Anything wrong raises VectorIndexError.
+
+    Temp files left by a killed save are removed first (:func:`clean_stale_temps`).
+    """
+    clean_stale_temps(folder)
     with folder_lock(folder, exclusive=False):
         manifest = read_manifest(folder)
         if manifest is None:

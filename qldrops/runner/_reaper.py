@@ -14,14 +14,15 @@ It dies with its parent (PR_SET_PDEATHSIG), and bwrap dies with it
 no imports beyond os/sys/_ctypes (``_ctypes.call_function`` is CPython's private
 helper; ``ctypes`` is the fallback).
 
-argv: report_fd uid(-1 = keep ours) command...
+argv: report_fd uid(-1 = keep ours) cgroup_procs("-" = none) command...
+(with a cgroup, the forked child writes its pid to that ``cgroup.procs`` before dropping to ``uid``)
 report lines: ``child PID`` right after fork, ``done UTIME STIME MAXRSS_KB WAITSTATUS`` at the end.
 """
 
 REAPER_SOURCE = r'''
 import os, sys
 def main():
-    report, uid, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    report, uid, cgroup, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
     try:  # _ctypes alone: `import ctypes` would cost ~10 ms of start-up on every run
         import _ctypes
         prctl_addr = _ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl")
@@ -38,6 +39,10 @@ def main():
     if pid == 0:
         try:
             os.close(report)
+            if cgroup != "-":
+                fd = os.open(cgroup, os.O_WRONLY)
+                os.write(fd, b"%d" % os.getpid())
+                os.close(fd)
             if uid >= 0:
                 os.setgroups([])
                 os.setresgid(uid, uid, uid)

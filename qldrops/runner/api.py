@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import signal as _signal
 from collections.abc import Mapping
 
 from ..errors import SandboxError
+from .cgroup import MemoryCgroup
 from .files import Refused, prepare
 from .languages import LANGUAGES, Language, get_language, runtime_for
 from .models import Limits, RunResult
-from .sandbox import BwrapSandbox, Plan, Sandbox, allocate_uid, can_switch_uid, sweep_uid
+from .sandbox import (BwrapSandbox, Plan, Sandbox, allocate_uid, can_switch_uid, resident_bytes_of_uid,
+                      sweep_orphaned_runs, sweep_uid)
 from .supervise import Outcome, supervise
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None
         lang_name = known.name if known else language
         return refused(str(e), language=lang_name, entry=entry if isinstance(entry, str) else None, limits=limits)
     interpreter, extra_binds = lang.resolve()
+    sweep_orphaned_runs()  # sandboxes whose supervisor was killed run on without a wall clock: end them
     started_at = _now()
     host_uid = allocate_uid() if can_switch_uid() else None
     status_read, status_write = os.pipe2(os.O_CLOEXEC)
@@ -89,9 +93,17 @@ def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None
         os.close(status_write)
         raise
     stdin_bytes = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-    outcome = supervise(launch.argv, pass_fds=launch.pass_fds, close_after_spawn=[*launch.owned_fds, status_write],
-                        status_read=status_read, host_uid=host_uid, wall_s=limits.wall_s,
-                        output_bytes=limits.output_bytes, stdin=stdin_bytes, kill_uid=sweep_uid)
+    total_bytes = limits.total_memory_mb * 1024 * 1024
+    cgroup = MemoryCgroup.create(f"run-{os.getpid()}-{secrets.token_hex(4)}", total_bytes) if host_uid else None
+    try:
+        outcome = supervise(launch.argv, pass_fds=launch.pass_fds,
+                            close_after_spawn=[*launch.owned_fds, status_write], status_read=status_read,
+                            host_uid=host_uid, wall_s=limits.wall_s, output_bytes=limits.output_bytes,
+                            stdin=stdin_bytes, kill_uid=sweep_uid, memory_limit_bytes=total_bytes,
+                            memory_of_uid=resident_bytes_of_uid, cgroup=cgroup)
+    finally:
+        if cgroup is not None:
+            cgroup.remove()
     launch.owned_fds.clear()  # closed by supervise
     finished_at = _now()
     if outcome.setup_failed:
@@ -99,11 +111,12 @@ def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None
         raise SandboxError(f"the sandbox could not start: {message}",
                            hint="check that unprivileged user namespaces are allowed "
                                 "(sysctl user.max_user_namespaces > 0) and bwrap works: `bwrap --ro-bind / / true`")
-    return _result(outcome, lang, entry_path, limits, started_at, finished_at, host_uid)
+    return _result(outcome, lang, entry_path, limits, started_at, finished_at, host_uid,
+                   "cgroup" if cgroup is not None else ("watchdog" if host_uid is not None else "rlimit"))
 
 
 def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: dt.datetime,
-            finished_at: dt.datetime, host_uid: int | None) -> RunResult:
+            finished_at: dt.datetime, host_uid: int | None, memory_bound: str = "rlimit") -> RunResult:
     sig: int | None = None
     reason: str | None = None
     exit_code = o.exit_code
@@ -113,6 +126,10 @@ def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: 
     elif o.capped:
         status, sig = "killed", int(_signal.SIGKILL)
         reason = f"output cap of {limits.output_bytes} bytes reached"
+        exit_code = None
+    elif o.memory_capped:
+        status, sig = "killed", int(_signal.SIGKILL)
+        reason = f"memory limit of the run ({limits.total_memory_mb} MB for all its processes together) reached"
         exit_code = None
     elif exit_code is None:
         # bwrap itself was killed (by a limit on it, or from outside) before reporting.
@@ -140,6 +157,8 @@ def _result(o: Outcome, lang: Language, entry: str, limits: Limits, started_at: 
         "reason": reason,
         "host_uid": host_uid,
         "processes_killed": o.leftovers_killed,
+        "peak_memory_kb": o.peak_memory_bytes // 1024,
+        "memory_bound": memory_bound,
         "sandbox": "bwrap",
         "limits": limits.to_dict(),
     }

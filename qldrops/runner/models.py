@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ValidationError
 
-STATUSES = ("running", "ok", "error", "timeout", "killed", "refused")
+STATUSES = ("running", "ok", "error", "timeout", "killed", "refused", "lost")
 
 # Upper bounds for each limit: a caller may tighten the defaults freely, but a
 # typo such as memory_mb=1_000_000 should not quietly turn the sandbox off.
@@ -22,6 +22,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "wall_s": (0.1, 600.0),
     "cpu_s": (1, 600),
     "memory_mb": (64, 16 * 1024),
+    "total_memory_mb": (64, 64 * 1024),
     "file_size_mb": (1, 1024),
     "open_files": (16, 4096),
     "processes": (4, 1024),
@@ -36,10 +37,14 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 class Limits:
     """What one sandboxed run may use.
 
-    ``memory_mb`` caps the address space of each process (RLIMIT_AS): threads
-    share it, processes each get their own, so the worst case is
-    ``processes × memory_mb`` (cgroups, which could cap the sum, belong to the
-    host here). ``processes`` counts threads too (RLIMIT_NPROC): node needs ~12.
+    ``total_memory_mb`` bounds the run as a whole: the supervisor sums the
+    resident memory of every process of the run (they all run as the run's own
+    host uid) and kills the run when the sum passes it (see docs/RELIABILITY.md:
+    cgroups, which the kernel would enforce, belong to the host here).
+    ``memory_mb`` caps the address space of each process (RLIMIT_AS), never
+    above the total (:attr:`process_memory_mb`): threads share it, and node
+    needs ~768 MB of address space to start. ``processes`` counts threads too
+    (RLIMIT_NPROC): node needs ~12.
     ``output_bytes`` caps stdout and stderr together; past it the run is killed.
     ``scratch_mb``/``tmp_mb`` size the two in-memory file systems that are the
     only writable places inside the sandbox.
@@ -48,9 +53,10 @@ class Limits:
     wall_s: float = 10.0
     cpu_s: int = 5
     memory_mb: int = 1024
+    total_memory_mb: int = 2048
     file_size_mb: int = 16
     open_files: int = 64
-    processes: int = 32
+    processes: int = 16
     output_bytes: int = 1_000_000
     scratch_mb: int = 64
     tmp_mb: int = 64
@@ -70,6 +76,11 @@ class Limits:
                 raise ValidationError(f"Limits.{f.name}={value!r} is outside {low}..{high}",
                                       hint="pick a value inside that range")
 
+    @property
+    def process_memory_mb(self) -> int:
+        """The address-space cap of one process: ``memory_mb``, but never more than the run's total."""
+        return min(self.memory_mb, self.total_memory_mb)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -80,8 +91,9 @@ class RunResult:
 
     ``status``: ``ok`` (exit 0), ``error`` (non-zero exit), ``timeout`` (wall
     clock ran out; killed), ``killed`` (a signal ended it: a limit such as CPU
-    time or file size, or the output cap), ``refused`` (never started: an
-    unsafe file name, unknown language, too many files). ``reason`` says why in
+    time or file size, the output cap or the run's total memory), ``refused``
+    (never started: an unsafe file name, unknown language, too many files).
+    ``lost`` appears only in the history: the supervisor died mid-run. ``reason`` says why in
     words for everything but ``ok``/``error``. ``signal`` is the signal number
     that ended the program, if any. Exit codes 129..192 are read as "killed by
     signal code-128", as shells do, because bubblewrap reports them that way.

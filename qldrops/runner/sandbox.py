@@ -29,8 +29,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import select
 import shutil
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -124,7 +126,7 @@ class BwrapSandbox:
         # Soft CPU limit sends SIGXCPU; the hard one a second later SIGKILLs a program that catches it.
         return [
             f"--cpu={cpu}:{cpu + 1}",
-            f"--as={limits.memory_mb * _MiB}",
+            f"--as={limits.process_memory_mb * _MiB}",
             f"--fsize={limits.file_size_mb * _MiB}",
             f"--nofile={open_files or limits.open_files}",
             f"--nproc={limits.processes}",
@@ -217,6 +219,95 @@ def pids_of_uid(uid: int, *, live_only: bool = False) -> list[int]:
             continue
         found.append(int(name))
     return found
+
+
+REAPER_MARK = b"cannot become a child subreaper"  # a phrase of the reaper's source, hence of its command line
+
+
+def _stat_of(pid: int | str) -> tuple[int, bytes, int] | None:
+    """(owner uid, state, parent pid) of a process, or None when it is gone."""
+    try:
+        uid = os.stat(f"/proc/{pid}").st_uid
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[-1].split()
+        return uid, fields[0], int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _is_reaper(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return REAPER_MARK in fh.read()
+    except OSError:
+        return False
+
+
+def _is_run_uid(uid: int) -> bool:
+    return UID_BASE <= uid < UID_BASE + UID_SPAN
+
+
+def orphaned_run_uids() -> set[int]:
+    """Run uids with a process whose parent is neither a process of a run nor a reaper.
+
+    While a supervisor lives, every process of its run descends from its reaper (a child
+    subreaper), so each has a run-uid process or the reaper as its parent. When the
+    supervisor is SIGKILLed the reaper follows (PR_SET_PDEATHSIG) and so does the outer
+    bwrap, but the sandbox's own init sometimes survives (the kernel clears a parent-death
+    signal when bwrap changes its credentials) and is re-parented to init or the nearest
+    subreaper above: the program then runs on with no wall clock.
+    """
+    found: set[int] = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        me = _stat_of(name)
+        if me is None or not _is_run_uid(me[0]) or me[1] in (b"Z", b"X") or me[0] in found:
+            continue
+        parent = _stat_of(me[2]) if me[2] > 0 else None
+        if parent is not None and (_is_run_uid(parent[0]) or _is_reaper(me[2])):
+            continue
+        found.add(me[0])
+    return found
+
+
+def sweep_orphaned_runs(*, wait_s: float = 5.0) -> int:
+    """SIGKILL every process of a run whose supervisor died and wait (up to ``wait_s``) until they
+    have exited; returns how many were signalled."""
+    if not can_switch_uid():
+        return 0
+    killed = 0
+    for uid in orphaned_run_uids():
+        fds = []
+        for pid in pids_of_uid(uid, live_only=True):
+            try:
+                fds.append(os.pidfd_open(pid))
+            except OSError:
+                continue
+        pids = sweep_uid(uid)
+        killed += len(pids)
+        deadline = time.monotonic() + wait_s
+        for fd in fds:  # readable once the process has exited
+            select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            os.close(fd)
+        log.warning("killed %d process(es) of sandbox uid %d: its supervisor had died", len(pids), uid)
+    return killed
+
+
+def resident_bytes_of_uid(uid: int) -> int:
+    """The summed resident memory of the processes of ``uid`` (``/proc/<pid>/statm``; threads share theirs).
+
+    Pages shared after a fork count once per process: the sum errs on the high side.
+    """
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in pids_of_uid(uid):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def allocate_uid() -> int:

@@ -59,9 +59,10 @@ class Runner:
             self.link_check(preview_id, drop.workflow_id)
         files, entry = self._run_inputs(drop, file, language, project)
         lang = get_language(language) if language else runtime_for(entry, files.get(entry))
+        history.mark_lost(store)  # rows left "running" by a supervisor that died
         execution_id = history.start(store, language=lang.name if lang else (language or "unknown"), file=entry,
                                      drop_id=drop.id, workflow_id=drop.workflow_id, preview_id=preview_id,
-                                     actor=self._actor_name(actor))
+                                     actor=self._actor_name(actor), limits=limits)
         try:
             result = run_files(files, entry, language=language, limits=limits, stdin=stdin, sandbox=sandbox)
         except SandboxError as e:
@@ -79,6 +80,7 @@ class Runner:
                    limit: int = 100, *, status: str | None = None) -> ExecutionList:
         """Past runs, newest first, in this store's workspace (``.to_frame()`` for a table)."""
         self.drops._authorize("read")
+        history.mark_lost(self.drops)
         return history.listing(self.drops, preview_id=preview_id, drop_id=drop_id, workflow_id=workflow_id,
                                status=status, limit=limit)
 

@@ -1,8 +1,12 @@
 """Start a sandboxed command and watch it: output cap, wall clock, exit status, rusage.
 
 One loop waits on three things at once with a selector: stdout, stderr and a
-pidfd of the reaper (readable once nothing of the run is left), so a run costs no polling
-and a limit is acted on the moment it is crossed. Output is read in chunks and
+pidfd of the reaper (readable once nothing of the run is left), so a limit is acted
+on the moment it is crossed. The one poll: when the run has its own host uid, the
+loop wakes every ``MEMORY_POLL_S`` to sum the resident memory of that uid's
+processes and kills the run when the sum passes its total; or, when the run has its
+own memory cgroup (:mod:`qldrops.runner.cgroup`), to see whether it waits at the
+cgroup's limit, and then kills it. Output is read in chunks and
 kept up to the cap; the byte that crosses the cap kills the run (a program
 writing 1 GB is stopped after the cap, not after 1 GB).
 """
@@ -24,10 +28,12 @@ from typing import Any
 
 from ..errors import SandboxError
 from ._reaper import REAPER_SOURCE
+from .cgroup import MemoryCgroup
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 65536
+MEMORY_POLL_S = 0.05
 # bwrap's own environment: empty but for PATH (it clears the child's anyway with --clearenv).
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin"}
 
@@ -49,6 +55,8 @@ class Outcome:
     usage: dict[str, Any]
     status: list[dict[str, Any]] = field(default_factory=list)
     leftovers_killed: int = 0
+    memory_capped: bool = False  # the run reached its total memory (cgroup limit or watchdog); killed
+    peak_memory_bytes: int = 0  # the cgroup's peak usage, else the largest sum the watchdog saw (0: not watched)
 
     @property
     def setup_failed(self) -> bool:
@@ -58,7 +66,7 @@ class Outcome:
         alone does not prove the program started; "exit-code" does.)
         """
         reported = any("exit-code" in doc for doc in self.status)
-        return not (reported or self.timed_out or self.capped) and self.wait_status >= 0 and os.WIFEXITED(self.wait_status)
+        return not (reported or self.timed_out or self.capped or self.memory_capped) and self.wait_status >= 0 and os.WIFEXITED(self.wait_status)
 
 
 def _parse_status(raw: bytes) -> list[dict[str, Any]]:
@@ -115,12 +123,16 @@ def _python() -> str:
 
 def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[int], status_read: int,
               host_uid: int | None, wall_s: float, output_bytes: int, stdin: bytes | None,
-              kill_uid: Callable[[int], set[int]] | None = None) -> Outcome:
+              kill_uid: Callable[[int], set[int]] | None = None, memory_limit_bytes: int | None = None,
+              memory_of_uid: Callable[[int], int] | None = None, cgroup: MemoryCgroup | None = None) -> Outcome:
     """Run ``argv`` (prlimit + bwrap + program) under the reaper; watch it until it ends or a limit is hit.
 
     ``status_read`` is the read end of bwrap's status pipe; its write end is in
     ``pass_fds`` and ``close_after_spawn`` (closed here once the child runs, so
     that reading it ends at EOF). ``kill_uid`` sweeps the run's uid on a kill.
+    ``memory_of_uid`` sums the resident memory of the run's uid; past ``memory_limit_bytes`` the run is killed.
+    With a ``cgroup`` the kernel holds the run to its limit instead, and the run is killed once it waits
+    at that limit (``under_oom``); the watchdog is then not used.
     """
     stdin_fd: Any = subprocess.DEVNULL
     if stdin:
@@ -130,7 +142,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     report_read, report_write = os.pipe2(os.O_CLOEXEC)
     os.set_inheritable(report_write, True)
     uid_arg = str(host_uid) if host_uid is not None else "-1"
-    cmd = [_python(), "-S", "-E", "-s", "-B", "-c", REAPER_SOURCE, str(report_write), uid_arg, *argv]
+    cmd = [_python(), "-S", "-E", "-s", "-B", "-c", REAPER_SOURCE, str(report_write), uid_arg,
+           cgroup.procs if cgroup is not None else "-", *argv]
     start = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, stdin=stdin_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_BWRAP_ENV,
@@ -150,7 +163,10 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
     seen = dict.fromkeys(bufs, 0)
     kept = 0
-    truncated = timed_out = capped = exited = False
+    truncated = timed_out = capped = exited = memory_capped = False
+    peak_memory = 0
+    watch_memory = cgroup is not None or (host_uid is not None and memory_of_uid is not None
+                                          and memory_limit_bytes is not None)
     report = _Report()
     os.set_blocking(report_read, False)
     deadline = start + wall_s
@@ -170,7 +186,7 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
             if remaining <= 0:
                 timed_out = not exited  # once the reaper is gone nothing of the run is left to time out
                 break
-            for key, _ in sel.select(remaining):
+            for key, _ in sel.select(min(remaining, MEMORY_POLL_S) if watch_memory and not exited else remaining):
                 if key.fd == pidfd:
                     exited, ended_at = True, time.monotonic()
                     sel.unregister(pidfd)
@@ -191,6 +207,18 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
                     break
             if capped:
                 break
+            if watch_memory and not exited:
+                if cgroup is not None:
+                    if cgroup.under_oom():
+                        memory_capped = True
+                        break
+                else:
+                    assert host_uid is not None and memory_of_uid is not None and memory_limit_bytes is not None
+                    used = memory_of_uid(host_uid)
+                    peak_memory = max(peak_memory, used)
+                    if used > memory_limit_bytes:
+                        memory_capped = True
+                        break
     finally:
         if not exited:
             killed_left = _stop(proc.pid, pidfd, report, report_read, host_uid, kill_uid)
@@ -205,6 +233,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
         os.close(report_read)
         raw_status = _read_all(status_read)
         os.close(status_read)
+        if cgroup is not None:
+            peak_memory = cgroup.peak_bytes()
     status_docs = _parse_status(raw_status)
     exit_code = next((d["exit-code"] for d in status_docs if "exit-code" in d), None)
     done = report.line("done")
@@ -217,7 +247,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     return Outcome(stdout=bytes(bufs[out_fd]), stderr=bytes(bufs[err_fd]), stdout_bytes=seen[out_fd],
                    stderr_bytes=seen[err_fd], truncated=truncated, timed_out=timed_out, capped=capped,
                    exit_code=exit_code, wait_status=sandbox_status, duration_ms=duration_ms, usage=usage,
-                   status=status_docs, leftovers_killed=killed_left)
+                   status=status_docs, leftovers_killed=killed_left, memory_capped=memory_capped,
+                   peak_memory_bytes=peak_memory)
 
 
 def _stop(reaper_pid: int, pidfd: int, report: _Report, report_read: int, host_uid: int | None,

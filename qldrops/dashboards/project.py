@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.core import document_language
 from ..analysis.detect import detect_language
 from ..analysis.project import CODE_TYPES
 from ..analysis.project import ProjectFile as _AnalysisProjectFile
@@ -105,11 +106,17 @@ def project_of(store: Store, view: PreviewView) -> SharedProject:
                                  language_source="analysis"))
     if project.missing and whole_workflow:
         notes.append("Listed in the project structure but not generated: " + ", ".join(project.missing[:8]))
-    documents = []
+    documents: list[ProjectFile] = []
+    taken: set[str] = set()
     for d in drops:
         if d.drop_type not in CODE_TYPES:
             name = safe_path(document_name(d))
-            guess = detect_language(d.artifact, name, use_magika=False)
+            if name in taken:  # two drops of one type without titles: one zip entry each
+                stem, dot, ext = name.rpartition(".")
+                name = f"{stem}-{d.id}.{ext}" if dot else f"{name}-{d.id}"
+            taken.add(name)
+            # a document is what it is: a completion record holding JSON is JSON, not markdown
+            guess = document_language(d.artifact, detect_language(d.artifact, name, use_magika=False))
             documents.append(ProjectFile(name, d.artifact, guess.language, d.id, kind="document",
                                          language_source=f"analysis:{guess.source}"))
     return SharedProject(view.workflow_id, files, documents, project.project_type or project.declared_type,

@@ -15,7 +15,7 @@ import pytest
 from qldrops.dashboards.html import problem_html
 from qldrops.dashboards.preview import PreviewPage
 from qldrops.dashboards.project import ProjectFile as PageFile
-from qldrops.dashboards.project import SharedProject, safe_path, zip_bytes
+from qldrops.dashboards.project import SharedProject, project_of, safe_path, zip_bytes
 from qldrops.errors import LinkExpired, NotFound, ValidationError
 from qldrops.server.kernel import problem_html as visitor_problem_html
 
@@ -198,3 +198,20 @@ def test_a_run_past_the_links_run_limit_shows_a_note_and_runs_nothing(wf):
     assert asked == [1]
     assert "qldrops-run-limited" in shown and "42 seconds" in shown and "Traceback" not in shown
     assert len(s.executions(preview_id=wf["link"].id)) == 0  # nothing reached the sandbox's history
+
+
+def test_documents_get_one_zip_entry_each_and_json_records_are_json(sqlite_store):
+    s = sqlite_store
+    for text in ("a/\n├── x.py\n", "b/\n├── y.py\n"):  # two untitled trees: two entries, not one name twice
+        s.put(workflow_id="wf-docs", drop_type="project_structure", artifact=text)
+    s.put(workflow_id="wf-docs", drop_type="completion", artifact='{"status": "success"}\n',
+          metadata={"status": "success"})
+    s.put(workflow_id="wf-docs", drop_type="code_generation", artifact="print(1)\n", metadata={"filename": "x.py"})
+    link = s.previews.create("wf-docs", ttl="1h")
+    project = project_of(s, s.previews.open(link.capability))
+    names = [f.path for f in project.documents]
+    assert len(names) == len(set(names)) == 3
+    assert {f.language for f in project.documents if f.path.startswith("completion")} == {"json"}
+    with zipfile.ZipFile(io.BytesIO(zip_bytes(project))) as z:
+        entries = z.namelist()
+    assert len(entries) == len(set(entries))

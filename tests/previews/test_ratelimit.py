@@ -55,7 +55,7 @@ def test_bad_configuration(kwargs):
 
 def test_store_rate_limits_from_settings(store):
     assert store.rate_limits is store.rate_limits
-    assert set(store.rate_limits.limits) == {"client", "token", "link"}
+    assert set(store.rate_limits.limits) == {"client", "token", "link", "run"}  # run: the page's Run button (issue 14)
 
 
 def _redis_up() -> bool:

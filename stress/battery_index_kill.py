@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from .common import Config, Result, connect, kill_and_drain, read_lines_until, rng, spawn, wait_for_line
+from .common import Config, Result, connect, kill_and_drain, read_lines_until, rng, start_ready
 
 CHILD = """
 import random, sys
@@ -48,13 +48,8 @@ def run(cfg: Config) -> list[Result]:
         kills = 0
         while time.monotonic() < deadline and kills < cfg.cycles(5, 40):
             kills += 1
-            child = spawn(CHILD, url, str(cfg.workdir), str(folder), str(r.randrange(1 << 30)))
-            try:
-                wait_for_line(child, "ready")
-            except RuntimeError as e:
-                res.failed += 1
-                res.note(f"child did not start: {e}")
-                kill_and_drain(child)
+            child = start_ready(res, CHILD, url, str(cfg.workdir), str(folder), str(r.randrange(1 << 30)))
+            if child is None:
                 continue
             read_lines_until(child, time.monotonic() + r.uniform(0.05, 2.0))
             kill_and_drain(child)

@@ -99,7 +99,7 @@ def run(cfg: Config) -> list[Result]:
             for _ in range(cfg.cycles(3, 20)):
                 status, body = _http(f"{srv.url}/p/{links[name]}")
                 guards.guard(status != 200 and RENDERED not in body, f"{name} link -> {status}")
-        tricks = [f"/p/{live}/../../api/kernels", f"/p/..%2F..%2Fapi%2Fkernels", "/p/%2e%2e/%2e%2e/etc/passwd",
+        tricks = [f"/p/{live}/../../api/kernels", "/p/..%2F..%2Fapi%2Fkernels", "/p/%2e%2e/%2e%2e/etc/passwd",
                   "/voila/render/preview.ipynb", "/voila/render/dashboards/preview.ipynb", "/voila/files/../../etc/passwd",
                   "/voila/static/../../../../etc/passwd", "/static/..%2F..%2F..%2Fetc%2Fpasswd", "//etc/passwd",
                   "/files/etc/passwd", "/api/contents", "/api/contents/etc/passwd", "/api/sessions", "/tree", "/lab",

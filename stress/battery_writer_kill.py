@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .common import Config, Result, kill_and_drain, pg_database, read_lines_until, rng, spawn, wait_for_line
+from .common import Config, Result, kill_and_drain, pg_database, read_lines_until, rng, start_ready
 
 CHILD = """
 import random, sys
@@ -45,13 +45,8 @@ def _one_database(cfg: Config, name: str, url: str, folder: Path) -> Result:
     cycles = 0
     while time.monotonic() < deadline and cycles < cfg.cycles(6, 60):
         cycles += 1
-        child = spawn(CHILD, url, str(folder), str(next_batch), str(r.randrange(1 << 30)))
-        try:
-            wait_for_line(child, "ready")
-        except RuntimeError as e:
-            res.failed += 1
-            res.note(f"child did not start: {e}")
-            kill_and_drain(child)
+        child = start_ready(res, CHILD, url, str(folder), str(next_batch), str(r.randrange(1 << 30)))
+        if child is None:
             continue
         lines = read_lines_until(child, time.monotonic() + r.uniform(0.05, 1.5))
         lines += kill_and_drain(child)

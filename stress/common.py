@@ -178,6 +178,19 @@ def wait_for_line(proc: subprocess.Popen[bytes], prefix: str, timeout: float = 1
     raise RuntimeError(f"child did not print {prefix!r} in {timeout} s")
 
 
+def start_ready(res: Result, source: str, *args: str) -> subprocess.Popen[bytes] | None:
+    """A child that has printed "ready", or None (counted as a failure in ``res``) when it did not start."""
+    child = spawn(source, *args)
+    try:
+        wait_for_line(child, "ready")
+    except RuntimeError as e:
+        res.failed += 1
+        res.note(f"child did not start: {e}")
+        kill_and_drain(child)
+        return None
+    return child
+
+
 @contextlib.contextmanager
 def pg_database() -> Iterator[str]:
     """A throw-away PostgreSQL database; yields its URL."""

@@ -253,26 +253,35 @@ class HealthHandler(RequestHandler):
         self.finish(json.dumps(body))
 
 
-class RedeemHandler(RequestHandler):
-    """``POST /qldrops/internal/redeem``: a kernel trades its ticket for the grant.
+class _KernelOnlyHandler(RequestHandler):
+    """An internal endpoint: only loopback clients holding the per-server kernel key (an
+    environment variable of the kernels, never sent to browsers) get an answer."""
 
-    Only loopback clients holding the per-server kernel key (an environment
-    variable of the kernels, never sent to browsers) get an answer.
-    """
-
-    def initialize(self, tickets: TicketBook, kernel_key: str) -> None:
-        self.tickets = tickets
-        self.kernel_key = kernel_key
+    kernel_key: str
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
 
-    def post(self) -> None:
+    def _refused(self) -> bool:
+        """Answer 403 and return True unless the caller is one of this server's kernels."""
         key = self.request.headers.get("X-Qldrops-Kernel-Key", "")
-        if not _is_loopback(self.request.remote_ip or "") or not hmac.compare_digest(key, self.kernel_key):
-            self.set_status(403)
-            self.finish(json.dumps({"error": "forbidden"}))
+        if _is_loopback(self.request.remote_ip or "") and hmac.compare_digest(key, self.kernel_key):
+            return False
+        self.set_status(403)
+        self.finish(json.dumps({"error": "forbidden"}))
+        return True
+
+
+class RedeemHandler(_KernelOnlyHandler):
+    """``POST /qldrops/internal/redeem``: a kernel trades its ticket for the grant."""
+
+    def initialize(self, tickets: TicketBook, kernel_key: str) -> None:
+        self.tickets = tickets
+        self.kernel_key = kernel_key
+
+    def post(self) -> None:
+        if self._refused():
             return
         try:
             ticket = str(json.loads(self.request.body or b"{}").get("ticket", ""))
@@ -286,7 +295,7 @@ class RedeemHandler(RequestHandler):
         self.finish(json.dumps(grant.to_json()))
 
 
-class RunPermitHandler(RequestHandler):
+class RunPermitHandler(_KernelOnlyHandler):
     """``POST /qldrops/internal/run-permit``: may this link run code in the sandbox now?
 
     The preview page's Run button asks here first (kernel key, loopback only, like
@@ -298,17 +307,10 @@ class RunPermitHandler(RequestHandler):
         self.gate = gate
         self.kernel_key = kernel_key
 
-    def set_default_headers(self) -> None:
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json")
-
     def post(self) -> None:
         from ..errors import QldropsError, RateLimited
 
-        key = self.request.headers.get("X-Qldrops-Kernel-Key", "")
-        if not _is_loopback(self.request.remote_ip or "") or not hmac.compare_digest(key, self.kernel_key):
-            self.set_status(403)
-            self.finish(json.dumps({"error": "forbidden"}))
+        if self._refused():
             return
         try:
             preview_id = int(json.loads(self.request.body or b"{}").get("preview_id"))

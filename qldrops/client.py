@@ -43,7 +43,6 @@ from .analysis.model import Analysis, AnalysisList
 from .analysis.project import Project
 from .analysis.service import AnalysisService
 from .analysis.suggest import Suggestion, SuggestionList
-from .errors import NotFound
 from .index.clusters import ClusterList
 from .index.dupes import NearDuplicates
 from .index.manager import IndexManager
@@ -158,11 +157,8 @@ class Store(DropStore):
 
     def dismiss_suggestion(self, drop_id: int, suggestion_id: str, *, actor: str | None = None) -> None:
         """Record that a suggestion was looked at and not taken (for the analytics' adoption rate)."""
-        found = {s.id: s for s in self.analysis.suggest(drop_id)}
-        if suggestion_id not in found:
-            raise NotFound(f"drop {drop_id} has no suggestion {suggestion_id!r} for its current version",
-                           hint=f"list the current ones with store.suggest({drop_id})")
-        self._suggestion_event(self.get(drop_id), found[suggestion_id], "dismissed", actor)
+        s = self.analysis.suggestion(drop_id, suggestion_id)
+        self._suggestion_event(self.get(drop_id), s, "dismissed", actor)
 
     def _suggestion_event(self, drop: Drop, s: Suggestion, action: str, actor: str | None) -> None:
         self.events.record(None, "suggestion", workflow_id=drop.workflow_id, drop_id=drop.id, actor=actor,

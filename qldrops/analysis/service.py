@@ -247,6 +247,14 @@ class AnalysisService:
         secrets = [i for i in a.issues if i.get("kind") == "secret"]
         return suggestions_for(drop.artifact, a.language, drop_id=drop.id, version=drop.version, secrets=secrets)
 
+    def suggestion(self, drop_id: int, suggestion_id: str) -> Suggestion:
+        """One of :meth:`suggest`'s fixes for the current version, or ``NotFound``."""
+        for s in self.suggest(drop_id):
+            if s.id == suggestion_id:
+                return s
+        raise NotFound(f"drop {drop_id} has no suggestion {suggestion_id!r} for its current version",
+                       hint=f"list the current ones with store.suggest({drop_id}); the drop may have changed")
+
     def apply_suggestion(self, drop_id: int, suggestion_id: str, *, expected_version: int | None = None,
                          created_by: str | None = None) -> tuple[Drop, Suggestion]:
         """Apply one of :meth:`suggest`'s fixes as a new version whose message names it.
@@ -255,11 +263,7 @@ class AnalysisService:
         change its id no longer exists (``NotFound``: suggest again). ``expected_version``
         guards against a concurrent writer as in ``store.update``.
         """
-        found = {s.id: s for s in self.suggest(drop_id)}
-        if suggestion_id not in found:
-            raise NotFound(f"drop {drop_id} has no suggestion {suggestion_id!r} for its current version",
-                           hint=f"list the current ones with store.suggest({drop_id}); the drop may have changed")
-        s = found[suggestion_id]
+        s = self.suggestion(drop_id, suggestion_id)
         drop = self.drops.update(drop_id, artifact=s.new_text, expected_version=expected_version or s.version,
                                  created_by=created_by, message=f"apply suggestion {s.id} ({s.source}): {s.title}")
         return drop, s

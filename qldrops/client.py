@@ -11,25 +11,27 @@ the layers above it::
                        previews.check_run)
       sharing   Sharing(drop store, runner)                   users, tokens, previews, events, analytics
 
-The store reaches back up only through three typed hooks it is given here:
+The store reaches back up only through four typed hooks it is given here:
 ``access_check`` (the sharing layer decides who may do what), ``on_purge`` (a
-package erases its own rows about a purged drop) and ``list_columns`` (analysis
-results shown as extra columns of ``store.list``).
+package erases its own rows about a purged drop), ``list_columns`` (analysis
+results shown as extra columns of ``store.list``) and ``on_new_version`` (line
+comments follow their lines into each new version).
 
 The public surface, in one place (every method below and those of
 :class:`~qldrops.store.core.DropStore`):
 
 ======================  ==========================================================
-drops                   put, put_many, get, get_many, update, rollback, delete,
+drops                   put, put_many, get, get_many, update, save, rollback, delete,
                         restore, purge, fork_workflow, list, history, diff,
                         workflows, search, stats, types, register_type,
-                        import_jsonl, export_jsonl, close
+                        import_jsonl, export_jsonl, watch, close
 similarity              similar, near_duplicates, clusters, latest_clusters, index
 code intelligence       analyze, analyze_all, feedback, feedback_summary, suggest,
                         apply_suggestion, dismiss_suggestion, project
 execution               run, executions
 access and sharing      authenticate, workspaces, users, tokens, previews, events,
                         analytics, rate_limits
+collaboration           comment, comments, resolve_comment, git_export, git_import
 ======================  ==========================================================
 """
 
@@ -49,6 +51,7 @@ from .index.manager import IndexManager
 from .index.results import SimilarList
 from .previews.analytics import Analytics
 from .previews.auth import Principal
+from .previews.comments import Comment, CommentList
 from .previews.events import Events
 from .previews.identity import Tokens, Users, Workspaces
 from .previews.links import Previews
@@ -84,6 +87,7 @@ class Store(DropStore):
         self.access_check = self.sharing.check_access
         self.on_purge.append(self.analysis.purge_drop)
         self.list_columns.append(self.analysis.listing_columns)
+        self.on_new_version.append(self.sharing.comments.follow_lines)
 
     # ------------------------------------------------------------------ similarity
     def similar(self, query: Any, k: int = 10, *, workflow_id: str | None = None, drop_type: str | None = None,
@@ -184,6 +188,28 @@ class Store(DropStore):
                    limit: int = 100, *, status: str | None = None) -> ExecutionList:
         """Past runs, newest first, in this store's workspace (``.to_frame()`` for a table)."""
         return self.runner.executions(preview_id, drop_id, workflow_id, limit, status=status)
+
+    # ------------------------------------------------------------------ collaboration
+    def comment(self, drop_id: int, body: str, *, line_start: int | None = None, line_end: int | None = None,
+                version: int | None = None, reply_to: int | None = None, file: str | None = None,
+                author: str | None = None) -> Comment:
+        """A line comment on lines ``line_start``..``line_end`` of ``version`` (default: the current one).
+
+        Plain text (HTML is kept as typed, never rendered). ``reply_to`` answers a comment (same
+        anchor). Comments follow their lines into new versions, or are marked ``outdated``.
+        """
+        return self.sharing.comments.add(drop_id, body, line_start=line_start, line_end=line_end, version=version,
+                                         reply_to=reply_to, file=file, author=author)
+
+    def comments(self, workflow_id: str | None = None, drop_id: int | None = None, *, include_resolved: bool = True,
+                 include_outdated: bool = True, limit: int = 200, after_id: int | None = None) -> CommentList:
+        """Line comments, oldest first (``.to_frame()`` for a DataFrame); page with ``after_id``."""
+        return self.sharing.comments.list(workflow_id, drop_id, include_resolved=include_resolved,
+                                          include_outdated=include_outdated, limit=limit, after_id=after_id)
+
+    def resolve_comment(self, comment_id: int, *, resolved: bool = True, by: str | None = None) -> Comment:
+        """Resolve a comment (``resolved=False`` reopens it)."""
+        return self.sharing.comments.resolve(comment_id, resolved=resolved, by=by)
 
     # ------------------------------------------------------------------ access and sharing
     def authenticate(self, token: str) -> Principal:

@@ -15,6 +15,7 @@ The tree::
     ├── NotFound                    an id, version, workflow or link that does not exist
     │   └── Deleted                 the drop exists but is soft-deleted (restore it first)
     ├── Conflict                    a stale expected_version, a duplicate name, a lost race
+    │   └── MergeConflict           a save whose three-way merge overlaps; carries the conflict text
     ├── AccessDenied                the caller's workspace or role does not allow this
     │   ├── LinkExpired             a share link past its expiry
     │   ├── LinkRevoked             a share link that was revoked
@@ -44,6 +45,7 @@ __all__ = [
     "NotFound",
     "Deleted",
     "Conflict",
+    "MergeConflict",
     "AccessDenied",
     "LinkExpired",
     "LinkRevoked",
@@ -125,6 +127,22 @@ class Deleted(NotFound):
 
 class Conflict(QldropsError):
     http_status = 409
+
+
+class MergeConflict(Conflict):
+    """A save based on an old version whose edits overlap the edits made since (nothing was written).
+
+    ``conflict_text`` is the merged text with ``<<<<<<<``/``=======``/``>>>>>>>`` markers around each
+    overlap; ``base_version`` is what the save started from, ``current_version`` what it met.
+    """
+
+    def __init__(self, message: str, *, conflict_text: str, base_version: int, current_version: int,
+                 hint: str | None = None):
+        super().__init__(message, hint=hint or "resolve the marked regions in conflict_text and save again "
+                                               f"with base_version={current_version}")
+        self.conflict_text = conflict_text
+        self.base_version = base_version
+        self.current_version = current_version
 
 
 class AccessDenied(QldropsError):

@@ -38,6 +38,7 @@ _RANK = {r: i for i, r in enumerate(ROLES)}
 ACTIONS: dict[str, str] = {
     "read": "viewer",             # drops, history, search, similar, analysis results
     "events.record": "viewer",    # analytics events (views, downloads, ...)
+    "comment": "viewer",          # line comments: add, reply, resolve
     "analytics.read": "viewer",
     "preview.list": "viewer",
     "token.issue.self": "viewer",  # any user may mint a token for themselves
@@ -59,8 +60,14 @@ ACTIONS: dict[str, str] = {
     "audit.read": "admin",
     "workspace.create": "local",
 }
-# What a share-link visitor may do (always within its own workspace and workflow).
+# What a share-link visitor may do (always within its own workspace and workflow), by the link's access.
 LINK_ACTIONS = frozenset({"read", "events.record"})
+ACCESS_LEVELS = ("view", "comment", "edit")
+LINK_ACCESS_ACTIONS: dict[str, frozenset[str]] = {
+    "view": LINK_ACTIONS,
+    "comment": LINK_ACTIONS | {"comment"},
+    "edit": LINK_ACTIONS | {"comment", "write"},
+}
 # Grants worth an audit row even when allowed (reads would drown the log).
 AUDITED_GRANTS = frozenset(a for a, r in ACTIONS.items() if r in ("editor", "admin", "local")) - {"write"}
 
@@ -77,15 +84,18 @@ class Principal:
     token_id: int | None = None
     preview_id: int | None = None
     workflow_id: str | None = None
+    access: str = "view"  # a link's access level: view | comment | edit
 
     @classmethod
     def local(cls, workspace: str | None = None) -> Principal:
         return cls(kind="local", workspace=workspace, role="admin", name="local")
 
     @classmethod
-    def link(cls, *, workspace: str, preview_id: int, workflow_id: str) -> Principal:
-        return cls(kind="link", workspace=workspace, role="viewer", name=f"link:{preview_id}",
-                   preview_id=preview_id, workflow_id=workflow_id)
+    def link(cls, *, workspace: str, preview_id: int, workflow_id: str, access: str = "view",
+             name: str | None = None) -> Principal:
+        """A link's visitor; ``name`` is how they are attributed (default ``link:<id>``)."""
+        return cls(kind="link", workspace=workspace, role="viewer", name=name or f"link:{preview_id}",
+                   preview_id=preview_id, workflow_id=workflow_id, access=access)
 
     @property
     def actor(self) -> str:
@@ -131,9 +141,11 @@ def _check(principal: Principal, action: str, workspace: str | None) -> None:
                  f"`qldrops token issue USER --workspace {workspace}`)",
         )
     if principal.kind == "link":
-        if action not in LINK_ACTIONS:
-            raise AccessDenied(f"a share link only lets you view; {action!r} is not allowed",
-                               hint="sign in with an API token of this workspace to do more")
+        if action not in LINK_ACCESS_ACTIONS.get(principal.access, LINK_ACTIONS):
+            what = {"view": "view", "comment": "view and comment"}.get(principal.access, principal.access)
+            raise AccessDenied(f"this share link only lets you {what}; {action!r} is not allowed",
+                               hint="ask the link's owner for a comment or edit link, or sign in with an API "
+                                    "token of this workspace")
         return
     if _RANK.get(principal.role, -1) < _RANK[need]:
         raise AccessDenied(

@@ -28,7 +28,7 @@ from .auth import Principal, principal_of, require
 if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
     from .sharing import Sharing
 
-EVENT_TYPES = ("view", "edit", "execute", "download", "share", "suggestion")  # suggestion: accepted/dismissed
+EVENT_TYPES = ("view", "edit", "execute", "download", "share", "suggestion", "comment")  # suggestion: accepted/dismissed
 MAX_METADATA_BYTES = 16 * 1024
 MAX_USER_AGENT = 512
 EVENT_COLUMNS = ["id", "workspace", "preview_id", "workflow_id", "drop_id", "event_type", "actor", "viewer_id",

@@ -10,7 +10,14 @@ only; creating one needs an editor or admin). The capability (the secret in
 ``check`` validates a capability and records nothing: the server calls it
 before any kernel starts. ``open`` does the same checks, then counts the
 access and records a ``view`` event in one transaction, and returns a
-:class:`PreviewView`, the read-only window an anonymous visitor gets.
+:class:`PreviewView`, the window an anonymous visitor gets.
+
+A link's ``access`` says what its visitors may do: ``view`` (read only, the
+default), ``comment`` (add line comments) or ``edit`` (also save new versions).
+A visitor types a display name once (``view.set_name``); their edits and
+comments are attributed "name (via link N, shared by alice)" in the history,
+the events and the audit log. Every call re-checks the link, so a revoked edit
+link refuses the next save at once.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
+from ..store.core import MAX_CONTRIBUTORS
 from ..store import schema as t
 from ..store.models import Diff, DropList, Listing, Version
 from ..store.timeparse import MAX_TTL, parse_duration
-from .auth import _RANK, Principal, audit, principal_of, require
+from .auth import _RANK, ACCESS_LEVELS, Principal, audit, principal_of, require
 from .capability import is_well_formed, mask, new_capability, secret_hash
+from .comments import Comment, CommentList
 from .events import Events, event_values, insert_event
 from .identity import User, Workspace, workspace_name
 
@@ -39,11 +48,13 @@ log = logging.getLogger(__name__)
 
 _NO_LINK = "no such share link"
 _NO_LINK_HINT = "check that the whole link was copied; ask its owner for a new one"
-PREVIEW_COLUMNS = ["id", "workspace", "dashboard", "workflow_id", "drop_id", "status", "created_by", "created_at",
-                   "expires_at", "revoked_at", "access_count", "last_access_at", "title"]
+PREVIEW_COLUMNS = ["id", "workspace", "dashboard", "workflow_id", "drop_id", "access", "status", "created_by",
+                   "created_at", "expires_at", "revoked_at", "access_count", "last_access_at", "title"]
 # What a link can open. "preview" shows one workflow; the others show the link's whole workspace.
 DASHBOARDS = ("preview", "analytics", "explorer")
 WORKSPACE_DASHBOARDS = frozenset(DASHBOARDS) - {"preview"}
+_ACCESS_RANK = {a: i for i, a in enumerate(ACCESS_LEVELS)}
+MAX_DISPLAY_NAME = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,7 @@ class Preview:
     last_access_at: dt.datetime | None = None
     title: str | None = None
     dashboard: str = "preview"  # preview | analytics | explorer (the last two: workflow_id is "")
+    access: str = "view"  # view | comment | edit: what a visitor may do
     capability: str | None = field(default=None, repr=False)
     url: str | None = field(default=None, repr=False)
 
@@ -104,7 +116,30 @@ def _preview(row, now: dt.datetime) -> Preview:
     return Preview(id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_id=row.drop_id,
                    created_by=row.created_by, created_at=row.created_at, expires_at=row.expires_at,
                    revoked_at=row.revoked_at, access_count=row.access_count, last_access_at=row.last_access_at,
-                   title=row.title, status=_status(row, now), dashboard=row.dashboard)
+                   title=row.title, status=_status(row, now), dashboard=row.dashboard, access=row.access)
+
+
+def _raise_unless_allows(p: Preview, need: str) -> None:
+    if need not in _ACCESS_RANK:
+        raise ValidationError(f"unknown access {need!r}", hint="use one of: " + ", ".join(ACCESS_LEVELS))
+    if _ACCESS_RANK.get(p.access, 0) < _ACCESS_RANK[need]:
+        what = {"comment": "commenting", "edit": "editing"}.get(need, need)
+        raise AccessDenied(f"this share link only lets you {p.access}; {what} needs a {need} link",
+                           hint=f"ask the link's owner ({p.created_by or 'its creator'}) for a {need} link")
+
+
+def check_display_name(name: object) -> str:
+    """A visitor's display name: 1 to 80 characters of plain text, no control characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("type a display name first", hint="e.g. view.set_name('Ada'); it is shown to the "
+                                                                "other visitors and in the history")
+    name = " ".join(name.split())
+    if len(name) > MAX_DISPLAY_NAME:
+        raise ValidationError(f"the display name is {len(name)} characters; at most {MAX_DISPLAY_NAME}",
+                              hint="use a shorter name")
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise ValidationError("the display name contains control characters", hint="type plain text")
+    return name
 
 
 def _raise_unless_live(p: Preview) -> None:
@@ -129,8 +164,11 @@ class Previews:
     # -- owner side -------------------------------------------------------------------------
     def create(self, workflow_id: str | None = None, ttl: Any = "60m", *, dashboard: str = "preview",
                created_by: User | str | None = None, workspace: Workspace | str | None = None,
-               drop_id: int | None = None, title: str | None = None) -> Preview:
+               drop_id: int | None = None, title: str | None = None, access: str = "view") -> Preview:
         """Share ``workflow_id`` (or one drop of it) for ``ttl``; the returned object holds the link once.
+
+        ``access``: ``"view"`` (read only), ``"comment"`` (visitors add line comments) or
+        ``"edit"`` (visitors also save new versions, attributed to the name they type).
 
         ``dashboard="analytics"`` or ``"explorer"`` shares the workspace's dashboard instead
         (no ``workflow_id``): the visitor reads the whole workspace, so the creator must be an
@@ -155,6 +193,11 @@ class Previews:
         elif not isinstance(workflow_id, str) or not workflow_id.strip() or len(workflow_id) > 200:
             raise ValidationError(f"workflow_id must be a non-empty string of at most 200 characters, "
                                   f"not {workflow_id!r}", hint="pass the workflow id as stored, e.g. 'wf-42'")
+        if access not in ACCESS_LEVELS:
+            raise ValidationError(f"unknown access {access!r}", hint="use one of: " + ", ".join(ACCESS_LEVELS))
+        if wide and access != "view":
+            raise ValidationError(f"the {dashboard} dashboard is read only; a link to it cannot grant {access!r}",
+                                  hint="share one workflow with dashboard='preview' to let visitors comment or edit")
         if title is not None and (not isinstance(title, str) or len(title) > 500):
             raise ValidationError("title must be a string of at most 500 characters", hint="shorten the title")
         delta = parse_duration(ttl, what="ttl", maximum=MAX_TTL)
@@ -183,20 +226,22 @@ class Previews:
             pid = conn.execute(t.previews.insert().values(
                 token_hash=secret_hash(capability), workspace=ws, workflow_id=workflow_id, drop_id=drop_id,
                 created_by=creator, created_at=now, expires_at=now + delta, access_count=0, title=title,
-                dashboard=dashboard,
+                dashboard=dashboard, access=access,
             ).returning(t.previews.c.id)).scalar_one()
             conn.execute(t.events.insert().values(
                 workspace=ws, preview_id=pid, workflow_id=workflow_id, drop_id=drop_id, event_type="share",
-                actor=creator, metadata={"ttl_s": int(delta.total_seconds()), "dashboard": dashboard},
+                actor=creator, metadata={"ttl_s": int(delta.total_seconds()), "dashboard": dashboard,
+                                         "access": access},
                 created_at=now))
             audit(self._store, p, "preview.create", ws, allowed=True, target=f"preview:{pid}",
-                  detail={"workflow_id": workflow_id, "dashboard": dashboard, "ttl_s": int(delta.total_seconds())},
+                  detail={"workflow_id": workflow_id, "dashboard": dashboard, "ttl_s": int(delta.total_seconds()),
+                          "access": access},
                   conn=conn)
         base = self._store.settings.base_url.rstrip("/")
         log.info("preview %s (%s) created for %s/%s by %s", pid, dashboard, ws, workflow_id, creator)
         return Preview(id=pid, workspace=ws, workflow_id=workflow_id, drop_id=drop_id, created_by=creator,
                        created_at=now, expires_at=now + delta, title=title, status="active", dashboard=dashboard,
-                       capability=capability, url=f"{base}/p/{capability}")
+                       access=access, capability=capability, url=f"{base}/p/{capability}")
 
     def _require_wide_creator(self, created_by: User | str | None, ws: str) -> None:
         """A workspace-wide link shows everything in ``ws``: its named creator must be an editor or admin.
@@ -283,15 +328,24 @@ class Previews:
         return _preview(self._row_by_id(row.id), now)
 
     # -- visitor side -----------------------------------------------------------------------
-    def check(self, capability: str) -> Preview:
-        """The live preview behind ``capability``, or NotFound / LinkExpired / LinkRevoked. Records nothing."""
+    def check(self, capability: str, need: str = "view") -> Preview:
+        """The live preview behind ``capability``, or NotFound / LinkExpired / LinkRevoked. Records nothing.
+
+        ``need="comment"`` or ``"edit"`` also raises AccessDenied unless the link grants that much.
+        """
         p = self._by_capability(capability)
         _raise_unless_live(p)
+        _raise_unless_allows(p, need)
         return p
 
     def open(self, capability: str, *, user_agent: str | None = None, client: str | None = None,
-             actor: str | None = None, idempotency_key: str | None = None) -> PreviewView:
-        """Check, count the access, record a ``view`` event (one transaction) and return the read-only view."""
+             actor: str | None = None, idempotency_key: str | None = None,
+             display_name: str | None = None) -> PreviewView:
+        """Check, count the access, record a ``view`` event (one transaction) and return the visitor's view.
+
+        ``display_name``: the name the visitor typed (see :meth:`PreviewView.set_name`).
+        """
+        name = None if display_name is None else check_display_name(display_name)
 
         p = self.check(capability)  # the answer for dead links, and no write transaction for them
         now = self._store.now()
@@ -313,9 +367,9 @@ class Previews:
                     raise _Retried()  # a retried idempotency key: roll the count back, serve it
         except _Retried:
             row = self._raw_row(p.id)
-        return PreviewView(self._sharing, _preview(row, now))
+        return PreviewView(self._sharing, _preview(row, now), display_name=name)
 
-    def view(self, preview_id: int) -> PreviewView:
+    def view(self, preview_id: int, *, display_name: str | None = None) -> PreviewView:
         """The read-only view of live link ``preview_id``, without counting an access.
 
         For a process that already checked and counted the link (the server's kernels,
@@ -325,7 +379,8 @@ class Previews:
             preview_id = preview_id.id
         if not isinstance(preview_id, int) or isinstance(preview_id, bool):
             raise ValidationError(f"preview id must be an int, not {preview_id!r}", hint="see `qldrops preview list`")
-        return PreviewView(self._sharing, self._live_by_id(preview_id))
+        name = None if display_name is None else check_display_name(display_name)
+        return PreviewView(self._sharing, self._live_by_id(preview_id), display_name=name)
 
     # -- internals --------------------------------------------------------------------------
     def _by_capability(self, capability: str) -> Preview:
@@ -387,19 +442,51 @@ class Previews:
 
 
 class PreviewView:
-    """What an anonymous visitor of a live link may read: the drops of one workflow, in one workspace.
+    """What an anonymous visitor of a live link may do: read the drops of one workflow, in one
+    workspace, and (by the link's access) comment on them or save new versions.
 
-    Every read re-checks the link, so a view kept open past revocation or expiry
+    Every call re-checks the link, so a view kept open past revocation or expiry
     stops serving at once. It holds no capability (nothing to leak to kernel code).
     """
 
-    def __init__(self, sharing: Sharing, preview: Preview):
+    def __init__(self, sharing: Sharing, preview: Preview, *, display_name: str | None = None):
         self._sharing = sharing
         self._store = sharing.drops
         self._reader = sharing.drops.in_workspace(preview.workspace)  # reads only after _granted() passed
         self.preview = preview
+        self.display_name: str | None = None
         self.principal = Principal.link(workspace=preview.workspace, preview_id=preview.id,
-                                        workflow_id=preview.workflow_id)
+                                        workflow_id=preview.workflow_id, access=preview.access)
+        if display_name is not None:
+            self.set_name(display_name)
+
+    def set_name(self, name: str) -> PreviewView:
+        """The visitor's display name, typed once: their edits and comments carry it."""
+        self.display_name = check_display_name(name)
+        self.principal = Principal.link(workspace=self.preview.workspace, preview_id=self.preview.id,
+                                        workflow_id=self.preview.workflow_id, access=self.preview.access,
+                                        name=self.attribution[:200])
+        return self
+
+    @property
+    def attribution(self) -> str:
+        """How this visitor is written in history, events and the audit log."""
+        who = self.display_name or "anonymous visitor"
+        return f"{who} (via link {self.preview.id}, shared by {self.preview.created_by or 'unknown'})"
+
+    @property
+    def access(self) -> str:
+        """The link's access level (re-checked: raises LinkRevoked / LinkExpired once the link is dead)."""
+        return self._sharing.previews._live_by_id(self.preview.id).access
+
+    def can(self, need: str) -> bool:
+        """Whether the link, as of now, lets this visitor ``need`` (view, comment, edit). Never raises for a dead
+        link: False."""
+        try:
+            _raise_unless_allows(self._sharing.previews._live_by_id(self.preview.id), need)
+        except (AccessDenied, NotFound):
+            return False
+        return True
 
     @property
     def workspace(self) -> str:
@@ -452,6 +539,82 @@ class PreviewView:
         self.record("execute", duration_ms=result.duration_ms, user_agent=user_agent, client=client,
                     drop_id=drop.id, metadata={"file": file, "status": result.status})
         return result
+
+    # -- collaboration ------------------------------------------------------------------------
+    def _allowed(self, need: str) -> Preview:
+        """The live link, checked for ``need``, and the visitor's name (edits and comments carry one)."""
+        p = self._sharing.previews._live_by_id(self.preview.id)  # LinkRevoked / LinkExpired at once
+        _raise_unless_allows(p, need)
+        require(self.principal, "write" if need == "edit" else need, p.workspace)
+        if self.display_name is None:
+            check_display_name(None)  # "type a display name first"
+        return p
+
+    def save(self, drop_id: int, text: str, *, base_version: int, contributors: list[str] | None = None,
+             message: str | None = None, user_agent: str | None = None, client: str | None = None):
+        """Save the edited ``text`` of a drop of this link as a new version (an edit link only).
+
+        ``base_version`` is the version the text was loaded from: if the drop changed since,
+        the edits are merged three ways (``MergeConflict`` with the marked text when they
+        overlap; nothing written). The version names ``contributors`` (default: this visitor)
+        and is attributed to this visitor; an ``edit`` event and an audit row record it.
+        """
+        p = self._allowed("edit")
+        drop = self.get(drop_id)  # NotFound outside the link
+        names = [self.display_name or ""] + [c for c in (contributors or []) if c != self.display_name]
+        saved = self._reader.save(drop.id, text, base_version=base_version, contributors=names[:MAX_CONTRIBUTORS],
+                                  message=message or f"edited via link {p.id}", created_by=self.attribution[:200])
+        if saved.version != drop.version:
+            merged = base_version != drop.version
+            self.record("edit", user_agent=user_agent, client=client, drop_id=drop.id, actor=self.attribution[:200],
+                        metadata={"version": saved.version, "base_version": base_version, "merged": merged,
+                                  "contributors": names[:MAX_CONTRIBUTORS]})
+            audit(self._store, self.principal, "drop.save", p.workspace, allowed=True, target=f"drop:{drop.id}",
+                  detail={"version": saved.version, "base_version": base_version, "merged": merged,
+                          "preview_id": p.id})
+        return saved
+
+    def comment(self, drop_id: int, body: str, *, line_start: int | None = None, line_end: int | None = None,
+                version: int | None = None, reply_to: int | None = None, file: str | None = None) -> Comment:
+        """A line comment on a drop of this link (a comment or edit link), attributed to this visitor.
+
+        ``line_start`` is required unless ``reply_to`` names the comment answered (a reply shares its anchor).
+        """
+        p = self._allowed("comment")
+        drop = self.get(drop_id)
+        return self._sharing.comments.add(drop.id, body, line_start=line_start, line_end=line_end, version=version,
+                                          reply_to=reply_to, file=file, author=self.attribution[:200],
+                                          principal=self.principal, reader=self._reader, preview=p)
+
+    def resolve_comment(self, comment_id: int, *, resolved: bool = True) -> Comment:
+        """Resolve (or reopen) a comment of this link's workflow."""
+        p = self._allowed("comment")
+        return self._sharing.comments.resolve(comment_id, resolved=resolved, by=self.attribution[:200],
+                                              principal=self.principal, reader=self._reader, preview=p)
+
+    def comments(self, drop_id: int | None = None, *, include_resolved: bool = True, include_outdated: bool = True,
+                 limit: int = 200, after_id: int | None = None) -> CommentList:
+        """The comments on this link's drops, oldest first; page with ``after_id``."""
+        if drop_id is None and self.preview.drop_id is not None:
+            drop_id = self.preview.drop_id  # a link to one drop shows that drop's comments only
+        if drop_id is not None:
+            self.get(drop_id)  # re-checks the link; NotFound outside it
+        else:
+            self._granted()
+        return self._sharing.comments.list(self.workflow_id, drop_id, include_resolved=include_resolved,
+                                           include_outdated=include_outdated, limit=limit, after_id=after_id,
+                                           principal=self.principal, reader=self._reader)
+
+    def watch(self, *, since: int | None = None, timeout: float | None = None, poll: float = 0.25,
+              stop: Any = None):
+        """Changes to this link's workflow as they commit (``store.watch`` within the grant).
+
+        The link is re-checked before every read: once it is revoked or expires the generator
+        raises LinkRevoked / LinkExpired (a page turns read-only / closes).
+        """
+        self._granted()
+        return self._reader.watch(self.workflow_id, since=since, timeout=timeout, poll=poll, stop=stop,
+                                  check=lambda: self._sharing.previews._live_by_id(self.preview.id))
 
     def _granted(self):
         p = self._sharing.previews._live_by_id(self.preview.id)  # raises once expired/revoked

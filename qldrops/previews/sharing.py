@@ -15,6 +15,7 @@ from ..runner.service import Runner
 from ..store.core import DropStore
 from .analytics import Analytics
 from .auth import Principal, authenticate, principal_of, require
+from .comments import Comments
 from .events import Events
 from .identity import Tokens, Users, Workspaces
 from .links import Previews
@@ -52,6 +53,10 @@ class Sharing:
     @cached_property
     def previews(self) -> Previews:
         return Previews(self)
+
+    @cached_property
+    def comments(self) -> Comments:
+        return Comments(self)
 
     @cached_property
     def events(self) -> Events:

@@ -225,6 +225,14 @@ def finish(store: Any, execution_id: int, result: RunResult) -> None:
         values["language"] = result.language
     with store.transaction() as conn:
         conn.execute(t.executions.update().where(t.executions.c.id == execution_id).values(**values))
+        _log_finished(store, conn, execution_id)
+
+
+def _log_finished(store: Any, conn: Any, execution_id: int) -> None:
+    """A change-log row for a finished run of a drop, so that ``store.watch`` sees it."""
+    drop_id = conn.execute(sa.select(t.executions.c.drop_id).where(t.executions.c.id == execution_id)).scalar()
+    if drop_id is not None:
+        store.log_change(conn, drop_id, "run", execution_id, None)
 
 
 def fail(store: Any, execution_id: int, status: str, reason: str) -> None:
@@ -232,6 +240,7 @@ def fail(store: Any, execution_id: int, status: str, reason: str) -> None:
     with store.transaction() as conn:
         conn.execute(t.executions.update().where(t.executions.c.id == execution_id).values(
             status=status, stderr=_db_text(reason), resources=_db_json({"reason": reason}), finished_at=t.now()))
+        _log_finished(store, conn, execution_id)
 
 
 def listing(store: Any, *, preview_id: int | None = None, drop_id: int | None = None,

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Pr
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..errors import BatchError, Conflict, Deleted, NotFound, QldropsError, ValidationError
+from ..errors import BatchError, Conflict, Deleted, MergeConflict, NotFound, QldropsError, ValidationError
 from ..settings import Settings
 from . import blobs as blobcodec
 from . import bulk
+from . import merge as merging
 from . import schema as t
 from . import search as fts
 from . import types as dtypes
@@ -73,6 +74,9 @@ class Caller(Protocol):
 AccessCheck = Callable[[str], None]
 PurgeHook = Callable[[sa.Connection, int], None]
 ListColumns = Callable[[sa.Connection, Sequence[Drop]], dict[int, dict[str, Any]]]
+# (conn, drop_id, old_version, new_version, old_text, new_text), inside the writing transaction
+NewVersionHook = Callable[[sa.Connection, int, int, int, str, str], None]
+MAX_CONTRIBUTORS = 50
 
 
 class DropStore:
@@ -82,8 +86,10 @@ class DropStore:
     packages add reaches it through three typed hooks set by whoever composes the
     store (:mod:`qldrops.client`): ``access_check`` (called with an action on every
     read and write while a ``principal`` is set), ``on_purge`` (called inside the
-    purge transaction, so a package erases its own rows about the drop) and
-    ``list_columns`` (extra columns for listings, read in the listing's connection).
+    purge transaction, so a package erases its own rows about the drop),
+    ``list_columns`` (extra columns for listings, read in the listing's connection)
+    and ``on_new_version`` (called inside every transaction that writes a new
+    version, e.g. so line comments follow their lines).
     """
 
     def __init__(self, engine: sa.Engine, settings: Settings, *, workspace: str | None = None, url: str = ""):
@@ -98,6 +104,7 @@ class DropStore:
         self.access_check: AccessCheck | None = None
         self.on_purge: list[PurgeHook] = []
         self.list_columns: list[ListColumns] = []
+        self.on_new_version: list[NewVersionHook] = []
         self._types: dict[str, dict | None] | None = None
         self._fast: FastReader | None = None  # made on first get()
 
@@ -115,6 +122,7 @@ class DropStore:
         view = copy.copy(self)
         view.workspace, view.principal, view.access_check = workspace, None, None
         view.on_purge, view.list_columns = [], list(self.list_columns)
+        view.on_new_version = list(self.on_new_version)
         return view
 
     def now(self) -> dt.datetime:
@@ -379,7 +387,7 @@ class DropStore:
         return SimpleNamespace(**row._mapping, codec=blob.codec, data=blob.data)
 
     def _new_version(self, conn: sa.Connection, cur: SimpleNamespace, p: _Prepared, *, op: str, message: str | None,
-                     created_by: str | None) -> int:
+                     created_by: str | None, contributors: builtins.list[str] | None = None) -> int:
         version = cur.version + 1
         now = self.clock()
         self._store_blobs(conn, [p])
@@ -393,10 +401,14 @@ class DropStore:
             raise Conflict(f"drop {cur.id} changed while it was being updated", hint="retry")
         conn.execute(t.drop_versions.insert().values(
             drop_id=cur.id, version=version, content_hash=p.hash, metadata=p.metadata, op=op, message=message,
-            created_at=now, created_by=created_by))
+            created_at=now, created_by=created_by, contributors=contributors or None))
         if self.dialect == "sqlite":
             fts.sqlite_replace(conn, cur.id, fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
         self._log_changes(conn, [(cur.id, "upsert", version, p.hash)])
+        if self.on_new_version and p.hash != cur.content_hash:
+            old_text = blobcodec.decode(cur.codec, cur.data).decode("utf-8")
+            for hook in self.on_new_version:
+                hook(conn, cur.id, cur.version, version, old_text, p.text)
         return version
 
     def update(self, drop_id: int, *, artifact: str | None = None, metadata: dict | None = None,
@@ -439,6 +451,49 @@ class DropStore:
         if p.hash == cur.content_hash and meta == cur.metadata:
             return cur.version  # nothing changed: no new version
         return self._new_version(conn, cur, p, op="update", message=message, created_by=created_by)
+
+    def save(self, drop_id: int, artifact: str, *, base_version: int, contributors: Sequence[str] | None = None,
+             message: str | None = None, created_by: str | None = None) -> Drop:
+        """Save text edited from ``base_version`` as a new version; never a silent overwrite.
+
+        If the drop moved on since ``base_version`` (a script, another editor), the edits are
+        merged three ways into the current version; overlapping edits raise
+        :class:`~qldrops.errors.MergeConflict` carrying the marked text, and nothing is written.
+        ``contributors`` names who wrote it (kept with the version). Text equal to the
+        current version writes nothing and returns the current drop.
+        """
+        self._authorize("write")
+        names = _check_contributors(contributors)
+        mine, _ = self._artifact_bytes(artifact)  # too big or binary: refused before any write
+        if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1:
+            raise ValidationError(f"base_version must be a positive integer, not {base_version!r}",
+                                  hint="pass the version the edited text was loaded from (Drop.version)")
+        with self.transaction() as conn:
+            cur = self._lock_current(conn, drop_id)
+            if cur.deleted_at is not None:
+                raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it first: store.restore({drop_id})")
+            if base_version > cur.version:
+                raise ValidationError(f"drop {drop_id} has no version {base_version} yet (it is at v{cur.version})",
+                                      hint="pass the version the edited text was loaded from")
+            text = mine
+            if base_version != cur.version:
+                base = self._version_row(conn, cur.id, base_version)
+                merged = merging.merge(blobcodec.decode(base.codec, base.data).decode("utf-8"),
+                                       blobcodec.decode(cur.codec, cur.data).decode("utf-8"), mine,
+                                       current_label=f"v{cur.version} (current)", mine_label="your edits")
+                if merged.conflicts:
+                    raise MergeConflict(
+                        f"drop {drop_id} changed since v{base_version} (now v{cur.version}) and "
+                        f"{merged.conflicts} of your edits overlap those changes; nothing was saved",
+                        conflict_text=merged.text, base_version=base_version, current_version=cur.version)
+                text = merged.text
+                message = f"{message or 'saved'} (merged with v{cur.version})"
+            text, raw = self._artifact_bytes(text)  # the merge may have grown it past the limit
+            p = self._pack(cur.workflow_id, cur.drop_type, cur.capsule_id, created_by, text, raw, cur.metadata)
+            if p.hash != cur.content_hash:
+                self._new_version(conn, cur, p, op="update", message=message, created_by=created_by,
+                                  contributors=names)
+            return self._written(conn, drop_id)
 
     def rollback(self, drop_id: int, *, to_version: int, expected_version: int | None = None,
                  created_by: str | None = None) -> Drop:
@@ -665,9 +720,9 @@ class DropStore:
                 .where(t.drop_versions.c.drop_id == drop_id).order_by(t.drop_versions.c.version)
             ).all()
         return Listing([Version(r.drop_id, r.version, r.content_hash, r.metadata, r.op, r.created_at,
-                                r.created_by, r.message, r.size) for r in rows],
+                                r.created_by, r.message, r.size, r.contributors) for r in rows],
                        columns=("drop_id", "version", "op", "size", "created_at", "created_by", "message",
-                                "content_hash", "metadata"))
+                                "contributors", "content_hash", "metadata"))
 
     def diff(self, drop_id: int, from_version: int, to_version: int, *, context: int = 3) -> Diff:
         """Unified diff between two versions, with lines added/removed and metadata changes."""
@@ -740,6 +795,20 @@ class DropStore:
             "overall_ratio": round(logical / stored, 3) if stored else 1.0,
             "by_type": by_type, "database": safe_url(self.url), "workspace": self.workspace,
         }
+
+    # ------------------------------------------------------------------ watch
+    def watch(self, workflow_id: str | None = None, *, since: int | None = None, timeout: float | None = None,
+              poll: float = 0.25, stop: Any = None, check: Callable[[], Any] | None = None) -> Iterator[Any]:
+        """Yield changes (new drop, version, deletion, comment, finished run) as they commit.
+
+        A generator for notebooks and batch scripts; see :func:`qldrops.store.watch.watch`::
+
+            for ch in store.watch(workflow_id="wf-42", timeout=60):
+                print(ch.kind, ch.drop_id, ch.version)
+        """
+        from .watch import watch
+
+        return watch(self, workflow_id=workflow_id, since=since, timeout=timeout, poll=poll, stop=stop, check=check)
 
     # ------------------------------------------------------------------ import / export
     def export_jsonl(self, path, *, workflow_id: str | None = None) -> int:
@@ -835,6 +904,19 @@ def _check_id(drop_id: Any) -> int:
     if drop_id < 1 or drop_id > 2**62:
         raise NotFound(f"drop {drop_id} does not exist", hint="check the id with `qldrops list`")
     return drop_id
+
+
+def _check_contributors(contributors: Any) -> builtins.list[str] | None:
+    if contributors is None:
+        return None
+    if isinstance(contributors, str) or not isinstance(contributors, (list, tuple)):
+        raise ValidationError(f"contributors must be a list of names, not {contributors!r}",
+                              hint="e.g. contributors=['Ada', 'Bob']")
+    if len(contributors) > MAX_CONTRIBUTORS:
+        raise ValidationError(f"{len(contributors)} contributors; at most {MAX_CONTRIBUTORS} are kept per version",
+                              hint="name the main contributors")
+    names = [_check_name("contributor", c) for c in contributors]
+    return list(dict.fromkeys(names)) or None
 
 
 def _check_limit(limit: Any) -> int:

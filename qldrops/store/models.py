@@ -65,6 +65,7 @@ class Version:
     created_by: str | None = None
     message: str | None = None
     size: int | None = None
+    contributors: list[str] | None = None  # who wrote this version together (a collaborative save)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ Layout:
 * ``drop_types``     registered drop types and their metadata JSON schema
 * ``embeddings``     vectors keyed by (content hash, model): never embedded twice
 * ``analyses``       analysis results keyed by (content hash, analyser version)
+* ``comments``       line comments anchored to a drop, a line range and a version
 * ``feedback``, ``workspaces``, ``users``, ``api_tokens``, ``previews``, ``events``,
   ``executions``, ``audit_log``, ``clusters``, ``index_state``
 """
@@ -134,6 +135,7 @@ drop_versions = sa.Table(
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("contributors", JSONType, nullable=True),  # names of those who wrote it together (or NULL)
 )
 
 changes = sa.Table(
@@ -142,7 +144,8 @@ changes = sa.Table(
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("drop_id", sa.BigInteger, nullable=False),
     sa.Column("workspace", sa.String(64), nullable=False),
-    sa.Column("op", sa.String(16), nullable=False),  # upsert | delete
+    # upsert | delete; and for watchers only: comment (version = comment id), run (version = execution id)
+    sa.Column("op", sa.String(16), nullable=False),
     sa.Column("version", sa.Integer, nullable=True),
     sa.Column("content_hash", sa.String(64), nullable=True),
     # PostgreSQL: pg_current_xact_id() of the writing transaction (server default); NULL on SQLite.
@@ -263,6 +266,8 @@ previews = sa.Table(
     sa.Column("title", sa.Text, nullable=True),
     # Which dashboard the link opens: preview (a workflow), analytics or explorer (the workspace).
     sa.Column("dashboard", sa.String(32), nullable=False, server_default="preview"),
+    # What a visitor may do: view (read only), comment (add line comments), edit (save new versions).
+    sa.Column("access", sa.String(16), nullable=False, server_default="view"),
     sa.Index("ix_previews_workspace", "workspace", "expires_at"),
 )
 
@@ -321,4 +326,29 @@ audit_log = sa.Table(
     sa.Column("allowed", sa.Boolean, nullable=False),
     sa.Column("detail", JSONType, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("workspace", sa.String(64), nullable=False),
+    sa.Column("workflow_id", sa.String(200), nullable=False),
+    sa.Column("drop_id", sa.BigInteger, sa.ForeignKey("drops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("file", sa.Text, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),  # the version line_start/line_end refer to now
+    sa.Column("created_version", sa.Integer, nullable=False),
+    sa.Column("line_start", sa.Integer, nullable=False),  # 1-based, inclusive
+    sa.Column("line_end", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # plain text, never HTML
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("preview_id", sa.BigInteger, nullable=True),
+    sa.Column("reply_to", sa.BigInteger, nullable=True),
+    sa.Column("outdated", sa.Boolean, nullable=False, default=False),  # its lines changed in a later version
+    sa.Column("resolved_at", UTCDateTime, nullable=True),
+    sa.Column("resolved_by", sa.String(200), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_comments_drop", "drop_id", "id"),
+    sa.Index("ix_comments_workflow", "workspace", "workflow_id", "id"),
+    sqlite_autoincrement=True,
 )

@@ -124,8 +124,9 @@ def _raise_unless_allows(p: Preview, need: str) -> None:
         raise ValidationError(f"unknown access {need!r}", hint="use one of: " + ", ".join(ACCESS_LEVELS))
     if _ACCESS_RANK.get(p.access, 0) < _ACCESS_RANK[need]:
         what = {"comment": "commenting", "edit": "editing"}.get(need, need)
-        raise AccessDenied(f"this share link only lets you {p.access}; {what} needs a {need} link",
-                           hint=f"ask the link's owner ({p.created_by or 'its creator'}) for a {need} link")
+        a = "an" if need == "edit" else "a"
+        raise AccessDenied(f"this share link only lets you {p.access}; {what} needs {a} {need} link",
+                           hint=f"ask the link's owner ({p.created_by or 'its creator'}) for {a} {need} link")
 
 
 def check_display_name(name: object) -> str:

@@ -89,6 +89,18 @@ def watch(store: DropStore, *, workflow_id: str | None = None, since: int | None
     if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not 0.01 <= poll <= 60:
         raise ValidationError(f"poll must be from 0.01 to 60 seconds, not {poll!r}")
     store._authorize("read")
+    xmin: int | None = None
+    if since is None:  # "from now" means from this call, not from the first next()
+        with store.reading() as conn, conn.begin():
+            if store.dialect == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                xmin = _xmin(conn)
+            since = int(conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0)
+    return _watch(store, workflow_id, since, xmin, timeout, poll, stop, check)
+
+
+def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | None, timeout: float | None,
+           poll: float, stop: threading.Event | None, check: Callable[[], Any] | None) -> Iterator[Change]:
     deadline = None if timeout is None else time.monotonic() + float(timeout)
     pg = store.dialect == "postgresql"
     with contextlib.ExitStack() as stack:
@@ -97,12 +109,7 @@ def watch(store: DropStore, *, workflow_id: str | None = None, since: int | None
         if pg:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         c = t.changes.c
-        xmin: int | None = None
         seen: dict[int, int] = {}  # PostgreSQL: seq -> txid of rows read that may show up again
-        with conn.begin():
-            if pg:
-                xmin = _xmin(conn)
-            last = int(conn.execute(sa.select(sa.func.max(c.seq))).scalar() or 0) if since is None else since
         while True:
             if check is not None:
                 check()

@@ -1,0 +1,260 @@
+"""Collaboration in the library (issue 12): link access levels, attributed saves with a three-way
+merge, line comments that follow their lines, and watching changes as they commit.
+
+Every test runs on SQLite and PostgreSQL (the ``store`` contract fixture).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+import qldrops
+from qldrops import AccessDenied, Conflict, LinkRevoked, MergeConflict, ValidationError
+from qldrops.store import schema as t
+
+BASE = "".join(f"line {i}\n" for i in range(1, 11))  # 10 lines
+
+
+@pytest.fixture
+def drop(store):
+    return store.put(workflow_id="wf-c", drop_type="code_generation", artifact=BASE,
+                     metadata={"language": "python", "filename": "main.py"}, created_by="alice")
+
+
+def _edit(text: str, line: int, new: str) -> str:
+    lines = text.splitlines(keepends=True)
+    lines[line - 1] = new + "\n"
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------- access levels
+def test_links_carry_an_access_level_and_check_it(store, drop):
+    view = store.previews.create("wf-c", ttl="2h", created_by="alice")
+    edit = store.previews.create("wf-c", ttl="2h", access="edit", created_by="alice")
+    comment = store.previews.create("wf-c", ttl="2h", access="comment", created_by="alice")
+    assert (view.access, edit.access, comment.access) == ("view", "edit", "comment")
+    assert store.previews.get(edit.id).access == "edit"
+    assert {p.id: p.access for p in store.previews.list()} == {view.id: "view", edit.id: "edit",
+                                                                comment.id: "comment"}
+    assert store.previews.check(edit.capability, need="edit").id == edit.id
+    assert store.previews.check(comment.capability, need="comment").id == comment.id
+    with pytest.raises(AccessDenied, match="only lets you view; editing needs an edit link"):
+        store.previews.check(view.capability, need="edit")
+    with pytest.raises(AccessDenied, match="commenting needs a comment link"):
+        store.previews.check(view.capability, need="comment")
+    with pytest.raises(ValidationError, match="unknown access"):
+        store.previews.create("wf-c", access="admin")
+    with pytest.raises(ValidationError, match="read only"):
+        store.previews.create(dashboard="analytics", access="edit")
+
+
+def test_a_view_link_cannot_save_or_comment(store, drop):
+    v = store.previews.open(store.previews.create("wf-c").capability, display_name="Ada")
+    assert not v.can("edit") and not v.can("comment") and v.can("view")
+    with pytest.raises(AccessDenied):
+        v.save(drop.id, BASE + "more\n", base_version=1)
+    with pytest.raises(AccessDenied):
+        v.comment(drop.id, "hi", line_start=1)
+    assert store.get(drop.id).version == 1 and list(store.comments()) == []
+
+
+# ---------------------------------------------------------------- saving and attribution
+def test_an_edit_link_saves_an_attributed_version(store, drop):
+    p = store.previews.create("wf-c", ttl="2h", access="edit", created_by="alice")
+    v = store.previews.open(p.capability)
+    with pytest.raises(ValidationError, match="type a display name first"):
+        v.save(drop.id, _edit(BASE, 2, "two"), base_version=1)
+    v.set_name("  Ada  ")
+    assert v.attribution == f"Ada (via link {p.id}, shared by alice)"
+    saved = v.save(drop.id, _edit(BASE, 2, "two"), base_version=1, contributors=["Bob"])
+    assert saved.version == 2 and saved.artifact == _edit(BASE, 2, "two")
+    last = store.history(drop.id)[-1]
+    assert last.created_by == v.attribution and last.contributors == ["Ada", "Bob"]
+    assert last.message == f"edited via link {p.id}"
+    edits = store.events.list(event_type="edit")
+    assert len(edits) == 1 and edits[0].actor == v.attribution and edits[0].metadata["version"] == 2
+    with store.reading() as conn:
+        audit = conn.execute(sa.select(t.audit_log).where(t.audit_log.c.action == "drop.save")).one()
+    assert audit.actor == v.attribution and audit.detail["version"] == 2
+    # Unchanged text writes nothing.
+    assert v.save(drop.id, saved.artifact, base_version=2).version == 2
+    assert len(store.history(drop.id)) == 2
+
+
+def test_a_stale_save_merges_three_ways(store, drop):
+    store.update(drop.id, artifact=_edit(BASE, 8, "eight by a script"))  # v2, underneath the editor
+    merged = store.save(drop.id, _edit(BASE, 2, "two by Ada"), base_version=1, contributors=["Ada"],
+                        created_by="Ada")
+    assert merged.version == 3
+    assert merged.artifact == _edit(_edit(BASE, 8, "eight by a script"), 2, "two by Ada")
+    v = store.history(drop.id)[-1]
+    assert "merged with v2" in v.message and v.contributors == ["Ada"] and v.created_by == "Ada"
+
+
+def test_overlapping_edits_raise_a_conflict_with_the_marked_text(store, drop):
+    store.update(drop.id, artifact=_edit(BASE, 5, "five by a script"))
+    with pytest.raises(MergeConflict) as err:
+        store.save(drop.id, _edit(BASE, 5, "five by Ada"), base_version=1)
+    e = err.value
+    assert isinstance(e, Conflict) and e.http_status == 409
+    assert (e.base_version, e.current_version) == (1, 2)
+    assert "<<<<<<<" in e.conflict_text and "five by a script" in e.conflict_text and \
+        "five by Ada" in e.conflict_text and ">>>>>>>" in e.conflict_text
+    assert store.get(drop.id).version == 2  # nothing written
+    # Resolving against the current version saves.
+    assert store.save(drop.id, _edit(BASE, 5, "five by both"), base_version=2).version == 3
+
+
+def test_a_save_over_the_size_limit_writes_nothing(store, drop):
+    p = store.previews.create("wf-c", access="edit", created_by="alice")
+    v = store.previews.open(p.capability, display_name="Ada")
+    big = "x" * (store.settings.max_artifact_bytes + 1)
+    with pytest.raises(ValidationError, match="over the limit"):
+        v.save(drop.id, big, base_version=1)
+    assert store.get(drop.id).version == 1 and store.events.list(event_type="edit") == []
+
+
+def test_a_revoked_edit_link_refuses_the_next_save(store, drop):
+    p = store.previews.create("wf-c", access="edit", created_by="alice")
+    v = store.previews.open(p.capability, display_name="Ada")
+    assert v.save(drop.id, _edit(BASE, 1, "one"), base_version=1).version == 2
+    store.previews.revoke(p.id)
+    assert not v.can("edit")
+    with pytest.raises(LinkRevoked):
+        v.save(drop.id, _edit(BASE, 1, "uno"), base_version=2)
+    with pytest.raises(LinkRevoked):
+        v.comment(drop.id, "still here?", line_start=1)
+    assert store.get(drop.id).version == 2
+
+
+def test_save_refuses_bad_input(store, drop):
+    with pytest.raises(ValidationError, match="base_version"):
+        store.save(drop.id, "x", base_version=0)
+    with pytest.raises(ValidationError, match="no version 9"):
+        store.save(drop.id, "x", base_version=9)
+    with pytest.raises(ValidationError, match="contributors"):
+        store.save(drop.id, "x", base_version=1, contributors="Ada")
+    assert store.get(drop.id).version == 1
+
+
+# ---------------------------------------------------------------- comments
+def test_comments_are_plain_text_threaded_and_resolvable(store, drop):
+    p = store.previews.create("wf-c", access="comment", created_by="alice")
+    v = store.previews.open(p.capability, display_name="Eve")
+    html = "<script>alert('x')</script> <b>bold</b> & more"
+    c = v.comment(drop.id, html, line_start=3, line_end=4)
+    assert c.body == html and c.author == f"Eve (via link {p.id}, shared by alice)"
+    assert (c.version, c.line_start, c.line_end, c.file, c.preview_id) == (1, 3, 4, "main.py", p.id)
+    reply = store.comment(drop.id, "agreed", reply_to=c.id, author="alice")
+    assert reply.reply_to == c.id and (reply.line_start, reply.line_end) == (3, 4)
+    resolved = v.resolve_comment(c.id)
+    assert resolved.resolved and resolved.resolved_by == v.attribution
+    listed = v.comments(drop.id)
+    assert [x.id for x in listed] == [c.id, reply.id] and listed[0].body == html
+    assert [x.id for x in store.comments("wf-c", include_resolved=False)] == [reply.id]
+    frame = store.comments(drop_id=drop.id).to_frame()
+    assert list(frame["body"]) == [html, "agreed"] and bool(frame["resolved"].iloc[0])
+    assert len(store.events.list(event_type="comment")) == 3  # new, reply, resolved
+    with pytest.raises(ValidationError, match="needs some text"):
+        store.comment(drop.id, "   ", line_start=1)
+    with pytest.raises(ValidationError, match="line 11 does not exist"):
+        store.comment(drop.id, "past the end", line_start=11)
+    with pytest.raises(ValidationError, match="line_start"):
+        store.comment(drop.id, "no line")
+
+
+def test_comments_follow_their_lines_or_become_outdated(store, drop):
+    keep = store.comment(drop.id, "about line 6", line_start=6, line_end=7)
+    gone = store.comment(drop.id, "about line 3", line_start=3)
+    # v2: two lines inserted at the top and line 3 edited.
+    v2 = "new a\nnew b\n" + _edit(BASE, 3, "line three")
+    store.update(drop.id, artifact=v2)
+    by_id = {c.id: c for c in store.comments(drop_id=drop.id)}
+    assert (by_id[keep.id].version, by_id[keep.id].line_start, by_id[keep.id].line_end) == (2, 8, 9)
+    assert v2.splitlines()[7] == "line 6"
+    assert by_id[gone.id].outdated and by_id[gone.id].version == 1 and by_id[gone.id].line_start == 3
+    # A save (merge path) moves them too; a comment made on an old version is brought forward.
+    store.save(drop.id, v2 + "tail\n", base_version=2)
+    late = store.comment(drop.id, "on v1 line 9", line_start=9, version=1)
+    by_id = {c.id: c for c in store.comments(drop_id=drop.id)}
+    assert (by_id[keep.id].version, by_id[keep.id].line_start) == (3, 8)
+    assert (late.version, late.line_start, late.created_version) == (3, 11, 1)
+    assert [c.id for c in store.comments(drop_id=drop.id, include_outdated=False)] == [keep.id, late.id]
+
+
+def test_a_thousand_comments_page_by_id(store, drop):
+    with store.transaction() as conn:
+        conn.execute(t.comments.insert(), [
+            {"workspace": store.workspace, "workflow_id": "wf-c", "drop_id": drop.id, "file": "main.py",
+             "version": 1, "created_version": 1, "line_start": 1 + i % 10, "line_end": 1 + i % 10,
+             "body": f"c{i}", "author": "bot", "outdated": False, "created_at": store.now()}
+            for i in range(1000)])
+    seen, after = [], None
+    while True:
+        page = store.comments(drop_id=drop.id, limit=300, after_id=after)
+        if not page:
+            break
+        seen += [c.body for c in page]
+        after = page[-1].id
+    assert seen == [f"c{i}" for i in range(1000)]
+    with pytest.raises(ValidationError, match="limit"):
+        store.comments(limit=5000)
+    # An update maps all of them in the writing transaction.
+    store.update(drop.id, artifact="top\n" + BASE)
+    assert {c.line_start for c in store.comments(drop_id=drop.id, limit=1000)} == set(range(2, 12))
+
+
+# ---------------------------------------------------------------- watch
+def test_watch_sees_changes_from_another_connection(store, drop, db_url, make_store):
+    other = make_store(db_url)
+    got: list = []
+    ready = threading.Event()
+
+    def writer():
+        ready.wait(10)
+        time.sleep(0.3)
+        other.update(drop.id, artifact=_edit(BASE, 1, "one"))
+        other.comment(drop.id, "look", line_start=1)
+        d2 = other.put(workflow_id="wf-c", drop_type="code_generation", artifact="x = 1\n")
+        other.put(workflow_id="elsewhere", drop_type="code_generation", artifact="y = 2\n")
+        other.delete(d2.id)
+        other.restore(d2.id)
+
+    th = threading.Thread(target=writer)
+    th.start()
+    gen = store.watch("wf-c", timeout=30)
+    ready.set()
+    for ch in gen:
+        got.append(ch)
+        if len(got) == 5:
+            break
+    gen.close()
+    th.join(10)
+    assert [c.kind for c in got] == ["version", "comment", "drop", "delete", "restore"]
+    assert got[0].drop_id == drop.id and got[0].version == 2 and got[1].comment_id is not None
+    assert all(c.workflow_id == "wf-c" for c in got)
+    # Resuming from a cursor replays what followed it; since=0 replays everything.
+    again = list(store.watch("wf-c", since=got[2].cursor, timeout=0.5))
+    assert [c.kind for c in again] == ["delete", "restore"]
+    assert [c.kind for c in store.watch("wf-c", since=0, timeout=0.2)][:2] == ["drop", "version"]
+
+
+def test_watch_stops_cleanly_and_follows_a_link(store, drop):
+    stop = threading.Event()
+    stop.set()
+    assert list(store.watch(stop=stop, timeout=5)) == []
+    p = store.previews.create("wf-c", access="edit", created_by="alice")
+    v = store.previews.open(p.capability, display_name="Ada")
+    gen = v.watch(timeout=10)
+    v.save(drop.id, _edit(BASE, 4, "four"), base_version=1)
+    first = next(gen)
+    assert (first.kind, first.version) == ("version", 2)
+    store.previews.revoke(p.id)
+    with pytest.raises(LinkRevoked):
+        next(gen)
+    with pytest.raises(ValidationError):
+        list(store.watch(since=-1))

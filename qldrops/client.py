@@ -211,6 +211,18 @@ class Store(DropStore):
         """Resolve a comment (``resolved=False`` reopens it)."""
         return self.sharing.comments.resolve(comment_id, resolved=resolved, by=by)
 
+    def git_export(self, workflow_id: str, path: Any) -> dict:
+        """Write a workflow's history to a new git repository: one commit per drop version, forks as branches."""
+        from .store.gitio import export
+
+        return export(self, workflow_id, path)
+
+    def git_import(self, path: Any, *, workflow_id: str) -> dict:
+        """Bring a git repository's history into the new workflow ``workflow_id`` (branches become forks)."""
+        from .store.gitio import import_repo
+
+        return import_repo(self, path, workflow_id)
+
     # ------------------------------------------------------------------ access and sharing
     def authenticate(self, token: str) -> Principal:
         """Act as the holder of API ``token`` from now on, in the token's workspace."""

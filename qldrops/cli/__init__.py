@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("qldrops.cli.sharing:token_group", "Issue, list and revoke API tokens."),
     "preview": ("qldrops.cli.sharing:preview_group", "Share links: create, list, revoke, extend."),
     "analytics": ("qldrops.cli.sharing:analytics_cmd", "Usage analytics summary."),
+    "git": ("qldrops.cli.git:git_group", "Git in and out: export a workflow's history, import a repository."),
     "run": ("qldrops.cli.runner:run", "Run a drop's code in the sandbox."),
     "serve": ("qldrops.cli.serve:serve", "Start the dashboard server (Voila) for share links."),
     "demo": ("qldrops.cli.demo:demo", "Load the demo corpus and prepare everything a newcomer needs."),

@@ -160,14 +160,16 @@ def preview_group() -> None:
 @click.option("--drop", "drop_id", type=int, default=None, help="Share one drop of the workflow only.")
 @click.option("--title", default=None)
 @click.option("--created-by", default=None, help="Name to record as creator (local connections).")
+@click.option("--access", type=click.Choice(["view", "comment", "edit"]), default="view", show_default=True,
+              help="What visitors may do: view, add line comments, or also edit (save new versions).")
 @_ws
 @click.pass_context
-def preview_create(ctx, workflow_id, dashboard, ttl, drop_id, title, created_by, workspace):
+def preview_create(ctx, workflow_id, dashboard, ttl, drop_id, title, created_by, access, workspace):
     """Share WORKFLOW_ID (or, with --dashboard, the workspace's dashboard); prints the link (shown once)."""
     if dashboard == "preview" and not workflow_id:
         raise click.UsageError("give the WORKFLOW_ID to share, or --dashboard analytics|explorer")
     p = _store(ctx).previews.create(workflow_id, ttl=ttl, dashboard=dashboard, drop_id=drop_id, title=title,
-                                    created_by=created_by, workspace=workspace)
+                                    created_by=created_by, workspace=workspace, access=access)
     click.echo(p.url)
     click.echo(f"(preview {p.id}, expires {p.expires_at:%Y-%m-%d %H:%M} UTC; the link is shown once)", err=True)
 

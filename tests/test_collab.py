@@ -258,3 +258,32 @@ def test_watch_stops_cleanly_and_follows_a_link(store, drop):
         next(gen)
     with pytest.raises(ValidationError):
         list(store.watch(since=-1))
+
+
+# ---------------------------------------------------------------- analytics
+def test_collaboration_figures(store, drop):
+    import datetime as dt
+
+    now = [dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)]
+
+    def tick():
+        now[0] += dt.timedelta(seconds=30)
+        return now[0]
+
+    store.clock = tick
+    p = store.previews.create("wf-c", access="edit", created_by="alice")
+    ada = store.previews.open(p.capability, display_name="Ada")
+    bob = store.previews.open(p.capability, display_name="Bob")
+    ada.save(drop.id, _edit(BASE, 1, "one"), base_version=1)
+    bob.comment(drop.id, "nice", line_start=1)
+    solo = store.previews.create("wf-c", access="view", created_by="alice")
+    store.previews.open(solo.capability, display_name="Cy")
+    figs = store.analytics.collaboration(since="30d")
+    day = dt.date(2026, 2, 2)
+    assert figs["sessions_per_day"].to_dict("records") == [{"day": day, "sessions": 2, "multi_user_sessions": 1}]
+    sessions = figs["edits_per_session"].set_index("preview_id")
+    assert sessions.loc[p.id, ["visitors", "edits", "comments"]].tolist() == [2, 1, 1]
+    conv = figs["conversion"].set_index("preview_id")
+    assert conv.loc[p.id, "conversion"] == 0.5 and conv.loc[solo.id, "conversion"] == 0.0
+    first = figs["share_to_first_edit"]
+    assert first["preview_id"].tolist() == [p.id] and first["seconds"].iloc[0] > 0

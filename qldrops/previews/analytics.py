@@ -234,3 +234,15 @@ class Analytics:
         end = until or now
         frame = self._sharing.events.frame(since=start, until=until, workspace=ws)
         return summarize(frame, workspace=ws, since=start, until=end, engine=engine, top=top)
+
+    def collaboration(self, since: Any = "30d", *, until: dt.datetime | None = None,
+                      workspace: str | None = None) -> dict[str, Any]:
+        """Collaboration frames: multi-user sessions per day, edits per session, view-to-edit conversion and
+        time from share to first edit (see :mod:`qldrops.previews.collab_analytics`)."""
+        from .collab_analytics import collaboration
+
+        p = principal_of(self._store)
+        ws = workspace or p.workspace or self._store.workspace
+        require(p, "analytics.read", ws, store=self._store)
+        start = parse_since(since, self._store.now())
+        return collaboration(self._sharing.events.frame(since=start, until=until, workspace=ws))

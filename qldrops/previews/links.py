@@ -143,6 +143,11 @@ def check_display_name(name: object) -> str:
     return name
 
 
+def attribution(preview: Preview, name: str | None) -> str:
+    """How a link's visitor is written in history, events and the audit log."""
+    return f"{name or 'anonymous visitor'} (via link {preview.id}, shared by {preview.created_by or 'unknown'})"
+
+
 def _raise_unless_live(p: Preview) -> None:
     if p.status == "revoked":
         raise LinkRevoked("this share link was revoked", hint="ask its owner for a new link")
@@ -349,6 +354,8 @@ class Previews:
         name = None if display_name is None else check_display_name(display_name)
 
         p = self.check(capability)  # the answer for dead links, and no write transaction for them
+        if name is not None and actor is None:
+            actor = attribution(p, name)[:200]  # the view counts for the same visitor as their edits
         now = self._store.now()
         c = t.previews.c
         values = event_values(self._store, p, "view", now=now, user_agent=user_agent, client=client, actor=actor,
@@ -472,8 +479,7 @@ class PreviewView:
     @property
     def attribution(self) -> str:
         """How this visitor is written in history, events and the audit log."""
-        who = self.display_name or "anonymous visitor"
-        return f"{who} (via link {self.preview.id}, shared by {self.preview.created_by or 'unknown'})"
+        return attribution(self.preview, self.display_name)
 
     @property
     def access(self) -> str:

@@ -89,7 +89,7 @@ def _commit(repo, files: dict[str, bytes], parent: bytes | None, author: str, wh
         blob = Blob.from_string(files[path])
         repo.object_store.add_object(blob)
         entries.append((path.encode("utf-8"), blob.id, 0o100644))
-    c = Commit()
+    c: Any = Commit()
     c.tree = commit_tree(repo.object_store, entries)
     c.parents = [parent] if parent else []
     who = author.replace("<", "(").replace(">", ")").replace("\n", " ").strip() or "unknown"
@@ -121,7 +121,7 @@ def export(store: DropStore, workflow_id: str, path: str | Path) -> dict[str, An
         raise NotFound(f"workflow {workflow_id!r} has no live drops to export",
                        hint="check the name with `qldrops list`")
     target.mkdir(parents=True, exist_ok=True)
-    repo = Repo.init(str(target), default_branch=b"main")
+    repo: Any = Repo.init(str(target), default_branch=b"main")  # dulwich's ref/object types: bytes here
     try:
         paths: dict[int, str] = {}
         commits: list[tuple[dt.datetime, bytes]] = []
@@ -212,7 +212,7 @@ def import_repo(store: DropStore, path: str | Path, workflow_id: str) -> dict[st
 
     store._authorize("write")
     try:
-        repo = Repo(str(path))
+        repo: Any = Repo(str(path))
     except NotGitRepository:
         raise ValidationError(f"{path} is not a git repository", hint="give the folder that holds .git") from None
     try:
@@ -291,7 +291,8 @@ def _apply(store: DropStore, repo, commit_id: bytes, prev: dict[str, bytes], ids
                 files.get(META_DIR + p + ".json") == prev.get(META_DIR + p + ".json"):
             continue
         meta_raw = files.get(META_DIR + p + ".json")
-        info = json.loads(meta_raw) if meta_raw else {"drop_type": "code_generation", "metadata": {"filename": p}}
+        info: dict[str, Any] = json.loads(meta_raw) if meta_raw else {"drop_type": "code_generation",
+                                                                        "metadata": {"filename": p}}
         try:
             text = files[p].decode("utf-8")
         except UnicodeDecodeError:

@@ -287,3 +287,18 @@ def test_collaboration_figures(store, drop):
     assert conv.loc[p.id, "conversion"] == 0.5 and conv.loc[solo.id, "conversion"] == 0.0
     first = figs["share_to_first_edit"]
     assert first["preview_id"].tolist() == [p.id] and first["seconds"].iloc[0] > 0
+
+
+def test_merge_and_line_mapping_edge_cases():
+    from qldrops.store.merge import map_lines, merge
+
+    # A conflict on a last line without a newline keeps every marker on its own line.
+    r = merge("a\nb\nc", "a\nb\nC1", "a\nb\nC2")
+    assert r.conflicts == 1 and r.text.splitlines()[2] == "<<<<<<< current" and "C1\n" in r.text and \
+        "C2\n" in r.text and r.text.splitlines()[-1].startswith(">>>>>>>")
+    # Both sides making the same edit is no conflict; an edit on one side only wins.
+    assert merge("a\nb\n", "a\nB\n", "a\nB\n") == merge("a\nb\n", "a\nb\n", "a\nB\n")
+    assert merge("a\nb\n", "a\nB\n", "a\nB\n").conflicts == 0
+    assert map_lines("x\ny\nz\n", "w\nx\ny\nz\n", 2, 3) == (3, 4)
+    assert map_lines("x\ny\nz\n", "x\nY\nz\n", 1, 2) is None
+    assert map_lines("", "a\n", 1, 1) is None and map_lines("a\n", "a\n", 0, 1) is None

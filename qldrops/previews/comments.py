@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from ..errors import NotFound, ValidationError
 from ..store import schema as t
 from ..store.core import DropStore
-from ..store.merge import map_lines
+from ..store.merge import line_mapper, map_lines
 from ..store.models import Listing
 from .auth import Principal, audit, principal_of, require
 from .events import event_values
@@ -234,13 +234,22 @@ class Comments:
         c = t.comments.c
         rows = conn.execute(sa.select(c.id, c.line_start, c.line_end).where(
             c.drop_id == drop_id, c.version == old_version, c.outdated.is_(False))).all()
+        if not rows:
+            return
+        mapper = line_mapper(old_text, new_text)
+        outdated: list[int] = []
+        moved: list[dict[str, int]] = []
         for r in rows:
-            moved = map_lines(old_text, new_text, r.line_start, r.line_end)
-            if moved is None:
-                conn.execute(t.comments.update().where(c.id == r.id).values(outdated=True))
+            where = mapper(r.line_start, r.line_end)
+            if where is None:
+                outdated.append(r.id)
             else:
-                conn.execute(t.comments.update().where(c.id == r.id).values(
-                    version=new_version, line_start=moved[0], line_end=moved[1]))
+                moved.append({"cid": r.id, "ls": where[0], "le": where[1]})
+        for i in range(0, len(outdated), 500):
+            conn.execute(t.comments.update().where(c.id.in_(outdated[i:i + 500])).values(outdated=True))
+        if moved:  # one statement, many parameter sets
+            conn.execute(t.comments.update().where(c.id == sa.bindparam("cid")).values(
+                version=new_version, line_start=sa.bindparam("ls"), line_end=sa.bindparam("le")), moved)
 
     # -- reads ------------------------------------------------------------------------------
     def list(self, workflow_id: str | None = None, drop_id: int | None = None, *, include_resolved: bool = True,

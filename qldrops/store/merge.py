@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Callable
 
 from ..errors import DependencyMissing
 
@@ -37,18 +38,28 @@ def merge(base: str, current: str, mine: str, *, current_label: str = "current",
     return MergeResult(text, conflicts)
 
 
-def map_lines(old: str, new: str, start: int, end: int) -> tuple[int, int] | None:
-    """Where lines ``start``..``end`` (1-based, inclusive) of ``old`` are in ``new``, or None.
+def line_mapper(old: str, new: str) -> Callable[[int, int], tuple[int, int] | None]:
+    """A function telling where lines ``start``..``end`` (1-based, inclusive) of ``old`` are in ``new``.
 
-    The range follows its lines when every one of them is unchanged (only lines above
-    or below it were added or removed); None when any of them was edited or deleted.
+    The diff is computed once (many comments of one file are mapped with one diff). A range
+    follows its lines when every one of them is unchanged (only lines above or below it were
+    added or removed); it maps to None when any of them was edited or deleted.
     """
     a, b = old.splitlines(), new.splitlines()
-    if start < 1 or end < start or end > max(len(a), 1):
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+
+    def where(start: int, end: int) -> tuple[int, int] | None:
+        if start < 1 or end < start or end > max(len(a), 1):
+            return None
+        for blk in blocks:
+            if blk.a <= start - 1 and end <= blk.a + blk.size:
+                shift = blk.b - blk.a
+                return start + shift, end + shift
         return None
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for blk in matcher.get_matching_blocks():
-        if blk.a <= start - 1 and end <= blk.a + blk.size:
-            shift = blk.b - blk.a
-            return start + shift, end + shift
-    return None
+
+    return where
+
+
+def map_lines(old: str, new: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where lines ``start``..``end`` of ``old`` are in ``new``, or None (see :func:`line_mapper`)."""
+    return line_mapper(old, new)(start, end)

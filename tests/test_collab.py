@@ -302,3 +302,20 @@ def test_merge_and_line_mapping_edge_cases():
     assert map_lines("x\ny\nz\n", "w\nx\ny\nz\n", 2, 3) == (3, 4)
     assert map_lines("x\ny\nz\n", "x\nY\nz\n", 1, 2) is None
     assert map_lines("", "a\n", 1, 1) is None and map_lines("a\n", "a\n", 0, 1) is None
+
+
+def test_watch_sees_a_write_from_another_process(store, drop, db_url):
+    import os
+    import subprocess
+    import sys
+
+    gen = store.watch("wf-c", timeout=120)
+    code = (f"import qldrops; s = qldrops.connect({db_url!r}); "
+            f"s.save({drop.id}, {_edit(BASE, 9, 'nine from a batch script')!r}, base_version=1, "
+            "contributors=['batch']); s.close()")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+    ch = next(gen)
+    gen.close()
+    assert (ch.kind, ch.drop_id, ch.version) == ("version", drop.id, 2)
+    assert store.history(drop.id)[-1].contributors == ["batch"]

@@ -568,18 +568,23 @@ class PreviewView:
         """
         p = self._allowed("edit")
         drop = self.get(drop_id)  # NotFound outside the link
-        names = [self.display_name or ""] + [c for c in (contributors or []) if c != self.display_name]
-        saved = self._reader.save(drop.id, text, base_version=base_version, contributors=names[:MAX_CONTRIBUTORS],
-                                  message=message or f"edited via link {p.id}", created_by=self.attribution[:200])
-        if saved.version != drop.version:
-            merged = base_version != drop.version
-            self.record("edit", user_agent=user_agent, client=client, drop_id=drop.id, actor=self.attribution[:200],
-                        metadata={"version": saved.version, "base_version": base_version, "merged": merged,
-                                  "contributors": names[:MAX_CONTRIBUTORS]})
+        names = ([self.display_name or ""] + [c for c in (contributors or []) if c != self.display_name])
+        names = names[:MAX_CONTRIBUTORS]
+        who = self.attribution[:200]
+
+        def on_saved(conn: sa.Connection, version: int, merged: bool) -> None:
+            # The edit event and the audit row commit with the version, or not at all.
+            conn.execute(t.events.insert().values(**event_values(
+                self._store, p, "edit", now=self._store.now(), user_agent=user_agent, client=client, actor=who,
+                idempotency_key=None, duration_ms=None, drop_id=drop.id,
+                metadata={"version": version, "base_version": base_version, "merged": merged,
+                          "contributors": names})))
             audit(self._store, self.principal, "drop.save", p.workspace, allowed=True, target=f"drop:{drop.id}",
-                  detail={"version": saved.version, "base_version": base_version, "merged": merged,
-                          "preview_id": p.id})
-        return saved
+                  detail={"version": version, "base_version": base_version, "merged": merged, "preview_id": p.id},
+                  conn=conn)
+
+        return self._reader.save(drop.id, text, base_version=base_version, contributors=names,
+                                 message=message or f"edited via link {p.id}", created_by=who, on_saved=on_saved)
 
     def comment(self, drop_id: int, body: str, *, line_start: int | None = None, line_end: int | None = None,
                 version: int | None = None, reply_to: int | None = None, file: str | None = None) -> Comment:

@@ -453,14 +453,17 @@ class DropStore:
         return self._new_version(conn, cur, p, op="update", message=message, created_by=created_by)
 
     def save(self, drop_id: int, artifact: str, *, base_version: int, contributors: Sequence[str] | None = None,
-             message: str | None = None, created_by: str | None = None) -> Drop:
+             message: str | None = None, created_by: str | None = None,
+             on_saved: Callable[[sa.Connection, int, bool], None] | None = None) -> Drop:
         """Save text edited from ``base_version`` as a new version; never a silent overwrite.
 
         If the drop moved on since ``base_version`` (a script, another editor), the edits are
         merged three ways into the current version; overlapping edits raise
         :class:`~qldrops.errors.MergeConflict` carrying the marked text, and nothing is written.
         ``contributors`` names who wrote it (kept with the version). Text equal to the
-        current version writes nothing and returns the current drop.
+        current version writes nothing and returns the current drop. ``on_saved(conn, version,
+        merged)`` runs inside the transaction once a version is written (the sharing layer records
+        its event and audit row there, so they commit with the version or not at all).
         """
         self._authorize("write")
         names = _check_contributors(contributors)
@@ -491,8 +494,10 @@ class DropStore:
             text, raw = self._artifact_bytes(text)  # the merge may have grown it past the limit
             p = self._pack(cur.workflow_id, cur.drop_type, cur.capsule_id, created_by, text, raw, cur.metadata)
             if p.hash != cur.content_hash:
-                self._new_version(conn, cur, p, op="update", message=message, created_by=created_by,
-                                  contributors=names)
+                version = self._new_version(conn, cur, p, op="update", message=message, created_by=created_by,
+                                            contributors=names)
+                if on_saved is not None:
+                    on_saved(conn, version, base_version != cur.version)
             return self._written(conn, drop_id)
 
     def rollback(self, drop_id: int, *, to_version: int, expected_version: int | None = None,

@@ -319,3 +319,14 @@ def test_watch_sees_a_write_from_another_process(store, drop, db_url):
     gen.close()
     assert (ch.kind, ch.drop_id, ch.version) == ("version", drop.id, 2)
     assert store.history(drop.id)[-1].contributors == ["batch"]
+
+
+@pytest.mark.sandbox
+def test_watch_sees_a_finished_run(store, drop):
+    code = store.put(workflow_id="wf-c", drop_type="code_generation", artifact="print('hi')\n",
+                     metadata={"filename": "hi.py"})
+    gen = store.watch("wf-c", timeout=60)
+    result = store.run(code.id, project=False)
+    ch = next(gen)
+    gen.close()
+    assert (ch.kind, ch.drop_id, ch.execution_id) == ("run", code.id, result.execution_id)

@@ -98,6 +98,15 @@ def test_git_refuses_bad_input(store, workflow, tmp_path):
     store.git_export("wf-g", tmp_path / "ok")
     with pytest.raises(Conflict, match="already has drops"):
         store.git_import(tmp_path / "ok", workflow_id="wf-g")
+    # A binary file anywhere in the history: refused before anything is written.
+    from dulwich import porcelain
+
+    (tmp_path / "ok" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\x00")
+    porcelain.add(str(tmp_path / "ok"), [str(tmp_path / "ok" / "logo.png")])
+    porcelain.commit(str(tmp_path / "ok"), message=b"add a logo", author=b"eve <>", committer=b"eve <>")
+    with pytest.raises(ValidationError, match=r"logo.png \(commit \w+\) is binary, not UTF-8 text; nothing was "):
+        store.git_import(tmp_path / "ok", workflow_id="wf-new")
+    assert store.list(workflow_id="wf-new", include_deleted=True) == []
 
 
 def test_the_git_commands(sqlite_url, tmp_path):

@@ -12,6 +12,11 @@ Import: walks ``main`` commit by commit (first parents) and writes each changed
 file as a new drop or a new version, with the commit's author, date and message;
 then every other branch whose history leaves ``main`` becomes a fork ``W:branch``
 made at its branch point. Export, import, export gives identical trees and messages.
+Dates are whole seconds (git's): versions written within one second keep their order
+only if their drops were created in that order. A file a commit deletes is not
+deleted in qldrops (its drop keeps its last version). Every file of the history is
+checked first (text, within the size limit): a repository qldrops cannot hold is
+refused before anything is written.
 """
 
 from __future__ import annotations
@@ -236,6 +241,7 @@ def import_repo(store: DropStore, path: str | Path, workflow_id: str) -> dict[st
             point = max((on_main[c] for c in chain if c in on_main), default=-1)
             own = [c for c in chain if c not in on_main]
             forks.setdefault(point, []).append((name, own))
+        _check_files(store, repo, main + [c for lst in forks.values() for _n, own in lst for c in own])
         ids: dict[str, int] = {}
         versions = 0
         prev: dict[str, bytes] = {}
@@ -261,6 +267,31 @@ def import_repo(store: DropStore, path: str | Path, workflow_id: str) -> dict[st
         repo.close()
     return {"workflow_id": workflow_id, "drops": len(ids), "versions": versions,
             "forks": sorted(f"{workflow_id}:{n}" for lst in forks.values() for n, _ in lst)}
+
+
+def _check_files(store: DropStore, repo: Any, commits: list[bytes]) -> None:
+    """Refuse a repository holding a file qldrops cannot store before anything is written."""
+    checked: set[bytes] = set()
+    limit = store.settings.max_artifact_bytes
+    for commit_id in commits:
+        for e in repo.object_store.iter_tree_contents(repo[commit_id].tree):
+            if e.sha in checked:
+                continue
+            checked.add(e.sha)
+            data = repo.object_store[e.sha].data
+            where = f"{e.path.decode('utf-8', 'replace')} (commit {commit_id.decode()[:10]})"
+            if len(data) > limit:
+                raise ValidationError(f"{where} is {len(data):,} bytes, over the artifact limit of {limit:,}; "
+                                      "nothing was imported", hint="remove it from the history or raise "
+                                                                   "QLDROPS_MAX_ARTIFACT_BYTES")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationError(f"{where} is binary, not UTF-8 text; nothing was imported",
+                                      hint="qldrops stores text: remove binary files from the history") from None
+            if b"\x00" in data:
+                raise ValidationError(f"{where} contains NUL bytes; nothing was imported",
+                                      hint="qldrops stores text: remove binary files from the history")
 
 
 class _clock_at:

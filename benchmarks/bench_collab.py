@@ -32,7 +32,7 @@ TEXT = "".join(f"line {i} = compute({i})\n" for i in range(200))
 
 def _pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 def _watch_delays(url: str, n: int) -> list[float]:

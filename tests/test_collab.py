@@ -12,7 +12,6 @@ import time
 import pytest
 import sqlalchemy as sa
 
-import qldrops
 from qldrops import AccessDenied, Conflict, LinkRevoked, MergeConflict, ValidationError
 from qldrops.store import schema as t
 

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import AccessDenied, LinkExpired, LinkRevoked, NotFound, ValidationError
-from ..store.core import MAX_CONTRIBUTORS
 from ..store import schema as t
+from ..store.core import MAX_CONTRIBUTORS
 from ..store.models import Diff, DropList, Listing, Version
 from ..store.timeparse import MAX_TTL, parse_duration
 from .auth import _RANK, ACCESS_LEVELS, Principal, audit, principal_of, require

@@ -79,7 +79,7 @@ def _safe_path(name: Any) -> str | None:
     if not isinstance(name, str) or not name or "\\" in name or name.startswith("/"):
         return None
     norm = posixpath.normpath(name)
-    if norm.startswith("..") or norm.startswith(".qldrops") or norm in (".", "") or norm.startswith(".git"):
+    if norm.startswith(("..", ".qldrops", ".git")) or norm in (".", ""):
         return None
     return norm
 
@@ -255,7 +255,7 @@ def import_repo(store: DropStore, path: str | Path, workflow_id: str) -> dict[st
                 fork_id = f"{workflow_id}:{name}"
                 # Forked at the branch point's time: commits are whole seconds, and the export puts
                 # every main commit up to the fork's time before the branch.
-                when = dt.datetime.fromtimestamp(repo[c].commit_time, dt.timezone.utc)
+                when = dt.datetime.fromtimestamp(repo[c].commit_time, dt.UTC)
                 with _clock_at(store, when):
                     forked = store.fork_workflow(workflow_id, fork_id)
                 fids = {p: f.id for p, f in zip(sorted(ids, key=ids.__getitem__), forked)}
@@ -314,11 +314,11 @@ def _apply(store: DropStore, repo, commit_id: bytes, prev: dict[str, bytes], ids
     c = repo[commit_id]
     files = _tree_files(repo, commit_id)
     who = c.author.decode("utf-8", "replace").rsplit(" <", 1)[0].strip() or "unknown"
-    when = dt.datetime.fromtimestamp(c.author_time, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(c.author_time, dt.UTC)
     message = c.message.decode("utf-8", "replace")
     written = 0
     for p in sorted(files):
-        if p.startswith(META_DIR) or p.startswith(".git") or files[p] == prev.get(p) and \
+        if p.startswith((META_DIR, ".git")) or files[p] == prev.get(p) and \
                 files.get(META_DIR + p + ".json") == prev.get(META_DIR + p + ".json"):
             continue
         meta_raw = files.get(META_DIR + p + ".json")

@@ -9,8 +9,8 @@ through the diff (for comments anchored to lines).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import DependencyMissing
 

@@ -15,8 +15,9 @@ import contextlib
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -181,4 +182,4 @@ def _listener(store: DropStore) -> Iterator[Any]:
         raw.close()
 
 
-__all__ = ["Change", "KINDS", "watch"]
+__all__ = ["KINDS", "Change", "watch"]

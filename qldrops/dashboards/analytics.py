@@ -1,10 +1,10 @@
 """The analytics dashboard as a controller: usage (views, viewers, the view -> edit -> execute
 funnel, top workflows), quality by language and drop type, and sandbox run success.
 
-:class:`AnalyticsPage` loads the slow parts once (drops, runs), then :meth:`AnalyticsPage.refresh`
+:class:`AnalyticsPage` loads the slow part once (drops with their analysis), then :meth:`AnalyticsPage.refresh`
 answers a filter (period, workflow, drop type) with every panel's HTML. The numbers come from
-``store.events.frame`` summarised by the previews package (:func:`qldrops.previews.analytics.summarize`),
-so a figure says what the analytics API says. plotly is imported where figures are drawn.
+one query layer, ``store.analytics.report`` (:func:`qldrops.previews.analytics.report`), with one
+definition each of a viewer, a run and the funnel, so every figure says what the analytics API says. plotly is imported where figures are drawn.
 """
 
 from __future__ import annotations
@@ -18,17 +18,12 @@ from typing import Any
 import pandas as pd
 
 from ..client import Store
-from ..previews.analytics import summarize
+from ..previews.analytics import DEFINITIONS, IGNORES, Filters, Report
 from .html import figure_html, kpis_html, loaded_html, note_html
 
 UTC = dt.UTC
 ALL = "(all)"
 DEFAULT_DAYS = 30
-
-
-def as_utc(day: dt.date, end: bool = False) -> dt.datetime:
-    """A picked day as an aware UTC datetime (the end of a range is exclusive: the next midnight)."""
-    return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=UTC)
 
 
 def drops_frame(store: Store, **filters: Any) -> pd.DataFrame:
@@ -121,27 +116,30 @@ def quality_by_type(scored: pd.DataFrame) -> pd.DataFrame:
     return scored.groupby("drop_type")["quality_score"].agg(["mean", "count"]).reset_index().sort_values("mean")
 
 
-def run_rates(runs: pd.DataFrame) -> pd.DataFrame:
-    """language, runs, ok and success rate of sandbox runs."""
-    ok = runs.assign(ok=runs["status"] == "ok")
-    by = ok.groupby("language").agg(runs=("ok", "size"), ok=("ok", "sum")).reset_index()
-    by["rate"] = by["ok"] / by["runs"]
-    return by
-
-
-def runs_html(runs: pd.DataFrame) -> tuple[float | None, str]:
-    """(overall success rate or None, the figure of success by language)."""
+def runs_html(runs: pd.DataFrame) -> str:
+    """The success of runs by language (``Report.runs``: language, runs, recorded, ok, rate)."""
     import plotly.graph_objects as go
 
     if runs.empty:
-        return None, note_html("No sandboxed runs in this period: run code with `qldrops run ID` "
-                               "or from a share link.")
-    by = run_rates(runs)
-    fig = go.Figure(go.Bar(x=by["language"], y=by["rate"], text=by["ok"].astype(str) + "/" + by["runs"].astype(str),
-                           marker_color="#72b7b2"))
-    fig.update_layout(title="Execution success rate by language", height=320, yaxis_tickformat=".0%",
-                      yaxis_range=[0, 1.05], margin={"t": 50, "l": 50, "r": 20, "b": 40})
-    return float((runs["status"] == "ok").mean()), figure_html(fig, element_id="executions")
+        return note_html("No runs in this period: visitors run code with the Run button of a share link.")
+    fig = go.Figure(go.Bar(x=runs["language"], y=runs["rate"].fillna(0.0),
+                           text=runs["ok"].astype(str) + "/" + runs["recorded"].astype(str) + " ok",
+                           customdata=runs[["runs"]], marker_color="#72b7b2",
+                           hovertemplate="%{x}: %{text} (%{customdata[0]} runs)<extra></extra>"))
+    fig.update_layout(title="Run success by language (runs with a recorded outcome)", height=320,
+                      yaxis_tickformat=".0%", yaxis_range=[0, 1.05], margin={"t": 50, "l": 50, "r": 20, "b": 40})
+    return figure_html(fig, element_id="executions")
+
+
+def scope_html(f: Filters) -> str:
+    """What the filters apply to, under the key figures (the drop type does not apply to usage)."""
+    applied = f"{f.start:%Y-%m-%d} to {f.end:%Y-%m-%d}" + (f", workflow {f.workflow_id}" if f.workflow_id else "")
+    ignored = (f" The drop type {f.drop_type!r} applies to drops, quality and suggestions only; usage figures "
+               f"ignore the {IGNORES['usage']}." if f.drop_type else "")
+    words = "; ".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in DEFINITIONS.items())
+    return (f"<small id='analytics-scope'>Every figure covers {html.escape(applied)} (UTC).{html.escape(ignored)}"
+            f"</small><details id='analytics-definitions'><summary><small>definitions</small></summary>"
+            f"<small>{words}</small></details>")
 
 
 def suggestion_adoption(events: list[Any], quality_of: Mapping[tuple[Any, Any], float | None]) -> pd.DataFrame:
@@ -209,7 +207,6 @@ class AnalyticsPage:
         self.today = today or dt.datetime.now(UTC).date()
         self.workflows: list[str] = sorted(w["workflow_id"] for w in store.workflows())
         self.drops = drops_frame(store)
-        self.runs = store.executions(limit=100_000).to_frame()
 
     @property
     def drop_types(self) -> list[str]:
@@ -218,33 +215,34 @@ class AnalyticsPage:
     def default_period(self) -> tuple[dt.date, dt.date]:
         return self.today - dt.timedelta(days=DEFAULT_DAYS), self.today
 
+    def filters(self, start: dt.date | None = None, end: dt.date | None = None, workflow: str = ALL,
+                drop_type: str = ALL) -> Filters:
+        """The page's filters (the default period for a missing day); an inverted period is refused."""
+        first, last = self.default_period()
+        return Filters(start or first, end or last, None if workflow == ALL else workflow,
+                       None if drop_type == ALL else drop_type)
+
+    def report(self, filters: Filters) -> Report:
+        """Every figure for ``filters``, from the one query layer (``store.analytics.report``)."""
+        return self.store.analytics.report(filters, self.drops)
+
     def refresh(self, start: dt.date | None = None, end: dt.date | None = None, workflow: str = ALL,
                 drop_type: str = ALL) -> Panels:
-        """The panels for days ``start``..``end`` (inclusive, UTC), one workflow or all, one drop type or all."""
-        first, last = self.default_period()
-        since, until = as_utc(start or first), as_utc(end or last, end=True)
-        events = self.store.events.frame(since=since, until=until)
-        if workflow != ALL:
-            events = events[events["workflow_id"] == workflow]
-        s = summarize(events, workspace=self.store.workspace, since=since, until=until)
-        chosen = self.drops if drop_type == ALL else self.drops[self.drops["drop_type"] == drop_type]
-        if workflow != ALL:
-            chosen = chosen[chosen["workflow_id"] == workflow]
-        ran = self.runs
-        if len(ran):
-            started = pd.to_datetime(ran["started_at"], utc=True)
-            ran = ran[(started >= since) & (started < until)]
-            if workflow != ALL:
-                ran = ran[ran["workflow_id"] == workflow]
-        rate, executions = runs_html(ran)
-        t = s.totals.iloc[0]
+        """The panels for days ``start``..``end`` (inclusive, UTC), one workflow or all, one drop type or all.
+
+        A From date after the To date raises :class:`qldrops.ValidationError` (the page shows it).
+        """
+        f = self.filters(start, end, workflow, drop_type)
+        r = self.report(f)
+        s, t = r.summary, r.totals
+        rate, quality = r.run_success, r.mean_quality
         kpis = kpis_html([
-            ("events", int(t["events"])), ("views", int(t["views"])), ("unique viewers", int(t["unique_viewers"])),
-            ("workflows viewed", int(t["workflows"])), ("runs", len(ran)),
+            ("events", t["events"]), ("views", t["views"]), ("unique viewers", t["unique_viewers"]),
+            ("workflows viewed", t["workflows"]), ("runs", r.run_count),
             ("run success", "–" if rate is None else f"{rate:.0%}"),
-            ("mean quality", "–" if chosen["quality_score"].isna().all() else f"{chosen['quality_score'].mean():.0f}"),
-        ])
-        if int(t["events"]) == 0:
+            ("mean quality", "–" if quality is None else f"{quality:.0f}"),
+        ]) + scope_html(f)
+        if t["events"] == 0:
             views = note_html("No usage events in this period. Share links record views, edits, runs "
                               "and downloads; `qldrops demo` can simulate a month of them.")
             funnel = funnel_numbers = top = ""
@@ -253,17 +251,19 @@ class AnalyticsPage:
             funnel = figure_html(funnel_figure(s), element_id="funnel")
             funnel_numbers = funnel_table(s)
             top = figure_html(top_figure(s), element_id="top-workflows")
-        by_language, by_type = quality_html(chosen)
-        status = loaded_html() + (f"<small id='qldrops-updated'>{len(events)} events, {len(chosen)} drops, "
-                                  f"{len(ran)} runs · {since:%Y-%m-%d} to {until - dt.timedelta(days=1):%Y-%m-%d} "
-                                  "(UTC)</small>")
-        return Panels(kpis, views, funnel, funnel_numbers, top, by_language, by_type, executions, status,
-                      suggestions_html(self.suggestions(since, until, workflow)))
+        by_language, by_type = quality_html(r.drops)
+        status = loaded_html() + (f"<small id='qldrops-updated'>{t['events']} events, {len(r.drops)} drops, "
+                                  f"{r.run_count} runs · {f.start:%Y-%m-%d} to {f.end:%Y-%m-%d} (UTC)</small>")
+        return Panels(kpis, views, funnel, funnel_numbers, top, by_language, by_type, runs_html(r.runs), status,
+                      suggestions_html(self.suggestions(f.since, f.until, workflow, drop_type)))
 
-    def suggestions(self, since: dt.datetime, until: dt.datetime, workflow: str = ALL) -> pd.DataFrame:
-        """Suggestion adoption in the period (see :func:`suggestion_adoption`)."""
+    def suggestions(self, since: dt.datetime, until: dt.datetime, workflow: str = ALL,
+                    drop_type: str = ALL) -> pd.DataFrame:
+        """Suggestion adoption in the period (see :func:`suggestion_adoption`) for a workflow and drop type."""
+        of_type = None if drop_type == ALL else set(self.drops.loc[self.drops["drop_type"] == drop_type, "id"])
         events = [e for e in self.store.events.list(event_type="suggestion", since=since, limit=None)
-                  if e.created_at < until and (workflow == ALL or e.workflow_id == workflow)]
+                  if e.created_at < until and (workflow == ALL or e.workflow_id == workflow)
+                  and (of_type is None or e.drop_id in of_type)]
         quality: dict[tuple[int, int], float | None] = {}
         for e in events:
             if e.drop_id is None or (e.metadata or {}).get("action") != "accepted":

@@ -183,7 +183,12 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     @guarded(status, problem)
     def refresh(_change: Any = None) -> None:
         status.value = note_html("Updating…")
-        panels = page.refresh(_day(start.value), _day(end.value), workflow.value, drop_type.value)
+        try:
+            panels = page.refresh(_day(start.value), _day(end.value), workflow.value, drop_type.value)
+        except QldropsError:  # e.g. From after To: no figure may stay from the filters before
+            for name in names:
+                shown[name].value = ""
+            raise
         for name in names:
             shown[name].value = getattr(panels, name)
         status.value = panels.status

@@ -93,9 +93,11 @@ def _plan(workflows: list[str], code_drops: dict[str, list[int]], *, days: int, 
                                "duration_ms": round(math.exp(rng.gauss(11.2, 0.6)), 1), "n": "e",
                                "drop_id": rng.choice(drops)})
             if (edits and rng.random() < 0.6) or rng.random() < 0.03:
+                # The run's outcome from its own generator: the rest of the plan stays as it was.
+                ok = random.Random(f"{base['key']}:x").random() < 0.85
                 events.append({**base, "event_type": "execute", "at": at + dt.timedelta(minutes=9),
                                "duration_ms": round(math.exp(rng.gauss(6.5, 0.7)), 1), "n": "x",
-                               "drop_id": rng.choice(drops)})
+                               "drop_id": rng.choice(drops), "status": "ok" if ok else "error"})
             if rng.random() < 0.18:
                 events.append({**base, "event_type": "download", "at": at + dt.timedelta(minutes=11),
                                "duration_ms": round(math.exp(rng.gauss(5.5, 0.5)), 1), "n": "d"})
@@ -128,7 +130,8 @@ def simulate(store: Any, days: int = 30, seed: int = 0, *, now: dt.datetime | No
     for e in plan:
         row = event_values(store, None, e["event_type"], now=e["at"], user_agent=e["user_agent"],
                            client=e["client"], actor=e["actor"], idempotency_key=f"{e['key']}:{e['n']}",
-                           duration_ms=e["duration_ms"], metadata={"source": SOURCE}, drop_id=e.get("drop_id"),
+                           duration_ms=e["duration_ms"], drop_id=e.get("drop_id"),
+                           metadata={"source": SOURCE, **({"status": e["status"]} if "status" in e else {})},
                            workspace=workspace, workflow_id=e["workflow_id"])
         rows.append(row)
     keys = [r["idempotency_key"] for r in rows]

@@ -1,5 +1,12 @@
 """Analytics summaries over event rows, computed with DuckDB (or pandas, for comparison).
 
+This module is the one query layer behind every figure of the analytics page
+(:func:`report`), with one definition each (:data:`DEFINITIONS`): a *viewer* is a distinct
+``viewer_id`` with a ``view`` event, a *run* is an ``execute`` event (a Run on a share link,
+recorded with the sandbox run it started, its outcome in ``metadata.status``), and the funnel
+counts viewers who viewed, then edited, then ran. The period and the workflow apply to every
+figure; the drop type applies to the drop-based figures only (:data:`IGNORES` says so on the page).
+
 The event rows of a period are fetched once into a pandas DataFrame
 (``store.events.frame``); DuckDB then queries that DataFrame in place: no copy,
 no DuckDB extension (they download at run time, which this platform forbids),
@@ -15,7 +22,7 @@ import html
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, DependencyMissing
+from ..errors import ConfigurationError, DependencyMissing, ValidationError
 from ..store.timeparse import parse_since
 from .auth import principal_of, require
 
@@ -23,6 +30,20 @@ if TYPE_CHECKING:  # the component that owns this manager (it imports this modul
     from .sharing import Sharing
 
 FUNNEL = ("view", "edit", "execute")
+
+# One definition per word the page uses; the page prints them (a reader can check any figure).
+DEFINITIONS = {
+    "event": "one recorded action on a share link or workflow (view, edit, execute, download, share, suggestion)",
+    "view": "a 'view' event: a share link opened",
+    "viewer": "a distinct viewer (a signed-in name, else the client address and browser) with a view",
+    "run": "an 'execute' event: code run in the sandbox from a share link; its outcome is the run's status",
+    "funnel": "viewers who viewed; of them, who also edited; of those, who also ran code",
+    "quality": "the analysed quality score (0-100) of the current version of drops created in the period",
+}
+# Which filter a figure does not apply, and why (shown next to the figure).
+IGNORES = {
+    "usage": "drop type (views and edits are of whole workflows, not of one drop type)",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +53,7 @@ class AnalyticsSummary:
     workspace: str
     since: dt.datetime
     until: dt.datetime
-    totals: Any            # one row: events, views, unique_viewers, previews, workflows
+    totals: Any            # one row: events, views, unique_viewers, previews, workflows (viewed)
     views_per_day: Any     # day, views, unique_viewers
     unique_viewers: Any    # workflow_id, unique_viewers, views
     funnel: Any            # stage, viewers, share (of viewers who viewed)
@@ -97,7 +118,7 @@ _SQL = {
                count(*) FILTER (WHERE event_type = 'view') AS views,
                count(DISTINCT viewer_id) FILTER (WHERE event_type = 'view') AS unique_viewers,
                count(DISTINCT preview_id) AS previews,
-               count(DISTINCT workflow_id) AS workflows
+               count(DISTINCT workflow_id) FILTER (WHERE event_type = 'view') AS workflows
         FROM ev""",
     "views_per_day": """
         SELECT day, count(*) AS views, count(DISTINCT viewer_id) AS unique_viewers
@@ -163,7 +184,7 @@ def _pandas(frame, top: int) -> dict[str, Any]:
     views = frame[frame["event_type"] == "view"]
     totals = pd.DataFrame([{
         "events": len(frame), "views": len(views), "unique_viewers": views["viewer_id"].nunique(),
-        "previews": frame["preview_id"].nunique(), "workflows": frame["workflow_id"].nunique(),
+        "previews": frame["preview_id"].nunique(), "workflows": views["workflow_id"].nunique(),
     }])
     per_day = (views.groupby("day").agg(views=("event_type", "size"), unique_viewers=("viewer_id", "nunique"))
                .reset_index().sort_values("day"))
@@ -217,6 +238,111 @@ def _tidy(frame, name: str):
     return frame
 
 
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Refuse a period whose first day comes after its last (nothing would be counted, silently)."""
+    if start > end:
+        raise ValidationError(f"the From date {start:%Y-%m-%d} is after the To date {end:%Y-%m-%d}",
+                              hint="pick a From date on or before the To date")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the analytics page shows: days ``start``..``end`` (inclusive, UTC), a workflow, a drop type."""
+
+    start: dt.date
+    end: dt.date
+    workflow_id: str | None = None
+    drop_type: str | None = None
+
+    def __post_init__(self) -> None:
+        check_period(self.start, self.end)
+
+    @property
+    def since(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=dt.UTC)
+
+    @property
+    def until(self) -> dt.datetime:
+        """Exclusive: midnight after the last day."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every figure of the analytics page for one :class:`Filters` (see :func:`report`)."""
+
+    filters: Filters
+    summary: AnalyticsSummary
+    runs: Any        # language, runs, recorded (with an outcome), ok, rate (ok / recorded)
+    drops: Any       # the drops in the filters: id, workflow_id, drop_type, language, quality_score, created_at
+    scored: Any      # those of them with a quality score
+
+    @property
+    def totals(self) -> dict[str, int]:
+        t = self.summary.totals.iloc[0]
+        return {k: int(t[k]) for k in ("events", "views", "unique_viewers", "workflows")}
+
+    @property
+    def run_count(self) -> int:
+        return int(self.runs["runs"].sum())
+
+    @property
+    def run_success(self) -> float | None:
+        """ok / runs with a recorded outcome, or None when no run recorded one."""
+        recorded = int(self.runs["recorded"].sum())
+        return int(self.runs["ok"].sum()) / recorded if recorded else None
+
+    @property
+    def mean_quality(self) -> float | None:
+        return float(self.scored["quality_score"].mean()) if len(self.scored) else None
+
+
+def report(events, drops, filters: Filters, *, workspace: str, engine: str = "duckdb") -> Report:
+    """The page's figures from the raw events of the period (``Events.frame``) and the drops frame
+    (id, workflow_id, drop_type, language, quality_score, created_at). Pure: no database.
+
+    Events are kept when in the period and of the workflow; runs are the ``execute`` events among
+    them (with their drop's language); drops when created in the period, of the workflow and type.
+    """
+    import pandas as pd
+
+    at = pd.to_datetime(events["created_at"], utc=True)
+    keep = (at >= filters.since) & (at < filters.until)
+    if filters.workflow_id is not None:
+        keep &= events["workflow_id"] == filters.workflow_id
+    chosen = events[keep]
+    summary = summarize(chosen, workspace=workspace, since=filters.since, until=filters.until, engine=engine)
+    created = pd.to_datetime(drops["created_at"], utc=True)
+    mask = (created >= filters.since) & (created < filters.until)
+    if filters.workflow_id is not None:
+        mask &= drops["workflow_id"] == filters.workflow_id
+    if filters.drop_type is not None:
+        mask &= drops["drop_type"] == filters.drop_type
+    in_drops = drops[mask]
+    return Report(filters, summary, _runs(chosen, drops), in_drops, in_drops[in_drops["quality_score"].notna()])
+
+
+def _runs(events, drops):
+    """language, runs, recorded, ok, rate of the ``execute`` events (language of the run's drop)."""
+    import pandas as pd
+
+    runs = events[events["event_type"] == "execute"]
+    language = dict(zip(drops["id"], drops["language"], strict=True))
+    frame = pd.DataFrame({
+        "language": [_name(language.get(d)) if pd.notna(d) else "unknown" for d in runs["drop_id"]],
+        "recorded": runs["outcome"].notna().to_numpy() if "outcome" in runs else False,
+        "ok": (runs["outcome"] == "ok").to_numpy() if "outcome" in runs else False,
+    })
+    by = (frame.groupby("language").agg(runs=("ok", "size"), recorded=("recorded", "sum"), ok=("ok", "sum"))
+          .reset_index().astype({"runs": "int64", "recorded": "int64", "ok": "int64"}))
+    by["rate"] = [o / r if r else float("nan") for o, r in zip(by["ok"], by["recorded"], strict=True)]
+    return by.sort_values("language").reset_index(drop=True)
+
+
+def _name(language: Any) -> str:
+    return language if isinstance(language, str) and language else "unknown"
+
+
 class Analytics:
     """``store.analytics``: ``summary(since="7d")``."""
 
@@ -246,3 +372,14 @@ class Analytics:
         require(p, "analytics.read", ws, store=self._store)
         start = parse_since(since, self._store.now())
         return collaboration(self._sharing.events.frame(since=start, until=until, workspace=ws))
+
+    def report(self, filters: Filters, drops, *, workspace: str | None = None, engine: str = "duckdb") -> Report:
+        """Every figure of the analytics page (:func:`report`) over this workspace's events.
+
+        ``drops`` is the frame of drops the reader may see (id, workflow_id, drop_type, language,
+        quality_score, created_at): the dashboard adds the analysis results to ``store.list``.
+        """
+        p = principal_of(self._store)
+        ws = workspace or p.workspace or self._store.workspace
+        frame = self._sharing.events.frame(since=filters.since, until=filters.until, workspace=ws)
+        return report(frame, drops, filters, workspace=ws, engine=engine)

@@ -141,6 +141,12 @@ def insert_event(dialect: str, values: dict[str, Any]) -> Any:
             .returning(t.events.c.id))
 
 
+def _outcome(metadata: Any) -> str | None:
+    """The status a run recorded in its event's metadata (None: not a run, or none recorded)."""
+    status = metadata.get("status") if isinstance(metadata, dict) else None
+    return status if isinstance(status, str) else None
+
+
 class Events:
     """``store.events``: record and list analytics events."""
 
@@ -219,6 +225,9 @@ class Events:
     def frame(self, *, since: dt.datetime, until: dt.datetime | None = None, workspace: str | None = None):
         """The raw event rows of one workspace as a pandas DataFrame (what analytics computes over).
 
+        Columns: id, preview_id, workflow_id, drop_id, event_type, actor, viewer_id, client,
+        duration_ms, created_at and ``outcome`` (an execute event's ``metadata["status"]``, else None).
+
         Read with the driver, not row objects: one million events are fetched as
         plain tuples (no per-row ORM/type processing) and converted column-wise.
         """
@@ -236,8 +245,12 @@ class Events:
         with self._store.reading() as conn:
             result = conn.execute(q)
             rows = result.fetchall()
+            # A run's outcome (metadata.status) for the few execute events: JSON is read per row.
+            outcomes = dict(conn.execute(q.where(c.event_type == "execute").with_only_columns(c.id, c.metadata)).all())
         names = [col.name for col in cols]
         frame = pd.DataFrame.from_records(rows, columns=names)
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
         frame["duration_ms"] = frame["duration_ms"].astype("float64")
+        status = {i: _outcome(m) for i, m in outcomes.items()}
+        frame["outcome"] = frame["id"].map(status).astype(object).where(frame["id"].isin(status), None)
         return frame

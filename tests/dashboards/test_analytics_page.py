@@ -11,8 +11,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from qldrops.dashboards.analytics import ALL, AnalyticsPage, quality_by_type, run_rates
+import qldrops
+from qldrops.dashboards.analytics import ALL, AnalyticsPage, quality_by_type
+from qldrops.store import schema as t
 
 SINCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -43,6 +46,15 @@ def points(trace: dict, axis: str = "x") -> list:
     if isinstance(values, dict) and "bdata" in values:
         return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).tolist()
     return list(values or [])
+
+
+def grid(trace: dict, axis: str = "customdata") -> list[list]:
+    """A 2-D trace array (customdata), plain or base64 with a shape."""
+    values = trace.get(axis)
+    if isinstance(values, dict) and "bdata" in values:
+        flat = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        return flat.reshape([int(n) for n in str(values["shape"]).split(",")]).tolist()
+    return [list(v) for v in values or []]
 
 
 def _figure(value: str, ident: str) -> dict:
@@ -97,15 +109,11 @@ def test_quality_appears_once_the_drops_are_analysed(used):
     assert "quality-by-language" in after.quality_by_language
 
 
-def test_runs_and_their_success_rate():
-    runs = pd.DataFrame({"language": ["python", "python", "bash"], "status": ["ok", "error", "ok"]})
-    rates = run_rates(runs).set_index("language")
-    assert rates.loc["python", "rate"] == 0.5 and rates.loc["bash", "ok"] == 1
-
-
 def test_no_runs_say_how_to_make_some(used):
-    panels = AnalyticsPage(used).refresh(workflow=ALL)
-    assert "No sandboxed runs in this period" in panels.executions and "<b>–</b>run success" in panels.kpis
+    panels = AnalyticsPage(used).refresh(workflow="wf-2")
+    assert "No runs in this period" in panels.executions and "<b>–</b>run success" in panels.kpis
+    ran = AnalyticsPage(used).refresh(workflow="wf-1")  # the funnel's "execute" is a run here too
+    assert "<b>1</b>runs" in ran.kpis and "<b>–</b>run success" in ran.kpis  # no outcome recorded
 
 
 def test_quality_by_type_is_a_mean_per_type():
@@ -138,3 +146,196 @@ def test_suggestion_adoption_recomputes_from_the_events(sqlite_store):
     assert rows["qldrops"].quality_after == after.quality_score
     panel = page.refresh(dt.date(2000, 1, 1), dt.date(2100, 1, 1)).suggestions
     assert "id='suggestions'" in panel and "100%" in panel and "0%" in panel
+
+
+# ------------------------------------------------------------------ every figure, recomputed from the raw rows
+DAY = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+
+
+def at(day: int, minute: int = 0) -> dt.datetime:
+    return DAY + dt.timedelta(days=day, minutes=minute)
+
+
+@pytest.fixture
+def month(store):
+    """Three days of usage on three workflows, run outcomes ok/error/unrecorded, a visitor without id,
+    an executor who never edited, suggestion events, and drops analysed on two different days."""
+    s = store
+    s.clock = lambda: at(0)
+    a = s.put(workflow_id="wf-a", drop_type="code_generation", artifact="def add(a, b):\n    return a + b\n",
+              metadata={"filename": "add.py", "language": "python"})
+    s.put(workflow_id="wf-a", drop_type="documentation", artifact="# Add\nAdds two numbers.\n")
+    s.clock = lambda: at(2)
+    b = s.put(workflow_id="wf-b", drop_type="code_generation", artifact="#!/bin/sh\necho hi\n",
+              metadata={"filename": "hi.sh", "language": "bash"})
+    s.put(workflow_id="wf-c", drop_type="code_generation", artifact="console.log(1)\n",
+          metadata={"filename": "a.js", "language": "javascript"})
+    s.analyze(a.id)
+    s.analyze(b.id)
+    links = {w: s.previews.create(w, ttl="30d") for w in ("wf-a", "wf-b", "wf-c")}
+    plan = [  # (day, workflow, client, actions): actions after the view
+        (0, "wf-a", "1", ["edit", ("execute", a.id, "ok")]),
+        (0, "wf-a", "2", ["edit"]),
+        (0, "wf-b", "3", [("execute", b.id, "error")]),      # ran without editing: a run, not in the funnel
+        (1, "wf-a", "1", [("execute", a.id, "ok"), "download"]),
+        (1, "wf-b", "4", ["edit", ("execute", b.id, None)]),  # outcome not recorded
+        (1, "wf-c", "5", []),
+        (2, "wf-a", "6", ["edit", ("execute", a.id, "error")]),
+        (2, "wf-c", "1", ["edit"]),
+        (2, "wf-b", None, []),                                # no client, no browser: no viewer id
+    ]
+    for n, (day, wf, client, actions) in enumerate(plan):
+        s.clock = lambda day=day, n=n: at(day, n)
+        ident = {"client": f"10.0.0.{client}", "user_agent": "ua"} if client else {}
+        view = s.previews.open(links[wf].capability, **ident)
+        for act in actions:
+            if isinstance(act, tuple):
+                _, drop, status = act
+                view.record("execute", drop_id=drop, metadata={"status": status} if status else {}, **ident)
+            else:
+                view.record(act, **ident)
+    s.clock = lambda: at(2, 30)
+    s.events.record(None, "suggestion", workflow_id="wf-a", drop_id=a.id,
+                    metadata={"source": "ruff", "action": "dismissed", "version": 1})
+    s.events.record(None, "suggestion", workflow_id="wf-b", drop_id=b.id,
+                    metadata={"source": "qldrops", "action": "dismissed", "version": 1})
+    s.clock = lambda: at(3)
+    return s
+
+
+def raw_figures(store, start: dt.date, end: dt.date, workflow: str | None, drop_type: str | None) -> dict:
+    """Every figure of the page, computed from the table rows with plain Python (no qldrops query code)."""
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    with store.engine.connect() as conn:
+        events = [e for e in conn.execute(sa.select(t.events)).all()
+                  if lo <= e.created_at.replace(tzinfo=dt.UTC) < hi and (workflow is None or e.workflow_id == workflow)]
+        drops = conn.execute(sa.select(t.drops).where(t.drops.c.deleted_at.is_(None))).all()
+        scores = {r.content_hash: r for r in conn.execute(sa.select(t.analyses)).all()}
+    views = [e for e in events if e.event_type == "view"]
+    runs = [e for e in events if e.event_type == "execute"]
+    kinds = {}
+    for e in events:
+        if e.viewer_id is not None:
+            kinds.setdefault(e.viewer_id, set()).add(e.event_type)
+    viewed = {v for v, k in kinds.items() if "view" in k}
+    edited = {v for v in viewed if "edit" in kinds[v]}
+    ran = {v for v in edited if "execute" in kinds[v]}
+    chosen = [d for d in drops if lo <= d.created_at.replace(tzinfo=dt.UTC) < hi
+              and (workflow is None or d.workflow_id == workflow) and (drop_type is None or d.drop_type == drop_type)]
+    language = {d.id: (scores[d.content_hash].language if d.content_hash in scores else None)
+                or (d.metadata or {}).get("language") for d in drops}
+    scored = [(d, scores[d.content_hash].quality_score) for d in chosen
+              if d.content_hash in scores and scores[d.content_hash].quality_score is not None]
+    per_day: dict[str, list] = {}
+    for e in views:
+        per_day.setdefault(str(e.created_at.date()), []).append(e.viewer_id)
+    top: dict[str, list[int]] = {}
+    for e in events:
+        if e.workflow_id is not None:
+            row = top.setdefault(e.workflow_id, [0, 0, 0, 0])
+            for i, kind in enumerate(("view", "edit", "execute", "download")):
+                row[i] += e.event_type == kind
+    by_lang: dict[str, list[int]] = {}
+    for e in runs:
+        status = (e.metadata or {}).get("status")
+        row = by_lang.setdefault(language.get(e.drop_id) or "unknown", [0, 0, 0])
+        row[0] += 1
+        row[1] += status is not None
+        row[2] += status == "ok"
+    recorded = sum(r[1] for r in by_lang.values())
+    by_type: dict[str, list[float]] = {}
+    for d, q in scored:
+        by_type.setdefault(d.drop_type, []).append(q)
+    of_type = {d.id for d in drops if drop_type is None or d.drop_type == drop_type}
+    suggestions: dict[str, list[int]] = {}
+    for e in events:
+        if e.event_type == "suggestion" and e.drop_id in of_type:
+            row = suggestions.setdefault(e.metadata["source"], [0, 0])
+            row[0 if e.metadata["action"] == "accepted" else 1] += 1
+    return {
+        "kpis": {"events": str(len(events)), "views": str(len(views)),
+                 "unique viewers": str(len({e.viewer_id for e in views if e.viewer_id})),
+                 "workflows viewed": str(len({e.workflow_id for e in views})), "runs": str(len(runs)),
+                 "run success": f"{sum(r[2] for r in by_lang.values()) / recorded:.0%}" if recorded else "–",
+                 "mean quality": f"{sum(q for _, q in scored) / len(scored):.0f}" if scored else "–"},
+        "funnel": [len(viewed), len(edited), len(ran)],
+        "per_day": {day: (len(ids), len({i for i in ids if i})) for day, ids in per_day.items()},
+        "top": {w: tuple(r) for w, r in top.items() if r[0]},
+        "runs": {lang: tuple(r) for lang, r in by_lang.items()},
+        "by_type": {k: (sum(v) / len(v), len(v)) for k, v in by_type.items()},
+        "by_language": sorted((language[d.id], q) for d, q in scored),
+        "suggestions": {k: tuple(v) for k, v in suggestions.items()},
+        "drops": len(chosen),
+    }
+
+
+def shown_figures(panels) -> dict:
+    """The same figures, read back from the HTML the page shows."""
+    out: dict = {"kpis": dict((k, html.unescape(v)) for v, k in
+                              re.findall(r"<b>([^<]*)</b>([^<]*)</div>", panels.kpis))}
+    out["funnel"] = [int(v) for v in re.findall(r"class='viewers'>(\d+)<", panels.funnel_numbers)] or [0, 0, 0]
+    out["per_day"], out["top"], out["runs"], out["by_type"], out["by_language"] = {}, {}, {}, {}, []
+    if panels.views.count("data-figure"):
+        fig = _figure(panels.views, "views-per-day")["data"]
+        out["per_day"] = {d: (int(v), int(u)) for d, v, u in
+                          zip(points(fig[0]), points(fig[0], "y"), points(fig[1], "y"), strict=True)}
+        top = _figure(panels.top, "top-workflows")["data"][0]
+        out["top"] = {w: (int(v), *(int(x) for x in c[1:])) for w, v, c in
+                      zip(points(top, "y"), points(top), grid(top), strict=True)}
+    if "data-figure" in panels.executions:
+        bars = _figure(panels.executions, "executions")["data"][0]
+        for lang, text, extra in zip(points(bars), points(bars, "text"), grid(bars), strict=True):
+            ok, recorded = re.match(r"(\d+)/(\d+) ok", text).groups()
+            out["runs"][lang] = (int(extra[0]), int(recorded), int(ok))
+    if "data-figure" in panels.quality_by_type:
+        bars = _figure(panels.quality_by_type, "quality-by-type")["data"][0]
+        out["by_type"] = {k: (m, int(n)) for m, k, n in zip(points(bars), points(bars, "y"),
+                                                            points(bars, "text"), strict=True)}
+        box = _figure(panels.quality_by_language, "quality-by-language")["data"]
+        out["by_language"] = sorted((lang, q) for trace in box for lang, q in
+                                    zip(points(trace), points(trace, "y"), strict=True))
+    out["suggestions"] = {src: (int(a), int(d)) for src, a, d in
+                          re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>", panels.suggestions)}
+    out["drops"] = int(re.search(r"events, (\d+) drops", panels.status).group(1))
+    return out
+
+
+@pytest.mark.parametrize("start,end,workflow,drop_type", [
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), None, None),
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), "wf-a", None),
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), "wf-b", None),   # the workflow filter reaches runs too
+    (dt.date(2026, 3, 3), dt.date(2026, 3, 4), None, None),     # the period reaches quality too
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 3), None, "code_generation"),
+    (dt.date(2026, 3, 4), dt.date(2026, 3, 4), "wf-c", "documentation"),
+])
+def test_every_figure_recomputes_from_the_raw_rows(month, start, end, workflow, drop_type):
+    page = AnalyticsPage(month, today=dt.date(2026, 3, 5))
+    panels = page.refresh(start, end, workflow or ALL, drop_type or ALL)
+    want, got = raw_figures(month, start, end, workflow, drop_type), shown_figures(panels)
+    assert got["kpis"] == want["kpis"]
+    for name in ("funnel", "per_day", "top", "runs", "suggestions", "drops"):
+        assert got[name] == want[name], name
+    assert got["by_type"].keys() == want["by_type"].keys()
+    for k, (mean, n) in want["by_type"].items():
+        assert got["by_type"][k] == (pytest.approx(mean), n)
+    assert [lang for lang, _ in got["by_language"]] == [lang for lang, _ in want["by_language"]]
+    assert [q for _, q in got["by_language"]] == pytest.approx([q for _, q in want["by_language"]])
+    # what the numbers say to each other: no more viewers ran than runs were counted
+    assert want["funnel"][2] <= int(want["kpis"]["runs"])
+    assert (drop_type is None) == ("usage figures ignore the drop type" not in panels.kpis)
+
+
+def test_the_fixture_reaches_every_figure(month):
+    """The reconciliation above compares non-trivial numbers (not only zeros and empty tables)."""
+    want = raw_figures(month, dt.date(2026, 3, 2), dt.date(2026, 3, 4), None, None)
+    assert want["funnel"] == [6, 4, 3] and want["kpis"]["runs"] == "5" and want["kpis"]["run success"] == "50%"
+    assert len(want["per_day"]) == 3 and set(want["runs"]) == {"python", "bash"} and want["by_type"]
+    assert want["suggestions"] == {"ruff": (0, 1), "qldrops": (0, 1)}
+
+
+def test_an_inverted_period_is_refused(used):
+    page = AnalyticsPage(used)
+    with pytest.raises(qldrops.ValidationError, match="From date 2026-03-05 is after the To date 2026-03-01") as e:
+        page.refresh(dt.date(2026, 3, 5), dt.date(2026, 3, 1))
+    assert "on or before" in e.value.hint

@@ -330,7 +330,7 @@ def test_the_fixture_reaches_every_figure(month):
     """The reconciliation above compares non-trivial numbers (not only zeros and empty tables)."""
     want = raw_figures(month, dt.date(2026, 3, 2), dt.date(2026, 3, 4), None, None)
     assert want["funnel"] == [6, 4, 3] and want["kpis"]["runs"] == "5" and want["kpis"]["run success"] == "50%"
-    assert len(want["per_day"]) == 3 and set(want["runs"]) == {"python", "bash"} and want["by_type"]
+    assert len(want["per_day"]) == 3 and set(want["runs"]) == {"python", "shell"} and want["by_type"]
     assert want["suggestions"] == {"ruff": (0, 1), "qldrops": (0, 1)}
 
 

@@ -25,7 +25,8 @@ drops                   put, put_many, get, get_many, update, save, rollback, de
                         restore, purge, fork_workflow, list, history, diff,
                         workflows, search, stats, types, register_type,
                         import_jsonl, export_jsonl, watch, close
-similarity              similar, near_duplicates, clusters, latest_clusters, index
+similarity              similar, search(mode=hybrid|semantic|text), near_duplicates, clusters,
+                        latest_clusters, index
 code intelligence       analyze, analyze_all, feedback, feedback_summary, suggest,
                         apply_suggestion, dismiss_suggestion, project
 execution               run, executions
@@ -90,6 +91,24 @@ class Store(DropStore):
         self.on_new_version.append(self.sharing.comments.follow_lines)
 
     # ------------------------------------------------------------------ similarity
+    def search(self, text: str, *, drop_type: str | None = None, workflow_id: str | None = None,  # type: ignore[override]
+               metadata: dict | None = None, since: Any = None, until: Any = None, limit: int = 20,
+               mode: str | None = None, min_similarity: float | None = None,
+               collapse_forks: bool = True) -> Any:
+        """Search by words (default), or with ``mode``: ``"hybrid"`` (full text and vectors fused by
+        reciprocal rank), ``"semantic"`` or ``"text"``, forks folded into their original and nothing
+        below ``min_similarity`` unless its words match (an empty answer: "no close match").
+
+        Without ``mode``: the full-text hits with snippets (``DropStore.search``). With it: a
+        :class:`~qldrops.index.hybrid.SearchResults` of at most ``limit`` answers.
+        """
+        if mode is None:
+            return super().search(text, drop_type=drop_type, workflow_id=workflow_id, metadata=metadata,
+                                  since=since, until=until, limit=limit)
+        return self.index.search(text, limit, mode=mode, min_similarity=min_similarity,
+                                 collapse_forks=collapse_forks, workflow_id=workflow_id, drop_type=drop_type,
+                                 metadata=metadata, since=since, until=until)
+
     def similar(self, query: Any, k: int = 10, *, workflow_id: str | None = None, drop_type: str | None = None,
                 metadata: dict | None = None, capsule_id: str | None = None, created_by: str | None = None,
                 since: Any = None, until: Any = None, sync: bool = True) -> SimilarList:

@@ -24,7 +24,7 @@ from ..errors import ValidationError, VectorIndexError
 from ..store import schema as t
 from ..store.core import DropStore
 from . import clusters as topics
-from . import dupes, persist, query
+from . import dupes, hybrid, persist, query
 from . import sync as sy
 from . import vectors as vx
 from .embedder import Embedder, get_embedder
@@ -74,6 +74,16 @@ class IndexManager:
         return query.similar(self, query_, k, sync=sync, workflow_id=workflow_id, drop_type=drop_type,
                              metadata=metadata, capsule_id=capsule_id, created_by=created_by, since=since,
                              until=until)
+
+    def search(self, text: str, k: int = 10, *, mode: str = "hybrid", min_similarity: float | None = None,
+               collapse_forks: bool = True, workflow_id: str | None = None, drop_type: str | None = None,
+               metadata: dict | None = None, since: Any = None, until: Any = None,
+               sync: bool = True) -> hybrid.SearchResults:
+        """``store.search(..., mode=...)``: see :meth:`qldrops.client.Store.search`."""
+        self.store._authorize("read")
+        return hybrid.search(self, text, k, mode=mode, min_similarity=min_similarity, collapse_forks=collapse_forks,
+                             sync=sync, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
+                             since=since, until=until)
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),

@@ -1,4 +1,8 @@
-"""The explorer dashboard as a controller: search by meaning, topics, near-duplicates side by side.
+"""The explorer dashboard as a controller: search (words and meaning fused), topics, near-duplicates.
+
+Search is ``store.search(text, mode="hybrid")`` (the index layer: full text and vectors by
+reciprocal rank fusion, forks folded into their original, "no close match" under a floor); the
+query is embedded by the library (no model is loaded here).
 
 Secrets are masked (the analysis package's ``redact``) in everything shown. :class:`ExplorerPage`
 answers each control of the page with HTML; the 2-D topic map projects the vectors the index
@@ -71,18 +75,27 @@ def cluster_map(store: Store, clusters: Any) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------- HTML of each section
 def results_html(hits: Any, text: str) -> str:
-    """Search hits: score, id, workflow, type and the first lines (redacted)."""
+    """Search answers (``store.search(..., mode="hybrid")``): what matched, cosine, id, workflow, type,
+    forks folded into each, and the first lines (redacted); "no close match" instead of filler."""
     if not len(hits):
-        return note_html("Nothing found. Try other words, or another drop type.")
+        return note_html(f"No close match for “{text}”: no drop contains these words and none is close "
+                         "in meaning. Try other words, or another drop type.", element_id="no-close-match")
     drops = {d.id: d for d in hits.drops()}
+
+    def forks(h: Any) -> str:
+        n = len(h.forks)
+        return f" <small class='forks' title='drops {', '.join(map(str, h.forks))}'>+{n} fork{'s' if n > 1 else ''}" \
+               "</small>" if n else ""
+
     rows = "".join(
-        f"<tr><td>{h.score:.3f}</td><td>{h.id}</td><td>{html.escape(h.workflow_id)}</td>"
-        f"<td><code>{html.escape(h.drop_type)}</code></td>"
+        f"<tr><td>{html.escape(h.matched)}</td><td>{'' if h.similarity is None else f'{h.similarity:.2f}'}</td>"
+        f"<td>{h.id}</td><td>{html.escape(h.workflow_id)}{forks(h)}</td><td><code>{html.escape(h.drop_type)}</code></td>"
         f"<td>{html.escape(first_lines(redact(drops[h.id].artifact)) if h.id in drops else '')}</td></tr>"
         for h in hits)
     return (f"<table class='qldrops-table' id='search-results'><caption style='text-align:left'>"
-            f"{len(hits)} drops most like <q>{html.escape(text)}</q></caption><tr><th>score</th><th>id</th>"
-            f"<th>workflow</th><th>type</th><th>beginning</th></tr>{rows}</table>")
+            f"{len(hits)} drops best matching <q>{html.escape(text)}</q> (by words and by meaning)</caption>"
+            f"<tr><th>matched by</th><th>similarity</th><th>id</th><th>workflow</th><th>type</th><th>beginning</th>"
+            f"</tr>{rows}</table>")
 
 
 def topics_html(store: Store, found: Any) -> str:
@@ -143,7 +156,7 @@ class ExplorerPage:
                                           ("index", ix.kind), ("behind the database", f"{ix.lag} changes")])
 
     def search_html(self, text: str, k: int = 8, drop_type: str = ALL) -> str:
-        hits = self.store.similar(text, k=k, drop_type=None if drop_type == ALL else drop_type)
+        hits = self.store.search(text, mode="hybrid", limit=k, drop_type=None if drop_type == ALL else drop_type)
         return results_html(hits, text)
 
     def topics_html(self, n: int = 8, *, fresh: bool = True) -> str:

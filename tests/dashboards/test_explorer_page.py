@@ -43,13 +43,32 @@ def test_search_shows_hits_with_secrets_masked(drops):
     s, ids = drops
     page = ExplorerPage(s)
     found = page.search_html("retry with exponential backoff", k=3)
-    hits = s.similar("retry with exponential backoff", k=3)
-    assert "id='search-results'" in found and "3 drops most like" in found
-    assert re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td>", found) == [str(h.id) for h in hits]
+    hits = s.search("retry with exponential backoff", mode="hybrid", limit=3)
+    assert "id='search-results'" in found and f"{len(hits)} drops best matching" in found
+    assert re.findall(r"<tr><td>[^<]+</td><td>[^<]*</td><td>(\d+)</td>", found) == [str(h.id) for h in hits]
+    assert "words + meaning" in found  # the retry code matches by words and is close in meaning
     everything = page.search_html("retry", k=len(ids))
     assert "AWS = &#x27;AKIA****" in everything and KEY not in everything
     only_docs = page.search_html("kubectl", k=5, drop_type="documentation")
     assert only_docs.count("<tr><td>") == 1 and "wf-3" in only_docs
+
+
+def test_nonsense_says_no_close_match(drops):
+    s, _ = drops
+    shown = ExplorerPage(s).search_html("zxqv plorf wubblenak", k=8)
+    assert "id='no-close-match'" in shown and "search-results" not in shown
+
+
+def test_fork_copies_fold_into_their_original(drops):
+    s, ids = drops
+    s.fork_workflow("wf-1", "wf-1-b")
+    assert len(s.search("retry", mode="hybrid", limit=8, collapse_forks=False)) == 4  # the copy, unfolded
+    shown = ExplorerPage(s).search_html("retry", k=8)
+    rows = re.findall(r"<tr><td>[^<]+</td><td>[^<]*</td><td>(\d+)</td><td>([^<]+)(<small class='forks'[^>]*>"
+                      r"\+(\d+) fork)?", shown)
+    workflows = [w.strip() for _, w, _, _ in rows]
+    assert "wf-1" in workflows and "wf-1-b" not in workflows
+    assert dict((w.strip(), n) for _, w, _, n in rows)["wf-1"] == "1"
 
 
 def test_topics_place_every_indexed_drop_on_the_map(drops):

@@ -2,7 +2,7 @@
 
 Each cluster gets its members, the drops nearest its centroid (representatives)
 and a label made of its top terms: words (identifiers split at camelCase and
-snake_case) frequent in the cluster and rare elsewhere (a TF-IDF-like score).
+snake_case) that tell the cluster apart (class-based TF-IDF, :func:`distinctive_terms`).
 Results are saved in the table ``clusters`` under one ``run_id`` so dashboards
 can read the latest run without recomputing it.
 """
@@ -83,6 +83,44 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def distinctive_terms(clusters: list[list[Counter]], top: int = 8) -> list[list[str]]:
+    """The terms that tell each cluster apart: class-based TF-IDF (c-TF-IDF, as in BERTopic).
+
+    Each cluster is one document made of its members' words: ``tf(t, c) / words(c) *
+    log(1 + A / f(t))`` with ``A`` the mean words per cluster and ``f(t)`` the term's count over
+    all clusters; times the share of the cluster's members that contain the term (a word of one
+    long file is not the cluster's subject) and ``log(1 + N / df(t))`` over the N member documents (a
+    template word every drop of a kind repeats, "afterwards", "depends", is not a subject either).
+    """
+    per = []
+    for members in clusters:
+        tf: Counter[str] = Counter()
+        for m in members:
+            tf.update(m)
+        per.append(tf)
+    docs = [m for members in clusters for m in members]
+    df: Counter[str] = Counter()
+    for m in docs:
+        df.update(m.keys())
+    total: Counter[str] = Counter()
+    for tf in per:
+        total.update(tf)
+    mean_words = sum(total.values()) / max(1, len(per))
+    out = []
+    for members, tf in zip(clusters, per, strict=True):
+        words = sum(tf.values()) or 1
+        cover: Counter[str] = Counter()
+        for m in members:
+            cover.update(m.keys())
+
+        def score(t: str) -> float:
+            return (tf[t] / words * math.log(1 + mean_words / total[t]) * cover[t] / len(members)
+                    * math.log(1 + len(docs) / df[t]))
+
+        out.append(sorted(tf, key=lambda t: (-score(t), t))[:top])
+    return out
+
+
 def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: str | None = None,
             seed: int = 1234, save: bool = True, niter: int = 25) -> ClusterList:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -110,23 +148,14 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
     texts: dict[str, Counter] = {}
     for _, h in rows:
         if h not in texts:
-            texts[h] = Counter(set(terms(store.read_artifact(h))))
-    df: Counter[str] = Counter()
-    for _, h in rows:
-        df.update(texts[h])
-    total = len(rows)
+            texts[h] = Counter(terms(store.read_artifact(h)))
+    groups = {c: np.flatnonzero(assign == c) for c in range(n)}
+    groups = {c: idx for c, idx in groups.items() if idx.size}
+    tops = distinctive_terms([[texts[rows[i][1]] for i in idx] for idx in groups.values()])
     found: list[Cluster] = []
-    for c in range(n):
-        idx = np.flatnonzero(assign == c)
-        if not idx.size:
-            continue
+    for (c, idx), top in zip(groups.items(), tops, strict=True):
         members = [rows[i][0] for i in idx]
         reps = [rows[i][0] for i in idx[np.argsort(-sims[idx], kind="stable")[:3]]]
-        tf: Counter[str] = Counter()
-        for i in idx:
-            tf.update(texts[rows[i][1]])
-        scored = sorted(tf, key=lambda w: (-(tf[w] / idx.size) * math.log(1 + total / df[w]), w))
-        top = scored[:8]
         # What the members mostly are (a drop type, a language) says more than template words.
         kind, count = Counter(kinds[m] for m in members).most_common(1)[0]
         words = top[:3] if count < 0.6 * len(members) else [kind, *top[:2]]

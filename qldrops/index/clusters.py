@@ -89,8 +89,8 @@ def distinctive_terms(clusters: list[list[Counter]], top: int = 8) -> list[list[
     Each cluster is one document made of its members' words: ``tf(t, c) / words(c) *
     log(1 + A / f(t))`` with ``A`` the mean words per cluster and ``f(t)`` the term's count over
     all clusters; times the share of the cluster's members that contain the term (a word of one
-    long file is not the cluster's subject) and ``log(1 + N / df(t))`` over the N member documents (a
-    template word every drop of a kind repeats, "afterwards", "depends", is not a subject either).
+    long file is not the cluster's subject) and ``log(N / df(t))`` over the N member documents (a template
+    word every drop repeats, "afterwards", "depends", is not a subject: zero in every document, zero weight).
     """
     per = []
     for members in clusters:
@@ -115,7 +115,7 @@ def distinctive_terms(clusters: list[list[Counter]], top: int = 8) -> list[list[
 
         def score(t: str) -> float:
             return (tf[t] / words * math.log(1 + mean_words / total[t]) * cover[t] / len(members)
-                    * math.log(1 + len(docs) / df[t]))
+                    * math.log(len(docs) / df[t]))
 
         out.append(sorted(tf, key=lambda t: (-score(t), t))[:top])
     return out

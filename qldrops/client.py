@@ -91,7 +91,7 @@ class Store(DropStore):
         self.on_new_version.append(self.sharing.comments.follow_lines)
 
     # ------------------------------------------------------------------ similarity
-    def search(self, text: str, *, drop_type: str | None = None, workflow_id: str | None = None,  # type: ignore[override]
+    def search(self, text: str, *, drop_type: str | None = None, workflow_id: str | None = None,
                metadata: dict | None = None, since: Any = None, until: Any = None, limit: int = 20,
                mode: str | None = None, min_similarity: float | None = None,
                collapse_forks: bool = True) -> Any:

@@ -23,15 +23,16 @@ from functools import lru_cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import dockerfile, insights, linters, quality, security
+from . import dockerfile, insights, linters, py_security, quality, security, semgrep
 from .detect import LanguageGuess, detect_language
 from .languages import LIZARD_EXT
 from .model import Analysis
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "3"  # 2: parts say what measured them, coverage, severity caps, documents; 3: linters and
-# code rules for shell, C/C++, Go, SQL, Dockerfile; code rules for Java, Kotlin, C#, Ruby, Swift, Rust
+ENGINE_VERSION = "4"  # 2: parts say what measured them, coverage, severity caps, documents; 3: linters and
+# code rules for shell, C/C++, Go, SQL, Dockerfile; code rules for Java, Kotlin, C#, Ruby, Swift, Rust;
+# 4: semgrep with our rules (JS/TS, Java, Kotlin, C#, Ruby, PHP, Rust, Swift), bandit, SQL security rules
 HEAVY_LIMIT = 2 * 1024 * 1024  # above this only cheap analysers run (a 10 MB file must not stall a batch)
 MINIFIED_LINE = 2000  # a line this long means generated/minified code: complexity would be noise
 DEFAULT_TIMEOUT = 5.0
@@ -116,6 +117,14 @@ def _run_dockerfile(text: str, language: str) -> dict:
     return dockerfile.check(text)
 
 
+def _run_semgrep(text: str, language: str) -> dict:
+    return semgrep.scan(text, language)
+
+
+def _run_bandit(text: str, language: str) -> dict:
+    return {"code_security": py_security.bandit_findings(text)}
+
+
 def _run_detect_secrets(text: str, language: str) -> dict:
     return {"secrets": [f.to_dict() for f in security.detect_secrets_findings(text)]}
 
@@ -125,7 +134,9 @@ def _run_patterns(text: str, language: str) -> dict:
 
 
 # Analysers that feed the lint part (one applies per language); a failure or a missing tool is its reason.
-LINTERS = ("ruff", "shellcheck", "cppcheck", "go vet", "sqlfluff", "dockerfile")
+LINTERS = ("ruff", "shellcheck", "cppcheck", "go vet", "sqlfluff", "dockerfile", "semgrep")
+# Tools whose findings join our line rules in the security part (named in its "measured_by").
+SECURITY_TOOLS = ("bandit", "semgrep")
 
 BUILTIN: tuple[Analyser, ...] = (
     Analyser("lizard", _run_lizard, frozenset(LIZARD_EXT)),
@@ -136,6 +147,9 @@ BUILTIN: tuple[Analyser, ...] = (
     Analyser("go vet", _run_go, frozenset({"go"}), timeout=2 * linters.TOOL_TIMEOUT + 1),  # gofmt, then go vet
     Analyser("sqlfluff", _run_sqlfluff, frozenset({"sql"}), timeout=10.0),  # ~1 s to import, ~0.1 s a small file
     Analyser("dockerfile", _run_dockerfile, frozenset({"dockerfile"})),
+    # one engine process per file here; batches share one process (batch_precompute)
+    Analyser("semgrep", _run_semgrep, frozenset(semgrep.LANGUAGES), timeout=semgrep.TIMEOUT + 1),
+    Analyser("bandit", _run_bandit, frozenset({"python"}), timeout=10.0),  # ~1 s to import once, ~15 ms a file
     Analyser("detect-secrets", _run_detect_secrets),
     Analyser("patterns", _run_patterns, heavy=False, timeout=30.0),  # linear in size: ~0.4 s per MB
 )
@@ -144,7 +158,7 @@ BUILTIN: tuple[Analyser, ...] = (
 @lru_cache(maxsize=1)
 def tool_versions() -> dict[str, str]:
     out = {"engine": ENGINE_VERSION}
-    for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika", "sqlfluff"):
+    for pkg in ("lizard", "radon", "ruff", "detect-secrets", "magika", "sqlfluff", "bandit", "semgrep"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -197,9 +211,45 @@ def run_timeboxed(fn: Callable[[], dict], timeout: float) -> dict:
     return box["result"]
 
 
+def _longest_line(text: str) -> int:
+    return max((len(ln) for ln in text.splitlines()), default=0)
+
+
+SEMGREP_BATCH = 1000  # files per semgrep process in a batch (its time-out grows with the count)
+
+
+def batch_precompute(jobs: list[tuple]) -> dict[object, dict[str, tuple[str, Any]]]:
+    """Run the batchable tools once for a whole batch: ``{key: {"semgrep": (language, result)}}``.
+
+    ``jobs`` are ``(key, text, filename, language, kind)``. The language is detected here
+    without magika (cheap); :func:`analyze` uses a precomputed result only when its own
+    detection agrees, and runs the tool itself otherwise. Heavy, minified and document
+    inputs are left out, as :func:`analyze` would skip them.
+    """
+    picked = []
+    for key, text, filename, language, kind in jobs:
+        if kind != "code" or not isinstance(text, str) or len(text) > HEAVY_LIMIT:
+            continue
+        lang = detect_language(text, filename, language, use_magika=False).language
+        if lang in semgrep.LANGUAGES and _longest_line(text) <= MINIFIED_LINE:
+            picked.append((key, text, lang))
+    out: dict[object, dict[str, tuple[str, Any]]] = {}
+    for i in range(0, len(picked), SEMGREP_BATCH):
+        chunk = picked[i:i + SEMGREP_BATCH]
+        for (key, _, lang), res in zip(chunk, semgrep.scan_many([(t, lg) for _, t, lg in chunk]), strict=True):
+            out[key] = {"semgrep": (lang, res)}
+    return out
+
+
+def _given(result: Any) -> dict:
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 def analyze(text: str | bytes, filename: str | None = None, *, language: str | None = None, kind: str = "code",
             analysers: tuple[Analyser, ...] | list[Analyser] | None = None, timeout: float | None = None,
-            use_magika: bool = True) -> Analysis:
+            use_magika: bool = True, precomputed: dict[str, tuple[str, Any]] | None = None) -> Analysis:
     """Analyse any text: language, frameworks, quality, complexity, issues, summary, dependencies.
 
     ``language`` is a declared language or code-fence tag (it wins over detection);
@@ -207,6 +257,7 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
     trees, docs, JSON records) labels the text as what it is (JSON, markdown or text), checks it
     for secrets and does not score it as code. Never raises for bad content: an empty, binary,
     huge or unparsable input gives an Analysis that says so in ``notes``/``errors``.
+    ``precomputed`` holds results a batch already computed (:func:`batch_precompute`).
     """
     if kind not in ("code", "document"):
         raise ValueError(f"kind must be 'code' or 'document', not {kind!r}")
@@ -233,7 +284,7 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
         notes.append("binary content: not analysed" if lang == "binary" else "empty content: nothing to analyse")
         return Analysis(**base, notes=notes, summary="Binary content." if lang == "binary" else "Empty file.",
                         timings={"total": _ms(started)})
-    longest = max((len(ln) for ln in text.splitlines()), default=0)
+    longest = _longest_line(text)
     skip_heavy, skip_reason = False, ""
     if size > HEAVY_LIMIT:
         skip_heavy, skip_reason = True, "input too large"
@@ -253,8 +304,12 @@ def analyze(text: str | bytes, filename: str | None = None, *, language: str | N
             skipped[a.name] = f"{a.name} skipped: {skip_reason}"
             continue
         t0 = time.perf_counter()
+        given = (precomputed or {}).get(a.name)
+        fn = partial(_given, given[1]) if given is not None and given[0] == lang else partial(a.fn, text, lang)
         try:
-            results.update(run_timeboxed(partial(a.fn, text, lang), timeout or a.timeout))
+            results.update(run_timeboxed(fn, timeout or a.timeout))
+            if a.name in SECURITY_TOOLS:
+                results.setdefault("security_by", []).append(a.name)
         except linters.NotMeasured as exc:  # a missing tool: the part says so, with the install command
             skipped[a.name] = str(exc)
             notes.append(f"{a.name}: {exc}")
@@ -273,7 +328,12 @@ def _assemble(text, base, results, errors, notes, timings, started,
               skipped: dict[str, str] | None = None) -> Analysis:
     lang = base["language"]
     text = text[:HEAVY_LIMIT]  # imports, frameworks and the summary read the head of a huge file
-    found = results.get("patterns", []) + results.get("secrets", []) + results.get("code_security", [])
+    ours = results.get("patterns", [])
+    ours_lines = {f["line"] for f in ours if f.get("kind") != "secret"}
+    # a tool's finding on a line our rules already flag is the same problem: counted once
+    tools = [f for f in results.get("code_security", []) if f["line"] not in ours_lines
+             or not f["rule"].startswith(("bandit:", "semgrep:"))]
+    found = ours + results.get("secrets", []) + tools
     sec = security.merge([security.Finding(**f) for f in found])  # code_security: whole-file rules (Dockerfile USER)
     sec_dicts = [f.to_dict() for f in sec]
     lint = results.get("lint")
@@ -295,7 +355,9 @@ def _assemble(text, base, results, errors, notes, timings, started,
     else:
         score, parts, coverage, cap = quality.score(liz, rad, lint, sec_dicts, nloc, language=lang,
                                                     code_rules=security.has_code_rules(lang), not_run=not_run,
-                                                    lint_by=results.get("lint_by"), lint_note=results.get("lint_note"))
+                                                    lint_by=results.get("lint_by"), lint_note=results.get("lint_note"),
+                                                    security_by=" + ".join(["qldrops code rules",
+                                                                            *results.get("security_by", [])]))
     if any(e["analyser"] in {"lizard", "radon", "ruff"} for e in errors) and score is not None:
         notes.append("quality score computed from the analysers that finished")
     fws = insights.frameworks(text, lang)

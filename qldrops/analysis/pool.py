@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 
-from .core import analyser_version, analyze, content_hash
+from .core import analyser_version, analyze, batch_precompute, content_hash
 from .detect import detect_language
 from .model import Analysis
 
@@ -32,9 +32,10 @@ def _worker(conn: Connection) -> None:
             return
         if msg is None:
             return
-        key, text, filename, language, kind, analysers = msg
+        key, text, filename, language, kind, analysers, precomputed = msg
         try:
-            res = analyze(text, filename, language=language, kind=kind, analysers=analysers).to_dict()
+            res = analyze(text, filename, language=language, kind=kind, analysers=analysers,
+                          precomputed=precomputed).to_dict()
         except Exception as exc:  # analyze() should not raise; keep the worker alive if it does
             res = {"error": f"{type(exc).__name__}: {exc}"}
         conn.send((key, res))
@@ -75,8 +76,10 @@ class AnalysisPool:
         s.kill()
         self.slots[idx] = _Slot(self.ctx)
 
-    def run(self, items: Iterable[tuple]) -> Iterator[tuple[object, Analysis]]:
-        """Yield ``(key, Analysis)`` for items ``(key, text, filename, language, kind)`` as they finish."""
+    def run(self, items: Iterable[tuple], precomputed: dict | None = None) -> Iterator[tuple[object, Analysis]]:
+        """Yield ``(key, Analysis)`` for items ``(key, text, filename, language, kind)`` as they finish
+        (``precomputed``: per key, what :func:`~qldrops.analysis.core.batch_precompute` ran for the batch)."""
+        pre = precomputed or {}
         todo = list(items)
         todo.reverse()
         while todo or any(s.job for s in self.slots):
@@ -84,7 +87,7 @@ class AnalysisPool:
                 if s.job is None and todo:
                     s.job = todo.pop()
                     s.started = time.monotonic()
-                    s.conn.send((*s.job, self.analysers))
+                    s.conn.send((*s.job, self.analysers, pre.get(s.job[0])))
             busy = [s for s in self.slots if s.job]
             ready = wait([s.conn for s in busy], timeout=1.0)
             for s in busy:
@@ -119,10 +122,12 @@ class AnalysisPool:
 def analyze_many(items: Iterable[tuple], *, processes: int = 2, deadline: float = HARD_DEADLINE,
                  analysers=None) -> Iterator[tuple[object, Analysis]]:
     """Yield ``(key, Analysis)`` for items ``(key, text, filename, language[, kind])`` as they finish
-    (``kind`` is "code" unless given: see :func:`qldrops.analysis.core.analyze`)."""
+    (``kind`` is "code" unless given: see :func:`qldrops.analysis.core.analyze`). semgrep runs
+    once for the whole batch first (one process, not one per file)."""
     todo = [tuple(item) if len(item) == 5 else (*item, "code") for item in items]
+    pre = batch_precompute(todo) if analysers is None else {}
     with AnalysisPool(min(processes, max(1, len(todo))), deadline=deadline, analysers=analysers) as pool:
-        yield from pool.run(todo)
+        yield from pool.run(todo, pre)
 
 
 def _failed(job: tuple, error: str) -> Analysis:

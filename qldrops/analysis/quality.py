@@ -37,7 +37,7 @@ PARTS: dict[str, tuple[float, str]] = {
     "nesting": (0.10, "lizard"),
     "parameters": (0.05, "lizard"),
     "maintainability": (0.15, "radon"),
-    "lint": (0.10, "the language's linter"),  # ruff, shellcheck, cppcheck, gofmt + go vet, sqlfluff...
+    "lint": (0.10, "the language's linter"),  # ruff, shellcheck, cppcheck, gofmt + go vet, sqlfluff, semgrep...
     "security": (0.10, "qldrops code rules"),
     "secrets": (0.10, "detect-secrets + qldrops patterns"),
 }
@@ -119,7 +119,7 @@ def _clip(x: float) -> float:
 def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, security: list[dict],
           nloc: int, *, language: str = "", code_rules: bool = True,
           not_run: dict[str, str] | None = None, lint_by: str | None = None,
-          lint_note: str | None = None) -> tuple[float | None, dict, str, dict | None]:
+          lint_note: str | None = None, security_by: str | None = None) -> tuple[float | None, dict, str, dict | None]:
     """0-100 quality, its parts, its coverage and its cap. Each measured part maps one figure to 0-100:
 
     * complexity: 100 at average CCN <= 4, minus 8 per point above, minus 2 per point of max CCN above 10;
@@ -128,9 +128,9 @@ def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, securit
     * parameters: 100 up to 5, minus 15 per extra parameter;
     * maintainability: radon's MI (already 0-100; Python only);
     * lint: 100 minus 10 per linter finding per 100 lines (``lint_by`` names the linter: ruff, shellcheck,
-      cppcheck, gofmt + go vet, sqlfluff, the Dockerfile rules; ``lint_note`` says what it could not run);
+      cppcheck, gofmt + go vet, sqlfluff, the Dockerfile rules, semgrep; ``lint_note`` says what it could not run);
     * security: 100 minus 30 per high, 15 per medium, 5 per low finding of the code rules (languages
-      with rules: ``code_rules``);
+      with rules: ``code_rules``) and of the security tools (bandit, semgrep: ``security_by``);
     * secrets: the same for hard-coded secrets (every language).
 
     A part that no analyser measured gets ``score: None`` and says why ("not measured: ...");
@@ -179,7 +179,7 @@ def score(lizard_m: dict, radon_m: dict | None, lint: list[dict] | None, securit
     secrets = [f for f in security if f.get("kind") == "secret"]
     if code_rules or code:
         measured["security"] = {"score": _clip(100 - sum(sev.get(f["severity"], 5) for f in code)),
-                                "detail": f"{len(code)} findings"}
+                                "detail": f"{len(code)} findings", "by": security_by}
     else:
         reasons["security"] = f"no code security rules for {lang}"
     if "secrets" in not_run and not secrets:

@@ -261,6 +261,21 @@ DANGEROUS["php"] = DANGEROUS["php"] + [
     ("php-weak-hash-password", r"\b(md5|sha1)\s*\(\s*\$\w*(pass|pwd)", "high", "password hashed with md5/sha1",
      "use password_hash() and password_verify()"),
 ]
+# SQL scripts: statements (not lines), so a rule may span lines up to the next ";".
+DANGEROUS["sql"] = [
+    ("sql-grant-all", r"(?is)\bGRANT\s+ALL(\s+PRIVILEGES)?\b[^;]*\bTO\b", "medium", "GRANT ALL gives every privilege",
+     "grant only the privileges the role needs (SELECT, INSERT ... on named tables)"),
+    ("sql-delete-without-where", r"(?is)\bDELETE\s+FROM\s+[\w.\"`\[\]]+(\s+(AS\s+)?\w+)?\s*(;|$)", "medium",
+     "DELETE without WHERE empties the table", "add a WHERE clause (or TRUNCATE if that is the intent)"),
+    ("sql-update-without-where", r"(?is)\bUPDATE\s+[\w.\"`\[\]]+\s+SET\b(?:(?!\bWHERE\b|\bFROM\b)[^;])*;", "medium",
+     "UPDATE without WHERE changes every row", "add a WHERE clause"),
+    ("sql-dynamic-concat", r"(?is)\bEXEC(UTE)?\b\s*(IMMEDIATE\s+|sp_executesql\s+)?\(?\s*(N?'(?:[^']|'')*'\s*(\|\||\+)|@\w+\s*(\|\||\+)|"
+     r"\w+\s*\|\|)|\bEXECUTE\s+format\s*\([^;]*%s", "high",
+     "dynamic SQL built by concatenation (injection)", "use bind parameters: EXECUTE ... USING, sp_executesql with @params, format('%I/%L')"),
+    ("sql-plaintext-password", r"(?is)\b(CREATE|ALTER)\s+(USER|ROLE|LOGIN)\b[^;]*\b(PASSWORD\s*=?\s*|IDENTIFIED\s+BY\s+)(?P<value>'[^']+')",
+     "high", "a plaintext password in CREATE/ALTER USER (it stays in logs and history)",
+     "set the password outside the script (psql \\password, a secret store) or use a pre-hashed value"),
+]
 
 _COMPILED: dict[str, list] = {}
 

@@ -75,7 +75,7 @@ def batch_timeout(n: int) -> float:
     return TIMEOUT + 0.5 * n
 
 
-def scan(text: str, language: str, timeout: float = TIMEOUT) -> dict:
+def scan(text: str, language: str, timeout: float | None = None) -> dict:
     """One file: ``{"lint": [...], "lint_by": "semgrep", "code_security": [...]}``."""
     out = scan_many([(text, language)], timeout=timeout)[0]
     if isinstance(out, Exception):

@@ -19,7 +19,7 @@ from ..errors import NotFound, QldropsError, ValidationError
 from ..store import schema as t
 from ..store.core import DropStore
 from ..store.models import Drop
-from .core import DOCUMENT_TYPES, analyser_version, analyze
+from .core import DOCUMENT_TYPES, analyser_version, analyze, batch_precompute
 from .model import Analysis, AnalysisList
 from .pool import analyze_many
 from .project import build_project
@@ -125,7 +125,9 @@ class AnalysisService:
 
                 source = analyze_many(todo.values(), processes=processes)
             else:
-                source = ((k, analyze(text, fn, language=lang, kind=kd)) for k, text, fn, lang, kd in todo.values())
+                pre = batch_precompute(list(todo.values()))  # one semgrep process for the batch
+                source = ((k, analyze(text, fn, language=lang, kind=kd, precomputed=pre.get(k)))
+                          for k, text, fn, lang, kd in todo.values())
             batch = []
             for key, a in source:
                 fresh[key] = a

@@ -107,3 +107,23 @@ def test_the_demo_jwt_workflow_gets_a_go_mod_go_accepts(store):
     assert project.files["go.mod"].text.startswith("module example.com/authd\n")
     checks = {c.path: c for c in project.check_manifests()}
     assert checks["go.mod"].ok is (True if shutil.which("go") else None)
+
+
+def test_the_dashboard_download_leaves_out_a_rejected_generated_manifest_like_to_zip(store):
+    from qldrops.dashboards.project import project_of, zip_bytes
+
+    # A workflow id starting with "_" makes the generated package.json's name invalid for npm.
+    store.put(workflow_id="_wf-js", drop_type="code_generation", metadata={"filename": "index.js"},
+              artifact='const express = require("express");\nexpress().listen(3000);\n')
+    project = store.project("_wf-js")
+    checks = {c.path: c for c in project.check_manifests()}
+    assert project.files["package.json"].derived and checks["package.json"].ok is False
+    assert "package.json" not in project.shipped()
+    link = store.previews.create("_wf-js", ttl="1h")
+    shared = project_of(store, store.previews.view(link.id))
+    assert [f.path for f in shared.files] == sorted(project.shipped()) == ["index.js"]
+    assert any("package.json (generated) rejected by npm" in n for n in shared.notes)
+    with zipfile.ZipFile(io.BytesIO(zip_bytes(shared))) as z:
+        assert not any(n.endswith("package.json") for n in z.namelist())
+    with zipfile.ZipFile(io.BytesIO(project.to_zip())) as z:
+        assert not any(n.endswith("package.json") for n in z.namelist())

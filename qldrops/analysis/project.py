@@ -78,11 +78,14 @@ class Project:
                             if posixpath.basename(p) in MANIFESTS]
         return self._checks
 
-    def _shipped(self) -> dict[str, ProjectFile]:
+    def shipped(self) -> dict[str, ProjectFile]:
+        """The files an export ships: all but the generated manifests their ecosystem's tool rejected
+        (``to_zip`` and the dashboard's download all ship exactly these)."""
         rejected = {c.path for c in self.check_manifests() if c.ok is False and self.files[c.path].derived}
         return {p: f for p, f in self.files.items() if p not in rejected}
 
-    def _manifest_notes(self) -> list[str]:
+    def manifest_notes(self) -> list[str]:
+        """What the manifest checks found, for a person: rejected (and left out) or not checked."""
         out = []
         for c in self.check_manifests():
             if c.ok is False:
@@ -199,12 +202,12 @@ class Project:
 
     def _export_items(self) -> list[tuple[str, str]]:
         # Every path that reaches a folder or an archive passes the one check (ARCHITECTURE invariant 10).
-        shipped = self._shipped()
+        shipped = self.shipped()
         items = [(safe_path(p), f.text if f.text.endswith("\n") or not f.text else f.text + "\n")
                  for p, f in sorted(shipped.items())]
         meta = {"workflow_id": self.workflow_id, "project_type": self.project_type, "entry_points": self.entry_points,
                 "languages": self.languages, "frameworks": self.frameworks, "missing": self.missing,
-                "conflicts": self.conflicts, "notes": self.notes + self._manifest_notes(),
+                "conflicts": self.conflicts, "notes": self.notes + self.manifest_notes(),
                 "manifest_checks": [{"path": c.path, "tool": c.tool, "ok": c.ok, "message": c.message}
                                     for c in self.check_manifests()],
                 "sources": {p: f.drop_id for p, f in sorted(shipped.items())}}

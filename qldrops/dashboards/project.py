@@ -81,7 +81,8 @@ def document_name(drop: Any) -> str:
 def project_of(store: Store, view: PreviewView) -> SharedProject:
     """The files of the link's workflow, as ``store.project`` builds them, within the link's grant.
 
-    A link to the whole workflow shows every file (derived manifests included); a link to one
+    A link to the whole workflow shows every file (derived manifests included, except those
+    their ecosystem's tool rejected, as ``Project.to_zip`` leaves them out); a link to one
     drop shows that drop's files only. Drops that are not code are listed as documents. When
     ``store.project`` fails, its error propagates (the page shows an instruction, never a
     different project).
@@ -91,8 +92,11 @@ def project_of(store: Store, view: PreviewView) -> SharedProject:
     whole_workflow = view.preview.drop_id is None
     project = store.project(view.workflow_id)
     notes = [str(n) for n in (project.notes or [])[:5]]
+    if whole_workflow:
+        notes += project.manifest_notes()[:3]
     files: list[ProjectFile] = []
-    for path, item in sorted(project.files.items(), key=lambda kv: kv[0].lower()):
+    # what Project.to_zip ships: a generated manifest its ecosystem's tool rejected is left out
+    for path, item in sorted(project.shipped().items(), key=lambda kv: kv[0].lower()):
         shown = item.drop_id in granted or (whole_workflow and item.derived)
         if not shown:
             continue  # never a file of a drop outside the link

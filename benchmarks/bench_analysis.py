@@ -16,17 +16,21 @@ Figures, each against a baseline measured in the same run:
   the language corpus; baseline: the slowest single analyser alone on the same files;
 * batch throughput (files/s, 2 worker processes) as a ratio to the slowest single
   analyser alone, in one process;
-* per language (demo code drops, each analysed ``REPS`` times): `analyze()` p50 against the
-  language's linter binary run directly on the same file (shellcheck on stdin, cppcheck on a
-  temp file, gofmt + go vet in a temp module, sqlfluff's Python linter warm, the Dockerfile
-  rules), and for languages without a binary against the line rules alone
-  (``--linters`` runs only this part).
+* per language (demo code drops and up to 10 corpus files per language, each analysed
+  ``REPS`` times): `analyze()` p50/p99 against the language's analysers run directly on the
+  same file (shellcheck on stdin, cppcheck on a temp file, gofmt + go vet in a temp module,
+  sqlfluff's Python linter warm, the Dockerfile rules, ruff + bandit warm for Python,
+  semgrep's engine with our rule file for JS/TS, Java, Kotlin, C#, Ruby, PHP, Rust, Swift),
+  and for languages without any against the line rules alone;
+* semgrep per file: the `semgrep` command, its engine alone, and one engine process for all
+  the files (``--linters`` runs these two parts only).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +42,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from qldrops.analysis import py_security, semgrep  # noqa: E402  (after the path: a checkout, not an install)
 
 CORPUS = HERE / "corpus"
 NOT_BUILT = "the language corpus is not built: run `make corpus`"
@@ -134,7 +140,7 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def latency_and_throughput(quick: bool) -> dict:
-    from qldrops.analysis.core import BUILTIN, analyze
+    from qldrops.analysis.core import BUILTIN, analyze, batch_precompute
     from qldrops.analysis.pool import AnalysisPool
 
     demo_items = _inputs(quick)
@@ -175,10 +181,11 @@ def latency_and_throughput(quick: bool) -> dict:
     slow_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     with AnalysisPool(2) as pool:
-        list(pool.run([("w1", "x = 1\n", "w.py", None), ("w2", "y = 2\n", "w.py", None)]))  # start + warm up
-        start_s = time.perf_counter() - t0
+        list(pool.run([("w1", "x = 1\n", "w.py", None, "code"), ("w2", "y = 2\n", "w.py", None, "code")]))
+        start_s = time.perf_counter() - t0  # start + warm up
         t0 = time.perf_counter()
-        n = sum(1 for _ in pool.run(demo_items))
+        jobs = [(*item, "code") for item in demo_items]
+        n = sum(1 for _ in pool.run(jobs, batch_precompute(jobs)))  # semgrep: one process for the batch
         batch_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     for _k, text, name, lang in demo_items:
@@ -225,17 +232,75 @@ def _direct(lang: str, text: str) -> None:
     elif lang == "python":
         subprocess.run([ruff_binary() or "ruff", "check", "--no-cache", "--isolated", "--select", RUFF_SELECT,
                         "--output-format", "json", "-"], input=text, capture_output=True, text=True)
+        py_security.bandit_findings(text)  # in-process, warm (its CLI pays ~1 s of imports per call)
+    elif lang in semgrep.LANGUAGES:
+        _semgrep_core_by_hand(text, lang)
     else:
         pattern_findings(text, lang)
 
 
+def _semgrep_core_by_hand(text: str, lang: str) -> None:
+    """semgrep's engine on one file with our rule file, as one would run it by hand."""
+    analyzer, rules, ext = semgrep.LANGUAGES[lang]
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / ("a" + ext)
+        src.write_text(text)
+        subprocess.run([semgrep.core_binary() or "semgrep-core", "-json", "-j", "1", "-rules",
+                        str(semgrep.RULES_DIR / rules), "-lang", analyzer, str(src)], capture_output=True, cwd=tmp)
+
+
+def semgrep_cost(quick: bool) -> dict:
+    """Why we call semgrep's engine and batch it: per file, the `semgrep` command, the engine alone, and
+    one engine process for all the files (per file), on the demo and corpus files semgrep reads."""
+    from qldrops.analysis.detect import detect_language
+
+    files = [(text, found) for _k, text, name, lang in _inputs(False) + _corpus_inputs(quick)
+             if (found := detect_language(text, name, lang, use_magika=False).language) in semgrep.LANGUAGES]
+    files = [f for f in files if max((len(ln) for ln in f[0].splitlines()), default=0) <= 2000 and len(f[0]) < 2e6]
+    cli = shutil.which("semgrep")
+    few = files[: 3 if quick else 5]
+    cli_ms = []
+    if cli:
+        for text, lang in few:
+            analyzer, rules, ext = semgrep.LANGUAGES[lang]
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / ("a" + ext)
+                src.write_text(text)
+                t0 = time.perf_counter()
+                subprocess.run([cli, "scan", "--config", str(semgrep.RULES_DIR / rules), "--json", "--metrics=off",
+                                "--disable-version-check", "--quiet", str(src)], capture_output=True, cwd=tmp)
+                cli_ms.append((time.perf_counter() - t0) * 1000)
+    core_ms = []
+    for text, lang in files:
+        t0 = time.perf_counter()
+        _semgrep_core_by_hand(text, lang)
+        core_ms.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    semgrep.scan_many(files)
+    batch_ms = (time.perf_counter() - t0) * 1000
+    per_file_batch = batch_ms / max(1, len(files))
+    return {"files": len(files), "semgrep_command_p50_ms": _pct(cli_ms, 0.5) if cli_ms else None,
+            "engine_per_file_p50_ms": _pct(core_ms, 0.5), "engine_per_file_p99_ms": _pct(core_ms, 0.99),
+            "one_batch_process_ms": round(batch_ms, 1), "batch_per_file_ms": round(per_file_batch, 2),
+            "command_vs_engine": round(_pct(cli_ms, 0.5) / max(_pct(core_ms, 0.5), 1e-3), 1) if cli_ms else None,
+            "engine_per_file_vs_batch": round(_pct(core_ms, 0.5) / max(per_file_batch, 1e-3), 1)}
+
+
+def _corpus_inputs(quick: bool) -> list[tuple[str, str, str | None, str | None]]:
+    """The language corpus's files (`make corpus`) as analysis inputs, with their names; [] if not built."""
+    if not corpus_built():
+        return []
+    return [(f"c{i}", text, name, None) for i, (_lang, name, text) in enumerate(_corpus(3 if quick else 10))]
+
+
 def linters_vs_binaries(quick: bool) -> dict:
-    """Per language: analyze() p50 and the bare analyser's p50 on the same demo files, and their ratio."""
+    """Per language: analyze() p50/p99 and the bare analysers' p50 on the same files (the demo drops and,
+    when built, up to 10 files per language of the corpus), and their ratio."""
     from qldrops.analysis.core import analyze
     from qldrops.analysis.detect import detect_language
 
     by_lang: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for _k, text, name, lang in _inputs(False):
+    for _k, text, name, lang in _inputs(False) + _corpus_inputs(quick):
         found = detect_language(text, name, lang, use_magika=False).language
         if found in LINTER_LANGS:
             by_lang[found].append((text, name))
@@ -260,16 +325,23 @@ def linters_vs_binaries(quick: bool) -> dict:
                 _direct(lang, text)
                 bare.append((time.perf_counter() - t0) * 1000)
         out[lang] = {"files": len(files), "runs": len(full), "lint_by": measured_by or "none (line rules only)",
-                     "analyze_p50_ms": _pct(full, 0.5), "bare_p50_ms": _pct(bare, 0.5),
+                     "analyze_p50_ms": _pct(full, 0.5), "analyze_p99_ms": _pct(full, 0.99), "bare_p50_ms": _pct(bare, 0.5),
                      "ratio": round(_pct(full, 0.5) / max(_pct(bare, 0.5), 1e-3), 2)}
+    out["semgrep"] = semgrep_cost(quick)
     return out
 
 
 def _print_linters(table: dict) -> None:
-    print(f"{'language':11s} {'files':>5s} {'lint by':24s} {'analyze p50':>12s} {'bare p50':>9s} {'ratio':>7s}")
+    print(f"{'language':11s} {'files':>5s} {'lint by':24s} {'analyze p50':>12s} {'p99':>9s} {'bare p50':>9s} {'ratio':>7s}")
     for lang, r in table.items():
+        if lang == "semgrep":
+            print("semgrep per file: command {semgrep_command_p50_ms} ms, engine {engine_per_file_p50_ms} ms "
+                  "(p99 {engine_per_file_p99_ms}), one process for all {files} files {one_batch_process_ms} ms "
+                  "= {batch_per_file_ms} ms a file; command/engine {command_vs_engine}x, "
+                  "engine per file/batch {engine_per_file_vs_batch}x".format(**r))
+            continue
         print(f"{lang:11s} {r['files']:5d} {r['lint_by'][:24]:24s} {r['analyze_p50_ms']:10.1f}ms "
-              f"{r['bare_p50_ms']:7.1f}ms {r['ratio']:6.2f}x")
+              f"{r['analyze_p99_ms']:7.1f}ms {r['bare_p50_ms']:7.1f}ms {r['ratio']:6.2f}x")
 
 
 def main(quick: bool = False, language_only: bool = False, linters_only: bool = False) -> dict:

@@ -74,7 +74,7 @@ def test_analyze_names_semgrep_in_the_parts_it_measured():
 def test_a_batch_runs_semgrep_once_and_agrees_with_single_files():
     jobs = [(f"{lang}-{i}", LABELLED[lang][i], None, lang, "code") for lang in ("ruby", "php", "kotlin") for i in (0, 2)]
     pre = batch_precompute(jobs)
-    assert set(pre) == {j[0] for j in jobs} and all(p["semgrep"][0] == j[3] for j, p in zip(jobs, pre.values()))
+    assert set(pre) == {j[0] for j in jobs} and all(pre[j[0]]["semgrep"][0] == j[3] for j in jobs)
     got = dict(analyze_many(jobs, processes=1))
     for key, text, _, lang, _ in jobs:
         single = analyze(text, language=lang)

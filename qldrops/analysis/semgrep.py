@@ -129,8 +129,8 @@ def scan_many(items: list[tuple[str, str]], timeout: float | None = None) -> lis
         data = json.loads(proc.stdout[start:])
     results: list[dict | Exception] = [{"lint": [], "lint_by": "semgrep", "code_security": []} for _ in items]
     for r in data.get("results", []):
-        i = paths.get(r.get("path"))
-        if i is None:
+        k = paths.get(str(r.get("path")))
+        if k is None:
             continue
         extra = r.get("extra") or {}
         meta = extra.get("metadata") or {}
@@ -138,7 +138,7 @@ def scan_many(items: list[tuple[str, str]], timeout: float | None = None) -> lis
         line = r["start"]["line"]
         rule = "semgrep:" + r["check_id"].rsplit(".", 1)[-1]
         hint = meta.get("hint") or "see the rule in qldrops/analysis/rules/"
-        res = results[i]
+        res = results[k]
         assert isinstance(res, dict)
         if meta.get("category") == "security":
             res["code_security"].append({"line": line, "rule": rule, "severity": sev, "message": extra.get("message", ""),
@@ -147,9 +147,9 @@ def scan_many(items: list[tuple[str, str]], timeout: float | None = None) -> lis
             res["lint"].append(_lint(line, rule, sev, extra.get("message", ""), hint))
     for e in data.get("errors", []):
         loc = e.get("location") or {}
-        i = paths.get(loc.get("path"))
-        res = results[i] if i is not None else None
-        if isinstance(res, dict):
+        j = paths.get(str(loc.get("path")))
+        hit = results[j] if j is not None else None
+        if isinstance(hit, dict):
             kind = e.get("error_type") or e.get("type") or "error"
-            res["lint_note"] = f"semgrep could not read all of it ({kind[0] if isinstance(kind, list) else kind})"
+            hit["lint_note"] = f"semgrep could not read all of it ({kind[0] if isinstance(kind, list) else kind})"
     return results

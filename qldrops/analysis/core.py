@@ -163,6 +163,7 @@ def tool_versions() -> dict[str, str]:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "none"
+    out["semgrep-rules"] = semgrep.rules_digest()  # our rules, like a tool version, key the cache
     for tool in ("shellcheck", "cppcheck", "go"):  # Debian binaries: their version is part of the key too
         out[tool] = linters.tool_version(tool)
     return out

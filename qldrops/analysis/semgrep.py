@@ -17,6 +17,7 @@ at the time-out and reported (the caller turns it into "not measured: ... timed 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -69,6 +70,14 @@ def version() -> str:
         return pkg_version("semgrep")
     except PackageNotFoundError:
         return "none"
+
+
+def rules_digest() -> str:
+    """A digest of our rule files: editing a rule changes the analyses cache key."""
+    h = hashlib.sha256()
+    for f in sorted(RULES_DIR.glob("*.yml")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def batch_timeout(n: int) -> float:

@@ -288,7 +288,7 @@ _NOT_CRED_NAME = re.compile(r"(?i)(hash|digest|checksum|sha\d*|md5|uuid|guid|_?i
                             r"header|name$|type$|alias|file$|path$|url$|kind|algorithm|expir|policy|pattern)")
 # name (maybe quoted or dotted), an assignment operator, then a quoted value or a bare word
 _ASSIGN = re.compile(
-    r"(?P<name>[A-Za-z_$@][\w$@.-]*)[\"'`\]]?\s*(?::=|=>|:|=)(?![=>])[ \t]*"
+    r"(?<![\w$@.-])(?P<name>[A-Za-z_$@][\w$@.-]*)[\"'`\]]?\s*(?::=|=>|:|=)(?![=>])[ \t]*"
     r"(?:\[\]byte\(|Buffer\.from\(|[bf](?=[\"']))?"
     r"(?:(?P<q>[\"'`])(?P<qv>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)|(?P<uv>[^\s\"'`,;)}\]]+))")
 _PLACEHOLDER_WORDS = re.compile(

@@ -10,7 +10,7 @@ PIP    := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps demo test test-fast check bench corpus services clean lab serve stress
+.PHONY: setup editor system-deps demo test test-fast check bench corpus services clean lab serve stress
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[all,dev]'
 	touch $@
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed editor
+
+# The collaborative editor page's JavaScript (CodeMirror 6 + Yjs): npm packages pinned by
+# package-lock.json, bundled with esbuild into qldrops/server/static/collab/ (ignored by git).
+EDITOR_JS := qldrops/server/editor_js
+qldrops/server/static/collab/editor.js: $(EDITOR_JS)/package-lock.json $(EDITOR_JS)/src/editor.js
+	cd $(EDITOR_JS) && npm ci --no-audit --no-fund && npm run build
+
+editor: qldrops/server/static/collab/editor.js
 
 # bubblewrap (sandbox) and chromium (browser tests) come from Debian.
 system-deps:

@@ -101,6 +101,13 @@ from ..server.app import serve as run
     help="gzip responses (the dashboard page pulls ~5 MB of JavaScript on a first visit).",
 )
 @click.option(
+    "--autosave-after",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Seconds without typing after which the editor page (/e/<capability>) saves a changed file.",
+)
+@click.option(
     "--log-level",
     default="INFO",
     show_default=True,
@@ -124,9 +131,11 @@ def serve(
     max_kernels_per_client: int | None,
     kernel_abandon_timeout: float | None,
     compress: bool,
+    autosave_after: float,
     log_level: str,
 ) -> None:
-    """Serve share links: /p/<capability> opens the link's dashboard (standalone Voila).
+    """Serve share links: /p/<capability> opens the link's dashboard (standalone Voila),
+    /e/<capability> the collaborative editor (read-only unless the link allows editing).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
     starts. /healthz reports the database and kernel counts.
@@ -157,6 +166,7 @@ def serve(
         rate_limit_link=rate_limit_link,
         rate_limit_run=rate_limit_run,
         compress=compress,
+        autosave_after=autosave_after,
         log_level=log_level.upper(),
         **bounds,  # type: ignore[arg-type]  # each name is a ServeOptions field of that type
     )

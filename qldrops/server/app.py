@@ -90,6 +90,7 @@ class ServeOptions:
     kernel_abandon_timeout: float = field(default_factory=lambda: float(Settings.from_env().kernel_abandon_timeout))
     log_level: str = "INFO"
     compress: bool = True
+    autosave_after: float = 30.0  # the editor page saves a changed file after this many idle seconds
 
 
 def cell_timeout(cell: Any, default: int) -> int | None:
@@ -102,6 +103,7 @@ def cell_timeout(cell: Any, default: int) -> int | None:
 
 _REDACT = [
     (re.compile(r"^/p/[^?#]*"), "/p/<capability>"),
+    (re.compile(r"^/e/[^?#]*"), "/e/<capability>"),
     (re.compile(r"^/qldrops/internal/[^/]+/query"), "/qldrops/internal/<secret>/query"),
 ]
 
@@ -265,6 +267,7 @@ def serve(opts: ServeOptions) -> None:
             connection_dir_root=str(runtime),
             dashboards={**opts.dashboards, "preview": opts.notebook},
             preheat_dashboards=opts.preheat_dashboards,
+            editor={"autosave_after": float(opts.autosave_after)},
         )
         app.initialize([])
         log.info(

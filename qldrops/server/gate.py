@@ -26,14 +26,7 @@ class LinkGate:
 
     def open(self, capability: str, *, user_agent: str = "", client: str = "") -> Grant:
         """Check ``capability``, record the view; raise NotFound/LinkExpired/LinkRevoked/RateLimited."""
-        from ..previews.capability import is_well_formed
-
-        if not is_well_formed(capability):
-            # Junk costs neither a rate-limit slot keyed on it nor a query.
-            self._limit(client=client, link=None)
-            raise NotFound("no such share link")
-        self._limit(client=client, link=capability)
-        view = self.store.previews.open(capability, user_agent=user_agent or None, client=client or None)
+        view = self.view(capability, user_agent=user_agent, client=client)
         p = view.preview
         return Grant(
             preview_id=int(p.id),
@@ -44,6 +37,17 @@ class LinkGate:
             client=client or "",
             user_agent=user_agent or "",
         )
+
+    def view(self, capability: str, *, user_agent: str = "", client: str = "") -> Any:
+        """The same checks as :meth:`open`, returning the link's ``PreviewView`` (the editor page keeps it)."""
+        from ..previews.capability import is_well_formed
+
+        if not is_well_formed(capability):
+            # Junk costs neither a rate-limit slot keyed on it nor a query.
+            self._limit(client=client, link=None)
+            raise NotFound("no such share link")
+        self._limit(client=client, link=capability)
+        return self.store.previews.open(capability, user_agent=user_agent or None, client=client or None)
 
     def _limit(self, *, client: str, link: str | None) -> None:
         """Per-client and per-link limits; raises RateLimited (429 with Retry-After)."""

@@ -16,6 +16,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from .editor import EditorHub, editor_routes
 from .gate import LinkGate
 from .handlers import (
     HealthHandler,
@@ -58,6 +59,7 @@ class QldropsVoila(Voila):
         connection_dir_root: str,
         dashboards: dict[str, str] | None = None,
         preheat_dashboards: tuple[str, ...] = ("preview",),
+        editor: dict[str, float] | None = None,
     ) -> None:
         """``dashboards``: link dashboard name -> notebook file name in the dashboards folder.
 
@@ -71,6 +73,7 @@ class QldropsVoila(Voila):
         self.connection_dir_root = connection_dir_root
         self.qldrops_dashboards = dict(dashboards or {})
         self.qldrops_preheat = tuple(preheat_dashboards)
+        self.qldrops_editor = EditorHub(store, self.qldrops_gate, **(editor or {}))
 
     def init_handlers(self) -> list:
         # Voila applies `tornado_settings` after building the Application, too late for Tornado to
@@ -128,6 +131,7 @@ class QldropsVoila(Voila):
                 {"gate": self.qldrops_gate, "kernel_key": self.qldrops_kernel_key},
             ),
             (rf"/qldrops/internal/{secret}/query/{_kernel_id_regex}", RequestChannelHandler),
+            *editor_routes(self.qldrops_editor),  # /e/<capability>: the collaborative editor
         ]
         return own + handlers + [(r".*", NotFoundHandler)]
 

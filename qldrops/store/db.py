@@ -33,8 +33,8 @@ from .types import sql_json_equal
 log = logging.getLogger(__name__)
 
 # The newest Alembic revision this code knows; tests check it equals the script head.
-SCHEMA_HEAD = "0004"
-KNOWN_REVISIONS = {"0001", "0002", "0004"}
+SCHEMA_HEAD = "0005"
+KNOWN_REVISIONS = {"0001", "0002", "0004", "0005"}
 _WRITE = "qldrops_write"
 
 

@@ -15,6 +15,8 @@ Layout:
 * ``embeddings``     vectors keyed by (content hash, model): never embedded twice
 * ``analyses``       analysis results keyed by (content hash, analyser version)
 * ``comments``       line comments anchored to a drop, a line range and a version
+* ``collab_documents`` the editor page's unsaved shared documents (a pycrdt snapshot per drop,
+                     written by ``qldrops.server.snapshots``; a server restart loses no typing)
 * ``feedback``, ``workspaces``, ``users``, ``api_tokens``, ``previews``, ``events``,
   ``executions``, ``audit_log``, ``clusters``, ``index_state``
 """
@@ -351,4 +353,16 @@ comments = sa.Table(
     sa.Index("ix_comments_drop", "drop_id", "id"),
     sa.Index("ix_comments_workflow", "workspace", "workflow_id", "id"),
     sqlite_autoincrement=True,
+)
+
+collab_documents = sa.Table(
+    "collab_documents",
+    metadata,
+    sa.Column("drop_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("workspace", sa.String(64), nullable=False),
+    sa.Column("workflow_id", sa.String(200), nullable=False),
+    sa.Column("base_version", sa.Integer, nullable=False),  # the drop version the document started from
+    sa.Column("state", sa.LargeBinary, nullable=False),  # the whole document as one Yjs update
+    sa.Column("contributors", JSONType, nullable=False),  # names who changed it since the last save
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -1,0 +1,225 @@
+"""The collaborative editor (/e/<capability>) driven in headless Chromium with several browser contexts.
+
+Two visitors (separate contexts: separate cookies, storage and sockets) open the same file
+through an edit link, type at the same time and see each other's text and cursor; a save
+names both in the history; a change made through the library shows up in the open pages;
+a revoked edit link turns its page read-only at once; a view link is read-only from the
+start; unsaved typing survives a server restart. Nothing is loaded from another origin and
+the page runs under the server's CSP. Uses Debian's chromium through Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import qldrops
+from qldrops.server.editor import BUNDLE
+from qldrops.server.process import ServerProcess
+from qldrops.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+RESULTS = Path(__file__).resolve().parent.parent / "test-results"
+WORKFLOW = "wf-editor"
+TIMEOUT = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not BUNDLE.is_file(), reason="the editor bundle is not built (make editor)"),
+]
+
+
+def _seed(url: str) -> dict[str, object]:
+    store = qldrops.connect(url, settings=Settings(progress=False))
+    main = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="def hello():\n    return 1\n",
+                     metadata={"path": "main.py"})
+    notes = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="# notes\n",
+                      metadata={"path": "notes.md"})
+    edit = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+    revocable = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+    view = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="view")
+    store.close()
+    return {"edit": edit.capability, "revocable": revocable.capability, "revocable_id": revocable.id,
+            "view": view.capability, "main": main.id, "notes": notes.id}
+
+
+def _start(url: str, log: Path) -> ServerProcess:
+    return ServerProcess(url, log_path=log, preheat=False,
+                         extra_args=["--rate-limit-link", "1000/minute", "--rate-limit-client", "1000/minute",
+                                     "--autosave-after", "3600"]).start()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("editor")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    data = _seed(url)
+    srv = _start(url, folder / "server.log")
+    store = qldrops.connect(url, settings=Settings(progress=False))
+    try:
+        yield {"srv": srv, "url": url, "store": store, "folder": folder, **data}
+    finally:
+        store.close()
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, server_url: str, capability: str, name: str, drop: int):
+    """A fresh context (another visitor) on the editor page, name typed, the file's editor ready."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 700})
+    page = ctx.new_page()
+    origin = urlparse(server_url).netloc
+    page.foreign = []
+    page.on("request", lambda r: page.foreign.append(r.url) if urlparse(r.url).netloc not in (origin, "") else None)
+    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                         "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    response = page.goto(f"{server_url}/e/{capability}?drop={drop}", wait_until="load")
+    assert response.status == 200
+    page.locator("#qldrops-name").fill(name)
+    page.locator("#qldrops-name-form button").click()
+    page.locator(".cm-content").wait_for(state="visible", timeout=TIMEOUT)
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_attribute("data-synced", "yes", timeout=TIMEOUT)
+    return ctx, page
+
+
+def _type_at_end(page, text: str) -> None:
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def test_two_visitors_type_together_see_each_other_and_save_with_both_names(env, browser):
+    from playwright.sync_api import expect
+
+    RESULTS.mkdir(exist_ok=True)
+    srv = env["srv"]
+    ctx_a, a = _open(browser, srv.url, env["edit"], "Ada", env["main"])
+    ctx_b, b = _open(browser, srv.url, env["edit"], "Bob", env["main"])
+    try:
+        expect(a.locator("body")).to_have_attribute("data-access", "edit", timeout=TIMEOUT)
+        assert a.locator(".cm-lineNumbers").count() == 1  # a real code editor: line numbers ...
+        assert a.locator(".cm-content .tok-keyword, .cm-content span[class^='ͼ']").count() > 0  # ... highlighting
+        _type_at_end(a, "# from ada\n")
+        _type_at_end(b, "# from bob\n")
+        for page in (a, b):
+            expect(page.locator(".cm-content")).to_contain_text("# from ada", timeout=TIMEOUT)
+            expect(page.locator(".cm-content")).to_contain_text("# from bob", timeout=TIMEOUT)
+        # each sees the other's cursor with its name (y-codemirror.next's remote selections)
+        expect(a.locator(".cm-ySelectionInfo", has_text="Bob")).to_have_count(1, timeout=TIMEOUT)
+        expect(b.locator(".cm-ySelectionInfo", has_text="Ada")).to_have_count(1, timeout=TIMEOUT)
+        expect(a.locator("#qldrops-presence")).to_contain_text("Bob (main.py)", timeout=TIMEOUT)
+        text_a, text_b = (p.evaluate("window.qldropsEditor.ytext.toString()") for p in (a, b))
+        assert text_a == text_b and "# from ada" in text_a and "# from bob" in text_a
+        a.screenshot(path=str(RESULTS / "editor-two-visitors.png"))
+
+        a.locator("#qldrops-save").click()
+        expect(a.locator("#qldrops-status")).to_contain_text("saved as version 2", timeout=TIMEOUT)
+        drop = env["store"].get(env["main"])
+        assert drop.version == 2 and "# from ada" in drop.artifact and "# from bob" in drop.artifact
+        latest = env["store"].history(env["main"])[-1]
+        assert set(latest.contributors) == {"Ada", "Bob"}
+        # the other page learns of the new version through store.watch
+        expect(b.locator("#qldrops-changes")).to_contain_text("new version v2", timeout=TIMEOUT)
+
+        # a change made through the library (a batch script) reaches the open pages
+        env["store"].put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="x = 1\n",
+                         metadata={"path": "added.py"})
+        expect(b.locator("#qldrops-files")).to_contain_text("added.py", timeout=TIMEOUT)
+        expect(a.locator("#qldrops-changes")).to_contain_text("new file", timeout=TIMEOUT)
+        for page in (a, b):
+            assert page.evaluate("window.__csp") == [] and page.foreign == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_revoking_an_edit_link_turns_the_open_page_read_only(env, browser):
+    from playwright.sync_api import expect
+
+    srv = env["srv"]
+    ctx_a, a = _open(browser, srv.url, env["revocable"], "Cleo", env["notes"])
+    ctx_b, b = _open(browser, srv.url, env["edit"], "Dan", env["notes"])
+    try:
+        expect(a.locator("body")).to_have_attribute("data-access", "edit", timeout=TIMEOUT)
+        _type_at_end(a, "before\n")
+        expect(b.locator(".cm-content")).to_contain_text("before", timeout=TIMEOUT)
+        env["store"].previews.revoke(env["revocable_id"])
+        expect(a.locator("body")).to_have_attribute("data-access", "read-only", timeout=TIMEOUT)
+        expect(a.locator(".cm-content")).to_have_attribute("contenteditable", "false", timeout=TIMEOUT)
+        _type_at_end(a, "after revocation")
+        _type_at_end(b, "still editing\n")
+        expect(a.locator(".cm-content")).not_to_contain_text("after revocation")
+        expect(b.locator(".cm-content")).to_contain_text("still editing", timeout=TIMEOUT)
+        b.wait_for_timeout(500)
+        assert "after revocation" not in b.evaluate("window.qldropsEditor.ytext.toString()")
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_a_view_link_is_read_only(env, browser):
+    from playwright.sync_api import expect
+
+    ctx, page = _open(browser, env["srv"].url, env["view"], "Eve", env["main"])
+    try:
+        expect(page.locator("body")).to_have_attribute("data-access", "read-only", timeout=TIMEOUT)
+        expect(page.locator(".cm-content")).to_have_attribute("contenteditable", "false")
+        assert page.locator("#qldrops-save").is_disabled()
+        assert "view link" in page.locator("#qldrops-mode").inner_text()
+    finally:
+        ctx.close()
+
+
+def test_unsaved_typing_survives_a_server_restart(env, browser):
+    from playwright.sync_api import expect
+
+    srv = env["srv"]
+    ctx, page = _open(browser, srv.url, env["edit"], "Fay", env["notes"])
+    try:
+        _type_at_end(page, "unsaved line\n")
+        expect(page.locator(".cm-content")).to_contain_text("unsaved line", timeout=TIMEOUT)
+        page.wait_for_timeout(2000)  # the snapshot is written half a second after the typing stops
+    finally:
+        ctx.close()
+    srv.stop()
+    env["srv"] = srv = _start(env["url"], env["folder"] / "server2.log")
+    assert "unsaved line" not in env["store"].get(env["notes"]).artifact  # never saved ...
+    ctx, page = _open(browser, srv.url, env["edit"], "Fay", env["notes"])
+    try:
+        expect(page.locator(".cm-content")).to_contain_text("unsaved line", timeout=TIMEOUT)  # ... yet kept
+    finally:
+        ctx.close()
+
+
+def test_the_page_says_how_to_build_a_missing_bundle(env, tmp_path):
+    """Without the bundle the page is an instruction (checked in-process: the file is moved aside)."""
+    import urllib.error
+    import urllib.request
+
+    hidden = BUNDLE.with_suffix(".js.hidden")
+    BUNDLE.rename(hidden)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                f"{env['srv'].url}/e/{env['edit']}", timeout=30)
+        body = info.value.read().decode()
+        assert info.value.code == 503 and "make editor" in body
+    finally:
+        hidden.rename(BUNDLE)

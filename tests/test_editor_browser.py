@@ -49,10 +49,10 @@ def _seed(url: str) -> dict[str, object]:
             "view": view.capability, "main": main.id, "notes": notes.id}
 
 
-def _start(url: str, log: Path) -> ServerProcess:
+def _start(url: str, log: Path, autosave_after: float = 3600) -> ServerProcess:
     return ServerProcess(url, log_path=log, preheat=False,
                          extra_args=["--rate-limit-link", "1000/minute", "--rate-limit-client", "1000/minute",
-                                     "--autosave-after", "3600"]).start()
+                                     "--autosave-after", str(autosave_after)]).start()
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,38 @@ def test_a_view_link_is_read_only(env, browser):
         ctx.close()
 
 
-def test_unsaved_typing_survives_a_server_restart(env, browser):
+def test_a_visitor_offline_for_a_while_merges_on_reconnect(env, browser):
+    """The network drops, both keep typing, it comes back: the edits merge.
+
+    Playwright's offline mode leaves loopback websockets open, so the drop is made in the page:
+    y-websocket's ``disconnect()`` closes the socket as a dead network would, the editor keeps
+    working locally, and ``connect()`` runs the same y-sync handshake as an automatic reconnect.
+    (The 30-second version, past the awareness timeout, is in benchmarks/bench_collab.py.)
+    """
+    from playwright.sync_api import expect
+
+    srv = env["srv"]
+    ctx_a, a = _open(browser, srv.url, env["edit"], "Gus", env["notes"])
+    ctx_b, b = _open(browser, srv.url, env["edit"], "Hal", env["notes"])
+    try:
+        a.evaluate("window.qldropsEditor.provider.disconnect()")
+        expect(a.locator("body")).to_have_attribute("data-connection", "disconnected", timeout=TIMEOUT)
+        _type_at_end(a, "typed while offline\n")
+        _type_at_end(b, "typed meanwhile online\n")
+        a.wait_for_timeout(3000)  # offline for a while: the server and the other visitor move on
+        assert "typed while offline" not in b.evaluate("window.qldropsEditor.ytext.toString()")
+        a.evaluate("window.qldropsEditor.provider.connect()")
+        for page in (a, b):
+            expect(page.locator(".cm-content")).to_contain_text("typed while offline", timeout=TIMEOUT)
+            expect(page.locator(".cm-content")).to_contain_text("typed meanwhile online", timeout=TIMEOUT)
+        text_a, text_b = (p.evaluate("window.qldropsEditor.ytext.toString()") for p in (a, b))
+        assert text_a == text_b
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_unsaved_typing_survives_a_server_restart_and_autosaves(env, browser):
     from playwright.sync_api import expect
 
     srv = env["srv"]
@@ -199,11 +230,18 @@ def test_unsaved_typing_survives_a_server_restart(env, browser):
     finally:
         ctx.close()
     srv.stop()
-    env["srv"] = srv = _start(env["url"], env["folder"] / "server2.log")
-    assert "unsaved line" not in env["store"].get(env["notes"]).artifact  # never saved ...
+    before = env["store"].get(env["notes"])
+    assert "unsaved line" not in before.artifact  # never saved ...
+    env["srv"] = srv = _start(env["url"], env["folder"] / "server2.log", autosave_after=1)
     ctx, page = _open(browser, srv.url, env["edit"], "Fay", env["notes"])
     try:
         expect(page.locator(".cm-content")).to_contain_text("unsaved line", timeout=TIMEOUT)  # ... yet kept
+        # idle: the restored document autosaves as a new version naming who typed it
+        expect(page.locator("#qldrops-status")).to_contain_text(f"saved as version {before.version + 1}",
+                                                                timeout=TIMEOUT)
+        after = env["store"].get(env["notes"])
+        assert "unsaved line" in after.artifact
+        assert "Fay" in env["store"].history(env["notes"])[-1].contributors
     finally:
         ctx.close()
 

@@ -133,9 +133,9 @@ class Room:
             self._updates.clear()
         elif kind == YMessageType.AWARENESS:
             payload = read_message(message[1:])
-            before = set(self.awareness.states)
+            known = set(self.awareness.states)
             self.awareness.apply_awareness_update(payload, key)
-            peer.awareness_ids |= set(self.awareness.states) - before
+            peer.awareness_ids |= set(self.awareness.states) - known
             out.broadcast.append(message)
         elif kind == QUERY_AWARENESS:
             if self.awareness.states:

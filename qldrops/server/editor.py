@@ -300,15 +300,16 @@ class EditorHub:
                                   "seq": int(getattr(change, "cursor", 0) or 0),
                                   "text": f"{text}: {label}" if label else text})
         if kind in ("drop", "version", "delete", "restore", "purge"):
-            for visit in [v for v in self.visits.values() if v.workflow_id == workflow_id and v.events]:
+            for watcher in [v for v in self.visits.values() if v.workflow_id == workflow_id and v.events]:
                 try:
-                    files = await self.run(_files, visit.view)
+                    files = await self.run(_files, watcher.view)
                 except QldropsError:
                     continue  # the access tick says what happened to the link
-                for sock in list(visit.events):
+                for sock in list(watcher.events):
                     sock.send_json(json.dumps({"type": "files", "files": files}))
-        room = self.rooms.get(drop_id) if drop_id is not None else None
-        if kind == "version" and room is not None and not room.dirty() and drop_id not in self._saving:
+        room = self.rooms.get(int(drop_id)) if drop_id is not None else None
+        if kind == "version" and room is not None and not room.dirty() and room.drop_id not in self._saving:
+            drop_id = room.drop_id
             visit = next((v for v in self.visits.values() if v.workflow_id == workflow_id), None)
             if visit is not None and change.version and int(change.version) > room.base_version:
                 try:  # nobody typed since the last save: follow the change made elsewhere
@@ -498,7 +499,7 @@ class CollabSocket(_Socket):
     drop_id: int
     room: Room | None = None
 
-    async def open(self, capability: str, drop_id: str) -> None:  # type: ignore[override]
+    async def open(self, capability: str, drop_id: str) -> None:
         self.drop_id = int(drop_id)
         self.visit = self.hub.visit_for(capability, self.get_argument("visit", ""))
         if self.visit is None:
@@ -534,7 +535,7 @@ class CollabSocket(_Socket):
 class EventsSocket(_Socket):
     """``WS /e/<capability>/events?visit=``: JSON both ways (see the module docstring)."""
 
-    async def open(self, capability: str) -> None:  # type: ignore[override]
+    async def open(self, capability: str) -> None:
         self.visit = self.hub.visit_for(capability, self.get_argument("visit", ""))
         if self.visit is None:
             self.close(4404, "reload the page")

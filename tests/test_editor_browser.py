@@ -261,3 +261,40 @@ def test_the_page_says_how_to_build_a_missing_bundle(env, tmp_path):
         assert info.value.code == 503 and "make editor" in body
     finally:
         hidden.rename(BUNDLE)
+
+
+@pytest.mark.postgres
+def test_postgres_two_visitors_edit_save_and_see_library_changes(pg_database, browser, tmp_path):
+    """The same path on PostgreSQL: rooms, snapshots, saves, and store.watch through LISTEN/NOTIFY."""
+    import sqlalchemy as sa
+    from playwright.sync_api import expect
+
+    from qldrops.store import schema as t
+
+    eng = sa.create_engine(pg_database)
+    with eng.begin() as c:
+        c.exec_driver_sql("TRUNCATE " + ", ".join(tb.name for tb in reversed(t.metadata.sorted_tables))
+                          + " RESTART IDENTITY CASCADE")
+    eng.dispose()
+    data = _seed(pg_database)
+    srv = _start(pg_database, tmp_path / "server.log")
+    store = qldrops.connect(pg_database, settings=Settings(progress=False))
+    ctx_a, a = _open(browser, srv.url, data["edit"], "Ada", data["main"])
+    ctx_b, b = _open(browser, srv.url, data["edit"], "Bob", data["main"])
+    try:
+        _type_at_end(a, "# pg ada\n")
+        _type_at_end(b, "# pg bob\n")
+        for page in (a, b):
+            expect(page.locator(".cm-content")).to_contain_text("# pg ada", timeout=TIMEOUT)
+            expect(page.locator(".cm-content")).to_contain_text("# pg bob", timeout=TIMEOUT)
+        expect(b.locator(".cm-ySelectionInfo", has_text="Ada")).to_have_count(1, timeout=TIMEOUT)
+        b.locator("#qldrops-save").click()
+        expect(b.locator("#qldrops-status")).to_contain_text("saved as version 2", timeout=TIMEOUT)
+        assert set(store.history(data["main"])[-1].contributors) == {"Ada", "Bob"}
+        store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="y = 2\n", metadata={"path": "pg.py"})
+        expect(a.locator("#qldrops-files")).to_contain_text("pg.py", timeout=TIMEOUT)
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+        store.close()
+        srv.stop()

@@ -9,8 +9,10 @@ divided by, measured in the same run:
   task), p50/p99; baseline: the same page's `fetch('/healthz')` round trip (a bare request
   to the same server, so the ratio is what the CRDT relay adds on top of the loop).
 * the same with N simultaneous editors, all typing in the background (a character every
-  200 ms each), for N = 4, 10 (and more without --quick); baseline: the 2-visitor p50.
-  "Editors before latency doubles" is the first N whose p50 is at least twice it.
+  200 ms each), for N = 2, 4, 10 (and more without --quick); baseline: N = 2 typing the same
+  way. "Editors before latency doubles" is the first N whose p50 is at least twice it. Every
+  browser runs on the same two cores as the server, so this is the machine's limit as much
+  as the server's.
 * a change made through the library (a new version put by this script) until the open
   page lists it (store.watch: SQLite polls the change log every 0.25 s), p50; baseline:
   the goal (1 s).
@@ -19,7 +21,7 @@ divided by, measured in the same run:
 * a visitor whose connection is dropped for 30 s while both keep typing: merged on
   reconnect, and how long after reconnecting.
 
-Run: `.venv/bin/python benchmarks/bench_collab.py [--quick]` (needs `make editor` and Debian
+Run: `.venv/bin/python benchmarks/bench_editor.py [--quick]` (needs `make editor` and Debian
 chromium). Latencies use Date.now() in the pages (one browser, one clock) and time.time()
 here for the library change (same machine clock).
 """
@@ -138,7 +140,7 @@ def main(quick: bool = False) -> dict:
                      metadata={"path": "main.py"})
     link = store.previews.create(workflow_id=WORKFLOW, ttl="2h", access="edit")
     rounds = 20 if quick else 60
-    levels = [4, 10] if quick else [4, 8, 10, 12, 16]
+    levels = [2, 4, 10] if quick else [2, 4, 8, 10, 12, 16]
     result: dict = {"load_avg_start": os.getloadavg()}
     srv = ServerProcess(db, log_path=folder / "server.log", preheat=False,
                         extra_args=["--rate-limit-link", "100000/minute", "--rate-limit-client", "100000/minute",
@@ -185,6 +187,7 @@ def main(quick: bool = False) -> dict:
             contexts, pages = [ctx_a, ctx_b], [a, b]
             result["editors"] = {}
             doubled_at = None
+            busy_2 = None  # the 2-editor p50 with background typing: the baseline of "latency doubles"
             for n in levels:
                 while len(pages) < n:
                     ctx, page = _open(browser, page_url, f"E{len(pages)}", drop.id)
@@ -198,13 +201,14 @@ def main(quick: bool = False) -> dict:
                 for page in pages:
                     page.evaluate("clearInterval(window.__bg)")
                 p50, p99 = statistics.median(lat), pct(lat, 0.99)
+                busy_2 = busy_2 if busy_2 is not None else p50
                 per_visitor = (rss - base_rss) / n
                 result["editors"][n] = {"p50_ms": p50, "p99_ms": p99, "server_rss_mb": round(rss, 1),
                                         "rss_per_visitor_mb": round(per_visitor, 2), "load_avg": os.getloadavg()}
-                print(f"{n:>2} editors typing: p50 {p50:.0f} ms ({p50 / p50_2:.2f}x the 2-visitor p50), "
+                print(f"{n:>2} editors typing: p50 {p50:.0f} ms ({p50 / busy_2:.2f}x 2 editors typing), "
                       f"p99 {p99:.0f} ms; server RSS {rss:.0f} MB ({per_visitor:.2f} MB per visitor over "
                       f"{base_rss:.0f} MB before any)", flush=True)
-                if doubled_at is None and p50 >= 2 * p50_2:
+                if doubled_at is None and p50 >= 2 * busy_2:
                     doubled_at = n
             result["latency_doubles_at"] = doubled_at
             print(f"editors before the p50 doubles: {'more than ' + str(levels[-1]) if doubled_at is None else doubled_at}")
@@ -248,4 +252,4 @@ def main(quick: bool = False) -> dict:
 if __name__ == "__main__":
     out = main(quick="--quick" in sys.argv)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "collab.json").write_text(json.dumps(out, indent=1))
+    (HERE / "results" / "editor.json").write_text(json.dumps(out, indent=1))

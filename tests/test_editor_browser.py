@@ -193,7 +193,7 @@ def test_a_visitor_offline_for_a_while_merges_on_reconnect(env, browser):
     Playwright's offline mode leaves loopback websockets open, so the drop is made in the page:
     y-websocket's ``disconnect()`` closes the socket as a dead network would, the editor keeps
     working locally, and ``connect()`` runs the same y-sync handshake as an automatic reconnect.
-    (The 30-second version, past the awareness timeout, is in benchmarks/bench_collab.py.)
+    (The 30-second version, past the awareness timeout, is in benchmarks/bench_editor.py.)
     """
     from playwright.sync_api import expect
 

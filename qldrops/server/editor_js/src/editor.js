@@ -98,8 +98,9 @@ function openFile (drop) {
   })
   provider.on('sync', (synced) => { document.body.dataset.synced = synced ? 'yes' : 'no' })
   provider.on('connection-close', (event) => {
-    if (event && event.code === 4403) { // the server refused or withdrew editing
-      state.readOnlyReason = event.reason || 'read-only'
+    if (event && event.code === 4403) { // the link was revoked or expired: stop, keep the text read-only
+      provider.disconnect()
+      state.readOnlyReason = state.readOnlyReason || 'read-only: this link no longer allows editing'
       applyAccess()
     }
   })

@@ -65,7 +65,9 @@ _INSERT = """(marker) => {
 _BACKGROUND = """() => {
   window.__bg = setInterval(() => {
     const view = window.qldropsEditor.view;
-    const at = Math.floor(Math.random() * (view.state.doc.length + 1));
+    const text = view.state.doc.toString();
+    let at = Math.floor(Math.random() * (text.length + 1));
+    if (text.lastIndexOf('«', at - 1) > text.lastIndexOf('»', at - 1)) at = text.lastIndexOf('«', at - 1);  // never inside a marker
     view.dispatch({ changes: { from: at, insert: 'x' } });
   }, 200);
 }"""

@@ -60,13 +60,13 @@ def env(tmp_path_factory):
     folder = tmp_path_factory.mktemp("editor")
     url = f"sqlite:///{folder / 'qldrops.db'}"
     data = _seed(url)
-    srv = _start(url, folder / "server.log")
-    store = qldrops.connect(url, settings=Settings(progress=False))
+    env = {"srv": _start(url, folder / "server.log"), "url": url, "folder": folder, **data}
+    env["store"] = store = qldrops.connect(url, settings=Settings(progress=False))
     try:
-        yield {"srv": srv, "url": url, "store": store, "folder": folder, **data}
+        yield env
     finally:
         store.close()
-        srv.stop()
+        env["srv"].stop()  # the restart test replaces the first server
 
 
 @pytest.fixture(scope="module")

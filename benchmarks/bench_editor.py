@@ -8,8 +8,8 @@ divided by, measured in the same run:
   CodeMirror until it is in visitor B's Yjs document, which CodeMirror shows in the same
   task), p50/p99; baseline: the same page's `fetch('/healthz')` round trip (a bare request
   to the same server, so the ratio is what the CRDT relay adds on top of the loop).
-* the same with N simultaneous editors, all typing in the background (a character every
-  200 ms each), for N = 2, 4, 10 (and more without --quick); baseline: N = 2 typing the same
+* the same with N simultaneous editors, all typing in the background (a character a
+  second each, at random places), for N = 2, 4, 10 (and more without --quick); baseline: N = 2 typing the same
   way. "Editors before latency doubles" is the first N whose p50 is at least twice it. Every
   browser runs on the same two cores as the server, so this is the machine's limit as much
   as the server's.
@@ -69,7 +69,7 @@ _BACKGROUND = """() => {
     let at = Math.floor(Math.random() * (text.length + 1));
     if (text.lastIndexOf('«', at - 1) > text.lastIndexOf('»', at - 1)) at = text.lastIndexOf('«', at - 1);  // never inside a marker
     view.dispatch({ changes: { from: at, insert: 'x' } });
-  }, 200);
+  }, 1000);
 }"""
 _FETCH = """async () => { const t = performance.now(); await fetch('/healthz', {cache: 'no-store'});
   return performance.now() - t; }"""
@@ -110,14 +110,14 @@ def _latencies(pages, rounds: int, counter: list[int]) -> list[float]:
         for reader in pages:
             if reader is writer:
                 continue
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 20
             while True:
                 seen = reader.evaluate("window.__seen")
                 if key in seen:
                     out.append(seen[key] - sent)
                     break
-                if time.monotonic() > deadline:  # counted as 60 s; the final check says if it was lost
-                    out.append(60_000.0)
+                if time.monotonic() > deadline:  # counted as 20 s; the final check says if it was lost
+                    out.append(20_000.0)
                     break
                 time.sleep(0.01)
     return out
@@ -200,7 +200,7 @@ def main(quick: bool = False) -> dict:
                 rss = _rss(srv.proc.pid)
                 for page in pages:
                     page.evaluate(_BACKGROUND)
-                lat = _latencies(pages, max(10, rounds // 2), counter)
+                lat = _latencies(pages, 10, counter)
                 for page in pages:
                     page.evaluate("clearInterval(window.__bg)")
                 p50, p99 = statistics.median(lat), pct(lat, 0.99)

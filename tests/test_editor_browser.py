@@ -26,7 +26,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 RESULTS = Path(__file__).resolve().parent.parent / "test-results"
 WORKFLOW = "wf-editor"
-TIMEOUT = 30_000
+TIMEOUT = 60_000  # generous: the machine runs other jobs beside the browsers
 
 pytestmark = [
     pytest.mark.browser,

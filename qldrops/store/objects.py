@@ -123,7 +123,7 @@ class S3ObjectStore:
             import boto3
             from botocore.config import Config
         except ImportError:
-            raise DependencyMissing("boto3", "keeping large artifacts in an object store", extra="all") from None
+            raise DependencyMissing("boto3", "keeping large artifacts in an object store", extra="objects") from None
         loc = self.location
         config = Config(connect_timeout=self.timeout, read_timeout=self.timeout,
                         retries={"max_attempts": 2, "mode": "standard"}, s3={"addressing_style": "path"},

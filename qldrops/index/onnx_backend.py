@@ -60,7 +60,10 @@ def export(model_path: Path, folder: Path, *, int8: bool) -> Path:
         except ImportError:
             raise DependencyMissing("onnx", "int8 quantisation of the embedding model", extra="index") from None
         with _staging(q) as tmp:
+            # MatMul weights only, per channel: quantising the embedding table (Gather) as well cost
+            # agreement (cosine to the PyTorch vectors 0.95 mean) for little speed.
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"],
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return q
 
@@ -166,7 +169,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
                                    hint="set QLDROPS_EMBEDDING_BACKEND=torch for this model")
 
     @property
-    def model(self):  # type: ignore[override]
+    def model(self):
         if self._model is None:
             onnx_file = export(self.path, self.cache_dir, int8=self.backend == "onnx-int8")
             try:

@@ -7,6 +7,7 @@ The tree::
     ├── DependencyMissing           an optional dependency is not installed (says what to pip install)
     ├── DatabaseError               the database cannot be reached or answered with an error
     │   ├── DatabaseUnavailable     connection refused / unknown host / bad credentials
+    │   ├── ObjectStoreUnavailable  the object store for large artifacts is down, slow or refused us
     │   └── SchemaError             schema newer than this code, or not migrated
     ├── ValidationError             input that can never be stored (bad type, bad metadata, binary text)
     │   ├── UnknownDropType         drop_type not registered
@@ -37,6 +38,7 @@ __all__ = [
     "DependencyMissing",
     "DatabaseError",
     "DatabaseUnavailable",
+    "ObjectStoreUnavailable",
     "SchemaError",
     "ValidationError",
     "UnknownDropType",
@@ -89,6 +91,10 @@ class DatabaseError(QldropsError):
 
 
 class DatabaseUnavailable(DatabaseError):
+    pass
+
+
+class ObjectStoreUnavailable(DatabaseError):
     pass
 
 

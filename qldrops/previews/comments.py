@@ -217,18 +217,15 @@ class Comments:
             audit(self._store, p, f"comment.{action}", store.workspace, allowed=True, target=f"comment:{comment_id}",
                   detail={"drop_id": drop_id, "actor": actor}, conn=conn)
 
-    @staticmethod
-    def _version_text(conn: sa.Connection, drop_id: int, version: Any) -> str:
-        from ..store import blobs as blobcodec
-
+    def _version_text(self, conn: sa.Connection, drop_id: int, version: Any) -> str:
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise ValidationError(f"version must be a positive integer, not {version!r}")
-        row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data)
+        row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data, t.blobs.c.hash)
                            .join(t.drop_versions, t.drop_versions.c.content_hash == t.blobs.c.hash)
                            .where(t.drop_versions.c.drop_id == drop_id, t.drop_versions.c.version == version)).first()
         if row is None:
             raise NotFound(f"drop {drop_id} has no version {version}", hint=f"see history({drop_id})")
-        return blobcodec.decode(row.codec, row.data).decode("utf-8")
+        return self._store.blob_bytes(row.codec, row.data, row.hash).decode("utf-8")
 
     # -- the store's hook: comments follow their lines ---------------------------------------
     def follow_lines(self, conn: sa.Connection, drop_id: int, old_version: int, new_version: int,

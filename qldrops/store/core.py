@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Pr
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..errors import BatchError, Conflict, Deleted, MergeConflict, NotFound, QldropsError, ValidationError
+from ..errors import (BatchError, ConfigurationError, Conflict, Deleted, MergeConflict, NotFound, QldropsError,
+                      ValidationError)
 from ..settings import Settings
 from . import blobs as blobcodec
 from . import bulk
 from . import merge as merging
+from . import objects as objstore
 from . import schema as t
 from . import search as fts
 from . import types as dtypes
@@ -107,6 +109,10 @@ class DropStore:
         self.on_new_version: list[NewVersionHook] = []
         self._types: dict[str, dict | None] | None = None
         self._fast: FastReader | None = None  # made on first get()
+        # Large artifacts (QLDROPS_OBJECT_STORE_URL): no network until the first one is written or read.
+        self.objects: objstore.ObjectStore | None = (
+            objstore.connect(settings.object_store_url, timeout=settings.object_store_timeout)
+            if settings.object_store_url else None)
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -195,7 +201,7 @@ class DropStore:
             raise NotFound(f"no content with hash {content_hash[:12]}…",
                            hint="it was erased with its last drop (purge) or never stored: re-read the drop "
                                 "(store.get) for its current content hash")
-        return blobcodec.decode(row.codec, row.data).decode("utf-8")
+        return self.blob_bytes(row.codec, row.data, content_hash).decode("utf-8")
 
     # ------------------------------------------------------------------ types
     def _load_types(self, conn: sa.Connection | None = None) -> dict[str, dict | None]:
@@ -264,8 +270,11 @@ class DropStore:
 
     def _pack(self, workflow_id, drop_type, capsule, created_by, text, raw, metadata) -> _Prepared:
         h = blobcodec.content_hash(raw)
-        codec, stored = blobcodec.encode(raw, min_bytes=self.settings.compress_min_bytes,
-                                         level=self.settings.zstd_level)
+        if self.objects is not None and len(raw) >= self.settings.object_store_min_bytes:
+            codec, stored = objstore.CODEC, b""  # the bytes go to the object store (_upload)
+        else:
+            codec, stored = blobcodec.encode(raw, min_bytes=self.settings.compress_min_bytes,
+                                             level=self.settings.zstd_level)
         return _Prepared(workflow_id, drop_type, capsule, created_by, raw, text, h, codec, stored, metadata)
 
     def _artifact_bytes(self, artifact: Any) -> tuple[str, bytes]:
@@ -296,6 +305,31 @@ class DropStore:
                 hint="split it into several drops, or raise QLDROPS_MAX_ARTIFACT_BYTES",
             )
         return artifact, raw
+
+    def blob_bytes(self, codec: str, data: bytes, content_hash: str) -> bytes:
+        """The raw bytes of a ``blobs`` row (fetched from the object store when it lives there).
+
+        Whoever reads ``blobs.codec``/``blobs.data`` directly decodes them here, never with
+        ``blobs.decode``: a large artifact's row holds no bytes."""
+        if codec != objstore.CODEC:
+            return blobcodec.decode(codec, data)
+        if self.objects is None:
+            raise ConfigurationError(
+                f"content {content_hash[:12]}… is kept in an object store, but none is configured",
+                hint="set QLDROPS_OBJECT_STORE_URL to the store this database was written with")
+        return objstore.decode_body(self.objects.get(content_hash))
+
+    def _upload(self, conn: sa.Connection, blobs: Sequence[_Prepared]) -> None:
+        """Write the new large blobs to the object store *before* their rows (in the rows' transaction).
+
+        A failure raises, and the transaction rolls back: never a row without its object."""
+        large = [p for p in blobs if p.codec == objstore.CODEC]
+        if not large:
+            return
+        assert self.objects is not None  # _pack only chose the codec with a store configured
+        objstore.lock_hashes(conn, self.dialect, [p.hash for p in large])
+        for p in large:
+            self.objects.put(p.hash, objstore.encode_body(p.raw, self.settings.zstd_level))
 
     # ------------------------------------------------------------------ writes
     def put(self, *, workflow_id: str, drop_type: str, artifact: str, metadata: dict | None = None,
@@ -344,8 +378,10 @@ class DropStore:
 
     def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
         now = self.clock()
+        new = self._new_blobs(conn, prepared)
+        self._upload(conn, new)
         rows = [{"hash": p.hash, "size": len(p.raw), "stored_size": len(p.stored), "codec": p.codec,
-                 "data": p.stored, "created_at": now} for p in self._new_blobs(conn, prepared)]
+                 "data": p.stored, "created_at": now} for p in new]
         if rows:
             conn.execute(insert_ignore(self.dialect, t.blobs), rows)
 
@@ -353,6 +389,7 @@ class DropStore:
                       forked_from: Sequence[int | None] | None = None) -> list[int]:
         """Insert new drops at version 1 with their blobs, versions, full text and outbox rows."""
         blobs = self._new_blobs(conn, prepared)
+        self._upload(conn, blobs)
         now = self._last_insert_time = self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
         raw = conn.connection.dbapi_connection
@@ -406,7 +443,7 @@ class DropStore:
             fts.sqlite_replace(conn, cur.id, fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
         self._log_changes(conn, [(cur.id, "upsert", version, p.hash)])
         if self.on_new_version and p.hash != cur.content_hash:
-            old_text = blobcodec.decode(cur.codec, cur.data).decode("utf-8")
+            old_text = self.blob_bytes(cur.codec, cur.data, cur.content_hash).decode("utf-8")
             for hook in self.on_new_version:
                 hook(conn, cur.id, cur.version, version, old_text, p.text)
         return version
@@ -428,7 +465,7 @@ class DropStore:
 
         Re-reading after the commit could return a later writer's version instead.
         """
-        return _drop(conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).one())
+        return _drop(self.blob_bytes, conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).one())
 
     def _update(self, conn: sa.Connection, drop_id: int, artifact: str | None, metadata: dict | None,
                 expected_version: int | None, created_by: str | None, message: str | None) -> int:
@@ -441,7 +478,7 @@ class DropStore:
                 hint="someone else updated it: re-read it (store.get), merge, and update again",
             )
         if artifact is None:
-            raw = blobcodec.decode(cur.codec, cur.data)
+            raw = self.blob_bytes(cur.codec, cur.data, cur.content_hash)
             text = raw.decode("utf-8")
         else:
             text, raw = self._artifact_bytes(artifact)
@@ -481,8 +518,8 @@ class DropStore:
             text = mine
             if base_version != cur.version:
                 base = self._version_row(conn, cur.id, base_version)
-                merged = merging.merge(blobcodec.decode(base.codec, base.data).decode("utf-8"),
-                                       blobcodec.decode(cur.codec, cur.data).decode("utf-8"), mine,
+                merged = merging.merge(self.blob_bytes(base.codec, base.data, base.content_hash).decode("utf-8"),
+                                       self.blob_bytes(cur.codec, cur.data, cur.content_hash).decode("utf-8"), mine,
                                        current_label=f"v{cur.version} (current)", mine_label="your edits")
                 if merged.conflicts:
                     raise MergeConflict(
@@ -512,7 +549,7 @@ class DropStore:
                 raise Conflict(f"drop {drop_id} is at version {cur.version}, not the expected {expected_version}",
                                hint="re-read it and decide again")
             old = self._version_row(conn, drop_id, to_version)
-            text = blobcodec.decode(old.codec, old.data).decode("utf-8")
+            text = self.blob_bytes(old.codec, old.data, old.content_hash).decode("utf-8")
             p = self._pack(cur.workflow_id, cur.drop_type, cur.capsule_id, created_by, text,
                            text.encode("utf-8"), old.metadata)
             self._new_version(conn, cur, p, op="rollback", message=f"rollback to v{to_version}",
@@ -550,11 +587,48 @@ class DropStore:
             if self.dialect == "sqlite":
                 fts.sqlite_delete(conn, cur.id)
             self._log_changes(conn, [(cur.id, "delete", None, None)])
-            self._gc(conn)
+            gone = self._gc(conn)
+        if gone:
+            self._delete_objects(gone)
 
-    def _gc(self, conn: sa.Connection) -> int:
+    def _gc(self, conn: sa.Connection) -> list[str]:
+        """Erase the blobs no version points at; the hashes of those kept in the object store."""
         used = sa.select(t.drop_versions.c.content_hash)
-        return conn.execute(t.blobs.delete().where(t.blobs.c.hash.not_in(used))).rowcount
+        unused = t.blobs.c.hash.not_in(used)
+        external = list(conn.execute(sa.select(t.blobs.c.hash).where(unused, t.blobs.c.codec == objstore.CODEC))
+                        .scalars()) if self.objects is not None else []
+        conn.execute(t.blobs.delete().where(unused))
+        return external
+
+    def _delete_objects(self, hashes: Sequence[str]) -> None:
+        """After the purge committed: delete the objects no row came back for meanwhile.
+
+        Under the same per-hash locks as :meth:`_upload`, so a concurrent put of the same content either
+        sees its row kept (and its object) or uploads after this delete. A store that is down leaves
+        orphans, never a dangling row: ``store.sweep_objects()`` removes them later."""
+        assert self.objects is not None
+        try:
+            with self.transaction() as conn:
+                objstore.lock_hashes(conn, self.dialect, hashes)
+                back = set(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.hash.in_(list(hashes))))
+                           .scalars())
+                self.objects.delete([h for h in hashes if h not in back])
+        except QldropsError as e:
+            log.warning("purged content stays in the object store until `store.sweep_objects()`: %s", e)
+
+    def sweep_objects(self, *, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
+        """Delete objects no blob row names (left by failed writes or an unreachable store at purge).
+
+        Only objects older than ``older_than``: a younger one may belong to a write still in flight."""
+        self._authorize("admin")
+        if self.objects is None:
+            return 0
+        with self.reading() as conn:
+            known = set(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.codec == objstore.CODEC)).scalars())
+        orphans = self.objects.orphans(known, older_than)
+        if orphans:
+            self._delete_objects(orphans)
+        return len(orphans)
 
     def fork_workflow(self, source: str, target: str, *, created_by: str | None = None) -> DropList:
         """Branch a workflow: new drops that share content with the source (copy-on-write), lineage kept."""
@@ -586,7 +660,7 @@ class DropStore:
             raise NotFound(f"workflow {source!r} has no drops to fork", hint="check the name with `qldrops list`")
         prepared = []
         for r in rows:
-            raw = blobcodec.decode(r.codec, r.data)
+            raw = self.blob_bytes(r.codec, r.data, r.content_hash)
             prepared.append(_Prepared(target, r.drop_type, r.capsule_id, created_by or r.created_by,
                                       raw, raw.decode("utf-8"), r.content_hash, r.codec, r.data, r.metadata))
         self._ensure_workflows(conn, {target}, forked_from=source)
@@ -602,7 +676,7 @@ class DropStore:
             if fast is not None:
                 if fast.deleted_at is not None and not include_deleted:
                     raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id})")
-                return _drop(fast)
+                return _drop(self.blob_bytes, fast)
         with self.reading() as conn:
             row = conn.execute(_GET_CURRENT, {"id": drop_id, "ws": self.workspace}).first()
             if row is None:
@@ -611,9 +685,9 @@ class DropStore:
             if row.deleted_at is not None and not include_deleted:
                 raise Deleted(f"drop {drop_id} is deleted", hint=f"restore it with store.restore({drop_id})")
             if version is None or version == row.version:
-                return _drop(row)
+                return _drop(self.blob_bytes, row)
             old = self._version_row(conn, drop_id, version)
-        return _drop(row, version=old)
+        return _drop(self.blob_bytes, row, version=old)
 
     def _fast_reader(self) -> FastReader:
         if self._fast is None:
@@ -658,7 +732,7 @@ class DropStore:
             for i in range(0, len(ids), 500):
                 chunk = list(ids[i:i + 500])
                 for row in c.execute(_SELECT_DROPS.where(t.drops.c.id.in_(chunk))):
-                    out[row.id] = _drop(row)
+                    out[row.id] = _drop(self.blob_bytes, row)
         return [out[i] for i in ids if i in out]
 
     def get_many(self, ids: Sequence[int]) -> DropList:
@@ -680,7 +754,7 @@ class DropStore:
         if offset:
             q = q.offset(offset)
         with self.reading() as conn:
-            drops = [_drop(r) for r in conn.execute(q)]
+            drops = [_drop(self.blob_bytes, r) for r in conn.execute(q)]
             extra = self._list_extra(conn, drops)
         return DropList(drops, extra=extra)
 
@@ -852,9 +926,10 @@ def _dbapi(conn: sa.Connection) -> DBAPIConnection:
     return dbapi
 
 
-def _drop(row: sa.Row | SimpleNamespace, version: sa.Row | None = None) -> Drop:
+def _drop(blob: Callable[[str, bytes, str], bytes], row: sa.Row | SimpleNamespace,
+          version: sa.Row | None = None) -> Drop:
     src = version if version is not None else row
-    text = blobcodec.decode(src.codec, src.data).decode("utf-8")
+    text = blob(src.codec, src.data, src.content_hash).decode("utf-8")
     return Drop(
         id=row.id, workspace=row.workspace, workflow_id=row.workflow_id, drop_type=row.drop_type,
         version=src.version, content_hash=src.content_hash, size=len(text.encode("utf-8")) if version is not None else row.size,

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import Conflict, DependencyMissing, NotFound, ValidationError
-from . import blobs as blobcodec
 from . import schema as t
 
 if TYPE_CHECKING:
@@ -65,12 +64,13 @@ class _Version:
 def _versions(store: DropStore, workflow_id: str) -> list[_Version]:
     d, v, b = t.drops, t.drop_versions, t.blobs
     q = (sa.select(v.c.drop_id, v.c.version, v.c.metadata, v.c.created_at, v.c.created_by, v.c.message, v.c.op,
-                   d.c.drop_type, d.c.forked_from, b.c.codec, b.c.data)
+                   d.c.drop_type, d.c.forked_from, v.c.content_hash, b.c.codec, b.c.data)
          .join(d, d.c.id == v.c.drop_id).join(b, b.c.hash == v.c.content_hash)
          .where(d.c.workspace == store.workspace, d.c.workflow_id == workflow_id, d.c.deleted_at.is_(None))
          .order_by(v.c.created_at, v.c.drop_id, v.c.version))
     with store.reading() as conn:
-        return [_Version(r.drop_id, r.version, blobcodec.decode(r.codec, r.data).decode("utf-8"), r.drop_type,
+        return [_Version(r.drop_id, r.version, store.blob_bytes(r.codec, r.data, r.content_hash).decode("utf-8"),
+                         r.drop_type,
                          r.metadata or {}, r.created_at, r.created_by, r.message, r.op, r.forked_from)
                 for r in conn.execute(q)]
 

@@ -23,7 +23,6 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from ..errors import ImportFormatError, NotFound, QldropsError
-from . import blobs as blobcodec
 from . import schema as t
 
 
@@ -51,7 +50,7 @@ def export_jsonl(store, path, *, workflow_id: str | None = None) -> int:
                     if d.workflow_id not in written_forks:
                         fh.write(json.dumps({"kind": "fork", "from": forks[d.workflow_id], "to": d.workflow_id}) + "\n")
                         written_forks.add(d.workflow_id)
-                    versions = _versions(conn, d.id)[1:]
+                    versions = _versions(store, conn, d.id)[1:]
                     if versions:
                         fh.write(json.dumps({"kind": "update", "workflow_id": d.workflow_id,
                                              "drop_type": d.drop_type, "capsule_id": d.capsule_id,
@@ -59,7 +58,7 @@ def export_jsonl(store, path, *, workflow_id: str | None = None) -> int:
                                             ensure_ascii=False) + "\n")
                     n += 1
                     continue
-                versions = _versions(conn, d.id)
+                versions = _versions(store, conn, d.id)
                 rec: dict[str, Any] = {"id": d.id, "workflow_id": d.workflow_id, "drop_type": d.drop_type,
                                        "capsule_id": d.capsule_id, "created_by": d.created_by,
                                        "artifact": d.artifact, "metadata": d.metadata}
@@ -73,13 +72,14 @@ def export_jsonl(store, path, *, workflow_id: str | None = None) -> int:
     return n
 
 
-def _versions(conn: sa.Connection, drop_id: int) -> list[dict[str, Any]]:
+def _versions(store, conn: sa.Connection, drop_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
-        sa.select(t.drop_versions.c.metadata, t.blobs.c.codec, t.blobs.c.data)
+        sa.select(t.drop_versions.c.metadata, t.drop_versions.c.content_hash, t.blobs.c.codec, t.blobs.c.data)
         .join(t.blobs, t.blobs.c.hash == t.drop_versions.c.content_hash)
         .where(t.drop_versions.c.drop_id == drop_id).order_by(t.drop_versions.c.version)
     ).all()
-    return [{"artifact": blobcodec.decode(r.codec, r.data).decode("utf-8"), "metadata": r.metadata} for r in rows]
+    return [{"artifact": store.blob_bytes(r.codec, r.data, r.content_hash).decode("utf-8"), "metadata": r.metadata}
+            for r in rows]
 
 
 def _parse(fh: IO[str]) -> list[tuple[int, dict[str, Any]]]:

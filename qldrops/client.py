@@ -21,12 +21,14 @@ The public surface, in one place (every method below and those of
 :class:`~qldrops.store.core.DropStore`):
 
 ======================  ==========================================================
-drops                   put, put_many, get, get_many, update, save, rollback, delete,
-                        restore, purge, fork_workflow, list, history, diff,
+drops                   put, put_many, get, get_many, update, update_many, save,
+                        rollback, delete, delete_many, restore, purge,
+                        fork_workflow, list, history, diff,
                         workflows, search, stats, types, register_type,
                         import_jsonl, export_jsonl, watch, close
-similarity              similar, search(mode=hybrid|semantic|text), near_duplicates, clusters,
-                        latest_clusters, index
+similarity              similar, similar_vector, search(mode=hybrid|semantic|text),
+                        near_duplicates, clusters, latest_clusters,
+                        index (sync, start, stop, status, ...)
 code intelligence       analyze, analyze_all, feedback, feedback_summary, suggest,
                         apply_suggestion, dismiss_suggestion, project
 execution               run, executions
@@ -38,6 +40,7 @@ collaboration           comment, comments, resolve_comment, git_export, git_impo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -46,6 +49,7 @@ from .analysis.model import Analysis, AnalysisList
 from .analysis.project import Project
 from .analysis.service import AnalysisService
 from .analysis.suggest import Suggestion, SuggestionList
+from .errors import ValidationError
 from .index.clusters import ClusterList
 from .index.dupes import NearDuplicates
 from .index.manager import IndexManager
@@ -65,7 +69,7 @@ from .runner.service import Runner
 from .settings import Settings
 from .store.core import DropStore
 from .store.db import make_engine, migrate
-from .store.models import Drop
+from .store.models import Drop, DropList
 
 if TYPE_CHECKING:  # pandas loads on first use (a DataFrame), not at connect()
     import pandas as pd
@@ -117,10 +121,44 @@ class Store(DropStore):
         Every answer is a live drop of this workspace whose current content the score
         was computed from (checked in the database). Filters are exact and never yield
         fewer than ``k`` answers when ``k`` drops match. ``.to_frame()`` for a DataFrame.
+
+        It never runs the model for anything but the query: content written since the
+        background indexer last ran is not embedded yet and is left out; ``.lag`` on the
+        result says how many changes that is (0: current). A batch that must be current
+        calls ``store.index.sync()`` first; a notebook or server runs ``store.index.start()``.
         """
         return self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
                                   capsule_id=capsule_id, created_by=created_by, since=since, until=until,
                                   sync=sync)
+
+    def similar_vector(self, vector: Any, k: int = 10, *, model_id: str | None = None, workflow_id: str | None = None,
+                       drop_type: str | None = None, metadata: dict | None = None, capsule_id: str | None = None,
+                       created_by: str | None = None, since: Any = None, until: Any = None) -> SimilarList:
+        """Like :meth:`similar` for a vector you computed (``store.index.embedder.model_id`` and ``.dim``).
+
+        The vector must have the index's dimension; pass ``model_id`` to have the model checked too.
+        """
+        return self.index.similar_vector(vector, k, model_id=model_id, workflow_id=workflow_id,
+                                         drop_type=drop_type, metadata=metadata, capsule_id=capsule_id,
+                                         created_by=created_by, since=since, until=until)
+
+    def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None,
+                 vectors: Any = None, model_id: str | None = None,
+                 _vectors: tuple[str, Any] | None = None) -> DropList:
+        """Store many drops in one transaction: all of them, or (on any error) none.
+
+        ``vectors`` (one row per item, made by ``model_id``, which must be the index's model)
+        are stored with the drops in the same transaction, so the indexer never runs the
+        model for them. Content already embedded with that model keeps its vector.
+        """
+        if vectors is None:
+            if model_id is not None:
+                raise ValidationError("model_id was given without vectors",
+                                      hint="pass vectors=... (one row per item) with it, or neither")
+            return super().put_many(items, progress=progress, _vectors=_vectors)
+        items = list(items)
+        matrix = self.index.check_vectors(vectors, len(items), model_id)
+        return super().put_many(items, progress=progress, _vectors=(self.index.embedder.model_id, matrix))
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),

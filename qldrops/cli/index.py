@@ -65,8 +65,9 @@ def _filters(workflow_id, drop_type):
 @click.option("--type", "drop_type")
 @pass_ctx
 def similar(ctx: Context, query: str, k: int, workflow_id, drop_type):
-    """Drops most like QUERY: a drop id, or a text."""
+    """Drops most like QUERY: a drop id, or a text (the index is brought up to date first)."""
     q: int | str = int(query) if query.strip().isdigit() else query
+    ctx.store.index.sync()  # a one-shot command has no indexer running: embed what is pending first
     output(ctx, ctx.store.similar(q, k=k, **_filters(workflow_id, drop_type)))
 
 

@@ -81,7 +81,11 @@ def embed_and_save(store, embedder: Embedder, hashes: list[str], *, batch: int =
     started = time.perf_counter()
     for i in range(0, len(hashes), batch):
         part = hashes[i:i + batch]
-        texts = [store.read_artifact(h) for h in part]
+        found = store.read_artifacts(part)  # one read per batch, not one per artifact
+        part = [h for h in part if h in found]  # purged meanwhile: nothing to embed, nothing recorded
+        if not part:
+            continue
+        texts = [found[h] for h in part]
         live = [j for j, text in enumerate(texts) if not is_blank(text)]
         vecs, chunks = embedder.embed_documents([texts[j] for j in live]) if live \
             else (np.zeros((0, embedder.dim), dtype=np.float32), [])

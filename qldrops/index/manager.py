@@ -29,6 +29,7 @@ from . import sync as sy
 from . import vectors as vx
 from .embedder import Embedder, get_embedder
 from .embstore import ensure_vectors, load_vectors, stack_vectors
+from .indexer import Indexer
 from .results import IndexStatus, SimilarList, SyncReport, VerifyReport
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ class IndexManager:
         self._identity: str | None = None
         self._unsaved = 0
         self._saved_at = 0.0
+        # Drops read from the change log whose content has no vector yet (drop id -> content hash):
+        # a reader leaves them to the indexer (or to sync()) and counts them in ``lag``.
+        self.pending: dict[int, str] = {}
+        self.indexer: Indexer | None = None
         self._lock = threading.RLock()  # a Voila kernel may query from several threads
 
     # ------------------------------------------------------------------ the questions users ask
@@ -84,6 +89,43 @@ class IndexManager:
         return hybrid.search(self, text, k, mode=mode, min_similarity=min_similarity, collapse_forks=collapse_forks,
                              sync=sync, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
                              since=since, until=until)
+
+    def similar_vector(self, vector: Any, k: int = 10, *, model_id: str | None = None, sync: bool = True,
+                       **filters: Any) -> SimilarList:
+        """``store.similar_vector``: see :meth:`qldrops.client.Store.similar_vector`."""
+        self.store._authorize("read")
+        k = query.check_k(k)
+        query.check_filters(filters)
+        vec = query.check_vector(self, vector, model_id)
+        if sync:
+            self.sync_if_changed()
+        elif self.backend is None:
+            self.open()
+        res = query.similar_vector(self, vec, k, **filters)
+        res.lag = len(self.pending) if sync else self.lag
+        return res
+
+    def check_vectors(self, vectors: Any, n: int, model_id: str | None) -> np.ndarray:
+        """Caller-supplied vectors for ``n`` items, checked (model, shape, finite) and L2-normalised."""
+        want = self.embedder.model_id
+        if model_id is None:
+            raise ValidationError("vectors were given without model_id",
+                                  hint=f"pass model_id={want!r} (the index's model) with vectors made by it")
+        if model_id != want:
+            raise ValidationError(f"the vectors were made with model {model_id!r} but this index uses {want!r}",
+                                  hint=f"embed with {want!r}, or leave vectors out and let the indexer embed")
+        try:
+            matrix = np.asarray(vectors, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise ValidationError("vectors must be a 2-D array of numbers, one row per item") from None
+        dim = self.embedder.dim
+        if matrix.ndim != 2 or matrix.shape != (n, dim):
+            raise ValidationError(f"vectors have shape {matrix.shape}, expected ({n}, {dim}): one {dim}-number "
+                                  f"row per item for model {want!r}", hint="nothing was written; fix and resend")
+        norms = np.linalg.norm(matrix, axis=1)
+        if not np.all(np.isfinite(norms)) or np.any(norms == 0):
+            raise ValidationError("a vector is zero or not finite", hint="nothing was written; fix and resend")
+        return matrix / norms[:, None]
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
@@ -144,10 +186,10 @@ class IndexManager:
                 if self.on_bad_file == "raise":
                     raise
                 log.warning("%s -- rebuilding it from the vectors in the database", exc.message)
-                self.rebuild(save="try")
+                self.rebuild(save="try", embed=False)
                 return
             if found is None:
-                self.rebuild(save="try")
+                self.rebuild(save="try", embed=False)
                 return
             manifest, backend, id_map = found
             watermark = sy.Watermark.from_dict(manifest.watermark)
@@ -158,9 +200,11 @@ class IndexManager:
                 if self.on_bad_file == "raise":
                     raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
                 log.warning("%s -- rebuilding", msg)
-                self.rebuild(save="try")
+                self.rebuild(save="try", embed=False)
                 return
             self.manifest, self.backend, self.id_map, self.watermark = manifest, backend, id_map, watermark
+            # Re-read by the next catch-up (the hash is filled in then).
+            self.pending = {int(i): "" for i in manifest.watermark.get("pending", [])}
             self._saved_at = time.monotonic()
 
     def save(self) -> None:
@@ -170,7 +214,8 @@ class IndexManager:
                 return
             manifest = persist.Manifest(
                 model_id=self.embedder.model_id, dim=self.embedder.dim, kind=self.backend.kind,
-                watermark=self.watermark.to_dict(), count=len(self.id_map), database=self.identity,
+                watermark={**self.watermark.to_dict(), "pending": sorted(self.pending)},
+                count=len(self.id_map), database=self.identity,
                 workspace=self.store.workspace)
             self.manifest = persist.save(self.folder, manifest, self.backend, self.id_map)
             self._unsaved = 0
@@ -192,16 +237,25 @@ class IndexManager:
         return False
 
     # ------------------------------------------------------------------ rebuild
-    def rebuild(self, *, kind: str | None = None, save: bool | str = True) -> SyncReport:
-        """Build the mirror again from the vectors in the database; embeds only content never embedded."""
+    def rebuild(self, *, kind: str | None = None, save: bool | str = True, embed: bool = True) -> SyncReport:
+        """Build the mirror again from the vectors in the database; embeds only content never embedded.
+
+        ``embed=False`` (what opening for a reader does) embeds nothing: content without a
+        vector is left pending for the indexer or the next :meth:`sync`.
+        """
         started = time.perf_counter()
         with self._lock:
             store = self.store
             with sy.snapshot_connection(store) as conn, conn.begin():
                 watermark = sy.current_watermark(conn, store.dialect, store.workspace)
                 live = sy.all_live(conn, store.workspace)
-            vecs = ensure_vectors(store, self.embedder, live.values())
+            if embed:
+                vecs = ensure_vectors(store, self.embedder, live.values())
+            else:
+                with store.reading() as conn:
+                    vecs = load_vectors(conn, self.embedder.model_id, self.embedder.dim, live.values())
             ids = [i for i, h in live.items() if vecs.get(h) is not None]
+            self.pending = {i: h for i, h in live.items() if h not in vecs}
             dim = self.embedder.dim
             matrix = stack_vectors(vecs, (live[i] for i in ids)).astype(np.float32) if ids \
                 else np.zeros((0, dim), dtype=np.float32)
@@ -212,7 +266,8 @@ class IndexManager:
             self.watermark = watermark
             self._unsaved = len(ids) or 1
             saved = self._maybe_save(save) if save else False
-            return SyncReport(drops_touched=len(live), added=len(ids), blank=len(live) - len(ids),
+            return SyncReport(drops_touched=len(live), added=len(ids), pending=len(self.pending),
+                              blank=len(live) - len(ids) - len(self.pending),
                               rebuilt=f"{chosen} index built from the database", saved=saved,
                               seconds=time.perf_counter() - started, watermark=watermark.to_dict())
 
@@ -230,27 +285,37 @@ class IndexManager:
         return reason
 
     # ------------------------------------------------------------------ sync
-    def sync(self, *, save: bool | str = "auto", rebuild_if_needed: bool = True) -> SyncReport:
+    def sync(self, *, save: bool | str = "auto", rebuild_if_needed: bool = True, embed: bool = True,
+             batch: int = 256) -> SyncReport:
         """Apply the change log since the saved watermark (cost grows with the changes, not the store).
 
+        ``embed=True`` (a batch that must be current, and the background indexer) also embeds
+        the content that has no vector yet, ``batch`` artifacts at a time, outside the lock:
+        readers keep answering from the index as it stands meanwhile. ``embed=False`` (what a
+        query does) applies only vectors already in the database and leaves the rest pending.
         ``save``: True writes the mirror now; "auto" after ``autosave_after`` changes or
         ``autosave_seconds`` (the mirror is right either way; saving only shortens the next start).
         """
         started = time.perf_counter()
         with self._lock:
-            if self.backend is None:
-                self.open()
-            batch = sy.read_changes(self.store, self.watermark)
-            report = self._apply(batch.drop_ids)
-            report.applied_changes = batch.rows
-            moved = batch.watermark != self.watermark
-            self.watermark = batch.watermark
-            if batch.drop_ids or moved:
-                self._unsaved += max(1, len(batch.drop_ids))
+            report = self._follow()
+        tried: set[str] = set()  # content purged meanwhile is never embedded: try each hash once
+        while embed:
+            with self._lock:
+                todo = list(dict.fromkeys(h for h in self.pending.values() if h and h not in tried))[:batch]
+            if not todo:
+                break
+            tried.update(todo)
+            ensure_vectors(self.store, self.embedder, todo, batch=batch)  # the model runs unlocked
+            with self._lock:
+                waiting = [i for i, h in self.pending.items() if h in tried]
+                _merge(report, self._apply(waiting))
+        with self._lock:
+            report.pending = len(self.pending)
             reason = self._rebuild_reason()
             if reason and rebuild_if_needed:
                 log.info("rebuilding the index: %s", reason)
-                rebuilt = self.rebuild(save=True if save is True else ("try" if save else False))
+                rebuilt = self.rebuild(save=True if save is True else ("try" if save else False), embed=False)
                 report.rebuilt, report.saved = reason, rebuilt.saved
             else:
                 report.saved = self._maybe_save(save)
@@ -258,28 +323,81 @@ class IndexManager:
             report.watermark = self.watermark.to_dict()
             return report
 
+    def _follow(self) -> SyncReport:
+        """Read the change log and apply what already has a vector (call with the lock held)."""
+        if self.backend is None:
+            self.open()
+        batch = sy.read_changes(self.store, self.watermark)
+        ids = list(dict.fromkeys([*batch.drop_ids, *self.pending]))
+        report = self._apply(ids)
+        report.applied_changes = batch.rows
+        moved = batch.watermark != self.watermark
+        self.watermark = batch.watermark
+        if batch.drop_ids or moved:
+            self._unsaved += max(1, len(batch.drop_ids))
+        return report
+
     def sync_if_changed(self) -> SyncReport | None:
-        """What a query does first: one cheap probe of the change log, a full sync only if it moved.
+        """What a query does first: one cheap probe of the change log, a catch-up only if it moved.
 
-        The probe costs one indexed lookup on the raw driver (~0.01–0.1 ms) against ~1 ms for the
-        snapshot read of a sync with nothing to apply.
+        The catch-up never runs the model (``embed=False``): content not embedded yet stays
+        pending and counts in ``lag``. Pending drops are looked up again each time (another
+        process's indexer may have embedded them since). The probe costs one indexed lookup on
+        the raw driver (~0.01–0.1 ms) against ~1 ms for the snapshot read of a sync.
         """
-        if self.backend is not None and not self.store.changes_pending(self.watermark.seq, self.watermark.xmin):
+        if self.backend is not None and not self.pending \
+                and not self.store.changes_pending(self.watermark.seq, self.watermark.xmin):
             return None
-        return self.sync(save="auto", rebuild_if_needed=False)
+        return self.sync(save="auto", rebuild_if_needed=False, embed=False)
 
-    def _apply(self, drop_ids: list[int]) -> SyncReport:
-        """Make the index reflect the current DB state of these drops (idempotent)."""
+    @property
+    def lag(self) -> int:
+        """Changes this mirror does not reflect yet: pending drops plus change rows not read."""
+        return len(self.pending) + sy.pending_count(self.store, self.watermark)
+
+    # ------------------------------------------------------------------ the background indexer
+    def start(self, *, poll_seconds: float = 1.0) -> Indexer:
+        """Start the background indexer of this mirror (idempotent); see :mod:`qldrops.index.indexer`.
+
+        ``with store.index.start():`` stops it at the end of the block; otherwise it stops with
+        :meth:`stop` or at interpreter exit (a daemon thread: it never keeps a script alive).
+        """
+        with self._lock:
+            if self.indexer is None or not self.indexer.alive:
+                self.indexer = Indexer(self, poll_seconds=poll_seconds)
+                self.indexer.start()
+            return self.indexer
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the background indexer, if one runs (it finishes the batch it is embedding)."""
+        indexer, self.indexer = self.indexer, None
+        if indexer is not None:
+            indexer.stop(timeout)
+
+    def _apply(self, drop_ids: list[int], *, embed: bool = False) -> SyncReport:
+        """Make the index reflect the current DB state of these drops (idempotent).
+
+        Content without a stored vector is embedded only with ``embed=True``; otherwise
+        its drop goes to :attr:`pending` (its old vector, if any, leaves the index).
+        """
         report = SyncReport(drops_touched=len(drop_ids))
         if not drop_ids:
             return report
         with self.store.reading() as conn:
             state = sy.live_state(conn, self.store.workspace, drop_ids)
-        gone = [i for i in drop_ids if i not in state and i in self.id_map]
-        changed = {i: h for i, h in state.items() if self.id_map.get(i) != h}
-        vecs = ensure_vectors(self.store, self.embedder, changed.values()) if changed else {}
+            gone = [i for i in drop_ids if i not in state]
+            changed = {i: h for i, h in state.items() if self.id_map.get(i) != h}
+            vecs = load_vectors(conn, self.embedder.model_id, self.embedder.dim, changed.values()) \
+                if changed else {}
+        if embed and any(h not in vecs for h in changed.values()):
+            vecs.update(ensure_vectors(self.store, self.embedder, [h for h in changed.values() if h not in vecs]))
+        for i in drop_ids:
+            if i not in changed:
+                self.pending.pop(i, None)
+        gone = [i for i in gone if i in self.id_map]
         add_ids = [i for i, h in changed.items() if vecs.get(h) is not None]
-        blank = [i for i, h in changed.items() if vecs.get(h) is None]
+        blank = [i for i, h in changed.items() if h in vecs and vecs[h] is None]
+        waiting = [i for i, h in changed.items() if h not in vecs]
         remove = gone + [i for i in changed if i in self.id_map]
         assert self.backend is not None
         if remove:
@@ -289,12 +407,17 @@ class IndexManager:
                              stack_vectors(vecs, (changed[i] for i in add_ids)))
         report.updated = sum(1 for i in add_ids if i in self.id_map)
         report.added = len(add_ids) - report.updated
-        report.removed = len(gone) + sum(1 for i in blank if i in self.id_map)
+        report.removed = len(gone) + sum(1 for i in blank + waiting if i in self.id_map)
         report.blank = len(blank)
         for i in remove:
             self.id_map.pop(i, None)
         for i in add_ids:
             self.id_map[i] = changed[i]
+        for i in add_ids + blank:
+            self.pending.pop(i, None)
+        for i in waiting:
+            self.pending[i] = changed[i]
+        report.pending = len(self.pending)
         return report
 
     def wait_for_changes(self, timeout: float = 30.0, *, on_listening=None) -> bool:
@@ -356,7 +479,7 @@ class IndexManager:
                 if report.problems:
                     self.rebuild()
                 else:
-                    self._apply(report.missing + report.extra + report.stale)
+                    self._apply(report.missing + report.extra + report.stale, embed=True)
                     self._unsaved += 1
                     self._maybe_save(True)
                 report.repaired = True
@@ -373,7 +496,7 @@ class IndexManager:
             size = sum(int(f.get("size", 0)) for f in files.values())
             return IndexStatus(
                 kind=self.backend.kind, size=len(self.id_map), model_id=self.embedder.model_id,
-                dim=self.embedder.dim, lag=sy.pending_count(self.store, self.watermark),
+                dim=self.embedder.dim, lag=self.lag,
                 watermark=self.watermark.to_dict(), estimated_recall=self.estimate_recall(recall_sample),
                 needs_rebuild=self._rebuild_reason(), folder=str(self.folder),
                 saved_at=self.manifest.created_at if self.manifest else None, file_bytes=size)
@@ -400,3 +523,8 @@ class IndexManager:
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("the query text is empty", hint="pass a drop id or some words to look for")
         return self.embedder.embed([text])[0]
+
+
+def _merge(into: SyncReport, more: SyncReport) -> None:
+    for name in ("drops_touched", "added", "updated", "removed", "blank"):
+        setattr(into, name, getattr(into, name) + getattr(more, name))

@@ -133,16 +133,20 @@ def _check(store, id_map: dict[int, str], ids: list[int], conds: list | None) ->
     return {r.id: r for r in rows if id_map.get(r.id) == r.content_hash}
 
 
-def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -> SimilarList:
-    """Drops most like ``query`` (a drop id or a text), best first, with cosine scores."""
-    k = check_k(k)
+def check_filters(filters: dict) -> None:
     unknown = set(filters) - {"workflow_id", "drop_type", "metadata", "capsule_id", "created_by", "since", "until"}
     if unknown:
         raise ValidationError(f"unknown filter(s): {', '.join(sorted(unknown))}",
                               hint="filters: workflow_id, drop_type, metadata, capsule_id, created_by, since, until")
+
+
+def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -> SimilarList:
+    """Drops most like ``query`` (a drop id or a text), best first, with cosine scores."""
+    k = check_k(k)
+    check_filters(filters)
     filters = {key: v for key, v in filters.items() if v is not None}
     if sync:
-        manager.sync_if_changed()
+        manager.sync_if_changed()  # applies stored vectors only: never runs the model for pending writes
     elif manager.backend is None:
         manager.open()
     if isinstance(query, str):
@@ -150,7 +154,29 @@ def similar(manager, query: Any, k: int = 10, *, sync: bool = True, **filters) -
     else:
         vec, exclude = query_for_drop(manager, query)
         label = f"drop {exclude}"
-    return similar_vector(manager, vec, k, exclude=exclude, label=label, **filters)
+    res = similar_vector(manager, vec, k, exclude=exclude, label=label, **filters)
+    res.lag = len(manager.pending) if sync else manager.lag
+    return res
+
+
+def check_vector(manager, vector: Any, model_id: str | None) -> np.ndarray:
+    """A caller's query vector, checked against the index's model and dimension, L2-normalised."""
+    want = manager.embedder.model_id
+    if model_id is not None and model_id != want:
+        raise ValidationError(f"the vector was made with model {model_id!r} but this index uses {want!r}",
+                              hint=f"embed the query with {want!r}, or query by text")
+    try:
+        vec = np.asarray(vector, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValidationError(f"a query vector is a sequence of numbers, not {type(vector).__name__}") from None
+    dim = manager.embedder.dim
+    if vec.ndim != 1 or vec.shape[0] != dim:
+        raise ValidationError(f"the query vector has shape {vec.shape} but this index holds {dim}-dimensional "
+                              f"vectors ({want})", hint=f"pass one vector of length {dim}")
+    norm = float(np.linalg.norm(vec))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise ValidationError("the query vector is zero or not finite", hint="pass a vector from the same model")
+    return vec / norm
 
 
 def similar_vector(manager, vec: np.ndarray, k: int, *, exclude: int | None = None, label: str = "vector",
@@ -183,10 +209,7 @@ def _filter_first(manager, vec, k, conds, exclude) -> list[SimilarDrop] | None:
             return None
         rows = [r for r in rows if r.id != exclude]
         vecs = load_vectors(conn, manager.embedder.model_id, manager.embedder.dim, {r.content_hash for r in rows})
-    # Drops whose content is not embedded yet (the mirror is behind) are embedded now.
-    missing = {r.content_hash for r in rows} - set(vecs)
-    if missing:
-        vecs.update(ensure_vectors(store, manager.embedder, missing))
+    # Drops whose content is not embedded yet are left to the indexer (they count in ``lag``).
     rows = [r for r in rows if vecs.get(r.content_hash) is not None]
     if not rows:
         return []

@@ -39,10 +39,13 @@ class SimilarList(Listing[SimilarDrop]):
     columns = ("id", "score", "drop_type", "workflow_id", "version", "capsule_id", "updated_at", "content_hash",
                "metadata")
 
-    def __init__(self, items=(), store=None, query: str = ""):
+    def __init__(self, items=(), store=None, query: str = "", lag: int = 0):
         super().__init__(items)
         self._store = store
         self.query = query
+        #: How far behind the database the index was when it answered: drops changed but
+        #: not embedded yet, plus change-log rows not read. 0 means current.
+        self.lag = lag
 
     def _row(self, item: SimilarDrop) -> dict[str, Any]:
         row = item.to_dict()
@@ -65,6 +68,7 @@ class SyncReport:
     updated: int = 0
     removed: int = 0
     blank: int = 0
+    pending: int = 0  # drops whose content has no vector yet (left to the indexer)
     rebuilt: str | None = None  # why a rebuild happened, if one did
     saved: bool = False
     seconds: float = 0.0

@@ -278,6 +278,10 @@ def serve(opts: ServeOptions) -> None:
             opts.preheat,
             opts.pool_size,
         )
+        # The background indexer embeds new content after it commits; the kernels' mirrors pick
+        # the vectors up from the database without running the model (qldrops/index/indexer.py).
+        store.index.start()
         app.start()
     finally:
+        store.index.stop(timeout=5.0)
         shutil.rmtree(runtime, ignore_errors=True)

@@ -194,6 +194,18 @@ class DropStore:
             # Delivered at commit, so a listener never wakes before the rows are visible.
             conn.execute(sa.text("SELECT pg_notify('qldrops_changes', :ws)"), {"ws": self.workspace})
 
+    def read_artifacts(self, content_hashes: Iterable[str]) -> dict[str, str]:
+        """Many artifacts by content hash in one read per 500 (the embedder's batches). Missing hashes are absent."""
+        hashes = list(dict.fromkeys(content_hashes))
+        out: dict[str, str] = {}
+        b = t.blobs.c
+        with self.reading() as conn:
+            for i in range(0, len(hashes), 500):
+                for h, codec, data in conn.execute(sa.select(b.hash, b.codec, b.data).where(
+                        b.hash.in_(hashes[i:i + 500]))):
+                    out[h] = blobcodec.decode(codec, data).decode("utf-8")
+        return out
+
     def read_artifact(self, content_hash: str) -> str:
         with self.reading() as conn:
             row = conn.execute(sa.select(t.blobs.c.codec, t.blobs.c.data).where(t.blobs.c.hash == content_hash)).first()
@@ -344,8 +356,13 @@ class DropStore:
                 raise
             raise e.cause from None
 
-    def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None) -> DropList:
-        """Store many drops in one transaction: all of them, or (on any error) none."""
+    def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None,
+                 _vectors: tuple[str, Any] | None = None) -> DropList:
+        """Store many drops in one transaction: all of them, or (on any error) none.
+
+        ``_vectors`` = (model id, one checked float32 row per item), from ``Store.put_many(vectors=)``:
+        written to ``embeddings`` in the same transaction (content already embedded keeps its vector).
+        """
         self._authorize("write")
         items = list(items)
         prepared = []
@@ -359,10 +376,22 @@ class DropStore:
         with self.transaction() as conn:
             ids = self._insert_drops(conn, prepared)
             when = self._last_insert_time
+            if _vectors is not None:
+                self._store_vectors(conn, prepared, *_vectors)
         return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
                               version=1, content_hash=p.hash, size=len(p.raw), artifact=p.text, metadata=p.metadata,
                               created_at=when, updated_at=when, created_by=p.created_by, capsule_id=p.capsule_id)
                          for i, p in zip(ids, prepared)])
+
+    def _store_vectors(self, conn: sa.Connection, prepared: Sequence[_Prepared], model_id: str, matrix: Any) -> None:
+        rows: dict[str, dict] = {}
+        now = self.clock()
+        for p, vec in zip(prepared, matrix):
+            blank = not p.text.strip()  # a blank artifact gets the no-vector marker, as the indexer writes it
+            rows.setdefault(p.hash, {"content_hash": p.hash, "model_id": model_id, "dim": int(matrix.shape[1]),
+                                     "vector": b"" if blank else vec.astype("<f4").tobytes(),
+                                     "chunks": 0 if blank else 1, "created_at": now})
+        conn.execute(insert_ignore(self.dialect, t.embeddings), list(rows.values()))
 
     def _new_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> list[_Prepared]:
         """One _Prepared per content not stored yet (identical content is stored once)."""
@@ -459,6 +488,60 @@ class DropStore:
         with self.transaction() as conn:
             self._update(conn, drop_id, artifact, metadata, expected_version, created_by, message)
             return self._written(conn, drop_id)
+
+    def update_many(self, changes: Iterable[Mapping[str, Any]]) -> DropList:
+        """Update many drops in one transaction: all of them, or (on any error) none.
+
+        Each change is a mapping with ``id`` and any of ``artifact``, ``metadata``,
+        ``expected_version``, ``created_by``, ``message`` (the arguments of :meth:`update`).
+        """
+        self._authorize("write")
+        changes = list(changes)
+        allowed = {"id", "artifact", "metadata", "expected_version", "created_by", "message"}
+        for i, c in enumerate(changes):
+            if not isinstance(c, Mapping) or "id" not in c or set(c) - allowed:
+                raise BatchError(f"item {i} of {len(changes)} is not a change: a mapping with 'id' and any of "
+                                 f"{', '.join(sorted(allowed - {'id'}))}", index=i)
+        if not changes:
+            return DropList()
+        with self.transaction() as conn:
+            out = []
+            for i, c in enumerate(changes):
+                try:
+                    self._update(conn, c["id"], c.get("artifact"), c.get("metadata"), c.get("expected_version"),
+                                 c.get("created_by"), c.get("message"))
+                    out.append(self._written(conn, c["id"]))
+                except QldropsError as e:
+                    raise BatchError(f"item {i} of {len(changes)} (drop {c['id']}) failed: {e.message}",
+                                     index=i, cause=e) from e
+        return DropList(out)
+
+    def delete_many(self, drop_ids: Iterable[int]) -> int:
+        """Soft-delete many drops in one transaction (all or, if any id is unknown, none); returns how many changed."""
+        self._authorize("write")
+        ids = list(dict.fromkeys(_check_id(i) for i in drop_ids))
+        if not ids:
+            return 0
+        d = t.drops.c
+        with self.transaction() as conn:
+            rows: dict[int, sa.Row] = {}
+            for i in range(0, len(ids), 500):
+                q = sa.select(d.id, d.version, d.content_hash, d.deleted_at).where(
+                    d.id.in_(ids[i:i + 500]), d.workspace == self.workspace)
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                rows.update({int(r.id): r for r in conn.execute(q)})
+            missing = [i for i in ids if i not in rows]
+            if missing:
+                raise NotFound(f"{len(missing)} of {len(ids)} drops do not exist in workspace {self.workspace!r} "
+                               f"(first: {missing[0]}); nothing was deleted",
+                               hint="check the ids with `qldrops list` and send the batch again")
+            live = [rows[i] for i in ids if rows[i].deleted_at is None]
+            now = self.clock()
+            for i in range(0, len(live), 500):
+                conn.execute(t.drops.update().where(d.id.in_([r.id for r in live[i:i + 500]])).values(deleted_at=now))
+            self._log_changes(conn, [(int(r.id), "delete", r.version, r.content_hash) for r in live])
+        return len(live)
 
     def _written(self, conn: sa.Connection, drop_id: int) -> Drop:
         """The drop as this transaction left it (still locked): what the write returns.

@@ -94,6 +94,11 @@ class Store(DropStore):
         self.list_columns.append(self.analysis.listing_columns)
         self.on_new_version.append(self.sharing.comments.follow_lines)
 
+    def close(self) -> None:
+        """Stop the background indexer, if one runs, and release the connections."""
+        self.index.stop(timeout=5.0)
+        super().close()
+
     # ------------------------------------------------------------------ similarity
     def search(self, text: str, *, drop_type: str | None = None, workflow_id: str | None = None,
                metadata: dict | None = None, since: Any = None, until: Any = None, limit: int = 20,

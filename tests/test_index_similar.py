@@ -16,13 +16,16 @@ TOPICS = {
 }
 
 
-def _fill(store, n_per_topic=6, workflow="wf", drop_type="code_generation"):
+def _fill(store, n_per_topic=6, workflow="wf", drop_type="code_generation", *, sync=True):
+    """Drops about four topics; ``sync``: embedded and indexed, as a batch that must be current does."""
     ids = {}
     for topic, text in TOPICS.items():
         for i in range(n_per_topic):
             d = store.put(workflow_id=f"{workflow}-{topic}", drop_type=drop_type,
                           artifact=f"{text} variant {i} step {i * 7}", metadata={"topic": topic, "n": i})
             ids.setdefault(topic, []).append(d.id)
+    if sync:
+        store.index.sync()
     return ids
 
 
@@ -85,6 +88,8 @@ def test_changes_are_followed(store):
     a, b = ids["retry"][0], ids["cache"][0]
     store.index.sync(save=True)
     store.update(b, artifact=TOPICS["retry"] + " now about retries")
+    store.index.sync()  # the new content is embedded (a rollback, restore or fork reuses stored vectors)
+
     def score_of(drop_id):
         return {r.id: r.score for r in store.similar(a, k=50)}[drop_id]
 
@@ -123,6 +128,7 @@ def test_stale_index_never_lies(store, make_store, db_url):
     assert ids["retry"][1] not in res.ids  # deleted
     assert ids["retry"][2] not in res.ids  # superseded content
     assert f.id not in res.ids  # other workspace
+    store.index.sync()
     res = store.similar(a, k=20)  # after a sync the updated drop is back with its new content
     assert ids["retry"][2] in res.ids and ids["retry"][1] not in res.ids
 
@@ -134,6 +140,7 @@ def test_other_workspace_is_invisible(store, make_store, db_url):
     assert theirs.id not in store.similar(TOPICS["auth"], k=50).ids
     with pytest.raises(NotFound):
         store.similar(theirs.id, k=3)
+    foreign.index.sync()
     assert foreign.similar(TOPICS["auth"], k=5).ids == [theirs.id]
 
 
@@ -141,6 +148,7 @@ def test_blank_cjk_emoji_and_long_artifacts(store):
     texts = ["重试请求，指数退避 😀 再试一次", "リトライ 🚀🚀 exponential backoff", "x" * 5_000_000]
     ids = [store.put(workflow_id="w", drop_type="documentation", artifact=s).id for s in texts]
     blank = store.put(workflow_id="w", drop_type="documentation", artifact="  \n\t ")
+    store.index.sync()
     res = store.similar(ids[0], k=10)
     assert blank.id not in res.ids and set(res.ids) == set(ids[1:])
     report = store.index.verify()
@@ -154,6 +162,7 @@ def test_binary_content_is_refused_and_nothing_lost(store):
     d = store.put(workflow_id="w", drop_type="documentation", artifact="kept")
     with pytest.raises(ValidationError):
         store.put(workflow_id="w", drop_type="documentation", artifact=b"\x00\xff\x00binary")
+    store.index.sync()
     assert store.similar("kept", k=5).ids == [d.id]
 
 
@@ -167,7 +176,7 @@ def test_rebuild_never_reembeds(store):
 
     from qldrops.index.manager import IndexManager
 
-    _fill(store, n_per_topic=3)
+    _fill(store, n_per_topic=3, sync=False)
     emb = Counting()
     mgr = IndexManager(store, embedder=emb, folder=store.settings.resolved_index_dir / "counting")
     mgr.sync()

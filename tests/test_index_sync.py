@@ -43,8 +43,10 @@ def test_two_mirrors_stay_correct(store, make_store, db_url):
     a = make_store(db_url, index_dir=str(store.settings.resolved_index_dir / "a"))
     b = make_store(db_url, index_dir=str(store.settings.resolved_index_dir / "b"))
     d1 = a.put(workflow_id="w", drop_type="code_generation", artifact="shared vector one")
+    a.index.sync()  # a embeds; b's query picks the vector up from the database without a model
     assert b.similar("shared vector one", k=1).ids == [d1.id]
     d2 = b.put(workflow_id="w", drop_type="code_generation", artifact="shared vector two")
+    b.index.sync()
     a.delete(d1.id)
     assert a.similar("shared vector", k=5).ids == [d2.id]
     assert b.similar("shared vector", k=5).ids == [d2.id]

@@ -469,7 +469,8 @@ class DropStore:
             drop_id=cur.id, version=version, content_hash=p.hash, metadata=p.metadata, op=op, message=message,
             created_at=now, created_by=created_by, contributors=contributors or None))
         if self.dialect == "sqlite":
-            fts.sqlite_replace(conn, cur.id, fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
+            fts.sqlite_replace(conn, cur.id, _indexed_document(cur),
+                               fts.document(cur.workflow_id, cur.drop_type, p.metadata, p.text))
         self._log_changes(conn, [(cur.id, "upsert", version, p.hash)])
         if self.on_new_version and p.hash != cur.content_hash:
             old_text = self.blob_bytes(cur.codec, cur.data, cur.content_hash).decode("utf-8")
@@ -668,7 +669,7 @@ class DropStore:
                 hook(conn, cur.id)
             conn.execute(t.drops.delete().where(t.drops.c.id == cur.id))
             if self.dialect == "sqlite":
-                fts.sqlite_delete(conn, cur.id)
+                fts.sqlite_delete(conn, cur.id, _indexed_document(cur))
             self._log_changes(conn, [(cur.id, "delete", None, None)])
             gone = self._gc(conn)
         if gone:
@@ -1000,6 +1001,12 @@ _DROP_COLS = [c for c in t.drops.c if c.name != "search_tsv"]
 _SELECT_DROPS = sa.select(*_DROP_COLS, t.blobs.c.codec, t.blobs.c.data).join(
     t.blobs, t.blobs.c.hash == t.drops.c.content_hash)
 _GET_CURRENT = _SELECT_DROPS.where(t.drops.c.id == sa.bindparam("id"), t.drops.c.workspace == sa.bindparam("ws"))
+
+
+def _indexed_document(cur: SimpleNamespace) -> str:
+    """The full-text document a drop's current row was indexed with (see search.sqlite_delete)."""
+    text = blobcodec.decode(cur.codec, cur.data).decode("utf-8")
+    return fts.document(cur.workflow_id, cur.drop_type, cur.metadata, text)
 
 
 def _dbapi(conn: sa.Connection) -> DBAPIConnection:

@@ -3,6 +3,14 @@
 The indexed document is the workflow id, the drop type, the metadata values and
 the artifact, capped so that one huge artifact cannot blow the index up
 (PostgreSQL refuses tsvectors over 1 MB).
+
+On SQLite ``drops_fts`` is a *contentless* FTS5 table (``content=''``, migration
+0003): it keeps the inverted index only, not a second uncompressed copy of every
+artifact (the artifact lives once, compressed, in ``blobs``). A contentless table
+forgets what it indexed, so removing a row means handing FTS5 the very document it
+was given (the ``'delete'`` command): :func:`document` is deterministic and the
+callers rebuild it from the drop's previous content and metadata. On PostgreSQL the
+tsvector column holds lexemes and positions only (no copy of the text either).
 """
 
 from __future__ import annotations
@@ -58,13 +66,15 @@ def sqlite_index(conn: sa.Connection, rows: Sequence[tuple[int, str]]) -> None:
                  [{"id": i, "body": b} for i, b in rows])
 
 
-def sqlite_replace(conn: sa.Connection, drop_id: int, body: str) -> None:
-    sqlite_delete(conn, drop_id)
+def sqlite_replace(conn: sa.Connection, drop_id: int, old_body: str, body: str) -> None:
+    sqlite_delete(conn, drop_id, old_body)
     sqlite_index(conn, [(drop_id, body)])
 
 
-def sqlite_delete(conn: sa.Connection, drop_id: int) -> None:
-    conn.execute(sa.text("DELETE FROM drops_fts WHERE rowid = :id"), {"id": drop_id})
+def sqlite_delete(conn: sa.Connection, drop_id: int, old_body: str) -> None:
+    """Remove a drop from the contentless index: ``old_body`` must be the document it was indexed with."""
+    conn.execute(sa.text("INSERT INTO drops_fts(drops_fts, rowid, body) VALUES ('delete', :id, :body)"),
+                 {"id": drop_id, "body": old_body})
 
 
 def terms(text: str) -> list[str]:

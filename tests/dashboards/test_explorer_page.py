@@ -28,6 +28,7 @@ def drops(sqlite_store):
         ("wf-4", "code_generation", "package main\nfunc main() {}\n"),
     ]
     ids = [s.put(workflow_id=w, drop_type=t, artifact=a).id for w, t, a in items]
+    s.index.sync()
     return s, ids
 
 

@@ -1,0 +1,194 @@
+"""The background indexer, readers that never embed other people's writes, and the bulk paths.
+
+Runs on SQLite and PostgreSQL with a counting fake embedder (an interface we own).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qldrops.errors import BatchError, NotFound, ValidationError
+from qldrops.index.embedder import FakeEmbedder
+from qldrops.index.manager import IndexManager
+
+TOPICS = ["retry the request with exponential backoff and jitter",
+          "cache the response in redis with a time to live",
+          "validate the jwt token signature and check the role",
+          "parse the csv file into rows and convert each column"]
+
+
+class Counting(FakeEmbedder):
+    """The fake embedder, counting every text the model is asked to read."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts):
+        self.texts.extend(texts)
+        return super().embed_documents(texts)
+
+
+def _put(store, n, tag=""):
+    return [store.put(workflow_id="w", drop_type="code_generation",
+                      artifact=f"{TOPICS[i % 4]} {tag} number {i}").id for i in range(n)]
+
+
+def _count(store):
+    return store.stats()["drops"]
+
+
+@pytest.fixture
+def mgr(store):
+    """The store's own mirror, with a counting embedder."""
+    emb = Counting()
+    store.index = IndexManager(store, embedder=emb, folder=store.settings.resolved_index_dir / "counting")
+    yield store.index
+    store.index.stop()
+
+
+def test_similar_embeds_only_the_query_and_reports_lag(store, mgr):
+    first = _put(store, 8)
+    mgr.sync()
+    assert len(mgr.embedder.texts) == 8
+    later = _put(store, 5, tag="later")
+    mgr.embedder.texts.clear()
+    res = store.similar(TOPICS[0] + " later", k=20)
+    assert mgr.embedder.texts == [TOPICS[0] + " later"]  # the query, and nothing pending
+    assert res.lag == 5 and set(res.ids) == set(first)  # answers from the index as it stands
+    assert store.index.status().lag == 5
+    res = store.similar(later[0], k=20)  # a drop as the query: its own content only
+    assert len(mgr.embedder.texts) == 2 and later[0] not in res.ids
+    mgr.sync()
+    res = store.similar(TOPICS[0] + " later", k=20)
+    assert res.lag == 0 and set(res.ids) == set(first) | set(later)
+
+
+def test_stale_and_deleted_never_returned_while_lagging(store, mgr):
+    ids = _put(store, 8)
+    mgr.sync()
+    store.update(ids[0], artifact="something about gardening and tomatoes")  # not embedded yet
+    store.delete(ids[4])
+    res = store.similar(TOPICS[0], k=20)
+    assert ids[0] not in res.ids  # its old vector left the index; the new one is pending
+    assert ids[4] not in res.ids
+    assert res.lag == 1 and len(res) == 6
+    mgr.sync()
+    assert store.similar("gardening and tomatoes", k=1).ids == [ids[0]]
+
+
+def test_the_indexer_catches_up(store, mgr):
+    ids = _put(store, 6)
+    with mgr.start(poll_seconds=0.05) as indexer:
+        assert indexer.wait_idle(30)
+        assert store.similar(TOPICS[1], k=10).lag == 0
+        more = _put(store, 4, tag="more")
+        store.delete(ids[0])
+        assert indexer.wait_idle(30)
+        res = store.similar(TOPICS[1], k=20)
+        assert res.lag == 0 and set(res.ids) == (set(ids) - {ids[0]}) | set(more)
+        assert indexer.last_error is None
+    assert not indexer.alive and mgr.indexer is None
+    assert mgr.verify().ok
+
+
+@pytest.mark.postgres
+def test_postgres_indexer_is_woken_by_notify(pg_store):
+    store = pg_store
+    store.index = IndexManager(store, embedder=Counting(), folder=store.settings.resolved_index_dir / "notify")
+    indexer = store.index.start(poll_seconds=3600)  # polling alone would not wake it during the test
+    try:
+        assert indexer.wait_idle(30)
+        rounds = indexer.rounds
+        ids = _put(store, 3)
+        assert indexer.wait_idle(30) and indexer.rounds > rounds
+        assert set(store.similar(TOPICS[2], k=10).ids) == set(ids)
+    finally:
+        store.index.stop()
+    assert not indexer.alive
+
+
+def test_pending_survives_a_save_and_reopen(store, mgr):
+    _put(store, 4)
+    mgr.sync(save=True)
+    late = _put(store, 2, tag="late")
+    store.similar(TOPICS[0], k=3)  # reads the log, leaves the two pending
+    assert set(mgr.pending) == set(late)
+    mgr.save()
+    again = IndexManager(store, embedder=Counting(), folder=mgr.folder)
+    again.open()
+    assert set(again.pending) == set(late) and again.lag == 2
+    again.sync()
+    assert again.lag == 0 and set(late) <= set(again.id_map)
+
+
+def test_put_many_with_vectors_and_similar_vector(store, mgr):
+    emb = mgr.embedder
+    texts = [f"{TOPICS[i % 4]} supplied {i}" for i in range(6)]
+    vecs = FakeEmbedder().embed(texts)
+    drops = store.put_many([{"workflow_id": "v", "drop_type": "code_generation", "artifact": s} for s in texts],
+                           vectors=vecs, model_id=emb.model_id)
+    report = mgr.sync()
+    assert emb.texts == [] and report.added == 6  # the model never ran for supplied vectors
+    res = store.similar_vector(vecs[2], k=3)
+    assert res.ids[0] == drops[2].id and res.lag == 0
+    res = store.similar_vector(list(vecs[3] * 5), k=2, model_id=emb.model_id, workflow_id="v")
+    assert res.ids[0] == drops[3].id and abs(res[0].score - 1.0) < 1e-5  # normalised
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"vectors": np.ones((2, 64)), "model_id": "fake-hash-64"}, "shape"),
+    ({"vectors": np.ones((3, 32)), "model_id": "fake-hash-64"}, "shape"),
+    ({"vectors": np.ones((3, 64)), "model_id": "another-model"}, "another-model"),
+    ({"vectors": np.ones((3, 64))}, "model_id"),
+    ({"vectors": np.zeros((3, 64)), "model_id": "fake-hash-64"}, "zero"),
+    ({"vectors": [["a"] * 64] * 3, "model_id": "fake-hash-64"}, "numbers"),
+    ({"model_id": "fake-hash-64"}, "without vectors"),
+])
+def test_put_many_vectors_refused_and_nothing_written(store, mgr, bad, message):
+    before = _count(store)
+    items = [{"workflow_id": "v", "drop_type": "code_generation", "artifact": f"text {i}"} for i in range(3)]
+    with pytest.raises(ValidationError) as err:
+        store.put_many(items, **bad)
+    assert message in str(err.value)
+    assert _count(store) == before
+
+
+def test_similar_vector_refuses_bad_vectors(store, mgr):
+    _put(store, 2)
+    for vec, kw, message in ((np.ones(32), {}, "shape"), (np.ones((2, 64)), {}, "shape"),
+                             (np.ones(64), {"model_id": "other"}, "other"), (np.zeros(64), {}, "zero"),
+                             (np.full(64, np.nan), {}, "finite"), (np.ones(64), {"colour": "red"}, "unknown filter")):
+        with pytest.raises(ValidationError) as err:
+            store.similar_vector(vec, k=2, **kw) if "colour" not in kw else store.index.similar_vector(vec, 2, **kw)
+        assert message in str(err.value)
+
+
+def test_update_many_is_atomic(store):
+    ids = _put(store, 4)
+    out = store.update_many([{"id": ids[0], "artifact": "new zero"}, {"id": ids[1], "metadata": {"k": 1}}])
+    assert [d.version for d in out] == [2, 2] and store.get(ids[0]).artifact == "new zero"
+    with pytest.raises(BatchError) as err:
+        store.update_many([{"id": ids[2], "artifact": "changed"}, {"id": 999_999, "artifact": "x"}])
+    assert err.value.index == 1 and isinstance(err.value.cause, NotFound)
+    assert store.get(ids[2]).version == 1  # the first change was rolled back with the failing one
+    with pytest.raises(BatchError):
+        store.update_many([{"id": ids[3], "artifact": "a", "expected_version": 7}])
+    with pytest.raises(BatchError) as err:
+        store.update_many([{"artifact": "no id"}])
+    assert "'id'" in str(err.value)
+    assert store.get(ids[3]).version == 1
+
+
+def test_delete_many_is_atomic(store):
+    ids = _put(store, 5)
+    with pytest.raises(NotFound) as err:
+        store.delete_many([ids[0], ids[1], 999_999])
+    assert "nothing was deleted" in str(err.value)
+    assert _count(store) == 5
+    assert store.delete_many([ids[0], ids[1], ids[1]]) == 2
+    assert store.delete_many([ids[0], ids[2]]) == 1  # already deleted: not counted, not an error
+    assert _count(store) == 2
+    store.index.sync()
+    assert set(store.similar(TOPICS[0], k=10).ids) == {ids[3], ids[4]}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -73,14 +74,17 @@ class Indexer:
             self.manager.indexer = None
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Block until a round begun after this call finds nothing left to do. For batches and tests."""
-        with self._round_done:
-            start = self.rounds
-            # rounds >= start + 2: the round running at the call may have read the log before it.
-            return self._round_done.wait_for(
-                lambda: (self.rounds >= start + 2 and self._idle) or not self.alive, timeout) and self.alive
-
-    _idle = False
+        """Block until the mirror reflects every committed change (``lag`` 0). False on timeout or stop."""
+        deadline = time.monotonic() + timeout
+        while self.alive:
+            if self.manager.lag == 0:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self._round_done:
+                self._round_done.wait(min(left, 0.5))
+        return False
 
     # ------------------------------------------------------------------ the loop
     def _run(self) -> None:
@@ -95,7 +99,6 @@ class Indexer:
                     failures = 0
                     with self._round_done:
                         self.rounds += 1
-                        self._idle = report.pending == 0 and report.applied_changes == 0
                         self._round_done.notify_all()
                     if report.applied_changes or report.pending:
                         continue  # more may have arrived while embedding

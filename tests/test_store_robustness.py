@@ -163,3 +163,45 @@ def test_a_database_at_an_older_revision_is_upgraded_in_place(tmp_path):
         assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == db.SCHEMA_HEAD
         assert c.exec_driver_sql("SELECT dashboard FROM previews").scalar() == "preview"
     s.close()
+
+
+def test_contentless_full_text_migration_keeps_search_results(tmp_path):
+    """0002 -> 0003 turns drops_fts contentless: the same hits and scores, less disk, writes still right."""
+    from alembic import command
+    from alembic.config import Config
+
+    from qldrops.client import Store
+    from tests.support import test_settings
+
+    url = f"sqlite:///{tmp_path / 'fts.db'}"
+    eng = db.make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(os.path.dirname(db.__file__), "migrations"))
+    with eng.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0002")
+    old = Store(eng, test_settings(tmp_path), url=url)  # written by the code, on the 0002 schema
+    words = ["retry", "backoff", "cache", "token", "RefreshToken", "csv column", "kubectl"]
+    texts = [f"def retry_{i}(): backoff {i} RefreshToken" if i % 3 == 0 else
+             f"cache the csv column {i} in redis; kubectl rollout {i}" for i in range(40)]
+    old.put_many([{"workflow_id": f"wf{i % 4}", "drop_type": "code_generation", "artifact": s,
+                   "metadata": {"n": i}} for i, s in enumerate(texts)])
+    before = {w: [(h.drop.id, h.score) for h in old.search(w, limit=50)] for w in words}
+    with old.reading() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM drops_fts_content").scalar() == 40
+    old.close()
+    s = qldrops.connect(url, settings=test_settings(tmp_path))
+    try:
+        after = {w: [(h.drop.id, h.score) for h in s.search(w, limit=50)] for w in words}
+        assert after == before and all(before.values())
+        with s.reading() as c:  # no second copy of the documents any more
+            assert not c.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'drops_fts_content'").all()
+        first = before["retry"][0][0]
+        s.update(first, artifact="now about gardening")
+        assert first not in [h.drop.id for h in s.search("retry", limit=50)]
+        assert [h.drop.id for h in s.search("gardening")] == [first]
+        s.purge(first)
+        assert len(s.search("gardening")) == 0
+        assert len(s.search("retry", limit=50)) == len(before["retry"]) - 1
+    finally:
+        s.close()

@@ -25,7 +25,7 @@ class Counting(FakeEmbedder):
         super().__init__()
         self.texts: list[str] = []
 
-    def embed(self, texts):  # embed_documents goes through here too
+    def embed(self, texts):  # embed_documents and embed_query go through here too
         self.texts.extend(texts)
         return super().embed(texts)
 

@@ -63,6 +63,7 @@ def test_filters_never_return_fewer_than_k(store):
     for i in range(5):
         store.put(workflow_id="other", drop_type="test_plan_generation",
                   artifact=f"{TOPICS['retry']} test plan {i}", metadata={"topic": "retry", "kind": "plan"})
+    store.index.sync()
     # A selective filter whose matches are far from the query still yields k answers.
     res = store.similar(TOPICS["retry"], k=5, drop_type="test_plan_generation")
     assert len(res) == 5 and {r.drop_type for r in res} == {"test_plan_generation"}

@@ -54,6 +54,9 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
         """Like :meth:`embed`, also returning how many chunks each text was cut into."""
 
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        """Queries: one window each (a query is short; windows would only cost time)."""
+
 
 def is_blank(text: str) -> bool:
     """Blank artifacts get no vector (there is nothing to compare)."""
@@ -101,6 +104,9 @@ class FakeEmbedder:
     def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
         return self.embed(texts), [1] * len(texts)
 
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
+
     def __repr__(self) -> str:
         return f"FakeEmbedder(dim={self.dim})"
 
@@ -134,9 +140,15 @@ class SentenceTransformerEmbedder:
         overlap_tokens: int = 32,
         max_chunks: int = 64,
         progress: bool = True,
+        long_texts: str = "windows",
     ):
+        if long_texts not in ("windows", "first-window"):
+            raise VectorIndexError(f"long_texts must be 'windows' or 'first-window', not {long_texts!r}")
         self.path = resolve_model_path(model)
         self.model_id = DEFAULT_MODEL if model in _DEFAULT_ALIASES else self._folder_id(self.path)
+        self.long_texts = long_texts
+        if long_texts != "windows":  # different vectors: a different id, never mixed in one index
+            self.model_id += f"+{long_texts}"
         self.batch_size = batch_size
         self.overlap_tokens = overlap_tokens
         self.max_chunks = max_chunks
@@ -247,7 +259,7 @@ class SentenceTransformerEmbedder:
         owner: list[int] = []
         counts: list[int] = []
         for i, text in enumerate(texts):
-            chunks = self.chunk(text)
+            chunks = self.chunk(text) if self.long_texts == "windows" else [(text, 1)]
             counts.append(len(chunks))
             for chunk_text, n in chunks:
                 pieces.append(chunk_text)
@@ -265,6 +277,14 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embed_documents(texts)[0]
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        """One window per query (the model truncates past its 256 tokens)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
+                                 normalize_embeddings=True, convert_to_numpy=True)
+        return normalise(np.asarray(vecs, dtype=np.float32))
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_id!r}, path={str(self.path)!r})"

@@ -467,7 +467,10 @@ class IndexManager:
             excluded = {int(i): "blank artifact (nothing to embed)" for i, _, c in rows if c == 0}
             report = VerifyReport(model_id=self.embedder.model_id, live_drops=len(live), indexed=len(self.id_map),
                                   excluded=excluded)
-            report.missing = sorted(i for i in live if i not in self.id_map and i not in excluded)
+            # Pending drops (read from the log, content not embedded yet) are the indexer's backlog, not drift.
+            report.pending = sorted(i for i in live if i in self.pending and i not in self.id_map)
+            report.missing = sorted(i for i in live if i not in self.id_map and i not in excluded
+                                    and i not in self.pending)
             report.extra = sorted(i for i in self.id_map if i not in live)
             report.stale = sorted(i for i, h in self.id_map.items() if i in live and live[i] != h)
             assert self.backend is not None
@@ -522,9 +525,9 @@ class IndexManager:
     def query_vector(self, text: str) -> np.ndarray:
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("the query text is empty", hint="pass a drop id or some words to look for")
-        return self.embedder.embed([text])[0]
+        return self.embedder.embed_query([text])[0]
 
 
 def _merge(into: SyncReport, more: SyncReport) -> None:
-    for name in ("drops_touched", "added", "updated", "removed", "blank"):
+    for name in ("added", "updated", "removed", "blank"):  # the same drops: not touched twice
         setattr(into, name, getattr(into, name) + getattr(more, name))

@@ -89,6 +89,7 @@ class VerifyReport:
     extra: list[int] = field(default_factory=list)     # in the index, deleted or gone from the DB
     stale: list[int] = field(default_factory=list)     # in the index with an old content hash
     excluded: dict[int, str] = field(default_factory=dict)  # live drops that have no vector, and why
+    pending: list[int] = field(default_factory=list)   # live drops whose content the indexer has not embedded yet
     problems: list[str] = field(default_factory=list)
     repaired: bool = False
 
@@ -114,7 +115,7 @@ class VerifyReport:
         fixed = " (repaired)" if self.repaired else ""
         return (f"<VerifyReport {state}{fixed}: {self.indexed} indexed / {self.live_drops} live drops, "
                 f"missing={len(self.missing)} extra={len(self.extra)} stale={len(self.stale)} "
-                f"excluded={len(self.excluded)} problems={self.problems}>")
+                f"excluded={len(self.excluded)} pending={len(self.pending)} problems={self.problems}>")
 
 
 @dataclass

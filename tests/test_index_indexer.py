@@ -192,3 +192,21 @@ def test_delete_many_is_atomic(store):
     assert _count(store) == 2
     store.index.sync()
     assert set(store.similar(TOPICS[0], k=10).ids) == {ids[3], ids[4]}
+
+
+def test_a_script_with_a_running_indexer_still_exits(tmp_path):
+    """The indexer is a daemon thread stopped at exit: it never keeps a batch script alive."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import qldrops\n"
+              f"s = qldrops.connect('sqlite:///{tmp_path / 'exit.db'}')\n"
+              "s.index.start(poll_seconds=0.05)\n"
+              "s.put(workflow_id='w', drop_type='code_generation', artifact='print(1)')\n"
+              "print('done')\n")
+    env = {**os.environ, "QLDROPS_DATA_DIR": str(tmp_path), "QLDROPS_EMBEDDING_MODEL": "fake",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr

@@ -132,8 +132,9 @@ def _lexical(store, hashes: list[str], threshold: float):
         raise DependencyMissing("datasketch", "lexical near-duplicates", extra="index") from None
     sets: dict[str, set[str]] = {}
     norm: dict[str, list[str]] = defaultdict(list)
+    texts = store.read_artifacts(hashes)  # one read per 500, not one per artifact
     for h in hashes:
-        text = store.read_artifact(h)
+        text = texts.get(h, "")  # purged meanwhile: nothing to compare
         if not text.strip():
             continue
         norm[" ".join(text.lower().split())].append(h)

@@ -27,6 +27,8 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.pool import PoolProxiedConnection
+
     from .manager import IndexManager
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,7 @@ class _Listener:
 
     def __init__(self, manager: IndexManager):
         self.manager = manager
-        self.raw = None
+        self.raw: PoolProxiedConnection | None = None
 
     def listen(self) -> None:
         if self.raw is not None:
@@ -141,6 +143,7 @@ class _Listener:
         if self.raw is None:
             return
         pg = self.raw.driver_connection
+        assert pg is not None
         for _note in pg.notifies(timeout=timeout, stop_after=1):
             pass
         # Several writes make several notifications: drain them, one sync reads them all.

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
     from sqlalchemy.pool import PoolProxiedConnection
@@ -67,8 +67,9 @@ class Indexer:
             self._thread.join(timeout)
         _RUNNING.discard(self)
 
-    def __enter__(self) -> Indexer:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -108,7 +109,7 @@ class Indexer:
                         listener.wait(self.poll_seconds)
                     else:
                         self._stop.wait(self.poll_seconds)
-                except Exception as exc:  # a database restart, a full disk: log, back off, go on
+                except Exception as exc:  # noqa: BLE001 - a database restart, a full disk: log, back off, go on
                     failures += 1
                     self.last_error = exc
                     log.warning("the background indexer failed (%s); retrying", exc)

@@ -166,7 +166,7 @@ def test_a_database_at_an_older_revision_is_upgraded_in_place(tmp_path):
 
 
 def test_contentless_full_text_migration_keeps_search_results(tmp_path):
-    """0002 -> 0003 turns drops_fts contentless: the same hits and scores, less disk, writes still right."""
+    """0002 -> 0006 turns drops_fts contentless: the same hits and scores, less disk, writes still right."""
     from alembic import command
     from alembic.config import Config
 

@@ -33,9 +33,9 @@ from .types import sql_json_equal
 log = logging.getLogger(__name__)
 
 # The newest Alembic revision this code knows; tests check it equals the script head.
-# 0003 (contentless full text) was chained after 0005 (collaboration documents) when they landed.
-SCHEMA_HEAD = "0003"
-KNOWN_REVISIONS = {"0001", "0002", "0003", "0004", "0005"}
+# 0006 (contentless full text) follows 0004-0005 (collaboration).
+SCHEMA_HEAD = "0006"
+KNOWN_REVISIONS = {"0001", "0002", "0004", "0005", "0006"}
 _WRITE = "qldrops_write"
 
 

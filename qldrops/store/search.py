@@ -5,7 +5,7 @@ the artifact, capped so that one huge artifact cannot blow the index up
 (PostgreSQL refuses tsvectors over 1 MB).
 
 On SQLite ``drops_fts`` is a *contentless* FTS5 table (``content=''``, migration
-0003): it keeps the inverted index only, not a second uncompressed copy of every
+0006): it keeps the inverted index only, not a second uncompressed copy of every
 artifact (the artifact lives once, compressed, in ``blobs``). A contentless table
 forgets what it indexed, so removing a row means handing FTS5 the very document it
 was given (the ``'delete'`` command): :func:`document` is deterministic and the

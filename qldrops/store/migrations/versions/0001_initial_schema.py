@@ -267,7 +267,7 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_drops_search_tsv ON drops USING GIN (search_tsv)")
         op.execute("CREATE INDEX ix_drops_metadata ON drops USING GIN (metadata jsonb_path_ops)")
     else:
-        op.execute("CREATE VIRTUAL TABLE drops_fts USING fts5(body, tokenize='porter unicode61')")  # 0003: contentless
+        op.execute("CREATE VIRTUAL TABLE drops_fts USING fts5(body, tokenize='porter unicode61')")  # 0006: contentless
 
 
 def downgrade() -> None:

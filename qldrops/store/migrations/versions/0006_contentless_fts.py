@@ -1,6 +1,6 @@
 """full text without a second copy of every artifact (SQLite: contentless FTS5)
 
-Revision ID: 0003
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01
 
@@ -16,7 +16,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

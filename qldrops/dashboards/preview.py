@@ -227,7 +227,7 @@ class PreviewPage:
         f = s.file
         self.check()
         if not s.can_run.runnable or f.drop_id is None:
-            return muted_html(f"This file does not run in the sandbox: {s.can_run.reason}")
+            return muted_html(f"This file does not run in the sandbox. {s.can_run.reason}")
         if self.run_permit is not None:
             try:
                 self.run_permit()  # before the sandbox: a refused run records nothing

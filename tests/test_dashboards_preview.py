@@ -77,6 +77,18 @@ def load_demo(url: str, folder: Path) -> dict[str, str]:
     return {**{k: p.capability for k, p in links.items()}, **{f"{k}_id": p.id for k, p in links.items()}}
 
 
+# How many character columns the first tab of a tab-indented line takes (measured in the page).
+TAB_COLUMNS = """e => {
+  const first = n => document.createTreeWalker(n, NodeFilter.SHOW_TEXT).nextNode();
+  const width = (node, a, b) => { const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b);
+                                  return r.getBoundingClientRect().width; };
+  const rows = [...e.querySelectorAll('.qc')];
+  const indented = rows.find(q => /^\t[^\t]/.test(q.textContent));
+  const word = first(rows[0]);
+  return width(first(indented), 0, 1) / (width(word, 0, word.length) / word.length);
+}"""
+
+
 def put_per_file_workflow(store) -> None:
     """One drop with two files: v2 changes app/main.py, v3 app/models.py; plus a program that streams."""
     v1 = "# File: app/models.py\nclass Todo:\n    pass\n\n# File: app/main.py\nfrom models import Todo\nprint(Todo)\n"
@@ -148,6 +160,7 @@ def check_preview_page(page) -> None:
     # highlighted: keywords and strings carry the theme's token classes (the page's own CSS colours them)
     assert page.locator("#qldrops-code span.kd, #qldrops-code span.s").count() > 20
     assert page.locator("#qldrops-code .ql").first.evaluate("e => getComputedStyle(e).fontFamily").find("mono") >= 0
+    assert code.evaluate(TAB_COLUMNS) == pytest.approx(4, abs=0.25)  # one tab is 4 columns, from the code's start
     assert "func main()" in code.inner_text()
     page.locator(".qldrops-tree-file", has_text="jwt.go").click()
     # a locator wait, not wait_for_function: Playwright polls a string predicate with eval, which the CSP refuses

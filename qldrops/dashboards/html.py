@@ -70,12 +70,12 @@ _RULES = """
 .qldrops-code {border:1px solid var(--qd-border); border-radius:6px; overflow:auto; max-height:560px;
   background:var(--qd-code-bg); color:var(--qd-fg); font-family:MONO; font-size:12.5px; line-height:1.45;
   padding:6px 0}
-.qldrops-code .qldrops-lines {display:table; min-width:100%}
-.qldrops-code .ql {white-space:pre; min-height:1.45em; padding-right:12px}
-.qldrops-code .ql::before {content:attr(data-n); display:inline-block; box-sizing:content-box;
-  width:var(--qd-gutter,3ch); padding:0 10px 0 8px; margin-right:10px; text-align:right; color:var(--qd-ln);
-  border-right:1px solid var(--qd-ln-border); background:var(--qd-code-bg); position:sticky; left:0;
-  -webkit-user-select:none; user-select:none}
+.qldrops-code .qldrops-lines, .qldrops-code .highlight {display:table; min-width:100%; border-spacing:0}
+.qldrops-code .ql {display:table-row; white-space:pre}
+.qldrops-code .ql::before {content:attr(data-n); display:table-cell; width:1%; padding:0 10px 0 8px;
+  text-align:right; color:var(--qd-ln); border-right:1px solid var(--qd-ln-border); background:var(--qd-code-bg);
+  position:sticky; left:0; -webkit-user-select:none; user-select:none}
+.qldrops-code .qc {display:table-cell; padding:0 12px 0 10px}
 .qldrops-tree .widget-button, .qldrops-tree button {justify-content:flex-start; text-align:left; border:0;
   background:transparent; color:var(--qd-fg); font-family:MONO; font-size:12.5px; height:24px}
 .qldrops-tree button:hover {background:var(--qd-hover-bg)}
@@ -118,6 +118,8 @@ tr.sev-high td, tr.sev-critical td {background:var(--qd-sev-bg)}
   .qldrops-right {text-align:left}
   .qldrops-table {display:block; overflow-x:auto}
   .qldrops-code {max-height:70vh}
+  .qldrops-main .lm-TabPanel-stack, .qldrops-main .p-TabPanel-stack, .qldrops-main .widget-tab-contents
+    {padding:6px !important}
 }
 """.replace("MONO", MONO)
 STYLE = f"<style>{theme_css()}{_RULES}</style>"

@@ -72,7 +72,8 @@ class _LineFormatter(HtmlFormatter):
         for is_line, line in source:
             if is_line:
                 n += 1
-                yield 1, f"<div class='ql' data-n='{n}'>{line.rstrip(chr(10))}</div>"
+                # the code in its own cell after the gutter's: tab stops count from the code's first column
+                yield 1, f"<div class='ql' data-n='{n}'><span class='qc'>{line.rstrip(chr(10))}</span></div>"
             else:
                 yield is_line, line
 
@@ -100,11 +101,10 @@ def code_html(text: str, language: str, path: str | None = None, *, element_id: 
     formatter = _LineFormatter(nowrap=False, classprefix="")
     body = highlight(shown, lexer, formatter) if shown else ""
     width = max(1, min(int(tab_width), 16))
-    gutter = len(str(max(lines, 1)))
     return (
         f"{note}<div id='{element_id}' class='qldrops-code' data-language='{html.escape(language, quote=True)}' "
         f"data-lexer='{html.escape(lexer.name, quote=True)}' data-lines='{lines}' "
-        f"style='tab-size:{width};-moz-tab-size:{width};--qd-gutter:{gutter}ch'>"
+        f"style='tab-size:{width};-moz-tab-size:{width}'>"
         f"<div class='qldrops-lines'>{body}</div></div>"
     )
 

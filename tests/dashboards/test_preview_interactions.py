@@ -149,7 +149,7 @@ def test_run_output_streams_with_stdout_and_stderr_apart_and_tracebacks_match_th
     page.select("boom.py")
     shown = re.sub(r"<[^>]+>", "", page.code_html())
     assert "# File:" not in shown  # the viewer hides the marker ...
-    row = re.search(r"data-n='(\d+)'><span[^>]*>raise", page.code_html())
+    row = re.search(r"data-n='(\d+)'><span class='qc'><span[^>]*>raise", page.code_html())
     drawn: list[str] = []
     out = page.run_html(on_output=drawn.append)
     assert row is not None and f"line {row.group(1)}, in &lt;module&gt;" in out  # ... and so does the sandbox

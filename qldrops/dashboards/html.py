@@ -70,7 +70,8 @@ _RULES = """
 .qldrops-code {border:1px solid var(--qd-border); border-radius:6px; overflow:auto; max-height:560px;
   background:var(--qd-code-bg); color:var(--qd-fg); font-family:MONO; font-size:12.5px; line-height:1.45;
   padding:6px 0}
-.qldrops-code .qldrops-lines, .qldrops-code .highlight {display:table; min-width:100%; border-spacing:0}
+.qldrops-code .qldrops-lines, .qldrops-code .highlight {display:table; min-width:100%; border-spacing:0;
+  background:transparent}
 .qldrops-code .ql {display:table-row; white-space:pre}
 .qldrops-code .ql::before {content:attr(data-n); display:table-cell; width:1%; padding:0 10px 0 8px;
   text-align:right; color:var(--qd-ln); border-right:1px solid var(--qd-ln-border); background:var(--qd-code-bg);

@@ -82,7 +82,8 @@ def _python(path: str, text: str, paths: list[str], interpreter: str) -> Readine
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError) as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        where = f" (line {line})" if line else ""
         return Readiness.no("syntax", f"This file is not valid Python{where}, so it cannot run.")
     if not _does_something(tree):
         return Readiness.no("not-a-program", "Not a program: this file only defines functions, classes and "

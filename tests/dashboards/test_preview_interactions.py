@@ -25,8 +25,8 @@ V3 = V2.replace("    pass", "    done = False")  # models.py changes
 
 
 @pytest.fixture
-def wf(sqlite_store):
-    s = sqlite_store
+def wf(store):
+    s = store
     two = s.put(workflow_id="wf-p", drop_type="code_generation", artifact=V1, metadata={"language": "python"})
     s.update(two.id, artifact=V2, message="main prints more")
     s.update(two.id, artifact=V3, message="models: done flag")

@@ -202,7 +202,7 @@ def test_run_a_python_file_and_see_its_output(server, browser):
     page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
     assert page.locator("#qldrops-code").get_attribute("data-language") == "python"
     page.locator(".qldrops-run").click()
-    out = page.locator("#qldrops-run-output")
+    out = page.locator("#qldrops-run-output:not([data-status='running'])")  # finished, not streaming
     out.wait_for(state="visible", timeout=WAIT)
     assert out.get_attribute("data-status") == "ok"
     assert "fox" in page.locator("#qldrops-run-output .qldrops-stdout").inner_text()

@@ -19,6 +19,7 @@ import time
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
+from qldrops.analysis.security import redact
 from qldrops.dashboards import panels
 from qldrops.runner import readiness as ready
 from qldrops.runner.api import run_files
@@ -34,9 +35,9 @@ def _best(fn, repeats: int) -> float:
 
 
 def _before(text: str) -> str:
-    """The page's code view before issue 11: the whole file, inline styles, inline line numbers."""
+    """The page's code view before issue 11: the whole file masked, inline styles, inline line numbers."""
     formatter = HtmlFormatter(noclasses=True, nobackground=True, linenos="inline", style="friendly")
-    return highlight(text, panels.lexer_for("python", "x.py"), formatter)
+    return highlight(redact(text), panels.lexer_for("python", "x.py"), formatter)
 
 
 def main(quick: bool = False) -> dict:

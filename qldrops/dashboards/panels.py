@@ -26,8 +26,8 @@ from ..previews.links import Preview
 from .html import count, short
 from .project import ProjectFile, SharedProject
 
-MAX_SHOWN = 120_000  # characters of one file drawn highlighted (a bigger file is cut, with a note)
-MAX_LINES = 2_000  # lines of one file drawn (each is a row of the page)
+MAX_SHOWN = 80_000  # characters of one file drawn highlighted (a bigger file is cut, with a note)
+MAX_LINES = 1_000  # lines of one file drawn (each is a row of the page)
 # pygments lexer names for the analysis package's canonical language names, where they differ.
 _LEXER = {
     "shell": "bash",
@@ -86,17 +86,19 @@ def code_html(text: str, language: str, path: str | None = None, *, element_id: 
     Secrets masked. A file past :data:`MAX_SHOWN` characters or :data:`MAX_LINES` lines shows its start and
     says so, with ``download`` (a link's HTML, e.g. :func:`file_link_html`) for the whole file.
     """
-    shown = redact(text)
-    lines = shown.count("\n") + (0 if shown.endswith("\n") or not shown else 1)
+    lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     note = ""
-    if too_long(shown):
-        cut = shown[:MAX_SHOWN]
-        cut = "".join(cut.splitlines(keepends=True)[:MAX_LINES])
-        shown_lines = cut.count("\n") + (0 if cut.endswith("\n") else 1)
+    shown = text
+    if too_long(text):
+        # cut first, at a line end (a secret sits on one line), then mask only what is drawn: masking
+        # all of a 2 MB file would cost more than drawing its start
+        head = text[:MAX_SHOWN].splitlines(keepends=True)[:MAX_LINES]
+        shown = "".join(head[:-1] if len(head) > 1 and not head[-1].endswith("\n") else head)
+        shown_lines = shown.count("\n") + (0 if shown.endswith("\n") else 1)
         note = (f"<div class='qldrops-box qldrops-note' id='qldrops-truncated'>Showing the first {shown_lines:,} of "
-                f"{lines:,} lines ({len(cut):,} of {len(shown):,} characters) so the page stays quick. "
+                f"{lines:,} lines ({len(shown):,} of {len(text):,} characters) so the page stays quick. "
                 f"{download or 'Download the project for the whole file.'}</div>")
-        shown = cut
+    shown = redact(shown)
     lexer = lexer_for(language, path)
     formatter = _LineFormatter(nowrap=False, classprefix="")
     body = highlight(shown, lexer, formatter) if shown else ""

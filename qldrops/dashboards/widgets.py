@@ -200,8 +200,8 @@ class PreviewWidgets:
         self.toggle_tree(False)
         for button in self.file_buttons:
             (button.add_class if button.tooltip == path else button.remove_class)("qldrops-selected")
+        self.code.value = c.code_html()  # the code before the path: a reader of the path finds its code drawn
         self.file_head.value = c.file_head_html()
-        self.code.value = c.code_html()
         self.run_button.layout.display = "" if selection.can_run.runnable else "none"
         self.run_why.value = c.run_why_html()
         self.file_download_button.layout.display = "" if c.cut else "none"

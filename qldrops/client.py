@@ -40,7 +40,7 @@ collaboration           comment, comments, resolve_comment, git_export, git_impo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -238,13 +238,15 @@ class Store(DropStore):
     # ------------------------------------------------------------------ execution
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,
             language: str | None = None, limits: Limits | None = None, stdin: str | bytes | None = None,
-            project: bool = True, sandbox: Sandbox | None = None) -> RunResult:
+            project: bool = True, sandbox: Sandbox | None = None,
+            on_output: Callable[[str, bytes], None] | None = None) -> RunResult:
         """Run drop ``drop_id`` (or ``file`` of its workflow's project) in the sandbox and record the run.
 
+        ``on_output(stream, chunk)`` sees the output while the program runs.
         See :meth:`qldrops.runner.service.Runner.run`.
         """
         return self.runner.run(drop_id, file, actor=actor, preview_id=preview_id, language=language,
-                               limits=limits, stdin=stdin, project=project, sandbox=sandbox)
+                               limits=limits, stdin=stdin, project=project, sandbox=sandbox, on_output=on_output)
 
     def executions(self, preview_id: int | None = None, drop_id: int | None = None, workflow_id: str | None = None,
                    limit: int = 100, *, status: str | None = None) -> ExecutionList:

@@ -66,6 +66,7 @@ class Settings:
     object_store_timeout: int = field(default=10, metadata={"help": "Seconds to wait for the object store before a "
                                                                     "write fails (nothing half-written)."})
     progress: bool = field(default=True, metadata={"help": "Show progress bars on long work."})
+    tab_width: int = field(default=4, metadata={"help": "Columns a tab takes in the code a share link shows."})
     rate_limit_client: str = field(default="300/minute", metadata={"help": "Requests per client address (share links)."})
     rate_limit_token: str = field(default="1200/minute", metadata={"help": "Requests per API token."})
     rate_limit_link: str = field(default="120/minute", metadata={"help": "Requests per share link."})

@@ -35,6 +35,9 @@ WAIT = 120_000  # ms: a readiness limit for a loaded machine, not a performance 
 GO = "wf-001-jwt-auth-service"
 PY = "wf-026-python-word-frequency-cli"
 SECRET = "wf-021-python-s3-backup"  # has a planted AWS key (qldrops.demo.PLANTED)
+FLASK = "wf-007-flask-calculator-api"
+DEPLOY = "wf-025-bash-deploy-script"
+PER_FILE = "wf-per-file"  # one drop holding two files, each changed in its own version (put_per_file_workflow)
 RUNS = 2  # sandbox runs per link and minute on the module's server
 # Every Content-Security-Policy violation the page meets (the server's CSP must let the dashboards draw).
 CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
@@ -60,7 +63,10 @@ def load_demo(url: str, folder: Path) -> dict[str, str]:
     store = qldrops.connect(url, settings=settings)
     demo.load(store, progress=False)
     store.index.sync()
-    links = {name: store.previews.create(wf, ttl="2h") for name, wf in (("go", GO), ("py", PY), ("secret", SECRET))}
+    put_per_file_workflow(store)
+    links = {name: store.previews.create(wf, ttl="2h") for name, wf in (
+        ("go", GO), ("py", PY), ("secret", SECRET), ("flask", FLASK), ("deploy", DEPLOY), ("perfile", PER_FILE),
+        ("expiring", GO), ("revoked", GO), ("stream", PER_FILE))}
     links["analytics"] = store.previews.create(ttl="2h", dashboard="analytics")
     links["explorer"] = store.previews.create(ttl="2h", dashboard="explorer")
     real = store.clock
@@ -69,6 +75,31 @@ def load_demo(url: str, folder: Path) -> dict[str, str]:
     store.clock = real
     store.close()
     return {**{k: p.capability for k, p in links.items()}, **{f"{k}_id": p.id for k, p in links.items()}}
+
+
+# How many character columns the first tab of a tab-indented line takes (measured in the page).
+TAB_COLUMNS = """e => {
+  const first = n => document.createTreeWalker(n, NodeFilter.SHOW_TEXT).nextNode();
+  const width = (node, a, b) => { const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b);
+                                  return r.getBoundingClientRect().width; };
+  const rows = [...e.querySelectorAll('.qc')];
+  const indented = rows.find(q => /^\t[^\t]/.test(q.textContent));
+  const word = first(rows[0]);
+  return width(first(indented), 0, 1) / (width(word, 0, word.length) / word.length);
+}"""
+
+
+def put_per_file_workflow(store) -> None:
+    """One drop with two files: v2 changes app/main.py, v3 app/models.py; plus a program that streams."""
+    v1 = "# File: app/models.py\nclass Todo:\n    pass\n\n# File: app/main.py\nfrom models import Todo\nprint(Todo)\n"
+    v2 = v1.replace("print(Todo)", "print('todo', Todo)")
+    v3 = v2.replace("    pass", "    done = False")
+    d = store.put(workflow_id=PER_FILE, drop_type="code_generation", artifact=v1, metadata={"language": "python"})
+    store.update(d.id, artifact=v2, message="main prints more")
+    store.update(d.id, artifact=v3, message="models: a done flag")
+    store.put(workflow_id=PER_FILE, drop_type="code_generation", metadata={"filename": "slow.py"},
+              artifact="import sys, time\nprint('first line', flush=True)\nprint('a warning', file=sys.stderr, "
+                       "flush=True)\ntime.sleep(4)\nprint('last line')\n")
 
 
 @pytest.fixture(scope="module")
@@ -126,13 +157,15 @@ def check_preview_page(page) -> None:
         assert name in tree.inner_text()
     assert code.get_attribute("data-language") == "go" and code.get_attribute("data-lexer") == "Go"
     assert page.locator("#qldrops-path").inner_text() == "cmd/authd/main.go"
-    # highlighted: keywords and strings carry inline colours (no stylesheet to fetch)
-    assert page.locator("#qldrops-code span[style*='color']").count() > 20
+    # highlighted: keywords and strings carry the theme's token classes (the page's own CSS colours them)
+    assert page.locator("#qldrops-code span.kd, #qldrops-code span.s").count() > 20
+    assert page.locator("#qldrops-code .ql").first.evaluate("e => getComputedStyle(e).fontFamily").find("mono") >= 0
+    assert code.evaluate(TAB_COLUMNS) == pytest.approx(4, abs=0.25)  # one tab is 4 columns, from the code's start
     assert "func main()" in code.inner_text()
     page.locator(".qldrops-tree-file", has_text="jwt.go").click()
     # a locator wait, not wait_for_function: Playwright polls a string predicate with eval, which the CSP refuses
     expect(page.locator("#qldrops-path")).to_have_text("internal/auth/jwt.go", timeout=WAIT)
-    assert "func (s *Signer) Verify" in page.locator("#qldrops-code").inner_text()
+    expect(page.locator("#qldrops-code")).to_contain_text("func (s *Signer) Verify", timeout=WAIT)
     assert page.locator(".qldrops-run").is_hidden()  # the sandbox does not run Go
     page.get_by_role("tab", name="Versions").click()
     diff = page.locator("#qldrops-diff")
@@ -169,7 +202,7 @@ def test_run_a_python_file_and_see_its_output(server, browser):
     page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
     assert page.locator("#qldrops-code").get_attribute("data-language") == "python"
     page.locator(".qldrops-run").click()
-    out = page.locator("#qldrops-run-output")
+    out = page.locator("#qldrops-run-output:not([data-status='running'])")  # finished, not streaming
     out.wait_for(state="visible", timeout=WAIT)
     assert out.get_attribute("data-status") == "ok"
     assert "fox" in page.locator("#qldrops-run-output .qldrops-stdout").inner_text()
@@ -267,3 +300,148 @@ def test_the_preview_path_on_postgresql(pg_url, tmp_path, browser):
         check_preview_page(page)
         page.close()
         assert [e["event_type"] for e in _events(pg_url, links["go_id"])] == ["share", "view"]
+
+
+# ---------------------------------------------------------------------------------------------- issue 11
+def _set_expiry(url: str, preview_id: int, when: dt.datetime) -> None:
+    """The link's expiry moved in the database, as time passing would (the server reads it on every check)."""
+    eng = sa.create_engine(url)
+    try:
+        with eng.begin() as c:
+            c.execute(sa.update(t.previews).where(t.previews.c.id == preview_id).values(expires_at=when))
+    finally:
+        eng.dispose()
+
+
+def test_an_open_tab_stops_showing_anything_once_its_link_expires_or_is_revoked(server, browser):
+    for name in ("expiring", "revoked"):
+        page, _ = _open(browser, server, name)
+        page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+        page.get_by_role("tab", name="Quality & security").click()
+        page.locator("#qldrops-report").wait_for(state="visible", timeout=WAIT)
+        page.get_by_role("tab", name="Code").click()
+        if name == "expiring":
+            _set_expiry(server.db_url, server.links["expiring_id"], dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        else:
+            store = qldrops.connect(server.db_url, settings=Settings(progress=False))
+            store.previews.revoke(server.links["revoked_id"])
+            store.close()
+        page.get_by_role("tab", name="Quality & security").click()  # drawn before: re-checked all the same
+        gone = page.locator("#qldrops-link-gone")
+        gone.wait_for(state="visible", timeout=WAIT)
+        assert ("expired" if name == "expiring" else "revoked") in gone.inner_text().lower()
+        expect(page.locator("#qldrops-code")).to_have_count(0, timeout=WAIT)
+        assert page.locator("#qldrops-report").count() == 0 and page.locator(".qldrops-tree").count() == 0
+        assert "func " not in page.locator("body").inner_text()
+        page.screenshot(path=str(SHOTS / f"preview-{name}-in-open-tab.png"), full_page=True)
+        page.close()
+
+
+def test_run_is_offered_only_where_it_can_work(server, browser):
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    for name, words in (("flask", "flask"), ("deploy", "arguments")):
+        page, _ = _open(browser, server, name)
+        page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+        why = page.locator("#qldrops-run-why")
+        why.wait_for(state="visible", timeout=WAIT)
+        assert words in why.inner_text().lower()
+        assert page.locator(".qldrops-run").is_hidden()
+        page.screenshot(path=str(SHOTS / f"preview-run-why-{name}.png"), full_page=True)
+        page.close()
+
+
+def test_output_streams_into_the_page_with_stderr_apart(server, browser):
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    page, _ = _open(browser, server, "stream")
+    page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+    page.locator(".qldrops-tree-file", has_text="slow.py").click()
+    expect(page.locator("#qldrops-path")).to_have_text("slow.py", timeout=WAIT)
+    page.locator(".qldrops-run").click()
+    live = page.locator("#qldrops-run-output[data-status='running']")
+    # while the program sleeps: its first lines are on the page, stderr in its own element
+    expect(live.locator("[data-stream='stdout']")).to_contain_text("first line", timeout=WAIT)
+    expect(live.locator("[data-stream='stderr']")).to_contain_text("a warning", timeout=WAIT)
+    assert "last line" not in live.inner_text()
+    done = page.locator("#qldrops-run-output[data-status='ok']")
+    done.wait_for(state="visible", timeout=WAIT)
+    assert "last line" in done.locator(".qldrops-stdout").inner_text()
+    assert "a warning" in done.locator(".qldrops-stderr").inner_text()
+    page.close()
+
+
+def test_a_files_versions_are_its_own(server, browser):
+    page, _ = _open(browser, server, "perfile")
+    page.locator("#qldrops-code").wait_for(state="visible", timeout=WAIT)
+    page.locator(".qldrops-tree-file", has_text="main.py").click()
+    expect(page.locator("#qldrops-path")).to_have_text("app/main.py", timeout=WAIT)
+    page.get_by_role("tab", name="Versions").click()
+    diff = page.locator("#qldrops-diff")
+    diff.wait_for(state="visible", timeout=WAIT)
+    assert "v1 → v2" in diff.inner_text() and "print('todo', Todo)" in diff.inner_text()
+    assert page.locator("#qldrops-versions tr").count() == 3  # header + v1, v2: v3 changed models.py only
+    page.locator(".qldrops-tree-file", has_text="models.py").click()
+    expect(page.locator("#qldrops-path")).to_have_text("app/models.py", timeout=WAIT)
+    expect(page.locator("#qldrops-diff")).to_contain_text("v1 → v3", timeout=WAIT)
+    assert "done = False" in page.locator("#qldrops-diff").inner_text()
+    assert "print" not in page.locator("#qldrops-diff").inner_text()
+    # one row per line, not double-spaced: a diff line is as tall as a code line
+    line = page.locator("#qldrops-diff .qldrops-diffbody > div").first.bounding_box()["height"]
+    page.get_by_role("tab", name="Code").click()
+    code_line = page.locator("#qldrops-code .ql").first.bounding_box()["height"]
+    assert line <= code_line * 1.2
+    page.close()
+
+
+def test_phone_width_folds_the_tree_and_keeps_code_readable(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.add_init_script(CSP_WATCH)
+    page.goto(server.url + "/p/" + server.links["go"], timeout=WAIT)
+    code = page.locator("#qldrops-code")
+    code.wait_for(state="visible", timeout=WAIT)
+    assert page.locator(".qldrops-tree").is_hidden()
+    assert code.bounding_box()["width"] >= 300  # the code has the width, not the tree
+    # line numbers in a gutter: not part of what a visitor selects and copies; tabs kept
+    copied = code.evaluate("e => { const s = getSelection(); s.selectAllChildren(e); return s.toString(); }")
+    assert copied.startswith("package main") and "\tif " in copied or "\t" in copied
+    assert not re.match(r"\s*1\s", copied)
+    gutter = code.locator(".ql").first.evaluate("e => getComputedStyle(e, '::before').content")
+    assert gutter == '"1"'
+    page.locator(".qldrops-files-toggle").click()
+    page.locator(".qldrops-tree").wait_for(state="visible", timeout=WAIT)
+    page.locator(".qldrops-tree-file", has_text="jwt.go").click()
+    expect(page.locator("#qldrops-path")).to_have_text("internal/auth/jwt.go", timeout=WAIT)
+    expect(page.locator(".qldrops-tree")).to_be_hidden(timeout=WAIT)  # folded again once a file is picked
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400  # nothing pushes the page sideways
+    page.screenshot(path=str(SHOTS / "preview-390px.png"), full_page=True)
+    assert_no_csp_violations(page)
+    page.close()
+
+
+def _luminance(css_rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css_rgb)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_the_theme_follows_the_browser_and_reads(server, browser, scheme):
+    page = browser.new_page(viewport={"width": 1300, "height": 900}, color_scheme=scheme)
+    page.add_init_script(CSP_WATCH)
+    page.goto(server.url + "/p/" + server.links["go"], timeout=WAIT)
+    code = page.locator("#qldrops-code")
+    code.wait_for(state="visible", timeout=WAIT)
+    body_bg = page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
+    code_bg = code.evaluate("e => getComputedStyle(e).backgroundColor")
+    code_fg = code.evaluate("e => getComputedStyle(e).color")
+    keyword = code.locator("span.kd").first.evaluate("e => getComputedStyle(e).color")
+    dark = scheme == "dark"
+    assert (_luminance(body_bg) < 0.1) is dark and (_luminance(code_bg) < 0.1) is dark
+    for fg in (code_fg, keyword):
+        hi, lo = sorted((_luminance(fg), _luminance(code_bg)), reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5
+    page.screenshot(path=str(SHOTS / f"preview-{scheme}.png"), full_page=True)
+    assert_no_csp_violations(page)
+    page.close()

@@ -260,3 +260,45 @@ def test_a_share_link_visitor_runs_the_previewed_code(store):
     store.previews.revoke(p.id)
     with pytest.raises(qldrops.LinkRevoked):
         view.run(d.id)
+
+
+def test_a_file_marker_line_is_not_run_so_traceback_lines_match_the_viewer(store):
+    """The project view hides `# File:` (and keeps a `#!` above it); the sandbox runs the same lines."""
+    from qldrops.analysis.splitter import split_files
+
+    text = "#!/usr/bin/env python3\n# File: tool.py\nimport sys\n\nprint('x')\n\n1 / 0\n"
+    d = put_code(store, text, filename="tool.py")
+    [piece] = split_files(text)
+    assert piece.path == "tool.py" and piece.text.startswith("#!/usr/bin/env python3\nimport sys\n")
+    viewer_line = piece.text.splitlines().index("1 / 0") + 1
+    r = store.run(d.id)
+    assert r.status == "error" and f'line {viewer_line}, in <module>' in r.stderr
+
+
+def test_output_reaches_the_callback_while_the_program_runs(store):
+    d = put_code(store, "import sys, time\nprint('one', flush=True)\nprint('two', file=sys.stderr, flush=True)\n"
+                        "time.sleep(0.3)\nprint('three')\n", filename="s.py")
+    seen: list[tuple[str, bytes]] = []
+    r = store.run(d.id, on_output=lambda stream, chunk: seen.append((stream, chunk)))
+    assert r.status == "ok"
+    joined = {stream: b"".join(c for s, c in seen if s == stream) for stream in ("stdout", "stderr")}
+    assert joined == {"stdout": b"one\nthree\n", "stderr": b"two\n"}
+    order = [c for _, c in seen]  # in the order they came ("two" long before "three", 0.3 s later)
+    assert order.index(next(c for c in order if b"two" in c)) < order.index(next(c for c in order if b"three" in c))
+
+
+def test_a_failing_output_callback_does_not_stop_the_run(store):
+    d = put_code(store, "print('still here')\n", filename="s.py")
+
+    def broken(stream, chunk):
+        raise RuntimeError("the page went away")
+
+    r = store.run(d.id, on_output=broken)
+    assert (r.status, r.stdout) == ("ok", "still here\n")
+
+
+def test_a_drop_holding_several_files_runs_the_projects_copy_of_one(store):
+    text = "# File: app/helper.py\nVALUE = 41\n# File: app/main.py\nfrom helper import VALUE\nprint(VALUE + 1)\n"
+    d = put_code(store, text, filename="app/main.py")
+    r = store.run(d.id, file="app/main.py")
+    assert (r.status, r.stdout) == ("ok", "42\n")

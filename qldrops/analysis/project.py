@@ -265,6 +265,12 @@ def build_project(store, workflow_id: str) -> Project:
     return Project(workflow_id, files, planned, conflicts, notes, declared_type)
 
 
+def drop_files(d, planned: list[str] | None = None) -> list[ProjectFile]:
+    """The files one drop (any version of it: ``.artifact``, ``.metadata``, ``.id``) holds, named as
+    :func:`build_project` names them (a file's history reads each version through this)."""
+    return _files_of(d, list(planned or []), {})
+
+
 def _files_of(d, planned: list[str], claims: dict) -> list[ProjectFile]:
     md = d.metadata or {}
     text = d.artifact

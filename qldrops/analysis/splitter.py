@@ -60,6 +60,9 @@ def _split_markers(lines: list[str]) -> list[Piece]:
     for ln in lines:
         m = _MARKER.match(ln.rstrip("\n"))
         if m and looks_like_path(m.group(1)):
+            if cur_path is None and buf and buf[0].startswith("#!") and not "".join(buf[1:]).strip():
+                cur_path, buf = m.group(1), buf[:1]  # `#!` then `# File: x.sh`: the interpreter line is x.sh's
+                continue
             if buf and (cur_path or "".join(buf).strip()):
                 out.append(Piece(cur_path, "".join(buf), how="marker" if cur_path else "whole"))
             cur_path, buf = m.group(1), []

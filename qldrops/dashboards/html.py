@@ -18,6 +18,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .theme import theme_css
+
 # Draws each .qldrops-plot[data-figure] once per distinct figure, now and whenever one is added or changed.
 _OBSERVER_JS = """
 (function () {
@@ -47,52 +49,81 @@ _OBSERVER_JS = """
 })();
 """
 
-STYLE = """
-<style>
-.qldrops-page {font-family:system-ui,-apple-system,'Segoe UI',sans-serif; color:#1f2328}
-.qldrops-box {border-radius:6px; padding:10px 14px; margin:8px 0; font-family:system-ui,sans-serif}
-.qldrops-problem {background:#fff4e5; border:1px solid #f0b35b}
-.qldrops-note {background:#eef4fb; border:1px solid #b6cbe6}
-.qldrops-pre {max-height:24em; overflow:auto; background:#f7f7f7; padding:6px; font-size:12px}
-.qldrops-head {display:flex; justify-content:space-between; align-items:flex-end; border-bottom:1px solid #d0d7de;
-  padding:4px 2px 12px; margin-bottom:10px; font-family:system-ui,sans-serif}
-.qldrops-head h2 {margin:2px 0 6px; font-size:1.5em}
+MONO = "ui-monospace,SFMono-Regular,'DejaVu Sans Mono','Liberation Mono',Menlo,Consolas,monospace"
+# The page's own rules; colours are the theme's variables (qldrops.dashboards.theme: light and dark).
+_RULES = """
+.qldrops-page {font-family:system-ui,-apple-system,'Segoe UI',sans-serif; color:var(--qd-fg)}
+.qldrops-box {border-radius:6px; padding:10px 14px; margin:8px 0; font-family:system-ui,sans-serif; color:var(--qd-fg)}
+.qldrops-problem {background:var(--qd-problem-bg); border:1px solid var(--qd-problem-border)}
+.qldrops-note {background:var(--qd-note-bg); border:1px solid var(--qd-note-border)}
+.qldrops-pre {max-height:24em; overflow:auto; background:var(--qd-code-bg); color:var(--qd-fg); padding:6px;
+  font-size:12px; line-height:1.45; font-family:MONO}
+.qldrops-head {display:flex; flex-wrap:wrap; gap:8px; justify-content:space-between; align-items:flex-end;
+  border-bottom:1px solid var(--qd-border); padding:4px 2px 12px; margin-bottom:10px; font-family:system-ui,sans-serif}
+.qldrops-head h2 {margin:2px 0 6px; font-size:1.5em; overflow-wrap:anywhere}
 .qldrops-right {text-align:right}
-.qldrops-muted {color:#656d76; font-size:12px; font-family:system-ui,sans-serif}
-.qldrops-chip {display:inline-block; background:#ddf4ff; color:#0969da; border-radius:10px; padding:1px 8px;
-  margin:0 4px; font-size:12px; font-family:system-ui,sans-serif}
-.qldrops-filehead {display:flex; gap:10px; align-items:baseline; font-family:system-ui,sans-serif; padding:4px 0}
-.qldrops-code {border:1px solid #d0d7de; border-radius:6px; padding:8px 10px; overflow:auto; max-height:560px;
-  background:#fbfcfd}
-.qldrops-code pre {margin:0}
+.qldrops-muted {color:var(--qd-muted); font-size:12px; font-family:system-ui,sans-serif}
+.qldrops-chip {display:inline-block; background:var(--qd-chip-bg); color:var(--qd-chip-fg); border-radius:10px;
+  padding:1px 8px; margin:0 4px; font-size:12px; font-family:system-ui,sans-serif}
+.qldrops-filehead {display:flex; flex-wrap:wrap; gap:4px 10px; align-items:baseline; font-family:system-ui,sans-serif;
+  padding:4px 0; overflow-wrap:anywhere}
+.qldrops-code {border:1px solid var(--qd-border); border-radius:6px; overflow:auto; max-height:560px;
+  background:var(--qd-code-bg); color:var(--qd-fg); font-family:MONO; font-size:12.5px; line-height:1.45;
+  padding:6px 0}
+.qldrops-code .qldrops-lines, .qldrops-code .highlight {display:table; min-width:100%; border-spacing:0;
+  background:transparent}
+.qldrops-code .ql {display:table-row; white-space:pre}
+.qldrops-code .ql::before {content:attr(data-n); display:table-cell; width:1%; padding:0 10px 0 8px;
+  text-align:right; color:var(--qd-ln); border-right:1px solid var(--qd-ln-border); background:var(--qd-code-bg);
+  position:sticky; left:0; -webkit-user-select:none; user-select:none}
+.qldrops-code .qc {display:table-cell; padding:0 12px 0 10px}
 .qldrops-tree .widget-button, .qldrops-tree button {justify-content:flex-start; text-align:left; border:0;
-  background:transparent; font-family:ui-monospace,monospace; font-size:12.5px; height:24px}
-.qldrops-tree button:hover {background:#f3f4f6}
-.qldrops-tree .qldrops-selected button, .qldrops-tree button.qldrops-selected {background:#ddf4ff; font-weight:600}
-.qldrops-folder {font-family:ui-monospace,monospace; font-size:12.5px; color:#57606a; height:22px; line-height:22px}
+  background:transparent; color:var(--qd-fg); font-family:MONO; font-size:12.5px; height:24px}
+.qldrops-tree button:hover {background:var(--qd-hover-bg)}
+.qldrops-tree .qldrops-selected button, .qldrops-tree button.qldrops-selected {background:var(--qd-selected-bg);
+  font-weight:600}
+.qldrops-folder {font-family:MONO; font-size:12.5px; color:var(--qd-muted); height:22px; line-height:22px}
 .qldrops-section {font-family:system-ui,sans-serif; font-size:11px; text-transform:uppercase; letter-spacing:.06em;
-  color:#656d76; margin:8px 0 2px}
-.qldrops-diffbody {font-family:ui-monospace,monospace; font-size:12px; border:1px solid #d0d7de; border-radius:6px;
-  max-height:480px; overflow:auto; white-space:pre}
-.qldrops-dadd {background:#e6ffec} .qldrops-ddel {background:#ffebe9} .qldrops-dhunk {background:#ddf4ff; color:#57606a}
-.qldrops-add {color:#1a7f37} .qldrops-del {color:#cf222e}
-.qldrops-runhead {padding:6px 10px; border-radius:6px; margin:6px 0; font-family:system-ui,sans-serif}
-.qldrops-runhead.ok {background:#dafbe1} .qldrops-runhead.bad {background:#ffebe9}
-#qldrops-run-output pre {background:#0d1117; color:#e6edf3; padding:8px; border-radius:6px; max-height:260px;
-  overflow:auto; font-size:12px; margin:2px 0 8px}
-.qldrops-button {display:inline-block; padding:6px 12px; border-radius:6px; background:#1f883d; color:#fff !important;
-  text-decoration:none; font-family:system-ui,sans-serif}
-tr.sev-high td, tr.sev-critical td {background:#fff0f0}
+  color:var(--qd-muted); margin:8px 0 2px}
+.qldrops-diffbody {font-family:MONO; font-size:12px; line-height:1.45; border:1px solid var(--qd-border);
+  border-radius:6px; max-height:480px; overflow:auto; white-space:pre; color:var(--qd-fg); tab-size:4}
+.qldrops-diffbody > div {min-height:1.45em}
+.qldrops-dadd {background:var(--qd-add-bg)} .qldrops-ddel {background:var(--qd-del-bg)}
+.qldrops-dhunk {background:var(--qd-hunk-bg); color:var(--qd-hunk-fg)}
+.qldrops-add {color:var(--qd-add-fg)} .qldrops-del {color:var(--qd-del-fg)}
+.qldrops-runhead {padding:6px 10px; border-radius:6px; margin:6px 0; font-family:system-ui,sans-serif; color:var(--qd-fg)}
+.qldrops-runhead.ok {background:var(--qd-ok-bg)} .qldrops-runhead.bad {background:var(--qd-bad-bg)}
+#qldrops-run-output pre {background:var(--qd-out-bg); color:var(--qd-out-fg); padding:8px; border-radius:6px;
+  max-height:260px; overflow:auto; font-size:12px; line-height:1.45; margin:2px 0 8px; font-family:MONO}
+#qldrops-run-output .qldrops-err {color:var(--qd-err-fg)}
+.qldrops-button {display:inline-block; padding:6px 12px; border-radius:6px; background:var(--qd-button-bg);
+  color:var(--qd-button-fg) !important; text-decoration:none; font-family:system-ui,sans-serif}
+tr.sev-high td, tr.sev-critical td {background:var(--qd-sev-bg)}
 .qldrops-kpis {display:flex; gap:12px; flex-wrap:wrap; margin:4px 0 10px; font-family:system-ui,sans-serif}
-.qldrops-kpi {border:1px solid #d0d7de; border-radius:6px; padding:8px 14px; min-width:120px; color:#57606a}
-.qldrops-kpi b {display:block; font-size:1.6em; color:#1f2328}
-.qldrops-table {border-collapse:collapse; font-family:system-ui,sans-serif; font-size:13px; margin:4px 0 10px}
-.qldrops-table th, .qldrops-table td {border-bottom:1px solid #eaeef2; padding:4px 10px; text-align:left;
+.qldrops-kpi {border:1px solid var(--qd-border); border-radius:6px; padding:8px 14px; min-width:120px; color:var(--qd-muted)}
+.qldrops-kpi b {display:block; font-size:1.6em; color:var(--qd-kpi-fg)}
+.qldrops-table {border-collapse:collapse; font-family:system-ui,sans-serif; font-size:13px; margin:4px 0 10px;
+  color:var(--qd-fg)}
+.qldrops-table th, .qldrops-table td {border-bottom:1px solid var(--qd-border); padding:4px 10px; text-align:left;
   vertical-align:top}
-.qldrops-table th {color:#57606a; font-weight:600}
+.qldrops-table th {color:var(--qd-muted); font-weight:600}
 .qldrops-tree p.qldrops-muted {line-height:1.4; margin:10px 0 0}
-</style>
-"""
+.qldrops-files-toggle {display:none !important}
+.qldrops-runwhy {margin:4px 0}
+@media (max-width: 700px) {
+  .qldrops-body {flex-direction:column !important}
+  .qldrops-body > .qldrops-tree {width:100% !important; min-width:0 !important; padding:0 !important}
+  .qldrops-body > .qldrops-tree:not(.qldrops-open) {display:none !important}
+  .qldrops-files-toggle {display:inline-flex !important}
+  .qldrops-main {width:100% !important}
+  .qldrops-right {text-align:left}
+  .qldrops-table {display:block; overflow-x:auto}
+  .qldrops-code {max-height:70vh}
+  .qldrops-main .lm-TabPanel-stack, .qldrops-main .p-TabPanel-stack, .qldrops-main .widget-tab-contents
+    {padding:6px !important}
+}
+""".replace("MONO", MONO)
+STYLE = f"<style>{theme_css()}{_RULES}</style>"
 
 LOADING_ID = "qldrops-loading"
 # (title, message, hint) for an exception: how a page words a problem for its reader.

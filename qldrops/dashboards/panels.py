@@ -26,7 +26,8 @@ from ..previews.links import Preview
 from .html import count, short
 from .project import ProjectFile, SharedProject
 
-MAX_SHOWN = 400_000  # characters of one file drawn highlighted (a bigger file is cut, with a note)
+MAX_SHOWN = 80_000  # characters of one file drawn highlighted (a bigger file is cut, with a note)
+MAX_LINES = 1_000  # lines of one file drawn (each is a row of the page)
 # pygments lexer names for the analysis package's canonical language names, where they differ.
 _LEXER = {
     "shell": "bash",
@@ -62,24 +63,66 @@ def lexer_for(language: str, path: str | None = None) -> Any:
     return TextLexer(stripnl=False)
 
 
-def code_html(text: str, language: str, path: str | None = None, *, element_id: str = "qldrops-code") -> str:
-    """The file highlighted with inline styles (no stylesheet to load), line numbers, secrets masked."""
-    shown = redact(text)
+class _LineFormatter(HtmlFormatter):
+    """pygments' HTML, one ``<div class='ql' data-n=N>`` per line: the number is drawn by CSS from
+    ``data-n`` (``::before``, not selectable, not copied with the code)."""
+
+    def wrap(self, source):  # pygments closes every token's span at each line end
+        n = 0
+        for is_line, line in source:
+            if is_line:
+                n += 1
+                # the code in its own cell after the gutter's: tab stops count from the code's first column
+                yield 1, f"<div class='ql' data-n='{n}'><span class='qc'>{line.rstrip(chr(10))}</span></div>"
+            else:
+                yield is_line, line
+
+
+def code_html(text: str, language: str, path: str | None = None, *, element_id: str = "qldrops-code",
+              tab_width: int = 4, download: str | None = None) -> str:
+    """The file in a monospace font, highlighted for its language (classes coloured by the theme), one line per
+    row with its number in a gutter that is not selected with the code, tabs ``tab_width`` columns wide.
+
+    Secrets masked. A file past :data:`MAX_SHOWN` characters or :data:`MAX_LINES` lines shows its start and
+    says so, with ``download`` (a link's HTML, e.g. :func:`file_link_html`) for the whole file.
+    """
+    lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     note = ""
-    if len(shown) > MAX_SHOWN:
-        note = (
-            f"<p class='qldrops-muted'>Showing the first {MAX_SHOWN:,} of {len(shown):,} characters; "
-            "download the project for the whole file.</p>"
-        )
-        shown = shown[:MAX_SHOWN]
+    shown = text
+    if too_long(text):
+        # cut first, at a line end (a secret sits on one line), then mask only what is drawn: masking
+        # all of a 2 MB file would cost more than drawing its start
+        head = text[:MAX_SHOWN].splitlines(keepends=True)[:MAX_LINES]
+        shown = "".join(head[:-1] if len(head) > 1 and not head[-1].endswith("\n") else head)
+        shown_lines = shown.count("\n") + (0 if shown.endswith("\n") else 1)
+        note = (f"<div class='qldrops-box qldrops-note' id='qldrops-truncated'>Showing the first {shown_lines:,} of "
+                f"{lines:,} lines ({len(shown):,} of {len(text):,} characters) so the page stays quick. "
+                f"{download or 'Download the project for the whole file.'}</div>")
+    shown = redact(shown)
     lexer = lexer_for(language, path)
-    formatter = HtmlFormatter(noclasses=True, nobackground=True, linenos="inline", style="friendly",
-                              cssstyles="margin:0;font-size:12.5px;line-height:1.45")
-    body = highlight(shown, lexer, formatter)
+    formatter = _LineFormatter(nowrap=False, classprefix="")
+    body = highlight(shown, lexer, formatter) if shown else ""
+    width = max(1, min(int(tab_width), 16))
     return (
-        f"<div id='{element_id}' class='qldrops-code' data-language='{html.escape(language, quote=True)}' "
-        f"data-lexer='{html.escape(lexer.name, quote=True)}'>{body}</div>{note}"
+        f"{note}<div id='{element_id}' class='qldrops-code' data-language='{html.escape(language, quote=True)}' "
+        f"data-lexer='{html.escape(lexer.name, quote=True)}' data-lines='{lines}' "
+        f"style='tab-size:{width};-moz-tab-size:{width}'>"
+        f"<div class='qldrops-lines'>{body}</div></div>"
     )
+
+
+def too_long(text: str) -> bool:
+    """Past :data:`MAX_SHOWN` characters or :data:`MAX_LINES` lines: drawn cut, offered whole as a download."""
+    return len(text) > MAX_SHOWN or text.count("\n") > MAX_LINES
+
+
+def file_link_html(text: str, path: str) -> str:
+    """A link saving one file (redacted) as it is stored, carried in the page (data: URI, no second request)."""
+    data = redact(text).encode("utf-8")
+    name = re.sub(r"[^\w.-]+", "-", posixpath.basename(path)) or "file.txt"
+    uri = "data:text/plain;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
+    return (f"<a id='qldrops-file-download' class='qldrops-button' download='{html.escape(name, quote=True)}' "
+            f"href='{uri}'>Save {html.escape(name)} ({len(data) / 1024:,.0f} KB)</a>")
 
 
 def header_html(preview: Preview, project: SharedProject) -> str:
@@ -270,6 +313,16 @@ def run_html(result: Any, path: str) -> str:
         f"<div class='qldrops-muted'>stderr</div><pre class='qldrops-stderr'>{html.escape(err) or '(empty)'}"
         f"</pre></div>"
     )
+
+
+def live_run_html(chunks: list[tuple[str, str]], path: str) -> str:
+    """A run still going: its output so far in the order it came, stderr marked (and coloured) apart."""
+    body = "".join(
+        f"<span class='qldrops-{'err' if stream == 'stderr' else 'out'}' data-stream='{stream}'>"
+        f"{html.escape(redact(text))}</span>" for stream, text in chunks)
+    return (f"<div id='qldrops-run-output' data-status='running'><div class='qldrops-runhead'><b>{html.escape(path)}"
+            f"</b>: running… <span class='qldrops-muted'>(stderr in red)</span></div>"
+            f"<pre class='qldrops-live'>{body}</pre></div>")
 
 
 def zip_link_html(data: bytes, name: str) -> str:

@@ -3,26 +3,40 @@ panel shows. ``dashboards/preview.ipynb`` builds one (:meth:`PreviewPage.open`) 
 widgets to it (:func:`qldrops.dashboards.widgets.preview_page`).
 
 The page reads through the link's read-only view (``store.previews.view``: drops, get,
-history, diff, run, record) and the link's workspace store (``project``, ``similar``);
-every read re-checks the link, so a link that expires while the page is open raises
-``LinkExpired`` from the next click, and the page shows its instruction.
+history, diff, run, record) and the link's workspace store (``project``, ``similar``).
+Every interaction re-checks the link first (``view.check``), also one that only draws
+what the page already holds (a tab): a link that expires or is revoked while the page is
+open raises ``LinkExpired``/``LinkRevoked`` from the next click, and the page shows that
+instead of anything else.
+
+A file's Versions are the file's own: a drop holding several files (``# File:`` markers)
+lists the versions in which *this* file changed, and its diffs compare this file only.
+The Run button is offered when the runner says the sandbox can run the file
+(:func:`qldrops.runner.readiness.readiness`); otherwise the page says why.
 """
 
 from __future__ import annotations
 
+import codecs
+import html
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.core import analyze
 from ..client import Store
 from ..errors import NotFound, RateLimited
 from ..previews.links import PreviewView
+from ..runner.readiness import Readiness, readiness
+from ..store.models import Diff
 from . import panels
 from .html import muted_html, note_html
-from .project import ProjectFile, SharedProject, project_of, tree_rows, zip_bytes
+from .project import ProjectFile, SharedProject, drop_file_texts, project_of, tree_rows, zip_bytes
+
+Output = Callable[[str], None]
+"""Receives the run's output drawn so far (HTML), while the program runs."""
 
 
 @dataclass
@@ -31,7 +45,9 @@ class Selection:
 
     file: ProjectFile
     drop: Any | None  # the stored drop the file came from (None for derived files)
-    versions: list[int]  # version numbers, oldest first (empty without a drop)
+    versions: list[int]  # version numbers in which this file changed, oldest first (empty without a drop)
+    can_run: Readiness = field(default_factory=lambda: Readiness.no("not-a-program", "Not a program."))
+    texts: dict[int, str] | None = None  # this file's text per version, when its drop holds several files
 
     @property
     def default_diff(self) -> tuple[int, int] | None:
@@ -57,6 +73,11 @@ class PreviewPage:
         self.run_permit = run_permit
         self.selection: Selection | None = None
         self._history: list[Any] = []
+        self.tab_width = int(getattr(store.settings, "tab_width", 4) or 4)
+
+    def check(self) -> None:
+        """Raise LinkExpired/LinkRevoked once the link no longer serves (every interaction calls it)."""
+        self.view.check()
 
     @classmethod
     def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None,
@@ -82,13 +103,39 @@ class PreviewPage:
     # ------------------------------------------------------------------ the selected file
     def select(self, path: str) -> Selection:
         """Select the file at ``path`` (re-reading its drop and history through the link)."""
+        self.selection = None  # nothing of the previous file stays drawable if this fails
+        self.check()
         f = self.project.by_path(path)
         if f is None:
             raise NotFound(f"no file {path!r} in this share link", hint="pick one of the files the page lists")
         drop = self.view.get(f.drop_id) if f.drop_id is not None else None
-        self._history = list(self.view.history(drop.id)) if drop is not None else []
-        self.selection = Selection(f, drop, [v.version for v in self._history])
+        history = list(self.view.history(drop.id)) if drop is not None else []
+        texts: dict[int, str] | None = None
+        if drop is not None and f.kind == "file" and len(history) > 1:
+            files = drop_file_texts(drop)
+            if len(files) > 1 and f.path in files:  # one of several files of its drop: its own versions
+                history, texts = self._file_history(drop.id, f.path, history)
+        self._history = history
+        self.selection = Selection(f, drop, [v.version for v in history], self._readiness(f), texts)
         return self.selection
+
+    def _file_history(self, drop_id: int, path: str, history: list[Any]) -> tuple[list[Any], dict[int, str]]:
+        """The versions of a multi-file drop in which the file at ``path`` changed, and its text in each."""
+        kept, texts, last = [], {}, None
+        for v in history:
+            text = drop_file_texts(self.view.version(drop_id, v.version)).get(path)
+            if text is None or text == last:
+                continue  # the file is absent from this version, or another file of the drop changed
+            kept.append(v)
+            texts[v.version] = last = text
+        return kept, texts
+
+    def _readiness(self, f: ProjectFile) -> Readiness:
+        if f.kind == "document":
+            return Readiness.no("not-a-program", "A workflow document, not a program.")
+        if f.drop_id is None:
+            return Readiness.no("not-a-program", "A file qldrops derived for the project (a manifest), not a program.")
+        return readiness(f.path, f.text, [p.path for p in self.project.files])
 
     def _selected(self) -> Selection:
         if self.selection is None:
@@ -101,44 +148,86 @@ class PreviewPage:
 
     def code_html(self) -> str:
         f = self._selected().file
-        return panels.code_html(f.text, f.language, f.path)
+        return panels.code_html(f.text, f.language, f.path, tab_width=self.tab_width,
+                                download="Press <b>Save this file</b> for the whole file.")
+
+    def file_download_html(self) -> str:
+        """The selected file alone, as it is stored (secrets masked), as a link; records a ``download`` event."""
+        f = self._selected().file
+        self.check()
+        link = panels.file_link_html(f.text, f.path)
+        self.view.record("download", **self.who, metadata={"file": f.path, "bytes": len(f.text.encode())})
+        return link
+
+    @property
+    def cut(self) -> bool:
+        """Whether the selected file is too long to draw whole (the page offers it as a download)."""
+        return panels.too_long(self._selected().file.text)
+
+    def run_why_html(self) -> str:
+        """Why the selected file has no Run button ("" when it has one)."""
+        can = self._selected().can_run
+        if can.runnable:
+            return ""
+        return (f"<div class='qldrops-muted qldrops-runwhy' id='qldrops-run-why' data-kind='{can.kind}'>"
+                f"No Run button: {html.escape(can.reason)}</div>")
 
     def metadata_html(self) -> str:
         drop = self._selected().drop
         return panels.metadata_html(drop) if drop is not None else muted_html("No metadata.")
 
     def versions_html(self) -> str:
-        if self._selected().drop is None:
+        s = self._selected()
+        if s.drop is None:
             return muted_html("No stored versions.")
-        return panels.versions_html(self._history)
+        note = ""
+        if s.texts is not None:
+            note = muted_html(f"{s.file.path} shares its drop with other files: these are the versions in which "
+                              "it changed, and the diffs show this file only.", element_id="qldrops-file-versions")
+        return note + panels.versions_html(self._history)
 
     def diff_html(self, from_version: int | None, to_version: int | None) -> str:
-        """What changed between two versions of the selected file's drop."""
-        drop = self._selected().drop
+        """What changed between two versions of the selected file (of its drop, when the drop is this file)."""
+        s = self._selected()
+        drop = s.drop
         if drop is None or from_version is None or to_version is None:
             return ""
         if from_version == to_version:
             return muted_html("Pick two different versions to see what changed.")
+        if s.texts is not None:
+            self.check()
+            a, b = s.texts.get(from_version), s.texts.get(to_version)
+            if a is None or b is None:
+                return muted_html("Pick two versions of this file from the list.")
+            return panels.diff_html(Diff.between(drop.id, from_version, to_version, a, b))
         return panels.diff_html(self.view.diff(drop.id, from_version, to_version))
 
     def report_html(self) -> str:
         """Quality and security of the selected file (the analysis package on its unredacted text)."""
         f = self._selected().file
+        self.check()
         return panels.report_html(analyze(f.text, f.path))
 
     def similar_html(self, k: int = 8) -> str:
         """Drops of the link's workspace most like the selected file's drop (named, never shown)."""
         drop = self._selected().drop
+        self.check()
         if drop is None:
             return muted_html("This file has no stored drop to compare.")
         hits = [h for h in self.store.similar(drop.id, k=k + 1) if h.id != drop.id][:k]
         return panels.similar_html(hits, self.view.workflow_id)
 
-    def run_html(self) -> str:
-        """Run the selected file in the sandbox (records the run and an ``execute`` event)."""
-        f = self._selected().file
-        if not f.runnable or f.drop_id is None:
-            return muted_html("This file cannot run in the sandbox.")
+    def run_html(self, on_output: Output | None = None) -> str:
+        """Run the selected file in the sandbox (records the run and an ``execute`` event).
+
+        ``on_output`` receives the output drawn so far (stdout and stderr told apart) while the
+        program runs; the returned HTML is the finished run.
+        """
+        s = self._selected()
+        f = s.file
+        self.check()
+        if not s.can_run.runnable or f.drop_id is None:
+            return muted_html(f"This file does not run in the sandbox. {s.can_run.reason}")
         if self.run_permit is not None:
             try:
                 self.run_permit()  # before the sandbox: a refused run records nothing
@@ -146,14 +235,41 @@ class PreviewPage:
                 wait = max(1, math.ceil(exc.retry_after))
                 return note_html(f"This link's code has run many times in the last minutes. "
                                  f"Wait {wait} seconds, then press Run again.", element_id="qldrops-run-limited")
-        result = self.view.run(f.drop_id, f.path, **self.who)
+        live = _LiveOutput(f.path, on_output) if on_output is not None else None
+        result = self.view.run(f.drop_id, f.path, **self.who, on_output=live)
         return panels.run_html(result, f.path)
 
     def download_html(self) -> str:
         """The project as a zip link (secrets masked); records a ``download`` event."""
+        self.check()
         started = time.perf_counter()
         data = zip_bytes(self.project)
         self.view.record("download", duration_ms=(time.perf_counter() - started) * 1000, **self.who,
                          metadata={"files": len(self.project.files) + len(self.project.documents),
                                    "bytes": len(data)})
         return panels.zip_link_html(data, f"{self.project.workflow_id}.zip")
+
+
+class _LiveOutput:
+    """Collects a run's output chunks in order and draws them (redacted): at once when the stream changes,
+    else at most every ``every`` seconds (a program printing fast does not flood the page)."""
+
+    def __init__(self, path: str, draw: Output, every: float = 0.2):
+        self.path, self.draw, self.every = path, draw, every
+        self.chunks: list[tuple[str, str]] = []
+        self._decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")}
+        self._drawn = 0.0
+
+    def __call__(self, stream: str, chunk: bytes) -> None:
+        text = self._decoders[stream].decode(chunk)
+        if not text:
+            return
+        switched = not self.chunks or self.chunks[-1][0] != stream
+        if switched:
+            self.chunks.append((stream, text))
+        else:
+            self.chunks[-1] = (stream, self.chunks[-1][1] + text)
+        now = time.monotonic()
+        if switched or now - self._drawn >= self.every:  # a new stream at once, more of one at most every 0.2 s
+            self._drawn = now
+            self.draw(panels.live_run_html(self.chunks, self.path))

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..analysis.core import document_language
 from ..analysis.detect import detect_language
-from ..analysis.project import CODE_TYPES
+from ..analysis.project import CODE_TYPES, drop_files
 from ..analysis.project import ProjectFile as _AnalysisProjectFile
 from ..analysis.security import redact
 from ..client import Store
@@ -67,6 +67,11 @@ class SharedProject:
 def runnable(language: str) -> bool:
     """Files the sandbox can run as they are (the runner's languages; analysis says "shell" for bash)."""
     return get_language({"shell": "bash"}.get(language, language)) is not None
+
+
+def drop_file_texts(drop: Any) -> dict[str, str]:
+    """The files one version of a drop holds, {path: text}, named as ``store.project`` names them."""
+    return {f.path: f.text for f in drop_files(drop)}
 
 
 def document_name(drop: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import QldropsError
+from ..errors import LinkExpired, LinkRevoked, QldropsError
 from .analytics import ALL, AnalyticsPage
 from .explorer import METHODS, ExplorerPage
 from .html import muted_html, note_html, problem_html
@@ -40,62 +40,140 @@ def guarded(target: widgets.HTML, problem: Problem = problem_html) -> Callable:
 
 # ---------------------------------------------------------------------------------------------- preview
 class PreviewWidgets:
-    """The preview page's widgets around a :class:`PreviewPage` (``.page`` is the box to display)."""
+    """The preview page's widgets around a :class:`PreviewPage` (``.page`` is the box to display).
+
+    Every interaction (a file, a tab, a version, Run, Download) goes through the controller, which
+    re-checks the link first; once the link has expired or been revoked the whole page is replaced
+    by that message and shows nothing more. At phone width (CSS, ``max-width: 700px``) the file tree
+    folds away behind a "Files" button. A project with many files shows its tree in pages of
+    :attr:`TREE_PAGE` rows.
+    """
 
     TABS = ("Code", "Versions", "Quality & security", "Similar", "Metadata")
+    TREE_PAGE = 150
 
     def __init__(self, page: PreviewPage, problem: Problem = problem_html):
         self.controller, self.problem = page, problem
         self.done: set[tuple[str, int]] = set()
         self.file_head, self.code, self.run_output, self.meta_box = (widgets.HTML() for _ in range(4))
         self.versions_table, self.diff_box, self.report_box, self.similar_box = (widgets.HTML() for _ in range(4))
-        self.download_link, self.status = widgets.HTML(), widgets.HTML()
+        self.download_link, self.status, self.run_why = widgets.HTML(), widgets.HTML(), widgets.HTML()
         self.run_button = widgets.Button(description="Run", icon="", button_style="success",
                                          tooltip="Run this file in the sandbox")
         self.run_button.add_class("qldrops-run")
         self.download_button = widgets.Button(description="Download project (.zip)",
                                               tooltip="The project files as a zip", layout=widgets.Layout(width="230px"))
         self.download_button.add_class("qldrops-download")
+        self.file_download_button = widgets.Button(description="Save this file", tooltip="This file alone, whole")
+        self.file_download_button.add_class("qldrops-file-save")
+        self.file_download = widgets.HTML()
+        self.files_button = widgets.Button(description="Files", icon="", tooltip="Show or hide the project's files",
+                                           layout=widgets.Layout(width="90px"))
+        self.files_button.add_class("qldrops-files-toggle")
         self.from_version = widgets.Dropdown(description="Compare", layout=widgets.Layout(width="180px"))
         self.to_version = widgets.Dropdown(description="with", layout=widgets.Layout(width="160px"))
         self.tabs = widgets.Tab(children=[
-            widgets.VBox([widgets.HBox([self.run_button]), self.code, self.run_output]),
+            widgets.VBox([widgets.HBox([self.run_button, self.run_why, self.file_download_button, self.file_download],
+                                       layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+                          self.code, self.run_output]),
             widgets.VBox([self.versions_table, widgets.HBox([self.from_version, self.to_version]), self.diff_box]),
             self.report_box, self.similar_box, self.meta_box,
         ])
         for i, title in enumerate(self.TABS):
             self.tabs.set_title(i, title)
         self.file_buttons: list[widgets.Button] = []
-        tree = widgets.VBox(self._tree_items(), layout=widgets.Layout(width="280px", min_width="240px",
-                                                                      padding="0 12px 0 0"))
-        tree.add_class("qldrops-tree")
-        self.run_button.on_click(guarded(self.run_output, problem)(self.run))
-        self.download_button.on_click(guarded(self.download_link, problem)(self.download))
-        self.from_version.observe(guarded(self.diff_box, problem)(self.show_diff), names="value")
-        self.to_version.observe(guarded(self.diff_box, problem)(self.show_diff), names="value")
-        self.tabs.observe(guarded(self.status, problem)(lambda change: self.fill_tab(change["new"])),
+        self._pending_rows: list[tuple[int, str, str | None]] = []
+        self.tree = widgets.VBox(self._tree_items(), layout=widgets.Layout(width="280px", min_width="240px",
+                                                                           padding="0 12px 0 0"))
+        self.tree.add_class("qldrops-tree")
+        self.run_button.on_click(self.guard(self.run_output)(self.run))
+        self.download_button.on_click(self.guard(self.download_link)(self.download))
+        self.file_download_button.on_click(self.guard(self.file_download)(self.save_file))
+        self.files_button.on_click(lambda _b: self.toggle_tree())
+        self.from_version.observe(self.guard(self.diff_box)(self.show_diff), names="value")
+        self.to_version.observe(self.guard(self.diff_box)(self.show_diff), names="value")
+        self.tabs.observe(self.guard(self.status)(lambda change: self.fill_tab(change["new"])),
                           names="selected_index")
-        first = page.first_path()
-        if first is not None:
-            guarded(self.status, problem)(self.select)(first)
+        main = widgets.VBox([self.file_head, self.tabs, self.status], layout=widgets.Layout(flex="1", min_width="0"))
+        main.add_class("qldrops-main")
+        body = widgets.HBox([self.tree, main])
+        body.add_class("qldrops-body")
         self.page = widgets.VBox([
-            widgets.HBox([self.download_button, self.download_link], layout=widgets.Layout(align_items="center")),
-            widgets.HBox([tree, widgets.VBox([self.file_head, self.tabs, self.status],
-                                             layout=widgets.Layout(flex="1", min_width="0"))]),
+            widgets.HBox([self.files_button, self.download_button, self.download_link],
+                         layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
+            body,
         ])
         self.page.add_class("qldrops-page")
+        first = page.first_path()
+        if first is not None:
+            self.guard(self.status)(self.select)(first)
 
+    # ------------------------------------------------------------------ guards
+    def guard(self, target: widgets.HTML) -> Callable:
+        """Like :func:`guarded`, but a link that no longer serves replaces the whole page."""
+        def wrap(fn: Callable) -> Callable:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return fn(*args, **kwargs)
+                except (LinkExpired, LinkRevoked) as exc:
+                    self.gone(exc)
+                except QldropsError as exc:
+                    target.value = self.problem(exc)
+                return None
+            return run
+        return wrap
+
+    def gone(self, exc: BaseException) -> None:
+        """The link expired or was revoked: say so, and nothing else."""
+        self.controller.selection = None
+        for box in (self.file_head, self.code, self.run_output, self.meta_box, self.versions_table, self.diff_box,
+                    self.report_box, self.similar_box, self.download_link, self.status, self.run_why,
+                    self.file_download):
+            box.value = ""
+        notice = widgets.HTML(f"<div id='qldrops-link-gone'>{self.problem(exc)}</div>")
+        self.page.children = [notice]
+
+    # ------------------------------------------------------------------ the tree
     def _tree_items(self) -> list[widgets.Widget]:
         project = self.controller.project
         items: list[widgets.Widget] = [widgets.HTML("<div class='qldrops-section'>Project files</div>")]
-        items += self._rows(self.controller.file_rows()) or [
-            widgets.HTML(muted_html("No code files in this link."))]
+        rows = self.controller.file_rows()
+        shown, self._pending_rows = rows[:self.TREE_PAGE], rows[self.TREE_PAGE:]
+        items += self._rows(shown) or [widgets.HTML(muted_html("No code files in this link."))]
+        if self._pending_rows:
+            self.more_button = widgets.Button(description=self._more_label(), layout=widgets.Layout(width="100%"))
+            self.more_button.add_class("qldrops-tree-more")
+            self.more_button.on_click(lambda _b: self.more_files())
+            items.append(self.more_button)
         if project.documents:
             items.append(widgets.HTML("<div class='qldrops-section'>Workflow documents</div>"))
             items += self._rows(self.controller.document_rows())
         if project.notes:
             items.append(widgets.HTML("".join(muted_html(n) for n in project.notes)))
         return items
+
+    def _more_label(self) -> str:
+        files = sum(1 for *_, path in self._pending_rows if path is not None)
+        return f"Show {min(files, self.TREE_PAGE)} more of {files} files"
+
+    def more_files(self) -> None:
+        """The tree's next page of rows, before the documents."""
+        rows, self._pending_rows = self._pending_rows[:self.TREE_PAGE], self._pending_rows[self.TREE_PAGE:]
+        children = list(self.tree.children)
+        at = children.index(self.more_button)
+        new = self._rows(rows)
+        if self._pending_rows:
+            self.more_button.description = self._more_label()
+            self.tree.children = children[:at] + new + children[at:]
+        else:
+            self.tree.children = children[:at] + new + children[at + 1:]
+
+    def toggle_tree(self, show: bool | None = None) -> None:
+        """Phone width: the tree folds away; the Files button opens and closes it."""
+        opened = "qldrops-open" in self.tree._dom_classes
+        if show is None:
+            show = not opened
+        (self.tree.add_class if show else self.tree.remove_class)("qldrops-open")
 
     def _rows(self, rows: list[tuple[int, str, str | None]]) -> list[widgets.Widget]:
         items: list[widgets.Widget] = []
@@ -108,42 +186,55 @@ class PreviewWidgets:
             button = widgets.Button(description=label, tooltip=path,
                                     layout=widgets.Layout(width="100%", padding=f"0 0 0 {pad}", margin="0"))
             button.add_class("qldrops-tree-file")
-            button.on_click(guarded(self.status, self.problem)(lambda _b, p=path: self.select(p)))
+            button.on_click(self.guard(self.status)(lambda _b, p=path: self.select(p)))
             self.file_buttons.append(button)
             items.append(button)
         return items
 
+    # ------------------------------------------------------------------ the selected file
     def select(self, path: str) -> None:
         started = time.perf_counter()
         c = self.controller
         selection = c.select(path)
         self.done = set()
+        self.toggle_tree(False)
         for button in self.file_buttons:
             (button.add_class if button.tooltip == path else button.remove_class)("qldrops-selected")
+        self.code.value = c.code_html()  # the code before the path: a reader of the path finds its code drawn
         self.file_head.value = c.file_head_html()
-        self.code.value = c.code_html()
-        self.run_button.layout.display = "" if selection.file.runnable else "none"
+        self.run_button.layout.display = "" if selection.can_run.runnable else "none"
+        self.run_why.value = c.run_why_html()
+        self.file_download_button.layout.display = "" if c.cut else "none"
+        self.file_download.value = ""
         self.run_output.value = ""
         self.meta_box.value = c.metadata_html()
         self.versions_table.value = c.versions_html()
         pair = selection.default_diff
         if pair is not None:
-            self.from_version.options, self.to_version.options = selection.versions, selection.versions
-            self.from_version.value, self.to_version.value = pair
+            self._comparing = True  # one diff for the pair, not one per dropdown change
+            try:
+                self.from_version.options, self.to_version.options = selection.versions, selection.versions
+                self.from_version.value, self.to_version.value = pair
+            finally:
+                self._comparing = False
             self.show_diff()
         else:
+            self.from_version.options, self.to_version.options = [], []
             self.diff_box.value = ""
         self.fill_tab(self.tabs.selected_index or 0)
         self.status.value = (f"<span class='qldrops-muted' id='qldrops-drawn'>{html.escape(path)} drawn in "
                              f"{(time.perf_counter() - started) * 1000:.0f} ms</span>")
 
+    _comparing = False
+
     def show_diff(self, _change: Any = None) -> None:
-        if self.controller.selection is None or self.controller.selection.drop is None:
+        if self._comparing or self.controller.selection is None or self.controller.selection.drop is None:
             return
         self.diff_box.value = self.controller.diff_html(self.from_version.value, self.to_version.value)
 
     def fill_tab(self, index: int) -> None:
-        """Draw the slow tabs (report, similar) when first opened for the selected file."""
+        """Re-check the link, then draw the slow tabs (report, similar) when first opened for the selected file."""
+        self.controller.check()
         selection = self.controller.selection
         if selection is None or (selection.file.path, index) in self.done:
             return
@@ -158,13 +249,20 @@ class PreviewWidgets:
     def run(self, _button: Any = None) -> None:
         self.run_button.disabled = True
         self.run_output.value = muted_html("Running in the sandbox…", element_id="qldrops-running")
+
+        def draw(value: str) -> None:
+            self.run_output.value = value
+
         try:
-            self.run_output.value = self.controller.run_html()
+            self.run_output.value = self.controller.run_html(on_output=draw)
         finally:
             self.run_button.disabled = False
 
     def download(self, _button: Any = None) -> None:
         self.download_link.value = self.controller.download_html()
+
+    def save_file(self, _button: Any = None) -> None:
+        self.file_download.value = self.controller.file_download_html()
 
 
 # ---------------------------------------------------------------------------------------------- analytics

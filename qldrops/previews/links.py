@@ -517,6 +517,19 @@ class PreviewView:
             raise NotFound(f"no drop {drop_id} in this share link", hint="open one of the drops the page lists")
         return found[0]
 
+    def check(self) -> Preview:
+        """The link as it is now; raises LinkExpired or LinkRevoked once it no longer serves.
+
+        A page calls it before each interaction that reads nothing through this view (a tab
+        drawing what it already holds), so an open page stops at once too."""
+        self.preview = self._sharing.previews._live_by_id(self.preview.id)
+        return self.preview
+
+    def version(self, drop_id: int, version: int):
+        """One version of a drop of this link (``store.get(id, version=)`` within the grant)."""
+        drop = self.get(drop_id)  # re-checks the link; NotFound outside it
+        return self._reader.get(drop.id, version=version)
+
     def history(self, drop_id: int) -> Listing[Version]:
         """Every version of a drop of this link, oldest first (``store.history`` within the grant)."""
         drop = self.get(drop_id)  # re-checks the link; NotFound outside it

@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 import signal as _signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..errors import SandboxError
 from .cgroup import MemoryCgroup
@@ -59,8 +59,12 @@ def _pick_language(language: str | None, entry: str, text: bytes) -> Language:
 
 
 def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None = None, limits: Limits | None = None,
-              stdin: str | bytes | None = None, *, sandbox: Sandbox | None = None) -> RunResult:
+              stdin: str | bytes | None = None, *, sandbox: Sandbox | None = None,
+              on_output: Callable[[str, bytes], None] | None = None) -> RunResult:
     """Run ``entry`` from ``files`` ({relative path: text}) in a fresh sandbox.
+
+    ``on_output(stream, chunk)`` receives the output as it arrives ("stdout"/"stderr", bytes), for
+    a page that streams it; the result holds it all the same.
 
     ``language`` is detected from the entry's extension (or ``#!`` line) when
     None. Returns a :class:`RunResult` whatever the program does; raises
@@ -100,7 +104,7 @@ def run_files(files: Mapping[str, str | bytes], entry: str, language: str | None
                             close_after_spawn=[*launch.owned_fds, status_write], status_read=status_read,
                             host_uid=host_uid, wall_s=limits.wall_s, output_bytes=limits.output_bytes,
                             stdin=stdin_bytes, kill_uid=sweep_uid, memory_limit_bytes=total_bytes,
-                            memory_of_uid=resident_bytes_of_uid, cgroup=cgroup)
+                            memory_of_uid=resident_bytes_of_uid, cgroup=cgroup, on_output=on_output)
     finally:
         if cgroup is not None:
             cgroup.remove()

@@ -9,6 +9,7 @@ else the drop alone under its own file name. Every run is recorded in
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,14 +40,16 @@ class Runner:
 
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,
             language: str | None = None, limits: Limits | None = None, stdin: str | bytes | None = None,
-            project: bool = True, sandbox: Sandbox | None = None) -> RunResult:
+            project: bool = True, sandbox: Sandbox | None = None,
+            on_output: Callable[[str, bytes], None] | None = None) -> RunResult:
         """Run drop ``drop_id`` (or ``file`` of its workflow's project) in the sandbox and record the run.
 
         ``file`` is the entry point, a path inside the project; by default the
         drop's own file. ``project=False`` runs the drop alone. ``preview_id``
         ties the run to a share link (which must be live and share this drop's
         workflow). ``sandbox`` swaps the isolation backend (a
-        :class:`~qldrops.runner.sandbox.Sandbox`; default bubblewrap). Returns a RunResult whatever the
+        :class:`~qldrops.runner.sandbox.Sandbox`; default bubblewrap). ``on_output(stream, chunk)`` sees the
+        output while the program runs. Returns a RunResult whatever the
         code does; raises SandboxError (after recording the failure) if the sandbox cannot start.
         """
         store = self.drops
@@ -64,7 +67,8 @@ class Runner:
                                      drop_id=drop.id, workflow_id=drop.workflow_id, preview_id=preview_id,
                                      actor=self._actor_name(actor), limits=limits)
         try:
-            result = run_files(files, entry, language=language, limits=limits, stdin=stdin, sandbox=sandbox)
+            result = run_files(files, entry, language=language, limits=limits, stdin=stdin, sandbox=sandbox,
+                               on_output=on_output)
         except SandboxError as e:
             history.fail(store, execution_id, "error", f"the sandbox could not start: {e}")
             raise
@@ -114,7 +118,10 @@ class Runner:
                 ext = (default_extension(language) or default_extension((drop.metadata or {}).get("language"))
                        or (detected.extensions[0] if detected is not None and detected.extensions else ""))
                 own = f"main{ext}"
-        files[own] = drop.artifact  # the version asked for wins over the project's copy
+        # the version asked for wins over the project's copy; without its own `File:` line, which the
+        # viewer hides too, so a traceback's line numbers are the ones the page shows
+        if not (own in files and _several_files(drop.artifact)):  # the project split those: keep its copy
+            files[own] = without_marker(drop.artifact, own)
         return files, file or own
 
     def _named_workflow_files(self, workflow_id: str) -> dict[str, str]:
@@ -126,6 +133,30 @@ class Runner:
             if name and (name not in files or files[name][0] <= d.updated_at):
                 files[name] = (d.updated_at, d.artifact)
         return {name: text for name, (_, text) in files.items()}
+
+
+_MARKER = re.compile(r"[ \t]*(?:#|//|--|;|/\*)[ \t]*(?:file(?:name)?|path)[ \t]*:[ \t]*`?(?P<path>[^\s`*]+)`?"
+                     r"[ \t]*(?:\*/)?[ \t]*", re.IGNORECASE)
+
+
+def without_marker(text: str, name: str) -> str:
+    """``text`` without the ``# File: <name>`` line generators put in its first two lines (after a ``#!``).
+
+    The project view shows a file without its marker line; the sandbox runs the same lines.
+    """
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines[:2]):
+        m = _MARKER.fullmatch(line.rstrip("\r\n"))
+        if m and m.group("path").lstrip("./") == name.lstrip("./"):
+            return "".join(lines[:i] + lines[i + 1:])
+        if not line.startswith("#!"):
+            break
+    return text
+
+
+def _several_files(text: str) -> bool:
+    """Whether ``text`` marks more than one file with ``File:`` lines."""
+    return sum(1 for line in text.splitlines() if _MARKER.fullmatch(line)) > 1
 
 
 def _own_filename(metadata: dict[str, Any]) -> str | None:

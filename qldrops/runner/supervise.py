@@ -124,7 +124,8 @@ def _python() -> str:
 def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[int], status_read: int,
               host_uid: int | None, wall_s: float, output_bytes: int, stdin: bytes | None,
               kill_uid: Callable[[int], set[int]] | None = None, memory_limit_bytes: int | None = None,
-              memory_of_uid: Callable[[int], int] | None = None, cgroup: MemoryCgroup | None = None) -> Outcome:
+              memory_of_uid: Callable[[int], int] | None = None, cgroup: MemoryCgroup | None = None,
+              on_output: Callable[[str, bytes], None] | None = None) -> Outcome:
     """Run ``argv`` (prlimit + bwrap + program) under the reaper; watch it until it ends or a limit is hit.
 
     ``status_read`` is the read end of bwrap's status pipe; its write end is in
@@ -133,6 +134,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
     ``memory_of_uid`` sums the resident memory of the run's uid; past ``memory_limit_bytes`` the run is killed.
     With a ``cgroup`` the kernel holds the run to its limit instead, and the run is killed once it waits
     at that limit (``under_oom``); the watchdog is then not used.
+    ``on_output(stream, chunk)`` ("stdout" or "stderr", the bytes kept) is called as output arrives, so a
+    page can show it while the program runs; an exception it raises is logged, never stops the watch.
     """
     stdin_fd: Any = subprocess.DEVNULL
     if stdin:
@@ -202,6 +205,8 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
                 room = output_bytes - kept
                 bufs[key.fd] += data[:room]
                 kept += min(len(data), room)
+                if on_output is not None and room > 0:
+                    _tell(on_output, "stdout" if key.fd == out_fd else "stderr", data[:room])
                 if len(data) > room:
                     truncated = capped = True
                     break
@@ -249,6 +254,13 @@ def supervise(argv: list[str], *, pass_fds: list[int], close_after_spawn: list[i
                    exit_code=exit_code, wait_status=sandbox_status, duration_ms=duration_ms, usage=usage,
                    status=status_docs, leftovers_killed=killed_left, memory_capped=memory_capped,
                    peak_memory_bytes=peak_memory)
+
+
+def _tell(on_output: Callable[[str, bytes], None], stream: str, chunk: bytes) -> None:
+    try:
+        on_output(stream, chunk)
+    except Exception:  # a viewer's drawing problem must never leave a run unwatched
+        log.exception("the output callback failed; the run goes on")
 
 
 def _stop(reaper_pid: int, pidfd: int, report: _Report, report_read: int, host_uid: int | None,

@@ -11,7 +11,6 @@ import builtins
 import contextlib
 import copy
 import datetime as dt
-import difflib
 import json
 import logging
 from dataclasses import dataclass
@@ -891,14 +890,10 @@ class DropStore:
         """Unified diff between two versions, with lines added/removed and metadata changes."""
         a = self.get(drop_id, from_version, include_deleted=True)
         b = self.get(drop_id, to_version, include_deleted=True)
-        lines = list(difflib.unified_diff(a.artifact.splitlines(keepends=True), b.artifact.splitlines(keepends=True),
-                                          fromfile=f"v{from_version}", tofile=f"v{to_version}", n=context))
-        added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
-        removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
         meta = {k: (a.metadata.get(k), b.metadata.get(k)) for k in set(a.metadata) | set(b.metadata)
                 if a.metadata.get(k) != b.metadata.get(k)}
-        text = "".join(x if x.endswith("\n") else x + "\n" for x in lines)
-        return Diff(drop_id, from_version, to_version, text, added, removed, meta)
+        return Diff.between(drop_id, from_version, to_version, a.artifact, b.artifact, context=context,
+                            metadata_changes=meta)
 
     def workflows(self) -> Listing[dict]:
         """Workflows with their drop counts and lineage."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import html
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, TypeVar
@@ -82,6 +83,17 @@ class Diff:
     added: int
     removed: int
     metadata_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def between(cls, drop_id: int, from_version: int, to_version: int, a: str, b: str, *, context: int = 3,
+                metadata_changes: dict[str, tuple[Any, Any]] | None = None) -> Diff:
+        """The diff of two texts (two versions of a drop, or of one file of it)."""
+        lines = list(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                          fromfile=f"v{from_version}", tofile=f"v{to_version}", n=context))
+        added = sum(1 for x in lines if x.startswith("+") and not x.startswith("+++"))
+        removed = sum(1 for x in lines if x.startswith("-") and not x.startswith("---"))
+        text = "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+        return cls(drop_id, from_version, to_version, text, added, removed, dict(metadata_changes or {}))
 
     def __str__(self) -> str:
         return self.unified

@@ -99,7 +99,11 @@ def test_the_preview_widgets_select_files_and_show_an_expiry_as_an_instruction(l
         ui.file_buttons[0].click()
     finally:
         s.clock = real
-    assert "This link has expired" in ui.status.value and "Traceback" not in ui.status.value
+    # the whole page says so, and nothing else: no code, no report of the file shown before
+    assert len(ui.page.children) == 1 and "This link has expired" in ui.page.children[0].value
+    assert "Traceback" not in ui.page.children[0].value
+    assert ui.code.value == ui.report_box.value == ui.file_head.value == ""
+    assert ui.controller.selection is None
 
 
 def test_the_analytics_filters_redraw_the_panels(link):

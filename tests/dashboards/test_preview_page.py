@@ -82,7 +82,8 @@ def test_selecting_a_file_draws_its_code_versions_and_masked_diff(wf):
     assert "id='qldrops-report'" in report and KEY not in report
     page.select("cmd/app/main.go")
     assert "func main()" in re.sub(r"<[^>]+>", "", page.code_html()).replace("&quot;", '"')
-    assert page.run_html() == "<p class='qldrops-muted'>This file cannot run in the sandbox.</p>"
+    assert page.run_html() == ("<p class='qldrops-muted'>This file does not run in the sandbox. The sandbox runs "
+                               "Python, JavaScript and shell scripts; main.go is none of them.</p>")
 
 
 def test_a_document_and_an_unknown_path(wf):

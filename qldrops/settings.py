@@ -80,6 +80,8 @@ class Settings:
                                         metadata={"help": "Visitor kernels one client address may hold at once."})
     kernel_abandon_timeout: int = field(default=45, metadata={"help": "Seconds a visitor's kernel lives after its "
                                                                       "page closed (no websocket)."})
+    health_token: str = field(default="", metadata={"help": "Bearer token `qldrops serve` accepts at /healthz/details "
+                                                           "(kernel counts, memory); admin API tokens work too."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod

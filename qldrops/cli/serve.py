@@ -138,7 +138,10 @@ def serve(
     /e/<capability> the collaborative editor (read-only unless the link allows editing).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
-    starts. /healthz reports the database and kernel counts.
+    starts. / is a plain page for people; /healthz answers ok/degraded (for load
+    balancers); /healthz/details (database, kernel counts, memory per open dashboard,
+    cache hit rate) needs `Authorization: Bearer` with QLDROPS_HEALTH_TOKEN or an admin
+    API token.
     """
     bounds = {
         name: value

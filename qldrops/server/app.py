@@ -244,6 +244,7 @@ def serve(opts: ServeOptions) -> None:
         env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
         env["QLDROPS_SERVER_CHANNEL_URL"] = f"ws://{internal}/qldrops/internal/{channel_secret}/query"
         env.setdefault("HF_HUB_OFFLINE", "1")
+        env.pop("QLDROPS_HEALTH_TOKEN", None)  # read into store.settings above; kernels need not know it
         for name in ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL"):
             env.pop(name, None)
         from .voila_app import QldropsVoila
@@ -268,6 +269,7 @@ def serve(opts: ServeOptions) -> None:
             dashboards={**opts.dashboards, "preview": opts.notebook},
             preheat_dashboards=opts.preheat_dashboards,
             editor={"autosave_after": float(opts.autosave_after)},
+            health_token=settings.health_token,
         )
         app.initialize([])
         log.info(

@@ -6,7 +6,8 @@ link (format, rate limit, database) *before* any kernel is touched, answers
 the (preheated) render, handing the kernel a one-time ticket instead of the
 capability (see :mod:`qldrops.server.tickets`).
 
-Everything else here is plumbing: a health check that never starts a kernel,
+Everything else here is plumbing: a plain home page, a public health probe and a
+token-protected health report (neither starts a kernel),
 the loopback ticket-redeem endpoint and the request-info channel the
 preheated kernels wait on (at a secret path, replacing Voila's public
 ``/voila/query/<kernel_id>``, which anyone who knows a kernel id could read).
@@ -216,17 +217,46 @@ class PreviewHandler(VoilaHandler):
         self.finish(body)
 
 
-class HealthHandler(RequestHandler):
-    """``GET /healthz`` (and ``/``): database reachable? kernels? Never starts a kernel."""
+class HomeHandler(RequestHandler):
+    """``GET /``: a plain page for people who open the server's address (no kernel, no details)."""
 
-    def initialize(self, gate: LinkGate) -> None:
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(pages.home())
+
+
+class HealthHandler(RequestHandler):
+    """``GET /healthz``: the public probe for load balancers: ``{"status": "ok"}`` (200) or
+    ``"degraded"`` (503, the database does not answer). Never starts a kernel, names nothing else."""
+
+    def initialize(self, gate: LinkGate, health_token: str = "") -> None:
         self.gate = gate
+        self.health_token = health_token
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
 
     async def get(self) -> None:
+        db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
+        self.set_status(200 if db_ok else 503)
+        self.finish(json.dumps({"status": "ok" if db_ok else "degraded"}))
+
+
+class HealthDetailsHandler(HealthHandler):
+    """``GET /healthz/details``: database, kernel counts and memory per open dashboard, for operators.
+
+    Needs ``Authorization: Bearer <token>``: the server's ``QLDROPS_HEALTH_TOKEN``, or an API token of
+    a workspace admin (``qldrops token issue``). Anyone else gets 401 and nothing more.
+    """
+
+    async def get(self) -> None:
+        if not await self._authorised():
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Bearer realm="qldrops health"')
+            self.finish(json.dumps({"error": "send Authorization: Bearer <QLDROPS_HEALTH_TOKEN or an admin API token>"}))
+            return
         db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
         km = self.settings["kernel_manager"]
         pools = getattr(km, "_pools", {}) or {}
@@ -236,7 +266,7 @@ class HealthHandler(RequestHandler):
             for task in pool
             if task.done() and not task.cancelled() and task.exception() is None
         }
-        body = {
+        body: dict[str, Any] = {
             "status": "ok" if db_ok else "degraded",
             "database": "ok" if db_ok else "unavailable",
             "kernels_running": len(km.list_kernel_ids()),
@@ -249,8 +279,21 @@ class HealthHandler(RequestHandler):
             # kernels serving visitors (bounded by max_kernels*), and those culled after their page closed
             body["kernels_visitors"] = len(km.visitor_kernel_ids())
             body["kernels_abandoned"] = km.kernels_abandoned
+            body["kernel_memory_mb"] = km.memory_mb()
+        cache = getattr(self.gate.store, "cache", None)
+        if cache is not None:
+            body["cache"] = cache.stats()
         self.set_status(200 if db_ok else 503)
         self.finish(json.dumps(body))
+
+    async def _authorised(self) -> bool:
+        header = self.request.headers.get("Authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        if not token:
+            return False
+        if self.health_token and hmac.compare_digest(token.encode(), self.health_token.encode()):
+            return True
+        return bool(await IOLoop.current().run_in_executor(None, self.gate.is_admin_token, token))
 
 
 class _KernelOnlyHandler(RequestHandler):

@@ -19,7 +19,9 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from .editor import EditorHub, editor_routes
 from .gate import LinkGate
 from .handlers import (
+    HealthDetailsHandler,
     HealthHandler,
+    HomeHandler,
     NotFoundHandler,
     OwnKernelHandler,
     OwnKernelWebsocketHandler,
@@ -60,6 +62,7 @@ class QldropsVoila(Voila):
         dashboards: dict[str, str] | None = None,
         preheat_dashboards: tuple[str, ...] = ("preview",),
         editor: dict[str, float] | None = None,
+        health_token: str = "",
     ) -> None:
         """``dashboards``: link dashboard name -> notebook file name in the dashboards folder.
 
@@ -74,6 +77,7 @@ class QldropsVoila(Voila):
         self.qldrops_dashboards = dict(dashboards or {})
         self.qldrops_preheat = tuple(preheat_dashboards)
         self.qldrops_editor = EditorHub(store, self.qldrops_gate, **(editor or {}))
+        self.qldrops_health_token = health_token
 
     def init_handlers(self) -> list:
         # Voila applies `tornado_settings` after building the Application, too late for Tornado to
@@ -116,9 +120,11 @@ class QldropsVoila(Voila):
             "tickets": self.qldrops_tickets,
         }
         secret = re.escape(self.qldrops_channel_secret)
+        health = {"gate": self.qldrops_gate, "health_token": self.qldrops_health_token}
         own = [
-            (r"/", HealthHandler, {"gate": self.qldrops_gate}),
+            (r"/", HomeHandler),
             (r"/healthz", HealthHandler, {"gate": self.qldrops_gate}),
+            (r"/healthz/details", HealthDetailsHandler, health),
             (r"/p(?:/(.*))?", PreviewHandler, preview_kwargs),
             (
                 r"/qldrops/internal/redeem",

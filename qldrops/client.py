@@ -118,9 +118,19 @@ class Store(DropStore):
         was computed from (checked in the database). Filters are exact and never yield
         fewer than ``k`` answers when ``k`` drops match. ``.to_frame()`` for a DataFrame.
         """
-        return self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
-                                  capsule_id=capsule_id, created_by=created_by, since=since, until=until,
-                                  sync=sync)
+        def find() -> tuple[list, str]:
+            found = self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
+                                       capsule_id=capsule_id, created_by=created_by, since=since, until=until,
+                                       sync=sync)
+            return list(found), found.query
+
+        if not sync or since is not None or until is not None:
+            # the mirror as it stands, or a period relative to now: not a function of the database's position
+            items, text = find()
+        else:  # cached per workspace position: any drop write in the workspace can change the answer
+            filters = (k, workflow_id, drop_type, repr(metadata), capsule_id, created_by)
+            items, text = self.remember("similar", (repr(query), self.index.embedder.model_id, filters), find)
+        return SimilarList(items, store=self, query=text)
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
@@ -189,8 +199,11 @@ class Store(DropStore):
                                      "version": s.version})
 
     def project(self, workflow_id: str) -> Project:
-        """The multi-file project built from a workflow's project_structure and code drops."""
-        return self.analysis.project(workflow_id)
+        """The multi-file project built from a workflow's project_structure and code drops.
+
+        Cached per workflow position (:meth:`remember`): a write to another workflow keeps it.
+        """
+        return self.remember("project", (), lambda: self.analysis.project(workflow_id), workflow_id=workflow_id)
 
     # ------------------------------------------------------------------ execution
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,

@@ -10,6 +10,7 @@ every read re-checks the link, so a link that expires while the page is open rai
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -124,7 +125,8 @@ class PreviewPage:
     def report_html(self) -> str:
         """Quality and security of the selected file (the analysis package on its unredacted text)."""
         f = self._selected().file
-        return panels.report_html(analyze(f.text, f.path))
+        digest = hashlib.sha256(f.text.encode("utf-8", "surrogatepass")).hexdigest()  # analysis: per content
+        return panels.report_html(self.store.cache.remember("analysis", (digest, f.path), lambda: analyze(f.text, f.path)))
 
     def similar_html(self, k: int = 8) -> str:
         """Drops of the link's workspace most like the selected file's drop (named, never shown)."""

@@ -135,17 +135,27 @@ class Store(DropStore):
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
                         workflow_id: str | None = None, drop_type: str | None = None) -> NearDuplicates:
-        """Pairs and groups of near-identical drops, each labelled exact, lexical or semantic, with a score."""
-        return self.index.near_duplicates(threshold, lexical_threshold=lexical_threshold, methods=methods,
-                                          workflow_id=workflow_id, drop_type=drop_type)
+        """Pairs and groups of near-identical drops, each labelled exact, lexical or semantic, with a score.
+
+        Cached per workspace position (:meth:`remember`).
+        """
+        return self.remember(
+            "dupes", (threshold, lexical_threshold, tuple(methods), workflow_id, drop_type, self.index.embedder.model_id),
+            lambda: self.index.near_duplicates(threshold, lexical_threshold=lexical_threshold, methods=methods,
+                                               workflow_id=workflow_id, drop_type=drop_type))
 
     def clusters(self, n: int = 12, *, workflow_id: str | None = None, drop_type: str | None = None,
                  seed: int = 1234, save: bool = True) -> ClusterList:
         """Topics by k-means over the vectors: members, representative drops and a label of top terms.
 
-        Saved in the table ``clusters`` (one ``run_id`` per call) so dashboards can show them.
+        Saved in the table ``clusters`` (one ``run_id`` per call) so dashboards can show them;
+        unsaved ones (``save=False``, what a dashboard asks) are cached per workspace position.
         """
-        return self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=save)
+        if save:
+            return self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=True)
+        return self.remember(
+            "clusters", (n, workflow_id, drop_type, seed, self.index.embedder.model_id),
+            lambda: self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=False))
 
     def latest_clusters(self) -> ClusterList:
         """The most recently saved clustering of this workspace (for dashboards), or an empty list."""

@@ -48,7 +48,7 @@ from ..server.app import serve as run
 )
 @click.option(
     "--preheat-dashboards",
-    default="preview",
+    default="preview,analytics,explorer",
     show_default=True,
     help="Comma-separated dashboards whose kernels wait preheated (preview, analytics, explorer); "
     "the others start a kernel per visit.",

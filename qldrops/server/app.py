@@ -72,9 +72,9 @@ class ServeOptions:
             "explorer": "explorer.ipynb",
         }
     )
-    # which dashboards keep kernels waiting; the others start one per visit (rarely opened, and each
-    # waiting analytics/explorer kernel holds plotly + pandas: see benchmarks/README_server.md)
-    preheat_dashboards: tuple[str, ...] = ("preview",)
+    # which dashboards keep kernels waiting (each ~150-200 MB: see benchmarks/README.md); the others
+    # start a kernel per visit, which costs the visitor the imports (seconds)
+    preheat_dashboards: tuple[str, ...] = ("preview", "analytics", "explorer")
     preheat: bool = True
     pool_size: int = 1
     cull_idle_timeout: int = 600  # seconds without activity before a visitor's kernel is shut down

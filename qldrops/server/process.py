@@ -59,12 +59,15 @@ class ServerProcess:
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
         start_timeout: float = 120.0,
+        preheat_dashboards: tuple[str, ...] = ("preview",),
     ):
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.preheat = preheat
         self.pool_size = pool_size
+        # tests open mostly previews: by default only its pool is filled (the CLI fills all three)
+        self.preheat_dashboards = tuple(preheat_dashboards)
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout = start_timeout
         self.args = [
@@ -80,6 +83,8 @@ class ServerProcess:
             "--pool-size",
             str(pool_size),
             "--preheat" if preheat else "--no-preheat",
+            "--preheat-dashboards",
+            ",".join(self.preheat_dashboards),
             *(extra_args or []),
         ]
         self.health_token = secrets.token_urlsafe(32)
@@ -115,7 +120,8 @@ class ServerProcess:
                 )
             try:
                 status, body = get_json(self.url + "/healthz/details", timeout=2, token=self.health_token)
-                if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= self.pool_size):
+                pools = self.pool_size * len(self.preheat_dashboards)
+                if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= pools):
                     return body
             except (urllib.error.URLError, OSError, ValueError):
                 pass

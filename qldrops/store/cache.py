@@ -296,9 +296,11 @@ def table_position(conn: sa.Connection, table: sa.Table, workspace: str | None =
     ``workspace`` if the table has that column.
 
     The row count catches a delete or a late commit the newest value would not show; a table
-    without an ``id`` (analyses: replaced, not updated, on a forced rerun) is dated by ``created_at``.
+    without an ``id`` (analyses: replaced, not updated, on a forced rerun) is dated by ``created_at``,
+    one without either (clusters) by the largest key of a run.
     """
-    newest = table.c.id if "id" in table.c else table.c.created_at
+    c = table.c
+    newest = c.id if "id" in c else c.created_at if "created_at" in c else next(iter(table.primary_key.columns))
     query = sa.select(sa.func.max(newest), sa.func.count()).select_from(table)
     if workspace is not None and "workspace" in table.c:
         query = query.where(table.c.workspace == workspace)

@@ -33,7 +33,7 @@ def main() -> None:
             p = store.project(cmd["workflow"])
             answer: dict = {"files": {path: f.text for path, f in p.files.items()}}
         elif cmd["do"] == "similar":
-            answer = {"ids": store.similar(int(cmd["drop"]), k=5).ids()}
+            answer = {"ids": store.similar(int(cmd["drop"]), k=5).ids}
         elif cmd["do"] == "put":
             d = store.put(workflow_id=cmd["workflow"], drop_type="code_generation",
                           artifact=f"# File: {cmd['path']}\n{cmd['text']}")

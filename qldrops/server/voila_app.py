@@ -128,7 +128,7 @@ class QldropsVoila(Voila):
         }
         secret = re.escape(self.qldrops_channel_secret)
         health = {"gate": self.qldrops_gate, "health_token": self.qldrops_health_token}
-        own = [
+        own: list[tuple[Any, ...]] = [
             (r"/", HomeHandler),
             (r"/healthz", HealthHandler, {"gate": self.qldrops_gate}),
             (r"/healthz/details", HealthDetailsHandler, health),

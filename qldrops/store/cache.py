@@ -111,7 +111,7 @@ class RedisBackend:
 
     def get(self, key: str) -> bytes | None:
         try:
-            value = self._client.get(self.prefix + key)
+            value: Any = self._client.get(self.prefix + key)
         except Exception as exc:  # noqa: BLE001 - a cache that fails is a miss, never a broken page
             self._warn(exc)
             return None
@@ -206,7 +206,7 @@ class PageCache:
             found = self._load(raw)
             if found is not _MISSING:
                 self._count(hit=True)
-                return found  # type: ignore[return-value]
+                return found
         self._count(hit=False)
         value = compute()
         try:

@@ -268,6 +268,7 @@ def test_home_is_a_page_for_people_and_health_details_need_a_token(sqlite_server
     # an admin API token of the store is accepted too (besides the server's QLDROPS_HEALTH_TOKEN)
     store = qldrops.connect(sqlite_server.database_url, migrate_schema=False)
     try:
+        store.workspaces.ensure(store.workspace)
         admin = store.users.create(f"ops-{uuid.uuid4().hex[:8]}", role="admin")
         viewer = store.users.create(f"guest-{uuid.uuid4().hex[:8]}", role="viewer")
         admin_token, viewer_token = store.tokens.issue(admin), store.tokens.issue(viewer)

@@ -303,6 +303,12 @@ class RemoteEmbedder:
         try:
             with opener.open(request, timeout=self.timeout) as r:
                 answer = json.load(r)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 409:
+                raise VectorIndexError("the embedding service runs another model than this index",
+                                       hint="restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL") from None
+            raise VectorIndexError(f"the embedding service refused the request ({exc.code})",
+                                   hint="reload the page in a moment") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise VectorIndexError(f"the embedding service at {self.url.split('/qldrops/')[0]} did not answer "
                                    f"({type(exc).__name__})", hint="reload the page in a moment") from None

@@ -195,6 +195,11 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     ex.show_tracebacks = False
     ex.cell_error_instruction = "This part of the page could not be drawn; reload the page to try again."
     ex.cell_timeout_instruction = "This part of the page took too long; reload the page to try again."
+    # Kernels talk to the server over Unix sockets in the runtime folder, not loopback TCP ports:
+    # with many kernels starting at once on a busy machine (the pools), a TCP port picked free was
+    # sometimes taken before the kernel bound it ("Address already in use"); the kernel was then
+    # restarted without the dashboard, and its pool never filled again.
+    c.KernelManager.transport = "ipc"
     km = c.MappingKernelManager
     km.cull_idle_timeout = int(opts.cull_idle_timeout)
     km.cull_interval = int(opts.cull_interval)

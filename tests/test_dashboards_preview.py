@@ -132,7 +132,8 @@ def check_preview_page(page) -> None:
     page.locator(".qldrops-tree-file", has_text="jwt.go").click()
     # a locator wait, not wait_for_function: Playwright polls a string predicate with eval, which the CSP refuses
     expect(page.locator("#qldrops-path")).to_have_text("internal/auth/jwt.go", timeout=WAIT)
-    assert "func (s *Signer) Verify" in page.locator("#qldrops-code").inner_text()
+    # the path and the code are two widgets updated one after the other: wait for the code too
+    expect(page.locator("#qldrops-code")).to_contain_text("func (s *Signer) Verify", timeout=WAIT)
     assert page.locator(".qldrops-run").is_hidden()  # the sandbox does not run Go
     page.get_by_role("tab", name="Versions").click()
     diff = page.locator("#qldrops-diff")

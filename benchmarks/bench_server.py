@@ -20,7 +20,16 @@ Figures (each a ratio against a baseline measured in the same run):
   (first chart visible), with a kernel started per visit against a preheated pool for it
   (``--preheat-dashboards preview,analytics``); baseline: the preview page in the same run.
 
-Run: ``.venv/bin/python benchmarks/bench_server.py [--quick]`` (needs /usr/bin/chromium).
+* **demo, 3 visitors at once** (issue 11): the demo corpus with the real embedding model, a
+  server preheating all three dashboards (3 kernels each); per round, 3 browser contexts
+  request the same link at once; seconds to the page fully drawn (preview: the highlighted
+  file; analytics: every chart and the status line; explorer: topic map, search results and
+  near-duplicates) p50/p99, against the same browsers drawing an unknown link's 404 page;
+  and the resident memory of one open page's kernel per dashboard (the server's
+  ``/healthz/details``).
+
+Run: ``.venv/bin/python benchmarks/bench_server.py [--quick] [--demo]`` (needs /usr/bin/chromium;
+``--demo`` runs only the last part).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -263,6 +273,137 @@ def analytics_renders(srv: ServerProcess, links: dict, n: int, *, warm_pool: int
     return out
 
 
+# What "fully drawn" means per dashboard: every element that appears last on that page.
+DRAWN = {
+    "preview": [READY],
+    "analytics": ["#views-per-day .main-svg", "#funnel .main-svg", "#top-workflows .main-svg", "#qldrops-updated"],
+    "explorer": ["#cluster-map .main-svg", "#dupe-summary", "#search-results"],
+    "missing": ["h1"],  # the baseline: an unknown link's 404 page (no kernel)
+}
+
+
+def seed_demo(url: str, folder: str) -> dict[str, str]:
+    """``qldrops demo``'s corpus with the real embedding model, its index built, and one link per dashboard."""
+    from qldrops import demo
+
+    store = qldrops.connect(
+        url, settings=Settings(progress=False, data_dir=folder, index_dir=f"{folder}/index")
+    )
+    demo.load(store, progress=False)
+    store.index.sync()
+    links = {
+        "preview": store.previews.create(workflow_id=WORKFLOW, ttl="24h").capability,
+        "analytics": store.previews.create(ttl="24h", dashboard="analytics").capability,
+        "explorer": store.previews.create(ttl="24h", dashboard="explorer").capability,
+        "missing": "A" * 42 + "E",
+    }
+    store.close()
+    return links
+
+
+def visitors_at_once(srv: ServerProcess, links: dict, dashboard: str, rounds: int, visitors: int = 3) -> dict:
+    """Seconds from requesting ``/p/<capability>`` to the page fully drawn, ``visitors`` at once.
+
+    Each round: the pools refilled (the server at rest), then ``visitors`` fresh browser
+    contexts request the link in the same instant; each page is closed afterwards (its
+    unload beacon frees the kernel), as a visitor leaving.
+    """
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async def one(browser, url: str) -> float:
+        context = await browser.new_context(viewport={"width": 1440, "height": 900})
+        # three browsers of three people: each has its own visit cookie (from all one address and
+        # without one, the admission rules would treat them as one script reloading: see admission.py)
+        await context.add_cookies([{"name": "qldrops_visit", "value": secrets.token_urlsafe(32), "url": srv.url}])
+        page = await context.new_page()
+        t0 = time.perf_counter()
+        await page.goto(url, wait_until="load", timeout=180_000)
+        for selector in DRAWN[dashboard]:
+            await page.locator(selector).first.wait_for(state="attached", timeout=180_000)
+        took = time.perf_counter() - t0
+        await page.close(run_before_unload=True)
+        await context.close()
+        return took
+
+    async def run() -> list[float]:
+        times: list[float] = []
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for _ in range(rounds):
+                await asyncio.get_running_loop().run_in_executor(None, wait_idle, srv)
+                url = srv.url + "/p/" + links[dashboard]
+                times += await asyncio.gather(*(one(browser, url) for _ in range(visitors)))
+            await browser.close()
+        return times
+
+    times = asyncio.run(run())
+    return {"p50_s": round(statistics.median(times), 3), "p99_s": round(pct(times, 0.99), 3),
+            "max_s": round(max(times), 3), "n": len(times)}
+
+
+def wait_idle(srv: ServerProcess, timeout: float = 300.0) -> dict:
+    """Until every pool is full again and no visitor kernel is left (the previous round's closed)."""
+    deadline = time.monotonic() + timeout
+    want = srv.pool_size * len(srv.preheat_dashboards)
+    while True:
+        h = srv.health()
+        if h.get("preheated_waiting", 0) >= want and h.get("kernels_visitors", 0) == 0:
+            return h
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not come back to rest: {h}")
+        time.sleep(0.2)
+
+
+def open_memory(srv: ServerProcess, links: dict) -> dict:
+    """Resident memory of one open page's kernel per dashboard (the server's own report)."""
+    from playwright.sync_api import sync_playwright
+
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for dashboard in ("preview", "analytics", "explorer"):
+            wait_idle(srv)
+            page = browser.new_page()
+            page.goto(srv.url + "/p/" + links[dashboard], timeout=180_000)
+            for selector in DRAWN[dashboard]:
+                page.locator(selector).first.wait_for(state="attached", timeout=180_000)
+            mem = srv.health()["kernel_memory_mb"]
+            out[dashboard] = list(mem["visitors"].values())
+            out["pool_total_mb"] = mem["pool"]
+            page.close(run_before_unload=True)
+        server = srv.health()
+        out["server_cache"] = server.get("cache")
+        browser.close()
+    return out
+
+
+def demo_speed(quick: bool = False) -> dict:
+    """Issue 11's targets on the demo data: preview, analytics and explorer, 3 visitors at once."""
+    rounds = 3 if quick else 10
+    out: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()]}
+    with tempfile.TemporaryDirectory() as d:
+        url = f"sqlite:///{d}/demo.db"
+        t0 = time.perf_counter()
+        links = seed_demo(url, d)
+        out["seed_s"] = round(time.perf_counter() - t0, 1)
+        env = {"QLDROPS_DATA_DIR": d, "QLDROPS_INDEX_DIR": f"{d}/index"}
+        # the baseline: a page with no kernel (an expired link's 410 page) in the same browser
+        with ServerProcess(
+            url, log_path=Path(d) / "demo.log", preheat=True, pool_size=3, extra_args=SERVER_ARGS, env=env,
+            preheat_dashboards=("preview", "analytics", "explorer"), start_timeout=600,
+        ) as srv:
+            out["baseline_404_page"] = visitors_at_once(srv, links, "missing", rounds)
+            for dashboard in ("preview", "analytics", "explorer"):
+                out[dashboard] = visitors_at_once(srv, links, dashboard, rounds)
+                out[dashboard]["p50_ratio_vs_404_page"] = round(
+                    out[dashboard]["p50_s"] / out["baseline_404_page"]["p50_s"], 1)
+            out["memory_mb"] = open_memory(srv, links)
+    out["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
 def main(quick: bool = False) -> dict:
     n_warm, n_cold, held_s, open_pages, n_dash = (6, 4, 15.0, 2, 2) if quick else (30, 10, 45.0, 3, 5)
     out: dict = {"machine": "2-core Debian 12, Python 3.11 (shared with other work)", "quick": quick}
@@ -355,8 +496,13 @@ def main(quick: bool = False) -> dict:
     )
     print(f"memory {out['memory']}")
     print(f"workspace dashboards {out['workspace_dashboards']}")
+    out["demo_3_visitors"] = demo_speed(quick)
+    print(f"demo, 3 visitors at once {out['demo_3_visitors']}")
     return out
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(quick="--quick" in sys.argv), indent=2))
+    if "--demo" in sys.argv:  # only issue 11's targets (3 visitors at once on the demo data)
+        print(json.dumps(demo_speed(quick="--quick" in sys.argv), indent=2))
+    else:
+        print(json.dumps(main(quick="--quick" in sys.argv), indent=2))

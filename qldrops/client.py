@@ -132,9 +132,19 @@ class Store(DropStore):
         result says how many changes that is (0: current). A batch that must be current
         calls ``store.index.sync()`` first; a notebook or server runs ``store.index.start()``.
         """
-        return self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
-                                  capsule_id=capsule_id, created_by=created_by, since=since, until=until,
-                                  sync=sync)
+        def find() -> tuple[list, str]:
+            found = self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
+                                       capsule_id=capsule_id, created_by=created_by, since=since, until=until,
+                                       sync=sync)
+            return list(found), found.query
+
+        if not sync or since is not None or until is not None:
+            # the mirror as it stands, or a period relative to now: not a function of the database's position
+            items, text = find()
+        else:  # cached per workspace position: any drop write in the workspace can change the answer
+            filters = (k, workflow_id, drop_type, repr(metadata), capsule_id, created_by)
+            items, text = self.remember("similar", (repr(query), self.index.embedder.model_id, filters), find)
+        return SimilarList(items, store=self, query=text)
 
     def similar_vector(self, vector: Any, k: int = 10, *, model_id: str | None = None, workflow_id: str | None = None,
                        drop_type: str | None = None, metadata: dict | None = None, capsule_id: str | None = None,
@@ -168,17 +178,27 @@ class Store(DropStore):
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),
                         workflow_id: str | None = None, drop_type: str | None = None) -> NearDuplicates:
-        """Pairs and groups of near-identical drops, each labelled exact, lexical or semantic, with a score."""
-        return self.index.near_duplicates(threshold, lexical_threshold=lexical_threshold, methods=methods,
-                                          workflow_id=workflow_id, drop_type=drop_type)
+        """Pairs and groups of near-identical drops, each labelled exact, lexical or semantic, with a score.
+
+        Cached per workspace position (:meth:`remember`).
+        """
+        return self.remember(
+            "dupes", (threshold, lexical_threshold, tuple(methods), workflow_id, drop_type, self.index.embedder.model_id),
+            lambda: self.index.near_duplicates(threshold, lexical_threshold=lexical_threshold, methods=methods,
+                                               workflow_id=workflow_id, drop_type=drop_type))
 
     def clusters(self, n: int = 12, *, workflow_id: str | None = None, drop_type: str | None = None,
                  seed: int = 1234, save: bool = True) -> ClusterList:
         """Topics by k-means over the vectors: members, representative drops and a label of top terms.
 
-        Saved in the table ``clusters`` (one ``run_id`` per call) so dashboards can show them.
+        Saved in the table ``clusters`` (one ``run_id`` per call) so dashboards can show them;
+        unsaved ones (``save=False``, what a dashboard asks) are cached per workspace position.
         """
-        return self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=save)
+        if save:
+            return self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=True)
+        return self.remember(
+            "clusters", (n, workflow_id, drop_type, seed, self.index.embedder.model_id),
+            lambda: self.index.clusters(n, workflow_id=workflow_id, drop_type=drop_type, seed=seed, save=False))
 
     def latest_clusters(self) -> ClusterList:
         """The most recently saved clustering of this workspace (for dashboards), or an empty list."""
@@ -232,8 +252,11 @@ class Store(DropStore):
                                      "version": s.version})
 
     def project(self, workflow_id: str) -> Project:
-        """The multi-file project built from a workflow's project_structure and code drops."""
-        return self.analysis.project(workflow_id)
+        """The multi-file project built from a workflow's project_structure and code drops.
+
+        Cached per workflow position (:meth:`remember`): a write to another workflow keeps it.
+        """
+        return self.remember("project", (), lambda: self.analysis.project(workflow_id), workflow_id=workflow_id)
 
     # ------------------------------------------------------------------ execution
     def run(self, drop_id: int, file: str | None = None, *, actor: Any = None, preview_id: int | None = None,

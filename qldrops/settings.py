@@ -81,6 +81,18 @@ class Settings:
                                         metadata={"help": "Visitor kernels one client address may hold at once."})
     kernel_abandon_timeout: int = field(default=45, metadata={"help": "Seconds a visitor's kernel lives after its "
                                                                       "page closed (no websocket)."})
+    redis_url: str = field(default="", metadata={"help": "Redis for the page cache, shared by every server "
+                                                          "(redis://127.0.0.1:6379/0). Empty: a cache in each process."})
+    cache_max_mb: int = field(default=256, metadata={"help": "In-process page cache size (MB); 0 turns the "
+                                                             "in-process cache off."})
+    cache_secret: str = field(default="", metadata={"help": "Key that signs page-cache entries (servers sharing "
+                                                            "Redis must agree). Empty: derived from the database URL."})
+    cache_service_url: str = field(default="", metadata={"help": "Set by `qldrops serve` for its kernels: "
+                                                                  "the server's page cache (loopback, a secret path)."})
+    embedding_service_url: str = field(default="", metadata={"help": "Set by `qldrops serve` for its kernels: the "
+                                                                      "server's loaded embedding model (loopback)."})
+    health_token: str = field(default="", metadata={"help": "Bearer token `qldrops serve` accepts at /healthz/details "
+                                                           "(kernel counts, memory); admin API tokens work too."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import qldrops
-from qldrops.server.process import ServerProcess
+from qldrops.server.process import ServerProcess, get_json
 from qldrops.settings import Settings
 
 WORKFLOW = "wf-server-42"
@@ -251,11 +251,32 @@ def test_voila_render_routes_are_gone(sqlite_server):
 def test_health_check_starts_no_kernel(sqlite_server):
     sqlite_server.wait_ready()
     before = sqlite_server.health()
-    for path in ("/", "/healthz"):
-        code, headers, body = _http(sqlite_server.url + path)
-        assert code == 200 and headers["Cache-Control"] == "no-store"
-        assert json.loads(body)["database"] == "ok"
+    code, headers, body = _http(sqlite_server.url + "/healthz")
+    assert code == 200 and headers["Cache-Control"] == "no-store"
+    assert json.loads(body) == {"status": "ok"}  # the public probe names nothing else
+    assert before["database"] == "ok" and "kernel_memory_mb" in before
     assert sqlite_server.health()["kernels_started"] == before["kernels_started"]
+
+
+def test_home_is_a_page_for_people_and_health_details_need_a_token(sqlite_server):
+    code, headers, body = _http(sqlite_server.url + "/")
+    assert code == 200 and headers["Content-Type"].startswith("text/html")
+    assert "/p/" in body and "kernel" not in body.lower()
+    for token in (None, "wrong", "qld_" + "A" * 43):
+        status, answer = get_json(sqlite_server.url + "/healthz/details", token=token)
+        assert status == 401 and "kernels_started" not in answer
+    # an admin API token of the store is accepted too (besides the server's QLDROPS_HEALTH_TOKEN)
+    store = qldrops.connect(sqlite_server.database_url, migrate_schema=False)
+    try:
+        store.workspaces.ensure(store.workspace)
+        admin = store.users.create(f"ops-{uuid.uuid4().hex[:8]}", role="admin")
+        viewer = store.users.create(f"guest-{uuid.uuid4().hex[:8]}", role="viewer")
+        admin_token, viewer_token = store.tokens.issue(admin), store.tokens.issue(viewer)
+    finally:
+        store.close()
+    assert get_json(sqlite_server.url + "/healthz/details", token=viewer_token)[0] == 401
+    status, answer = get_json(sqlite_server.url + "/healthz/details", token=admin_token)
+    assert status == 200 and answer["database"] == "ok" and "kernels_started" in answer
 
 
 def test_internal_endpoints_need_the_kernel_key(sqlite_server):

@@ -48,7 +48,7 @@ from ..server.app import serve as run
 )
 @click.option(
     "--preheat-dashboards",
-    default="preview",
+    default="preview,analytics,explorer",
     show_default=True,
     help="Comma-separated dashboards whose kernels wait preheated (preview, analytics, explorer); "
     "the others start a kernel per visit.",
@@ -138,7 +138,10 @@ def serve(
     /e/<capability> the collaborative editor (read-only unless the link allows editing).
 
     Unknown links answer 404, expired or revoked ones 410, before any kernel
-    starts. /healthz reports the database and kernel counts.
+    starts. / is a plain page for people; /healthz answers ok/degraded (for load
+    balancers); /healthz/details (database, kernel counts, memory per open dashboard,
+    cache hit rate) needs `Authorization: Bearer` with QLDROPS_HEALTH_TOKEN or an admin
+    API token.
     """
     bounds = {
         name: value

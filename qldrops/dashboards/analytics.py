@@ -205,8 +205,31 @@ class AnalyticsPage:
     def __init__(self, store: Store, *, today: dt.date | None = None):
         self.store = store
         self.today = today or dt.datetime.now(UTC).date()
+        self._load()
+
+    def _load(self) -> None:
+        store = self.store
+        self.loaded_at = store.position(also=self._inputs())  # the data the frames below hold
         self.workflows: list[str] = sorted(w["workflow_id"] for w in store.workflows())
         self.drops = drops_frame(store)
+
+    def _inputs(self) -> tuple[Any, ...]:
+        """The tables besides the drops that the panels read (their positions key the cache)."""
+        t = self.store.tables
+        return t.events, t.executions, t.analyses, t.feedback
+
+    def cached_refresh(self, *args: Any, **kwargs: Any) -> Panels:
+        """:meth:`refresh`, cached per workspace position, events, runs and analyses, filters and day.
+
+        Data written since the page loaded its frames is loaded first: an answer is never
+        stored under a position it was not computed at.
+        """
+        position = self.store.position(also=self._inputs())
+        if position != self.loaded_at:
+            self._load()
+        return self.store.cache.remember(
+            "analytics", (self.store.workspace, self.loaded_at, self.today.isoformat(), repr(args),
+                          repr(sorted(kwargs.items()))), lambda: self.refresh(*args, **kwargs))
 
     @property
     def drop_types(self) -> list[str]:

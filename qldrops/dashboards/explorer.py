@@ -161,10 +161,14 @@ class ExplorerPage:
 
     def topics_html(self, n: int = 8, *, fresh: bool = True) -> str:
         """Topics found now (``fresh``), or the ones an analyst saved last (found now if none)."""
-        found = None if fresh else self.store.latest_clusters()
-        if not found:
-            found = self.store.clusters(n=n, save=False)
-        return topics_html(self.store, found)
+        def draw() -> str:
+            found = None if fresh else self.store.latest_clusters()
+            if not found:
+                found = self.store.clusters(n=n, save=False)
+            return topics_html(self.store, found)
+
+        # the map and table: once per workspace position (and saved clusterings), not once per visitor
+        return self.store.remember("topics", (n, fresh), draw, also=(self.store.tables.clusters,))
 
     @staticmethod
     def _dupes_question(threshold: float, methods: Iterable[str]) -> tuple:

@@ -18,6 +18,7 @@ The Run button is offered when the runner says the sandbox can run the file
 from __future__ import annotations
 
 import codecs
+import hashlib
 import html
 import math
 import time
@@ -206,7 +207,8 @@ class PreviewPage:
         """Quality and security of the selected file (the analysis package on its unredacted text)."""
         f = self._selected().file
         self.check()
-        return panels.report_html(analyze(f.text, f.path))
+        digest = hashlib.sha256(f.text.encode("utf-8", "surrogatepass")).hexdigest()  # analysis: per content
+        return panels.report_html(self.store.cache.remember("analysis", (digest, f.path), lambda: analyze(f.text, f.path)))
 
     def similar_html(self, k: int = 8) -> str:
         """Drops of the link's workspace most like the selected file's drop (named, never shown)."""

@@ -282,7 +282,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     def refresh(_change: Any = None) -> None:
         status.value = note_html("Updating…")
         try:
-            panels = page.refresh(_day(start.value), _day(end.value), workflow.value, drop_type.value)
+            panels = page.cached_refresh(_day(start.value), _day(end.value), workflow.value, drop_type.value)
         except QldropsError:  # e.g. From after To: no figure may stay from the filters before
             for name in names:
                 shown[name].value = ""

@@ -290,20 +290,78 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r}, path={str(self.path)!r})"
 
 
-_CACHE: dict[tuple[str, bool, str, str], Embedder] = {}
+class RemoteEmbedder:
+    """The same model, loaded once in another process (``qldrops serve``), asked over loopback HTTP.
+
+    Dashboard kernels use it: loading sentence-transformers costs ~10 s and ~300 MB per
+    process, and printed "Loading weights" bars to visitors. The model id and dimension
+    come from the model's folder (no torch here), so vectors stay comparable with the
+    index's; the service answers with the vectors of :meth:`embed_documents`.
+    """
+
+    def __init__(self, model: str, url: str, *, timeout: float = 300.0):
+        local = SentenceTransformerEmbedder(model, progress=False)  # reads config files only
+        self.model_id, self._dim, self.path = local.model_id, local._dim, local.path
+        self._local = local
+        self.url, self.timeout = url, timeout
+
+    @property
+    def dim(self) -> int:
+        return self._dim if self._dim is not None else self._local.dim
+
+    def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        import base64
+        import urllib.error
+        import urllib.request
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        body = json.dumps({"texts": list(texts), "model_id": self.model_id}).encode("utf-8", "surrogatepass")
+        request = urllib.request.Request(self.url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+        try:
+            with opener.open(request, timeout=self.timeout) as r:
+                answer = json.load(r)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 409:
+                raise VectorIndexError("the embedding service runs another model than this index",
+                                       hint="restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL") from None
+            raise VectorIndexError(f"the embedding service refused the request ({exc.code})",
+                                   hint="reload the page in a moment") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise VectorIndexError(f"the embedding service at {self.url.split('/qldrops/')[0]} did not answer "
+                                   f"({type(exc).__name__})", hint="reload the page in a moment") from None
+        vecs = np.frombuffer(base64.b64decode(answer["vectors"]), dtype=np.float32).reshape(len(texts), -1)
+        if vecs.shape[1] != self.dim or answer.get("model_id") != self.model_id:
+            raise VectorIndexError("the embedding service runs another model than this index",
+                                   hint="restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL")
+        return vecs.copy(), [int(c) for c in answer["counts"]]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embed_documents(texts)[0]
+
+    def __repr__(self) -> str:
+        return f"RemoteEmbedder({self.model_id!r}, url=<loopback>)"
+
+
+_CACHE: dict[tuple[str, bool, str, str, str], Embedder] = {}
 
 
 def get_embedder(model: str, *, progress: bool = True, backend: str = "torch",
-                 cache_dir: Path | None = None) -> Embedder:
+                 cache_dir: Path | None = None, service: str = "") -> Embedder:
     """The embedder the settings name (cached per process: loading a model is not free).
 
     ``backend`` ``onnx`` / ``onnx-int8`` runs the model on ONNX Runtime (:mod:`.onnx_backend`),
-    exported once into ``cache_dir``."""
-    key = (model, progress, backend, str(cache_dir))
+    exported once into ``cache_dir``. ``service``: the URL of a process that has the model loaded
+    (``qldrops serve`` gives its kernels one); the fake embedder is always local."""
+    key = (model, progress, backend, str(cache_dir), service)
     if key not in _CACHE:
         if model == "fake" or model.startswith("fake:"):
             dim = int(model.split(":", 1)[1]) if ":" in model else 64
             _CACHE[key] = FakeEmbedder(dim)
+        elif service:
+            _CACHE[key] = RemoteEmbedder(model, service)
         elif backend != "torch":
             from .onnx_backend import OnnxEmbedder, check_backend
 

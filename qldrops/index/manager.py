@@ -152,7 +152,8 @@ class IndexManager:
         if self._embedder is None:
             s = self.store.settings
             self._embedder = get_embedder(s.embedding_model, progress=s.progress, backend=s.embedding_backend,
-                                          cache_dir=Path(s.data_dir) / "models")
+                                          cache_dir=Path(s.data_dir) / "models",
+                                          service=s.embedding_service_url)
         return self._embedder
 
     @property

@@ -41,6 +41,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,9 @@ class ServeOptions:
             "explorer": "explorer.ipynb",
         }
     )
-    # which dashboards keep kernels waiting; the others start one per visit (rarely opened, and each
-    # waiting analytics/explorer kernel holds plotly + pandas: see benchmarks/README_server.md)
-    preheat_dashboards: tuple[str, ...] = ("preview",)
+    # which dashboards keep kernels waiting (each ~150-200 MB: see benchmarks/README.md); the others
+    # start a kernel per visit, which costs the visitor the imports (seconds)
+    preheat_dashboards: tuple[str, ...] = ("preview", "analytics", "explorer")
     preheat: bool = True
     pool_size: int = 1
     cull_idle_timeout: int = 600  # seconds without activity before a visitor's kernel is shut down
@@ -104,7 +105,7 @@ def cell_timeout(cell: Any, default: int) -> int | None:
 _REDACT = [
     (re.compile(r"^/p/[^?#]*"), "/p/<capability>"),
     (re.compile(r"^/e/[^?#]*"), "/e/<capability>"),
-    (re.compile(r"^/qldrops/internal/[^/]+/query"), "/qldrops/internal/<secret>/query"),
+    (re.compile(r"^/qldrops/internal/[^/]+/(query|cache|embed)"), r"/qldrops/internal/<secret>/\1"),
 ]
 
 
@@ -120,6 +121,8 @@ def log_request(handler: Any) -> None:
     status = handler.get_status()
     request = handler.request
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if status < 500 and re.match(r"/qldrops/internal/[^/]+/(cache|embed)", request.path or ""):
+        level = logging.DEBUG  # kernels asking the shared services (a cache miss is a 404): not news
     logging.getLogger("qldrops.server.access").log(
         level,
         "%d %s %s (%s) %.1f ms",
@@ -192,6 +195,11 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     ex.show_tracebacks = False
     ex.cell_error_instruction = "This part of the page could not be drawn; reload the page to try again."
     ex.cell_timeout_instruction = "This part of the page took too long; reload the page to try again."
+    # Kernels talk to the server over Unix sockets in the runtime folder, not loopback TCP ports:
+    # with many kernels starting at once on a busy machine (the pools), a TCP port picked free was
+    # sometimes taken before the kernel bound it ("Address already in use"); the kernel was then
+    # restarted without the dashboard, and its pool never filled again.
+    c.KernelManager.transport = "ipc"
     km = c.MappingKernelManager
     km.cull_idle_timeout = int(opts.cull_idle_timeout)
     km.cull_interval = int(opts.cull_interval)
@@ -203,6 +211,19 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     ck.max_kernels_per_client = max(1, int(opts.max_kernels_per_client))
     ck.abandon_timeout = max(0.0, float(opts.kernel_abandon_timeout))
     return c
+
+
+def _embed_service(store: Any) -> Any:
+    """The server's shared embedding model for its kernels (None for the fake test embedder)."""
+    from ..index.embedder import FakeEmbedder, get_embedder
+    from .handlers import EmbedService
+
+    try:
+        embedder = get_embedder(store.settings.embedding_model, progress=False)
+    except Exception as exc:  # noqa: BLE001 - no model here: kernels load their own and say what is missing
+        log.warning("no shared embedding model (%s); dashboard kernels will load their own", exc)
+        return None
+    return None if isinstance(embedder, FakeEmbedder) else EmbedService(embedder)
 
 
 class _TimeoutFunc:
@@ -232,6 +253,7 @@ def serve(opts: ServeOptions) -> None:
     try:
         _write_kernelspec(runtime)
         kernel_key, channel_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        service_secret = secrets.token_urlsafe(32)
         internal = f"{_internal_host(opts.host)}:{opts.port}"
         env = os.environ
         # Kernels inherit this process's environment (Voila copies os.environ for every kernel).
@@ -244,6 +266,18 @@ def serve(opts: ServeOptions) -> None:
         env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
         env["QLDROPS_SERVER_CHANNEL_URL"] = f"ws://{internal}/qldrops/internal/{channel_secret}/query"
         env.setdefault("HF_HUB_OFFLINE", "1")
+        # Services the kernels share instead of each paying for its own: the page cache (unless Redis
+        # is configured: kernels then use it directly) and the one loaded embedding model.
+        services = f"http://{internal}/qldrops/internal/{service_secret}"
+        if not store.settings.redis_url:
+            env["QLDROPS_CACHE_SERVICE_URL"] = f"{services}/cache"
+        embed_service = _embed_service(store)
+        if embed_service is not None:
+            env["QLDROPS_EMBEDDING_SERVICE_URL"] = f"{services}/embed"
+        # No progress bars reach a visitor's page (tqdm, huggingface, transformers' "Loading weights").
+        env.update({"QLDROPS_PROGRESS": "0", "TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+                    "TRANSFORMERS_VERBOSITY": "error", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"})
+        env.pop("QLDROPS_HEALTH_TOKEN", None)  # read into store.settings above; kernels need not know it
         for name in ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL"):
             env.pop(name, None)
         from .voila_app import QldropsVoila
@@ -268,8 +302,13 @@ def serve(opts: ServeOptions) -> None:
             dashboards={**opts.dashboards, "preview": opts.notebook},
             preheat_dashboards=opts.preheat_dashboards,
             editor={"autosave_after": float(opts.autosave_after)},
+            health_token=settings.health_token,
+            service_secret=service_secret,
+            embed_service=embed_service,
         )
         app.initialize([])
+        if embed_service is not None:
+            threading.Thread(target=embed_service.warm, name="qldrops-embed-warm", daemon=True).start()
         log.info(
             "qldrops serve: http://%s:%s/ (dashboard %s, preheat=%s, pool=%s)",
             opts.host,

@@ -61,6 +61,15 @@ class LinkGate:
         if limits is not None:
             limits.hit(run=f"preview:{int(preview_id)}")
 
+    def is_admin_token(self, token: str) -> bool:
+        """True when ``token`` is a live API token of a workspace admin (the health report's check)."""
+        from ..previews.auth import authenticate
+
+        try:
+            return authenticate(self.store, token).role == "admin"
+        except QldropsError:
+            return False
+
     def ping(self) -> bool:
         """True when the database answers a trivial query (for the health check)."""
         import sqlalchemy as sa

@@ -6,7 +6,8 @@ link (format, rate limit, database) *before* any kernel is touched, answers
 the (preheated) render, handing the kernel a one-time ticket instead of the
 capability (see :mod:`qldrops.server.tickets`).
 
-Everything else here is plumbing: a health check that never starts a kernel,
+Everything else here is plumbing: a plain home page, a public health probe and a
+token-protected health report (neither starts a kernel),
 the loopback ticket-redeem endpoint and the request-info channel the
 preheated kernels wait on (at a secret path, replacing Voila's public
 ``/voila/query/<kernel_id>``, which anyone who knows a kernel id could read).
@@ -14,6 +15,7 @@ preheated kernels wait on (at a secret path, replacing Voila's public
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
 import json
@@ -21,10 +23,12 @@ import logging
 import math
 import re
 import secrets
+import threading
 import time
 from functools import partial
 from typing import Any
 
+import numpy as np
 from jupyter_server.services.kernels.handlers import KernelHandler
 from tornado.ioloop import IOLoop
 from tornado.web import HTTPError, RequestHandler
@@ -216,17 +220,46 @@ class PreviewHandler(VoilaHandler):
         self.finish(body)
 
 
-class HealthHandler(RequestHandler):
-    """``GET /healthz`` (and ``/``): database reachable? kernels? Never starts a kernel."""
+class HomeHandler(RequestHandler):
+    """``GET /``: a plain page for people who open the server's address (no kernel, no details)."""
 
-    def initialize(self, gate: LinkGate) -> None:
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(pages.home())
+
+
+class HealthHandler(RequestHandler):
+    """``GET /healthz``: the public probe for load balancers: ``{"status": "ok"}`` (200) or
+    ``"degraded"`` (503, the database does not answer). Never starts a kernel, names nothing else."""
+
+    def initialize(self, gate: LinkGate, health_token: str = "") -> None:
         self.gate = gate
+        self.health_token = health_token
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
 
     async def get(self) -> None:
+        db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
+        self.set_status(200 if db_ok else 503)
+        self.finish(json.dumps({"status": "ok" if db_ok else "degraded"}))
+
+
+class HealthDetailsHandler(HealthHandler):
+    """``GET /healthz/details``: database, kernel counts and memory per open dashboard, for operators.
+
+    Needs ``Authorization: Bearer <token>``: the server's ``QLDROPS_HEALTH_TOKEN``, or an API token of
+    a workspace admin (``qldrops token issue``). Anyone else gets 401 and nothing more.
+    """
+
+    async def get(self) -> None:
+        if not await self._authorised():
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Bearer realm="qldrops health"')
+            self.finish(json.dumps({"error": "send Authorization: Bearer <QLDROPS_HEALTH_TOKEN or an admin API token>"}))
+            return
         db_ok = await IOLoop.current().run_in_executor(None, self.gate.ping)
         km = self.settings["kernel_manager"]
         pools = getattr(km, "_pools", {}) or {}
@@ -236,7 +269,7 @@ class HealthHandler(RequestHandler):
             for task in pool
             if task.done() and not task.cancelled() and task.exception() is None
         }
-        body = {
+        body: dict[str, Any] = {
             "status": "ok" if db_ok else "degraded",
             "database": "ok" if db_ok else "unavailable",
             "kernels_running": len(km.list_kernel_ids()),
@@ -249,8 +282,21 @@ class HealthHandler(RequestHandler):
             # kernels serving visitors (bounded by max_kernels*), and those culled after their page closed
             body["kernels_visitors"] = len(km.visitor_kernel_ids())
             body["kernels_abandoned"] = km.kernels_abandoned
+            body["kernel_memory_mb"] = km.memory_mb()
+        cache = getattr(self.gate.store, "cache", None)
+        if cache is not None:
+            body["cache"] = cache.stats()
         self.set_status(200 if db_ok else 503)
         self.finish(json.dumps(body))
+
+    async def _authorised(self) -> bool:
+        header = self.request.headers.get("Authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        if not token:
+            return False
+        if self.health_token and hmac.compare_digest(token.encode(), self.health_token.encode()):
+            return True
+        return bool(await IOLoop.current().run_in_executor(None, self.gate.is_admin_token, token))
 
 
 class _KernelOnlyHandler(RequestHandler):
@@ -329,6 +375,103 @@ class RunPermitHandler(_KernelOnlyHandler):
             self.finish(json.dumps({"error": type(exc).__name__}))
             return
         self.finish(json.dumps({"ok": True}))
+
+
+class _LoopbackOnlyHandler(RequestHandler):
+    """An internal service at a secret path (given to kernels in their environment): loopback only."""
+
+    def prepare(self) -> None:
+        if not _is_loopback(self.request.remote_ip or ""):
+            raise HTTPError(404)
+
+    def check_xsrf_cookie(self) -> None:  # kernels, not browsers: the secret path is the credential
+        return None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": status_code}))
+
+
+class EmbedService:
+    """The server's one loaded embedding model, shared by every dashboard kernel.
+
+    Loaded in a background thread when the server starts (sentence-transformers takes
+    ~10 s to import), so the first visitor's query usually finds it ready; calls are
+    serialised (two cores: parallel encodes only slow each other down).
+    """
+
+    def __init__(self, embedder: Any):
+        self.embedder = embedder
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        try:
+            with self._lock:
+                self.embedder.embed(["warm up"])
+            log.info("embedding model %s loaded for the dashboards", self.embedder.model_id)
+        except Exception as exc:  # noqa: BLE001 - reported again to the kernel that asks
+            log.warning("embedding model could not be loaded (%s)", type(exc).__name__)
+
+    def embed(self, texts: list[str]) -> dict[str, Any]:
+        with self._lock:
+            vecs, counts = self.embedder.embed_documents(texts)
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        return {"vectors": base64.b64encode(vecs.tobytes()).decode(), "counts": list(counts),
+                "model_id": self.embedder.model_id}
+
+
+class EmbedHandler(_LoopbackOnlyHandler):
+    """``POST /qldrops/internal/<secret>/embed``: vectors from the server's loaded model."""
+
+    def initialize(self, service: EmbedService) -> None:
+        self.service = service
+
+    async def post(self) -> None:
+        try:
+            body = json.loads(self.request.body or b"{}")
+            texts = [str(x) for x in body["texts"]]
+        except (ValueError, KeyError, TypeError):
+            raise HTTPError(400) from None
+        if body.get("model_id") != self.service.embedder.model_id:
+            self.set_status(409)
+            self.finish(json.dumps({"error": "another model", "model_id": self.service.embedder.model_id}))
+            return
+        answer = await IOLoop.current().run_in_executor(None, self.service.embed, texts)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(answer))
+
+
+class CacheServiceHandler(_LoopbackOnlyHandler):
+    """``GET|PUT /qldrops/internal/<secret>/cache/<key>``: the server's page cache, for its kernels.
+
+    Entries are signed by whoever wrote them (:class:`qldrops.store.cache.PageCache`); this
+    handler only keeps bytes, counts hits and misses, and bounds what one entry may take.
+    """
+
+    MAX_ENTRY = 16 * 2**20
+
+    def initialize(self, cache: Any) -> None:
+        self.cache = cache
+
+    def get(self, key: str) -> None:
+        value = self.cache.backend.get(key)
+        self.cache.count(hit=value is not None)
+        if value is None:
+            raise HTTPError(404)
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(value)
+
+    def put(self, key: str) -> None:
+        body = self.request.body or b""
+        if len(body) > self.MAX_ENTRY:
+            raise HTTPError(413)
+        try:
+            ttl = max(1, min(86400, int(self.get_query_argument("ttl", "3600"))))
+        except ValueError:
+            raise HTTPError(400) from None
+        self.cache.backend.set(key, body, ttl)
+        self.set_status(204)
+        self.finish()
 
 
 class RequestChannelHandler(RequestInfoSocketHandler):

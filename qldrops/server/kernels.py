@@ -102,6 +102,28 @@ class CountingKernelManager(AsyncMappingKernelManager):
     def owns(self, kernel_id: str, session: str | None) -> bool:
         return self.budget.owns(kernel_id, session)
 
+    def memory_mb(self) -> dict[str, Any]:
+        """Resident memory of the kernels (psutil): each visitor kernel, the pool, the total (MB)."""
+        import psutil
+
+        visitors: dict[str, float] = {}
+        pool = 0.0
+        for kid in self.list_kernel_ids():
+            try:
+                pid = getattr(self.get_kernel(kid).provisioner, "pid", None)
+                rss = psutil.Process(int(pid)).memory_info().rss / 2**20 if pid else 0.0
+            except (KeyError, ValueError, psutil.Error):
+                continue
+            if kid in self._pool_ids or kid not in self._started_ids:
+                pool += rss
+            else:
+                visitors[kid] = round(rss, 1)
+        return {
+            "visitors": visitors,
+            "pool": round(pool, 1),
+            "total": round(pool + sum(visitors.values()), 1),
+        }
+
     # ---------------------------------------------------------------------------------- connections
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)

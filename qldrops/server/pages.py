@@ -122,3 +122,13 @@ def not_found() -> tuple[int, str]:
         "There is nothing at this address.",
         "Share links look like /p/ followed by a long code; check that you copied all of it.",
     )
+
+
+def home() -> str:
+    """What a person who opens the server's address sees (the health report is elsewhere, behind a token)."""
+    return page(
+        200,
+        "qldrops previews",
+        "This server shows the code that people share with you through preview links.",
+        "Open the link you were given: it looks like this address followed by /p/ and a long code.",
+    ).replace("<p class='status'>HTTP 200</p>", "")

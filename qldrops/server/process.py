@@ -3,8 +3,9 @@
     with ServerProcess(database_url, preheat=True) as srv:
         httpx.get(srv.url + "/p/" + capability)
 
-Starts ``python -m qldrops.cli.serve`` on a free port, waits until ``/healthz``
-answers (and, with preheating, until the pool's kernels have run the dashboard up to
+Starts ``python -m qldrops.cli.serve`` on a free port (with a random
+``QLDROPS_HEALTH_TOKEN``, so :meth:`ServerProcess.health` can read the token-protected
+``/healthz/details``), waits until it answers (and, with preheating, until the pool's kernels have run the dashboard up to
 the visitor wait), and on
 exit stops it with SIGTERM (Voila then shuts its kernels down), SIGKILL as a
 last resort. The server's output goes to ``log_path``.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,10 +36,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get_json(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
+def get_json(url: str, timeout: float = 5.0, *, token: str | None = None) -> tuple[int, dict[str, Any]]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with opener.open(url, timeout=timeout) as r:
+        with opener.open(request, timeout=timeout) as r:
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
@@ -56,12 +59,15 @@ class ServerProcess:
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
         start_timeout: float = 120.0,
+        preheat_dashboards: tuple[str, ...] = ("preview",),
     ):
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.preheat = preheat
         self.pool_size = pool_size
+        # tests open mostly previews: by default only its pool is filled (the CLI fills all three)
+        self.preheat_dashboards = tuple(preheat_dashboards)
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout = start_timeout
         self.args = [
@@ -77,9 +83,18 @@ class ServerProcess:
             "--pool-size",
             str(pool_size),
             "--preheat" if preheat else "--no-preheat",
+            "--preheat-dashboards",
+            ",".join(self.preheat_dashboards),
             *(extra_args or []),
         ]
-        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.health_token = secrets.token_urlsafe(32)
+        self.env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "QLDROPS_HEALTH_TOKEN": self.health_token,
+            **(env or {}),
+        }
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ServerProcess:
@@ -92,7 +107,8 @@ class ServerProcess:
         return self
 
     def health(self) -> dict[str, Any]:
-        return get_json(self.url + "/healthz")[1]
+        """The server's health report (``/healthz/details``: kernel counts, memory, cache)."""
+        return get_json(self.url + "/healthz/details", token=self.health_token)[1]
 
     def wait_ready(self) -> dict[str, Any]:
         """Block until the server answers (and its preheated kernels wait for visitors); raise if it died."""
@@ -103,8 +119,9 @@ class ServerProcess:
                     f"qldrops serve exited with {self.proc.returncode}", hint=f"see its log {self.log_path}"
                 )
             try:
-                status, body = get_json(self.url + "/healthz", timeout=2)
-                if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= self.pool_size):
+                status, body = get_json(self.url + "/healthz/details", timeout=2, token=self.health_token)
+                pools = self.pool_size * len(self.preheat_dashboards)
+                if status == 200 and (not self.preheat or body.get("preheated_waiting", 0) >= pools):
                     return body
             except (urllib.error.URLError, OSError, ValueError):
                 pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from typing import Any
 
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -19,7 +20,11 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from .editor import EditorHub, editor_routes
 from .gate import LinkGate
 from .handlers import (
+    CacheServiceHandler,
+    EmbedHandler,
+    HealthDetailsHandler,
     HealthHandler,
+    HomeHandler,
     NotFoundHandler,
     OwnKernelHandler,
     OwnKernelWebsocketHandler,
@@ -60,6 +65,9 @@ class QldropsVoila(Voila):
         dashboards: dict[str, str] | None = None,
         preheat_dashboards: tuple[str, ...] = ("preview",),
         editor: dict[str, float] | None = None,
+        health_token: str = "",
+        service_secret: str = "",
+        embed_service: Any = None,
     ) -> None:
         """``dashboards``: link dashboard name -> notebook file name in the dashboards folder.
 
@@ -74,6 +82,9 @@ class QldropsVoila(Voila):
         self.qldrops_dashboards = dict(dashboards or {})
         self.qldrops_preheat = tuple(preheat_dashboards)
         self.qldrops_editor = EditorHub(store, self.qldrops_gate, **(editor or {}))
+        self.qldrops_health_token = health_token
+        self.qldrops_service_secret = service_secret or secrets.token_urlsafe(32)
+        self.qldrops_embed_service = embed_service
 
     def init_handlers(self) -> list:
         # Voila applies `tornado_settings` after building the Application, too late for Tornado to
@@ -116,9 +127,11 @@ class QldropsVoila(Voila):
             "tickets": self.qldrops_tickets,
         }
         secret = re.escape(self.qldrops_channel_secret)
-        own = [
-            (r"/", HealthHandler, {"gate": self.qldrops_gate}),
+        health = {"gate": self.qldrops_gate, "health_token": self.qldrops_health_token}
+        own: list[tuple[Any, ...]] = [
+            (r"/", HomeHandler),
             (r"/healthz", HealthHandler, {"gate": self.qldrops_gate}),
+            (r"/healthz/details", HealthDetailsHandler, health),
             (r"/p(?:/(.*))?", PreviewHandler, preview_kwargs),
             (
                 r"/qldrops/internal/redeem",
@@ -132,7 +145,20 @@ class QldropsVoila(Voila):
             ),
             (rf"/qldrops/internal/{secret}/query/{_kernel_id_regex}", RequestChannelHandler),
             *editor_routes(self.qldrops_editor),  # /e/<capability>: the collaborative editor
+            (
+                rf"/qldrops/internal/{re.escape(self.qldrops_service_secret)}/cache/([A-Za-z0-9:_-]{{1,128}})",
+                CacheServiceHandler,
+                {"cache": self.qldrops_gate.store.cache},
+            ),
         ]
+        if self.qldrops_embed_service is not None:
+            own.append(
+                (
+                    rf"/qldrops/internal/{re.escape(self.qldrops_service_secret)}/embed",
+                    EmbedHandler,
+                    {"service": self.qldrops_embed_service},
+                )
+            )
         return own + handlers + [(r".*", NotFoundHandler)]
 
     def _preheat_others(self, dashboards: dict[str, str]) -> None:

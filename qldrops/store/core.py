@@ -15,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,6 +30,7 @@ from . import objects as objstore
 from . import schema as t
 from . import search as fts
 from . import types as dtypes
+from .cache import PageCache, make_cache, table_position, workflow_position, workspace_position
 from .db import _WRITE, insert_ignore, safe_url, translate_errors
 from .fastget import FastReader
 from .io import export_jsonl, import_jsonl
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Namespace of the two-key advisory locks taken by fork_workflow (PostgreSQL); the
 # migration lock in db.py uses the one-key form.
@@ -112,6 +114,7 @@ class DropStore:
         self.objects: objstore.ObjectStore | None = (
             objstore.connect(settings.object_store_url, timeout=settings.object_store_timeout)
             if settings.object_store_url else None)
+        self._cache: PageCache | None = None  # made on first use (store.cache)
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -974,6 +977,34 @@ class DropStore:
 
     def import_jsonl(self, path, *, progress: bool | None = None) -> dict[str, int]:
         return import_jsonl(self, path, progress=progress)
+
+    # ------------------------------------------------------------------ page cache
+    @property
+    def cache(self) -> PageCache:
+        """The page cache (:mod:`qldrops.store.cache`): Redis, the server's, or this process's."""
+        if self._cache is None:
+            self._cache = make_cache(self.settings, self.url)
+        return self._cache
+
+    def remember(self, kind: str, parts: tuple[Any, ...], compute: Callable[[], T], *,
+                 workflow_id: str | None = None, also: tuple[sa.Table, ...] = ()) -> T:
+        """``compute()``, cached under ``kind``, ``parts`` and the change-log position it depends on.
+
+        The position is the workflow's when ``workflow_id`` is given (a write elsewhere keeps the
+        answer), the workspace's otherwise; ``also`` adds tables the answer reads (events,
+        executions). Access is checked first, as the uncached call would.
+        """
+        self._authorize("read")
+        position = self.position(workflow_id, also=also)
+        return self.cache.remember(kind, (self.workspace, workflow_id, position, *parts), compute)
+
+    def position(self, workflow_id: str | None = None, *, also: tuple[sa.Table, ...] = ()) -> tuple[Any, ...]:
+        """Where the change log stands for ``workflow_id`` (or the workspace) and ``also``'s tables:
+        equal positions mean the same data (:mod:`qldrops.store.cache`)."""
+        with self.reading() as conn:
+            position: tuple[Any, ...] = (workflow_position(conn, self.workspace, workflow_id) if workflow_id
+                                         else workspace_position(conn, self.workspace))
+            return position + tuple(table_position(conn, table, self.workspace) for table in also)
 
     # ------------------------------------------------------------------ access
     def _authorize(self, action: str) -> None:

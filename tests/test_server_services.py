@@ -83,6 +83,7 @@ def test_the_remote_embedder_gives_the_services_vectors(services):
     texts = ["jwt refresh token", "def f():\n    return 1\n"]
     vecs, counts = remote.embed_documents(texts)
     assert np.allclose(vecs, embedder.embed(texts)) and counts == [1, 1]
+    assert np.allclose(remote.embed_query(texts), embedder.embed_query(texts))  # queries: one window each
     assert remote.embed([]).shape == (0, embedder.dim)
 
 

@@ -310,13 +310,20 @@ class RemoteEmbedder:
         return self._dim if self._dim is not None else self._local.dim
 
     def embed_documents(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        return self._ask(texts, query=False)
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self._ask(texts, query=True)[0]
+
+    def _ask(self, texts: list[str], *, query: bool) -> tuple[np.ndarray, list[int]]:
         import base64
         import urllib.error
         import urllib.request
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
-        body = json.dumps({"texts": list(texts), "model_id": self.model_id}).encode("utf-8", "surrogatepass")
+        body = json.dumps({"texts": list(texts), "model_id": self.model_id, "query": query}
+                          ).encode("utf-8", "surrogatepass")
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy

@@ -412,9 +412,12 @@ class EmbedService:
         except Exception as exc:  # noqa: BLE001 - reported again to the kernel that asks
             log.warning("embedding model could not be loaded (%s)", type(exc).__name__)
 
-    def embed(self, texts: list[str]) -> dict[str, Any]:
+    def embed(self, texts: list[str], query: bool = False) -> dict[str, Any]:
         with self._lock:
-            vecs, counts = self.embedder.embed_documents(texts)
+            if query:  # queries are one window each (Embedder.embed_query)
+                vecs, counts = self.embedder.embed_query(texts), [1] * len(texts)
+            else:
+                vecs, counts = self.embedder.embed_documents(texts)
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         return {"vectors": base64.b64encode(vecs.tobytes()).decode(), "counts": list(counts),
                 "model_id": self.embedder.model_id}
@@ -436,7 +439,7 @@ class EmbedHandler(_LoopbackOnlyHandler):
             self.set_status(409)
             self.finish(json.dumps({"error": "another model", "model_id": self.service.embedder.model_id}))
             return
-        answer = await IOLoop.current().run_in_executor(None, self.service.embed, texts)
+        answer = await IOLoop.current().run_in_executor(None, self.service.embed, texts, bool(body.get("query")))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(answer))
 

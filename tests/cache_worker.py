@@ -25,7 +25,7 @@ def main() -> None:
     url, folder = sys.argv[1], sys.argv[2]
     redis_url = sys.argv[3] if len(sys.argv) > 3 else ""
     settings = Settings(data_dir=folder, index_dir=f"{folder}/index", embedding_model="fake", progress=False,
-                        redis_url=redis_url, cache_secret="shared by the test's processes")
+                        redis_url=redis_url, cache_secret=f"shared by the test's processes of {url}")  # one run's keys only
     store = qldrops.connect(url, settings=settings, migrate_schema=False)
     for line in sys.stdin:
         cmd = json.loads(line)

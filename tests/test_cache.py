@@ -99,10 +99,12 @@ def test_project_and_similar_are_cached_until_their_workflow_or_workspace_change
     assert "42" in store.project("wf-a").files["a.py"].text  # recomputed, never the cached one
     assert store.cache.misses == 2
 
+    store.index.sync()  # similar() answers from the index as it stands (the indexer's job)
     hits = store.similar(a.id, k=3)
     assert [h.id for h in store.similar(a.id, k=3)] == [h.id for h in hits]
     assert store.similar(a.id, k=3).drops()  # the cached answer still reads the live drops
     new = _code(store, "wf-c", "d.py", "def f():\n    return 42\n")  # a write anywhere in the workspace
+    store.index.sync()
     assert new.id in store.similar(a.id, k=3).ids
 
 

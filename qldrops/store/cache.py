@@ -42,7 +42,7 @@ from . import schema as t
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FORMAT = b"q1"  # bump when what is cached changes shape: old entries are then never read
+FORMAT = b"q2"  # bump when what is cached changes shape: old entries are then never read
 
 
 class CacheBackend(Protocol):

@@ -110,6 +110,7 @@ def test_the_zip_holds_the_project_masked_and_records_a_download(wf):
 
 
 def test_similar_drops_of_other_workflows_are_named_not_shown(wf):
+    wf["store"].index.sync()  # in the server the background indexer does this
     page = _page(wf)
     page.select("tools/app.py")
     similar = page.similar_html()

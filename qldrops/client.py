@@ -77,6 +77,14 @@ if TYPE_CHECKING:  # pandas loads on first use (a DataFrame), not at connect()
 __all__ = ["Store", "connect"]
 
 
+class _Lagging(Exception):
+    """An answer from an index that is behind: returned to the caller, never cached."""
+
+    def __init__(self, answer: tuple) -> None:
+        super().__init__("lagging")
+        self.answer = answer
+
+
 class Store(DropStore):
     """Everything qldrops does, reached from one object: ``qldrops.connect()``."""
 
@@ -132,19 +140,29 @@ class Store(DropStore):
         result says how many changes that is (0: current). A batch that must be current
         calls ``store.index.sync()`` first; a notebook or server runs ``store.index.start()``.
         """
-        def find() -> tuple[list, str]:
+        def find() -> tuple[list, str, int]:
             found = self.index.similar(query, k, workflow_id=workflow_id, drop_type=drop_type, metadata=metadata,
                                        capsule_id=capsule_id, created_by=created_by, since=since, until=until,
                                        sync=sync)
-            return list(found), found.query
+            return list(found), found.query, found.lag
+
+        def find_current() -> tuple[list, str, int]:
+            answer = find()
+            if answer[2]:  # the indexer embedding what is pending changes the answer, not the position
+                raise _Lagging(answer)
+            return answer
 
         if not sync or since is not None or until is not None:
             # the mirror as it stands, or a period relative to now: not a function of the database's position
-            items, text = find()
+            items, text, lag = find()
         else:  # cached per workspace position: any drop write in the workspace can change the answer
             filters = (k, workflow_id, drop_type, repr(metadata), capsule_id, created_by)
-            items, text = self.remember("similar", (repr(query), self.index.embedder.model_id, filters), find)
-        return SimilarList(items, store=self, query=text)
+            try:
+                items, text, lag = self.remember("similar", (repr(query), self.index.embedder.model_id, filters),
+                                                 find_current)
+            except _Lagging as exc:  # answered, not cached
+                items, text, lag = exc.answer
+        return SimilarList(items, store=self, query=text, lag=lag)
 
     def similar_vector(self, vector: Any, k: int = 10, *, model_id: str | None = None, workflow_id: str | None = None,
                        drop_type: str | None = None, metadata: dict | None = None, capsule_id: str | None = None,

@@ -211,3 +211,18 @@ def test_a_script_with_a_running_indexer_still_exits(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
                          check=False)
     assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr
+
+
+def test_a_lagging_answer_is_not_cached(store, mgr):
+    # The indexer embedding pending content changes the answer without moving the change-log
+    # position the page cache is keyed on: an answer with lag > 0 must not be served again.
+    assert store.cache.enabled
+    first = _put(store, 4)
+    mgr.sync()
+    later = _put(store, 3, tag="later")
+    res = store.similar(TOPICS[0] + " later", k=20)
+    assert res.lag == 3 and set(res.ids) == set(first)
+    mgr.sync()
+    res = store.similar(TOPICS[0] + " later", k=20)
+    assert res.lag == 0 and set(res.ids) == set(first) | set(later)
+    assert store.similar(TOPICS[0] + " later", k=20).lag == 0  # a current answer is cached as before

@@ -14,6 +14,12 @@ PG_ADMIN_URL = os.environ.get("QLDROPS_TEST_POSTGRES_URL", "postgresql+psycopg:/
 REQUIRE_PG = os.environ.get("QLDROPS_REQUIRE_POSTGRES") == "1"
 
 
+# Debian's chromium, driven by Playwright (``playwright install`` cannot download here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
 def test_settings(tmp_path, **overrides) -> Settings:
     base = dict(data_dir=str(tmp_path), index_dir=str(tmp_path / "index"), embedding_model="fake",
                 progress=False, workspace="default")

@@ -18,14 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+from support import CHROMIUM, CHROMIUM_ARGS
 from test_notebooks import ROOT, expected_summary, sqlite_demo  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "test-results" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def _free_port() -> int:

@@ -21,15 +21,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
+from support import CHROMIUM
+from support import CHROMIUM_ARGS as ARGS
 
 import qldrops
 from qldrops.server.process import ServerProcess
 from qldrops.settings import Settings
 from qldrops.store import schema as t
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
 WAIT = 120_000  # ms: a readiness limit for a loaded machine, not a performance assertion
 GO = "wf-001-jwt-auth-service"

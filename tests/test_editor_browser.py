@@ -15,15 +15,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support import CHROMIUM
+from support import CHROMIUM_ARGS as ARGS
 
 import qldrops
 from qldrops.server.editor import BUNDLE
 from qldrops.server.process import ServerProcess
 from qldrops.settings import Settings
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 RESULTS = Path(__file__).resolve().parent.parent / "test-results"
 WORKFLOW = "wf-editor"
 TIMEOUT = 60_000  # generous: the machine runs other jobs beside the browsers

@@ -13,19 +13,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support import CHROMIUM
+from support import CHROMIUM_ARGS as ARGS
 from test_server import WORKFLOW, seed
 
 from qldrops.server.process import ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESULTS = Path(__file__).resolve().parent.parent / "test-results"
 
 pytestmark = [

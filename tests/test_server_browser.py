@@ -102,6 +102,29 @@ def test_live_link_renders_the_dashboard_offline(server, browser):
     page.close()
 
 
+def test_first_file_is_drawn_before_the_widgets_connect(server, browser):
+    """The server writes a static picture of the first file into the page's HTML: with Voila's
+    JavaScript blocked (no widgets, no kernel websocket) the visitor still sees the code and the tree;
+    once the widgets draw, the picture is gone and every id is unique again."""
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.route("**/voila/static/**", lambda route: route.abort())
+    page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
+    first = page.locator(".qldrops-ssr .qldrops-code")
+    first.wait_for(state="visible", timeout=120_000)
+    assert "print" in first.inner_text() and first.get_attribute("data-language") == "python"
+    assert "main.py" in page.locator(".qldrops-ssr .qldrops-tree").inner_text()
+    assert page.locator("#loading").is_hidden()  # Voila's spinner gives way to the picture
+    assert page.locator("#qldrops-code").count() == 0  # no live widgets without the front end
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
+    page.locator(".qldrops-page #qldrops-code").wait_for(state="visible", timeout=120_000)
+    page.wait_for_function("document.querySelectorAll('.qldrops-ssr-body').length === 0", timeout=30_000)
+    assert page.locator(".qldrops-code").count() == 1
+    page.close(run_before_unload=True)
+
+
 def test_expired_link_shows_an_instruction(server, browser):
     RESULTS.mkdir(exist_ok=True)
     page = browser.new_page()

@@ -82,6 +82,14 @@ _RULES = """
 .qldrops-tree button:hover {background:var(--qd-hover-bg)}
 .qldrops-tree .qldrops-selected button, .qldrops-tree button.qldrops-selected {background:var(--qd-selected-bg);
   font-weight:600}
+.qldrops-ssr-body {font-family:system-ui,-apple-system,'Segoe UI',sans-serif; color:var(--qd-fg); margin-top:38px}
+.qldrops-tree-first {font-family:MONO; font-size:12.5px; height:24px; line-height:24px; white-space:nowrap;
+  overflow:hidden; text-overflow:ellipsis; color:var(--qd-fg)}
+.qldrops-tree-first.qldrops-selected {background:var(--qd-selected-bg); font-weight:600}
+.qldrops-tabs-first {display:flex; gap:2px; border-bottom:1px solid var(--qd-border); margin:4px 0 8px;
+  font-family:system-ui,sans-serif; font-size:13px}
+.qldrops-tab-first {padding:6px 12px; color:var(--qd-muted)}
+.qldrops-tab-first.qldrops-selected {color:var(--qd-fg); border-bottom:2px solid var(--qd-kpi-fg)}
 .qldrops-folder {font-family:MONO; font-size:12.5px; color:var(--qd-muted); height:22px; line-height:22px}
 .qldrops-section {font-family:system-ui,sans-serif; font-size:11px; text-transform:uppercase; letter-spacing:.06em;
   color:var(--qd-muted); margin:8px 0 2px}

@@ -124,6 +124,12 @@ class KernelBudget:
         seat = self.seat_of(kernel_id)
         return seat is not None and seat.rendering
 
+    def renders(self) -> tuple[int, int]:
+        """Renders in progress: (with their kernel, still waiting for one)."""
+        with self._lock:
+            live = [s for s in self._seats.values() if s.rendering]
+        return sum(s.kernel_id is not None for s in live), sum(s.kernel_id is None for s in live)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._seats)

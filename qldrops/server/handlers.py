@@ -282,6 +282,7 @@ class HealthDetailsHandler(HealthHandler):
             # kernels serving visitors (bounded by max_kernels*), and those culled after their page closed
             body["kernels_visitors"] = len(km.visitor_kernel_ids())
             body["kernels_abandoned"] = km.kernels_abandoned
+            body["refills_delayed"] = km.refills_delayed  # pool refills that waited for renders to end
             body["kernel_memory_mb"] = km.memory_mb()
         cache = getattr(self.gate.store, "cache", None)
         if cache is not None:

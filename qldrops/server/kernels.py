@@ -5,6 +5,11 @@
   this class, so pool kernels are counted too.
 * ``budget`` (:class:`~qldrops.server.admission.KernelBudget`) holds the seats:
   kernels per link, per client and per server, and who may talk to a kernel.
+* Pool kernels are refilled when the server is quiet: a kernel starting (imports,
+  database connection, ~1 s of CPU) competes with the renders of the visitors who
+  just took pool kernels, so a refill waits until no render has been running for
+  ``refill_quiet`` seconds (at most ``refill_max_wait``), and starts at once when a
+  visitor is waiting for a kernel (the pool ran dry).
 * Abandoned kernels are culled: a visitor kernel with no page websocket for
   ``abandon_timeout`` seconds is shut down (Voila's idle culling alone kept a
   closed page's kernel for ``cull_idle_timeout``, 600 s). Preheated kernels
@@ -13,6 +18,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import time
@@ -38,6 +44,10 @@ class CountingKernelManager(AsyncMappingKernelManager):
     max_kernels_per_link = Integer(4, config=True, help="Visitor kernels of one share link at once.")
     max_kernels_per_client = Integer(3, config=True, help="Visitor kernels of one client address at once.")
     abandon_timeout = Float(45.0, config=True, help="Seconds a visitor kernel lives without a page websocket.")
+    refill_quiet = Float(
+        2.0, config=True, help="Seconds without a render before a preheated pool kernel is started."
+    )
+    refill_max_wait = Float(10.0, config=True, help="Longest wait for a quiet moment before a refill starts anyway.")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -54,12 +64,16 @@ class CountingKernelManager(AsyncMappingKernelManager):
         self._pool_ids: set[str] = set()  # started for the preheated pool and not yet given to a visitor
         self._quiet_since: dict[str, float] = {}  # kernel id -> when it last had no websocket
         self._abandon_culler: PeriodicCallback | None = None
+        self._last_render_end = 0.0  # monotonic time the last visitor's render ended
+        self.refills_delayed = 0  # pool kernels whose start waited for a quiet moment
 
     def _abandon_interval(self) -> float:
         return max(0.5, min(10.0, self.abandon_timeout / 4))
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]  # async in jupyter_server's AsyncMappingKernelManager; jupyter_client's stub declares it sync
         new = kwargs.get("kernel_id") is None  # a restart reuses its id and is not a new kernel
+        if new and (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":
+            await self._until_quiet()
         if new:
             self.kernels_started += 1
         kernel_id: str = await super().start_kernel(*args, **kwargs)
@@ -74,6 +88,21 @@ class CountingKernelManager(AsyncMappingKernelManager):
                 self.bind(seat, kernel_id)
             self._start_abandon_culler()
         return kernel_id
+
+    async def _until_quiet(self) -> None:
+        """Wait until no visitor's render runs (or one waits for a kernel, or ``refill_max_wait``)."""
+        deadline = time.monotonic() + self.refill_max_wait
+        waited = False
+        while time.monotonic() < deadline:
+            running, waiting = self.budget.renders()
+            if waiting:
+                break  # a visitor needs this kernel now
+            if not running and time.monotonic() - self._last_render_end >= self.refill_quiet:
+                break
+            waited = True
+            await asyncio.sleep(0.1)
+        if waited:
+            self.refills_delayed += 1
 
     # ---------------------------------------------------------------------------------- seats
     def visitor_kernel_ids(self) -> list[str]:
@@ -95,6 +124,7 @@ class CountingKernelManager(AsyncMappingKernelManager):
     def rendered(self, seat: Seat) -> None:
         """The seat's render ended: the abandon clock of its kernel starts now if no page is connected."""
         self.budget.rendered(seat)
+        self._last_render_end = time.monotonic()
         kid = seat.kernel_id
         if kid is not None and self._kernel_connections.get(kid, 0) <= 0 and kid in self._quiet_since:
             self._quiet_since[kid] = time.monotonic()

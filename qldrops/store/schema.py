@@ -154,6 +154,8 @@ changes = sa.Table(
     sa.Column("txid", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_changes_txid", "txid"),
+    sa.Index("ix_changes_workspace_seq", "workspace", "seq"),  # the page cache's positions (migration 0007)
+    sa.Index("ix_changes_drop_id", "drop_id"),
     sqlite_autoincrement=True,
 )
 

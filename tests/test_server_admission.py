@@ -76,6 +76,23 @@ def test_past_a_bound_a_visit_is_refused_before_any_kernel(bounds, visits):
     assert len(b) == len(visits) - 1
 
 
+def test_one_browser_session_starts_a_bounded_number_of_renders_per_window():
+    """50 tabs of one link at once: the first ``renders_per_session`` are served (each replacing the
+    previous tab's kernel), the rest are told when to come back; a cookieless script is bounded by
+    the rate limits instead (its seats replace each other)."""
+    b = KernelBudget(total=10, per_link=10, per_client=10, renders_per_session=10, session_window=60)
+    for i in range(10):
+        b.admit(link=1, client="a", session="tabs", now=100.0 + i)
+    with pytest.raises(ServerBusy) as e:
+        b.admit(link=1, client="a", session="tabs", now=110.0)
+    assert e.value.retry_after == pytest.approx(50.0) and "close the tabs" in e.value.message
+    assert len(b) == 1  # the tabs replaced each other: one seat
+    b.admit(link=1, client="a", session="other browser", now=110.0)  # another browser is not affected
+    b.admit(link=1, client="a", session="tabs", now=160.5)  # the window moved: served again
+    for i in range(20):
+        b.admit(link=1, client="a", session=f"script{i}", returning=False, now=161.0)  # not counted per session
+
+
 def test_untracked_kernels_count_against_the_server_bound():
     b = budget(total=3)
     with pytest.raises(ServerBusy):

@@ -70,6 +70,41 @@ def test_past_the_server_bound_a_visit_gets_a_busy_page_before_any_kernel(bounde
 
 
 @pytest.fixture(scope="module")
+def tabs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tabs")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = seed(url)
+    args = ["--rate-limit-link", "1000/minute", "--rate-limit-client", "1000/minute"]
+    with ServerProcess(url, log_path=folder / "server.log", preheat=True, extra_args=args) as srv:
+        srv.links = links
+        yield srv
+
+
+def test_fifty_one_tabs_of_one_link_are_bounded_and_the_rest_told_to_retry(tabs):
+    """One browser opens 51 tabs of a link at once: a bounded number of renders (each replacing the
+    previous tab's kernel), every other tab a busy page saying when to retry; the server stays up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    live = tabs.url + "/p/" + tabs.links["live"]
+    before = tabs.health()
+    cookie = "qldrops_visit=" + "T" * 43
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _i: _http(live, headers={"Cookie": cookie}), range(51)))
+    codes = [code for code, _h, _b in answers]
+    assert set(codes) <= {200, 503}, codes
+    assert 1 <= codes.count(200) <= 10  # the server's default renders per session and minute
+    for code, headers, body in answers:
+        if code == 503:
+            assert_instruction_page(body)
+            assert int(headers["Retry-After"]) >= 1
+    after = tabs.health()
+    assert after["status"] == "ok"
+    assert after["kernels_visitors"] == 1  # the tabs' kernels replaced each other
+    assert after["kernels_started"] - before["kernels_started"] <= 10 + 1  # renders, and the pool's refill
+    assert _http(live, headers={"Cookie": "qldrops_visit=" + "U" * 43})[0] == 200  # another browser is served
+
+
+@pytest.fixture(scope="module")
 def culling(tmp_path_factory):
     folder = tmp_path_factory.mktemp("culling")
     url = f"sqlite:///{folder / 'qldrops.db'}"

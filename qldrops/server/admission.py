@@ -11,6 +11,10 @@ names the link (preview id), the client (address) and the browser session
 * Past ``per_client`` seats for one address, ``per_link`` for one link or
   ``total`` for the server, the visit is refused with :class:`ServerBusy`
   (503, ``Retry-After``) before any kernel starts.
+* One browser session may start at most ``renders_per_session`` renders in
+  ``session_window`` seconds: 50 tabs of one link opened at once cost that many
+  kernel starts, not 50 (each one replaced the previous tab's kernel); the rest get
+  the busy page, which says when to come back.
 * A seat ends when its kernel shuts down (the page's unload beacon, the
   abandoned-kernel culler, a reload) or when its render fails before a kernel
   was bound.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 
 from ..errors import QldropsError
@@ -55,22 +60,29 @@ class Seat:
 class KernelBudget:
     """The seats of one server and the bounds they must keep (thread-safe)."""
 
-    def __init__(self, *, total: int, per_link: int, per_client: int, retry_after: float = 30.0):
+    def __init__(self, *, total: int, per_link: int, per_client: int, retry_after: float = 30.0,
+                 renders_per_session: int = 10, session_window: float = 60.0):
         self.total, self.per_link, self.per_client = int(total), int(per_link), int(per_client)
         self.retry_after = float(retry_after)
+        self.renders_per_session, self.session_window = int(renders_per_session), float(session_window)
+        self._renders: dict[str, deque[float]] = {}  # session -> when its recent renders were admitted
         self._seats: dict[int, Seat] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def admit(
-        self, *, link: int, client: str, session: str, returning: bool = True, untracked: int = 0
+        self, *, link: int, client: str, session: str, returning: bool = True, untracked: int = 0,
+        now: float | None = None,
     ) -> tuple[Seat, list[str]]:
         """A seat for this visit and the kernels its reload replaces (shut them down); or ServerBusy.
 
         ``returning``: the request carried ``session`` (False: a new session was just made for it).
         ``untracked``: visitor kernels running without a seat (they count against ``total``).
+        ``now``: a monotonic time for the per-session render bound (None: no such bound).
         """
         with self._lock:
+            if returning and now is not None:
+                self._count_render(session, now)
             replaced = [
                 s
                 for s in self._seats.values()
@@ -89,6 +101,20 @@ class KernelBudget:
             seat = Seat(seat_id=next(self._ids), link=link, client=client, session=session, anonymous=not returning)
             self._seats[seat.seat_id] = seat
         return seat, [s.kernel_id for s in replaced if s.kernel_id is not None]
+
+    def _count_render(self, session: str, now: float) -> None:
+        for key in [k for k, q in self._renders.items() if not q or q[-1] <= now - self.session_window]:
+            del self._renders[key]  # sessions quiet for a window are forgotten
+        recent = self._renders.setdefault(session, deque())
+        while recent and recent[0] <= now - self.session_window:
+            recent.popleft()
+        if len(recent) >= self.renders_per_session:
+            raise ServerBusy(
+                f"this browser opened this page {len(recent)} times in the last "
+                f"{self.session_window:.0f} s; close the tabs you do not need",
+                retry_after=max(1.0, recent[0] + self.session_window - now),
+            )
+        recent.append(now)
 
     def bind(self, seat: Seat, kernel_id: str) -> bool:
         """Record the kernel rendering ``seat``; False if a reload already replaced it (shut it down)."""

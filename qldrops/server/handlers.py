@@ -139,6 +139,10 @@ class PreviewHandler(VoilaHandler):
                     if found and not km.bind(seat, found.group(1)):
                         await self._shut_down(km, found.group(1))  # a reload came first
                         return
+                if seat.replaced:  # a reload came first; a kernel started for it was bound at its start
+                    if seat.kernel_id is not None:
+                        await self._shut_down(km, seat.kernel_id)
+                    return
                 # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
                 for name, value in PREVIEW_HEADERS.items():
                     self.set_header(name, value)

@@ -43,6 +43,9 @@ class CountingKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(12, config=True, help="Visitor kernels on this server at once.")
     max_kernels_per_link = Integer(4, config=True, help="Visitor kernels of one share link at once.")
     max_kernels_per_client = Integer(3, config=True, help="Visitor kernels of one client address at once.")
+    max_renders_per_session = Integer(
+        10, config=True, help="Renders one browser session may start per minute (tabs opened at once)."
+    )
     abandon_timeout = Float(45.0, config=True, help="Seconds a visitor kernel lives without a page websocket.")
     refill_quiet = Float(
         2.0, config=True, help="Seconds without a render before a preheated pool kernel is started."
@@ -58,6 +61,7 @@ class CountingKernelManager(AsyncMappingKernelManager):
             per_link=self.max_kernels_per_link,
             per_client=self.max_kernels_per_client,
             retry_after=self.abandon_timeout + self._abandon_interval(),
+            renders_per_session=self.max_renders_per_session,
         )
         self._started_ids: set[str] = set()  # started here and running (start_kernel returned)
         self._stopping: set[str] = set()  # shutting down (still holding memory: still counted)
@@ -113,7 +117,8 @@ class CountingKernelManager(AsyncMappingKernelManager):
         """A seat for a visit (raises ServerBusy) and the kernels its reload replaces."""
         untracked = sum(1 for k in self.visitor_kernel_ids() if self.budget.seat_of(k) is None)
         return self.budget.admit(
-            link=link, client=client, session=session, returning=returning, untracked=untracked
+            link=link, client=client, session=session, returning=returning, untracked=untracked,
+            now=time.monotonic(),
         )
 
     def bind(self, seat: Seat, kernel_id: str) -> bool:

@@ -85,11 +85,13 @@ def sqlite_server(tmp_path_factory):
 
 
 def _outputs(page: str) -> list[dict]:
-    """The cell outputs Voila embedded in a rendered page."""
+    """The cell outputs Voila embedded in a rendered page (as JSON for its JavaScript), and those the
+    server wrote into the page as HTML (the static first paint: ``qldrops_ssr`` outputs)."""
     blocks = re.findall(
         r'<script type="application/vnd.voila.cell-output\+json">\s*(.*?)\s*</script>', page, re.DOTALL
     )
-    return [json.loads(b) for b in blocks]
+    static = re.findall(r"<!--qldrops-ssr-->(.*?)<!--/qldrops-ssr-->", page, re.DOTALL)
+    return [json.loads(b) for b in blocks] + [{"data": {"text/html": h}} for h in static]
 
 
 def _kernel_id(page: str) -> str:

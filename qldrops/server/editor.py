@@ -42,6 +42,7 @@ from ..errors import QldropsError
 from . import pages
 from .collab import Room
 from .gate import LinkGate
+from .proxy import visitor_address
 from .snapshots import DocumentSnapshots
 
 log = logging.getLogger("qldrops.server.editor")
@@ -97,7 +98,7 @@ class EditorHub:
         *,
         autosave_after: float = 30.0,
         snapshot_after: float = 0.5,
-        access_every: float = 1.0,
+        access_every: float = 0.5,  # every tick: a revocation reaches open pages within a second
         watch_poll: float = 0.25,
     ):
         self.store = store
@@ -451,7 +452,7 @@ class EditorPageHandler(_EditorHandler):
             visit, files = await self.hub.open_visit(
                 capability,
                 user_agent=self.request.headers.get("User-Agent", "")[:500],
-                client=self.request.remote_ip or "",
+                client=visitor_address(self),
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes an instruction page
             self._fail(exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def test_a_link_opens_on_every_replica_and_through_the_proxy(cluster):
     for url in (r1.url, r2.url, cluster.proxy.url):
         status, _, page = http(url + "/p/" + link.capability)
         assert status == 200, page[:300]
-        assert "qldrops-wait-for-visit" not in page and link.capability not in page
+        assert "kernelId" in page and link.capability not in page
     assert cluster.store.previews.get(link.id).access_count == 3  # every replica recorded its view
     _, headers, _ = http(cluster.proxy.url + "/p/" + link.capability)
     # nginx pins the visitor to the replica that rendered the page (its kernel lives there)
@@ -99,12 +100,13 @@ def test_a_link_opens_on_every_replica_and_through_the_proxy(cluster):
 def test_each_replica_bounds_its_own_kernels(cluster):
     link = _link(cluster)
     r1, r2 = cluster.replicas
-    # --max-kernels-per-link 2: two fresh visits of one link fill replica 1 ...
-    assert [http(r1.url + "/p/" + link.capability)[0] for _ in range(2)] == [200, 200]
-    status, headers, body = http(r1.url + "/p/" + link.capability)
-    assert status == 503 and headers["Retry-After"] and "Traceback" not in body
+    visits = [_cookie_header({"qldrops_visit": secrets.token_urlsafe(32)}) for _ in range(3)]
+    # --max-kernels-per-link 2: two visitors (browser sessions) of one link fill replica 1 ...
+    assert [http(r1.url + "/p/" + link.capability, headers=v)[0] for v in visits[:2]] == [200, 200]
+    status, headers, body = http(r1.url + "/p/" + link.capability, headers=visits[2])
+    assert status == 503 and int(headers["Retry-After"]) >= 1 and "Traceback" not in body
     # ... and replica 2 has its own budget (kernels live in one process; each bounds what it holds)
-    assert http(r2.url + "/p/" + link.capability)[0] == 200
+    assert http(r2.url + "/p/" + link.capability, headers=visits[2])[0] == 200
 
 
 def test_a_revocation_reaches_every_replica_within_a_second(cluster):
@@ -207,7 +209,7 @@ def test_a_replica_dying_loses_no_data_and_the_other_serves(cluster):
     pinned = {"qldrops_route": "r1"}
     status, headers, _ = http(cluster.proxy.url + "/e/" + link.capability, headers=_cookie_header(pinned))
     assert status == 200 and cookies_of(headers)["qldrops_route"] == "r1"
-    written = [store.put(workflow_id=WORKFLOW, drop_type="doc", artifact=f"note {i}").id for i in range(20)]
+    written = [store.put(workflow_id=WORKFLOW, drop_type="documentation", artifact=f"note {i}").id for i in range(20)]
     cluster.kill(0)  # SIGKILL: no clean shutdown
     # the visitor pinned to the dead replica is served by the other one, and pinned there from now on
     status, headers, _ = http(cluster.proxy.url + "/e/" + link.capability, headers=_cookie_header(pinned))

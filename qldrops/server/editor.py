@@ -26,6 +26,7 @@ import hashlib
 import html
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -425,6 +426,9 @@ class _EditorHandler(RequestHandler):
         if not isinstance(exc, QldropsError):
             log.error("editor request failed", exc_info=exc)
         status, body = pages.for_error(exc)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited: say when, as /p/ does
+        if retry_after is not None:
+            self.set_header("Retry-After", str(max(1, math.ceil(retry_after))))
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(body)

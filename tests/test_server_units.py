@@ -244,3 +244,40 @@ def test_plotly_loads_only_for_dashboards_that_ask(tmp_path):
     charts = hook({"federated_extensions": list(exts)}, notebook_path="charts.ipynb")
     assert [e["name"] for e in plain["federated_extensions"]] == ["@jupyter-widgets/jupyterlab-manager"]
     assert len(charts["federated_extensions"]) == 2
+
+
+# ------------------------------------------------------------------------------------ behind a proxy
+def _request(peer: str, **headers: str):
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest
+
+    req = HTTPServerRequest(method="GET", uri="/p/x", headers=HTTPHeaders(headers))
+    req.remote_ip = peer
+    return req
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies():
+    from qldrops.server.proxy import client_address, is_forwarded, parse_trusted
+
+    trusted = parse_trusted("127.0.0.1, 10.0.0.0/24")
+    # from the proxy: the nearest hop it did not add itself
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}), trusted) == "203.0.113.9"
+    assert client_address(_request("10.0.0.5", **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9, 10.0.0.7"}),
+                          trusted) == "203.0.113.9"
+    assert client_address(_request("127.0.0.1", **{"X-Real-IP": "203.0.113.9"}), trusted) == "203.0.113.9"
+    # from anyone else, or garbage: the direct peer
+    assert client_address(_request("203.0.113.50", **{"X-Forwarded-For": "127.0.0.1"}), trusted) == "203.0.113.50"
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "not-an-ip"}), trusted) == "127.0.0.1"
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}), ()) == "127.0.0.1"
+    assert is_forwarded(_request("127.0.0.1", **{"X-Real-IP": "203.0.113.9"}))
+    assert not is_forwarded(_request("127.0.0.1"))
+    with pytest.raises(QldropsError, match="QLDROPS_TRUSTED_PROXIES"):
+        parse_trusted("127.0.0.1, proxy.example")
+
+
+def test_the_trusted_proxies_reach_the_handlers_settings(tmp_path):
+    from qldrops.server.proxy import SETTING
+
+    nb = tmp_path / "preview.ipynb"
+    nb.write_text("{}")
+    c = build_config(ServeOptions(port=9999, trusted_proxies="127.0.0.1"), nb)
+    assert [str(n) for n in c.Voila.tornado_settings[SETTING]] == ["127.0.0.1/32"]

@@ -84,9 +84,10 @@ def _drop_database(url: str) -> None:
 
 
 def main(quick: bool = False) -> dict:
+    from replicas import NginxProxy, ReplicaSet, http
+
     import qldrops
     from qldrops.settings import Settings
-    from replicas import NginxProxy, ReplicaSet, http
 
     seconds, rounds = (4, 1) if quick else (10, 3)
     load_before = os.getloadavg()

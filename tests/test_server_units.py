@@ -281,3 +281,16 @@ def test_the_trusted_proxies_reach_the_handlers_settings(tmp_path):
     nb.write_text("{}")
     c = build_config(ServeOptions(port=9999, trusted_proxies="127.0.0.1"), nb)
     assert [str(n) for n in c.Voila.tornado_settings[SETTING]] == ["127.0.0.1/32"]
+
+
+def test_https_is_believed_from_a_trusted_proxy_only():
+    from types import SimpleNamespace
+
+    from qldrops.server.proxy import SETTING, is_https, parse_trusted
+
+    def handler(peer: str, trusted: str, **headers: str):
+        return SimpleNamespace(request=_request(peer, **headers), settings={SETTING: parse_trusted(trusted)})
+
+    assert is_https(handler("127.0.0.1", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
+    assert not is_https(handler("203.0.113.5", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
+    assert not is_https(handler("127.0.0.1", "", **{"X-Forwarded-Proto": "https"}))

@@ -201,8 +201,9 @@ def test_url_forms():
 
 
 def test_doctor_checks_the_object_store_and_creates_nothing(weed, tmp_path):
-    from qldrops.doctor import _object_store
     from support import test_settings
+
+    from qldrops.doctor import _object_store
 
     check = _object_store(test_settings(tmp_path, object_store_url=weed.url("doctor")))
     assert check.status == "ok" and "answers" in check.detail

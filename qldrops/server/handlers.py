@@ -41,7 +41,7 @@ from . import pages
 from .admission import ServerBusy
 from .gate import LinkGate
 from .kernels import CURRENT_SEAT, CountingKernelManager
-from .proxy import is_forwarded, visitor_address
+from .proxy import is_forwarded, is_https, visitor_address
 from .security import write_instruction
 from .tickets import TicketBook
 
@@ -174,7 +174,7 @@ class PreviewHandler(VoilaHandler):
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=self.request.protocol == "https",
+            secure=is_https(self),
         )
         return session, returning
 

@@ -81,9 +81,19 @@ def visitor_address(handler: Any) -> str:
     return client_address(handler.request, handler.settings.get(SETTING, ()))
 
 
+def is_https(handler: Any) -> bool:
+    """Did the visitor use HTTPS? Directly, or (``X-Forwarded-Proto``) to a trusted proxy that terminated TLS."""
+    request = handler.request
+    if request.protocol == "https":
+        return True
+    trusted = handler.settings.get(SETTING, ())
+    return bool(trusted) and _trusted(request.remote_ip or "", trusted) and \
+        request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+
+
 def is_forwarded(request: Any) -> bool:
     """True when a proxy relayed the request (it carries a forwarding header)."""
     return any(name in request.headers for name in FORWARDED_HEADERS)
 
 
-__all__ = ["client_address", "is_forwarded", "parse_trusted", "visitor_address"]
+__all__ = ["client_address", "is_forwarded", "is_https", "parse_trusted", "visitor_address"]

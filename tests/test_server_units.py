@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -294,3 +295,19 @@ def test_https_is_believed_from_a_trusted_proxy_only():
     assert is_https(handler("127.0.0.1", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
     assert not is_https(handler("203.0.113.5", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
     assert not is_https(handler("127.0.0.1", "", **{"X-Forwarded-Proto": "https"}))
+
+
+def test_the_nginx_configuration_is_rendered_for_the_replicas_and_refuses_bad_input(tmp_path):
+    from replicas import render_module
+
+    render = render_module()
+    text = render.render(["127.0.0.1:8871", "10.0.0.12:8866"], listen="127.0.0.1:8080", prefix=tmp_path)
+    assert not re.search(r"@@[A-Z_]+@@", text) and "listen 127.0.0.1:8080;" in text
+    assert "r2 qldrops_r2;" in text and "server 10.0.0.12:8866 backup;" in text
+    assert "location /qldrops/internal/" in text and "/p/<capability>" in text
+    for bad, why in (([], "at least one"), (["127.0.0.1:8871", "127.0.0.1:8871"], "twice"),
+                     (["127.0.0.1;8871"], "host:port"), (["127.0.0.1:99999"], "host:port")):
+        with pytest.raises(ValueError, match=why):
+            render.render(bad, prefix=tmp_path)
+    with pytest.raises(ValueError, match="listen"):
+        render.render(["127.0.0.1:8871"], listen="80; include /etc/passwd", prefix=tmp_path)

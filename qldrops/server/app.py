@@ -120,6 +120,8 @@ def redact_uri(uri: str) -> str:
 
 def log_request(handler: Any) -> None:
     """Tornado ``log_function``: the access log, with secrets redacted."""
+    from .proxy import visitor_address
+
     status = handler.get_status()
     request = handler.request
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
@@ -131,7 +133,7 @@ def log_request(handler: Any) -> None:
         status,
         request.method,
         redact_uri(request.uri or ""),
-        request.remote_ip,
+        visitor_address(handler),  # behind a trusted proxy: the visitor, not the proxy
         1000.0 * request.request_time(),
     )
 

@@ -55,6 +55,7 @@ def run_checks(settings: Settings | None = None) -> list[Check]:
                             "fix the database first"))
         checks.append(_sandbox())
         checks.append(_redis(settings))
+        checks.append(_object_store(settings))
     finally:
         if store is not None:
             store.close()
@@ -148,7 +149,9 @@ def _sandbox() -> Check:
 
 
 def _redis(settings: Settings) -> Check:
-    url = settings.rate_limit_storage
+    url = settings.resolved_rate_limit_storage
+    if not url.startswith(("redis://", "rediss://")):
+        url = settings.redis_url or url  # the page cache may use Redis while rate limits stay in memory
     if not url.startswith(("redis://", "rediss://")):
         return Check("redis", "ok", f"not configured (rate limits kept in {url})")
     parsed = sa.make_url(url.replace("rediss://", "redis://", 1))
@@ -159,11 +162,32 @@ def _redis(settings: Settings) -> Check:
             answer = sock.recv(64)
     except OSError as e:
         return Check("redis", "fail", f"cannot reach Redis at {host}:{port}: {e}",
-                     "start Redis, or set QLDROPS_RATE_LIMIT_STORAGE=memory:// for a single server")
+                     "start Redis, or unset QLDROPS_REDIS_URL and set QLDROPS_RATE_LIMIT_STORAGE=memory:// "
+                     "for a single server")
     if answer.startswith((b"+PONG", b"-NOAUTH")):
         return Check("redis", "ok", f"Redis at {host}:{port} answers")
     return Check("redis", "warn", f"{host}:{port} answered {answer[:30]!r}, not like Redis",
-                 "check QLDROPS_RATE_LIMIT_STORAGE")
+                 "check QLDROPS_RATE_LIMIT_STORAGE and QLDROPS_REDIS_URL")
+
+
+def _object_store(settings: Settings) -> Check:
+    """The S3-compatible store for large artifacts (QLDROPS_OBJECT_STORE_URL): does it answer?"""
+    from .store.objects import S3ObjectStore
+
+    if not settings.object_store_url:
+        return Check("objects", "ok", "not configured: every artifact is kept in the database")
+    try:
+        objects = S3ObjectStore(settings.object_store_url, timeout=min(5.0, float(settings.object_store_timeout)),
+                                create_bucket=False)
+        where = objects.location.safe()
+        exists = objects.bucket_exists()
+    except QldropsError as e:
+        return Check("objects", "fail", e.message, e.hint or "check QLDROPS_OBJECT_STORE_URL")
+    if not exists:
+        return Check("objects", "warn", f"{where} answers but has no bucket {objects.location.bucket!r}",
+                     "it is created on the first large write; create it now if the credentials may not")
+    return Check("objects", "ok", f"{where} answers; artifacts of at least "
+                 f"{_size(settings.object_store_min_bytes)} go there")
 
 
 # ---------------------------------------------------------------------- helpers

@@ -70,8 +70,9 @@ class Settings:
     rate_limit_client: str = field(default="300/minute", metadata={"help": "Requests per client address (share links)."})
     rate_limit_token: str = field(default="1200/minute", metadata={"help": "Requests per API token."})
     rate_limit_link: str = field(default="120/minute", metadata={"help": "Requests per share link."})
-    rate_limit_storage: str = field(default="memory://",
-                                    metadata={"help": "Rate-limit counters: memory:// or redis://127.0.0.1:6379 (shared)."})
+    rate_limit_storage: str = field(default="",
+                                    metadata={"help": "Rate-limit counters: memory:// or redis://127.0.0.1:6379 (shared by "
+                                                      "every server). Empty: QLDROPS_REDIS_URL when set, else memory://."})
     rate_limit_run: str = field(default="10/minute",
                                 metadata={"help": "Sandbox runs per share link (the preview page's Run button)."})
     max_kernels: int = field(default=12, metadata={"help": "Visitor kernels `qldrops serve` runs at once (preheated "
@@ -93,6 +94,9 @@ class Settings:
                                                                       "server's loaded embedding model (loopback)."})
     health_token: str = field(default="", metadata={"help": "Bearer token `qldrops serve` accepts at /healthz/details "
                                                            "(kernel counts, memory); admin API tokens work too."})
+    trusted_proxies: str = field(default="", metadata={"help": "Reverse proxies (addresses or networks, comma-"
+                                                                "separated, e.g. 127.0.0.1) whose X-Forwarded-For "
+                                                                "`qldrops serve` believes. Empty: none."})
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod
@@ -115,6 +119,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return "sqlite:///" + str(Path(self.data_dir) / "qldrops.db")
+
+    @property
+    def resolved_rate_limit_storage(self) -> str:
+        """Where rate-limit counters live: the setting, else the shared Redis, else this process."""
+        return self.rate_limit_storage or self.redis_url or "memory://"
 
     @property
     def resolved_index_dir(self) -> Path:

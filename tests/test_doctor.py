@@ -33,14 +33,14 @@ def test_a_healthy_store_passes_every_check(env, capsys):
     lines = out.splitlines()
     assert code == 0, out
     assert [line.split()[:2] for line in lines] == [["ok", "database"], ["ok", "disk"], ["ok", "index"],
-                                                    ["ok", "sandbox"], ["ok", "redis"]]
+                                                    ["ok", "sandbox"], ["ok", "redis"], ["ok", "objects"]]
     assert "schema 0007 (current)" in lines[0] and "free at" in lines[1] and "will be built" in lines[2]
 
     code, out = _doctor(capsys, "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True
     assert {c["name"]: c["status"] for c in report["checks"]} == dict.fromkeys(
-        ["database", "disk", "index", "sandbox", "redis"], "ok")
+        ["database", "disk", "index", "sandbox", "redis", "objects"], "ok")
 
 
 def test_a_bwrap_that_cannot_run_fails_the_sandbox_check(env, capsys, monkeypatch, tmp_path):
@@ -82,3 +82,21 @@ def test_a_missing_sqlite_file_is_not_created(tmp_path):
     checks = run_checks(test_settings(tmp_path, database_url=f"sqlite:///{path}"))
     assert (checks[0].status, checks[0].next_step) == ("warn", "it is created on first use: `qldrops init`")
     assert not path.exists()
+
+
+def test_an_object_store_that_does_not_answer_fails_with_a_next_step(tmp_path):
+    from qldrops.doctor import _object_store
+
+    settings = test_settings(tmp_path, object_store_url="http://k:s@127.0.0.1:1/bucket", object_store_timeout=2)
+    check = _object_store(settings)
+    assert check.status == "fail" and "127.0.0.1:1" in check.detail and "k:s" not in check.detail
+    assert "QLDROPS_OBJECT_STORE_URL" in check.next_step
+    assert _object_store(test_settings(tmp_path)).status == "ok"  # not configured: nothing to check
+
+
+def test_rate_limits_follow_the_shared_redis_unless_told_otherwise(tmp_path):
+    assert test_settings(tmp_path).resolved_rate_limit_storage == "memory://"
+    shared = test_settings(tmp_path, redis_url="redis://127.0.0.1:6379/0")
+    assert shared.resolved_rate_limit_storage == "redis://127.0.0.1:6379/0"
+    own = test_settings(tmp_path, redis_url="redis://127.0.0.1:6379/0", rate_limit_storage="memory://")
+    assert own.resolved_rate_limit_storage == "memory://"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -244,3 +245,69 @@ def test_plotly_loads_only_for_dashboards_that_ask(tmp_path):
     charts = hook({"federated_extensions": list(exts)}, notebook_path="charts.ipynb")
     assert [e["name"] for e in plain["federated_extensions"]] == ["@jupyter-widgets/jupyterlab-manager"]
     assert len(charts["federated_extensions"]) == 2
+
+
+# ------------------------------------------------------------------------------------ behind a proxy
+def _request(peer: str, **headers: str):
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest
+
+    req = HTTPServerRequest(method="GET", uri="/p/x", headers=HTTPHeaders(headers))
+    req.remote_ip = peer
+    return req
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies():
+    from qldrops.server.proxy import client_address, is_forwarded, parse_trusted
+
+    trusted = parse_trusted("127.0.0.1, 10.0.0.0/24")
+    # from the proxy: the nearest hop it did not add itself
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}), trusted) == "203.0.113.9"
+    assert client_address(_request("10.0.0.5", **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9, 10.0.0.7"}),
+                          trusted) == "203.0.113.9"
+    assert client_address(_request("127.0.0.1", **{"X-Real-IP": "203.0.113.9"}), trusted) == "203.0.113.9"
+    # from anyone else, or garbage: the direct peer
+    assert client_address(_request("203.0.113.50", **{"X-Forwarded-For": "127.0.0.1"}), trusted) == "203.0.113.50"
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "not-an-ip"}), trusted) == "127.0.0.1"
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}), ()) == "127.0.0.1"
+    assert is_forwarded(_request("127.0.0.1", **{"X-Real-IP": "203.0.113.9"}))
+    assert not is_forwarded(_request("127.0.0.1"))
+    with pytest.raises(QldropsError, match="QLDROPS_TRUSTED_PROXIES"):
+        parse_trusted("127.0.0.1, proxy.example")
+
+
+def test_the_trusted_proxies_reach_the_handlers_settings(tmp_path):
+    from qldrops.server.proxy import SETTING
+
+    nb = tmp_path / "preview.ipynb"
+    nb.write_text("{}")
+    c = build_config(ServeOptions(port=9999, trusted_proxies="127.0.0.1"), nb)
+    assert [str(n) for n in c.Voila.tornado_settings[SETTING]] == ["127.0.0.1/32"]
+
+
+def test_https_is_believed_from_a_trusted_proxy_only():
+    from types import SimpleNamespace
+
+    from qldrops.server.proxy import SETTING, is_https, parse_trusted
+
+    def handler(peer: str, trusted: str, **headers: str):
+        return SimpleNamespace(request=_request(peer, **headers), settings={SETTING: parse_trusted(trusted)})
+
+    assert is_https(handler("127.0.0.1", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
+    assert not is_https(handler("203.0.113.5", "127.0.0.1", **{"X-Forwarded-Proto": "https"}))
+    assert not is_https(handler("127.0.0.1", "", **{"X-Forwarded-Proto": "https"}))
+
+
+def test_the_nginx_configuration_is_rendered_for_the_replicas_and_refuses_bad_input(tmp_path):
+    from replicas import render_module
+
+    render = render_module()
+    text = render.render(["127.0.0.1:8871", "10.0.0.12:8866"], listen="127.0.0.1:8080", prefix=tmp_path)
+    assert not re.search(r"@@[A-Z_]+@@", text) and "listen 127.0.0.1:8080;" in text
+    assert "r2 qldrops_r2;" in text and "server 10.0.0.12:8866 backup;" in text
+    assert "location /qldrops/internal/" in text and "/p/<capability>" in text
+    for bad, why in (([], "at least one"), (["127.0.0.1:8871", "127.0.0.1:8871"], "twice"),
+                     (["127.0.0.1;8871"], "host:port"), (["127.0.0.1:99999"], "host:port")):
+        with pytest.raises(ValueError, match=why):
+            render.render(bad, prefix=tmp_path)
+    with pytest.raises(ValueError, match="listen"):
+        render.render(["127.0.0.1:8871"], listen="80; include /etc/passwd", prefix=tmp_path)

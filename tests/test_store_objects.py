@@ -198,3 +198,17 @@ def test_url_forms():
     aws = objstore.parse_url("s3://bucket")
     assert (aws.endpoint, aws.bucket, aws.prefix, aws.access_key) == (None, "bucket", "", None)
     assert aws.key("ab" + "0" * 62) == "blobs/ab/ab" + "0" * 62
+
+
+def test_doctor_checks_the_object_store_and_creates_nothing(weed, tmp_path):
+    from support import test_settings
+
+    from qldrops.doctor import _object_store
+
+    check = _object_store(test_settings(tmp_path, object_store_url=weed.url("doctor")))
+    assert check.status == "ok" and "answers" in check.detail
+    missing = f"qldrops-doctor-{uuid.uuid4().hex[:8]}"
+    url = weed.url().rsplit("/", 1)[0] + "/" + missing
+    check = _object_store(test_settings(tmp_path, object_store_url=url))
+    assert check.status == "warn" and missing in check.detail
+    assert missing not in [b["Name"] for b in weed.client().list_buckets()["Buckets"]]

@@ -2,7 +2,8 @@
 
 Moving-window limits held in memory by default (one process); point
 ``storage`` at Redis (``redis://127.0.0.1:6379``) to share the counts between
-several ``qldrops serve`` processes. Secrets never become keys: tokens and
+several ``qldrops serve`` processes (``QLDROPS_RATE_LIMIT_STORAGE``; without it, the
+``QLDROPS_REDIS_URL`` of the page cache when set). Secrets never become keys: tokens and
 capabilities are hashed first.
 
     store.rate_limits.hit(client="203.0.113.9", link=capability)   # raises RateLimited(retry_after=...)
@@ -60,7 +61,7 @@ class RateLimits:
     def from_settings(cls, settings: Settings) -> RateLimits:
         """Limits from the settings ``rate_limit_client/token/link/storage`` (an empty one: no limit)."""
         return cls(client=settings.rate_limit_client or None, token=settings.rate_limit_token or None,
-                   link=settings.rate_limit_link or None, run=settings.rate_limit_run or None, storage=settings.rate_limit_storage or DEFAULT_STORAGE)
+                   link=settings.rate_limit_link or None, run=settings.rate_limit_run or None, storage=settings.resolved_rate_limit_storage)
 
     def hit(self, *, client: str | None = None, token: str | None = None, link: str | None = None,
             run: str | int | None = None, cost: int = 1) -> None:

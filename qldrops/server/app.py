@@ -89,6 +89,8 @@ class ServeOptions:
     max_kernels_per_link: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_link)
     max_kernels_per_client: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_client)
     kernel_abandon_timeout: float = field(default_factory=lambda: float(Settings.from_env().kernel_abandon_timeout))
+    # reverse proxies whose X-Forwarded-For is believed (QLDROPS_TRUSTED_PROXIES; server/proxy.py)
+    trusted_proxies: str = field(default_factory=lambda: Settings.from_env().trusted_proxies)
     log_level: str = "INFO"
     compress: bool = True
     autosave_after: float = 30.0  # the editor page saves a changed file after this many idle seconds
@@ -118,6 +120,8 @@ def redact_uri(uri: str) -> str:
 
 def log_request(handler: Any) -> None:
     """Tornado ``log_function``: the access log, with secrets redacted."""
+    from .proxy import visitor_address
+
     status = handler.get_status()
     request = handler.request
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
@@ -129,7 +133,7 @@ def log_request(handler: Any) -> None:
         status,
         request.method,
         redact_uri(request.uri or ""),
-        request.remote_ip,
+        visitor_address(handler),  # behind a trusted proxy: the visitor, not the proxy
         1000.0 * request.request_time(),
     )
 
@@ -162,6 +166,7 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
 
     from .extensions import PageConfigHook
     from .kernels import CountingKernelManager
+    from .proxy import SETTING, parse_trusted
 
     c = Config()
     c.Voila.ip = opts.host
@@ -176,6 +181,7 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
         "xsrf_cookie_kwargs": {"samesite": "Strict"},
         # ~5 MB of JavaScript per first visit: gzip it (3-5x less to send to remote visitors).
         "compress_response": bool(opts.compress),
+        SETTING: parse_trusted(opts.trusted_proxies),
     }
     vc = c.VoilaConfiguration
     vc.template = TEMPLATE
@@ -290,7 +296,7 @@ def serve(opts: ServeOptions) -> None:
             client=opts.rate_limit_client or settings.rate_limit_client or None,
             link=opts.rate_limit_link or settings.rate_limit_link or None,
             run=opts.rate_limit_run or settings.rate_limit_run or None,
-            storage=settings.rate_limit_storage or "memory://",
+            storage=settings.resolved_rate_limit_storage,
         )
         app.qldrops_setup(
             store=store,

@@ -26,6 +26,7 @@ import hashlib
 import html
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -42,6 +43,7 @@ from ..errors import QldropsError
 from . import pages
 from .collab import Room
 from .gate import LinkGate
+from .proxy import visitor_address
 from .snapshots import DocumentSnapshots
 
 log = logging.getLogger("qldrops.server.editor")
@@ -97,7 +99,7 @@ class EditorHub:
         *,
         autosave_after: float = 30.0,
         snapshot_after: float = 0.5,
-        access_every: float = 1.0,
+        access_every: float = 0.5,  # every tick: a revocation reaches open pages within a second
         watch_poll: float = 0.25,
     ):
         self.store = store
@@ -424,6 +426,9 @@ class _EditorHandler(RequestHandler):
         if not isinstance(exc, QldropsError):
             log.error("editor request failed", exc_info=exc)
         status, body = pages.for_error(exc)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited: say when, as /p/ does
+        if retry_after is not None:
+            self.set_header("Retry-After", str(max(1, math.ceil(retry_after))))
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(body)
@@ -451,7 +456,7 @@ class EditorPageHandler(_EditorHandler):
             visit, files = await self.hub.open_visit(
                 capability,
                 user_agent=self.request.headers.get("User-Agent", "")[:500],
-                client=self.request.remote_ip or "",
+                client=visitor_address(self),
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes an instruction page
             self._fail(exc)

@@ -71,14 +71,22 @@ class LinkGate:
             return False
 
     def ping(self) -> bool:
-        """True when the database answers a trivial query (for the health check)."""
-        import sqlalchemy as sa
+        """True when the database answers and its schema is one this code knows (for the health check).
+
+        Another replica may have migrated the shared database past this one (a rolling upgrade):
+        this replica then reports itself degraded, and a restart refuses with advice.
+        """
+        from ..store.db import KNOWN_REVISIONS, SCHEMA_HEAD, current_revision
 
         try:
             with self.store.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+                rev = current_revision(conn)
         except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
             log.warning("health check: database unavailable (%s)", type(exc).__name__)
+            return False
+        if rev is not None and rev not in KNOWN_REVISIONS:
+            log.error("health check: the database has schema %r, newer than this replica (%s): upgrade qldrops "
+                      "here and restart", rev, SCHEMA_HEAD)
             return False
         return True
 

@@ -41,6 +41,7 @@ from . import pages
 from .admission import ServerBusy
 from .gate import LinkGate
 from .kernels import CURRENT_SEAT, CountingKernelManager
+from .proxy import is_forwarded, is_https, visitor_address
 from .security import write_instruction
 from .tickets import TicketBook
 
@@ -87,7 +88,7 @@ class PreviewHandler(VoilaHandler):
     async def get(self, capability: str = "") -> None:
         started = time.perf_counter()
         user_agent = self.request.headers.get("User-Agent", "")[:500]
-        client = self.request.remote_ip or ""
+        client = visitor_address(self)
         try:
             grant = await IOLoop.current().run_in_executor(
                 None, partial(self.gate.open, capability, user_agent=user_agent, client=client)
@@ -173,7 +174,7 @@ class PreviewHandler(VoilaHandler):
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=self.request.protocol == "https",
+            secure=is_https(self),
         )
         return session, returning
 
@@ -317,7 +318,8 @@ class _KernelOnlyHandler(RequestHandler):
     def _refused(self) -> bool:
         """Answer 403 and return True unless the caller is one of this server's kernels."""
         key = self.request.headers.get("X-Qldrops-Kernel-Key", "")
-        if _is_loopback(self.request.remote_ip or "") and hmac.compare_digest(key, self.kernel_key):
+        if (_is_loopback(self.request.remote_ip or "") and not is_forwarded(self.request)
+                and hmac.compare_digest(key, self.kernel_key)):
             return False
         self.set_status(403)
         self.finish(json.dumps({"error": "forbidden"}))
@@ -386,8 +388,8 @@ class _LoopbackOnlyHandler(RequestHandler):
     """An internal service at a secret path (given to kernels in their environment): loopback only."""
 
     def prepare(self) -> None:
-        if not _is_loopback(self.request.remote_ip or ""):
-            raise HTTPError(404)
+        if not _is_loopback(self.request.remote_ip or "") or is_forwarded(self.request):
+            raise HTTPError(404)  # a visitor relayed by a proxy on this machine is not a kernel
 
     def check_xsrf_cookie(self) -> None:  # kernels, not browsers: the secret path is the credential
         return None

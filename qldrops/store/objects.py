@@ -162,6 +162,19 @@ class S3ObjectStore:
                      "nothing was written. Drops smaller than QLDROPS_OBJECT_STORE_MIN_BYTES do not need it",
             ) from exc
 
+    def bucket_exists(self) -> bool:
+        """Whether the bucket is there (``qldrops doctor``); raises ObjectStoreUnavailable when the store
+        does not answer or refuses the credentials. Creates nothing."""
+        client = self.client
+        with self._errors("answer"):
+            try:
+                client.head_bucket(Bucket=self.location.bucket)
+            except client.exceptions.ClientError as exc:
+                if _status(exc) == 404:
+                    return False
+                raise
+        return True
+
     def put(self, content_hash: str, body: bytes) -> None:
         with self._errors(f"store {content_hash[:12]}…"):
             self.client.put_object(Bucket=self.location.bucket, Key=self.location.key(content_hash), Body=body)

@@ -92,6 +92,9 @@ class Settings:
                                                                   "the server's page cache (loopback, a secret path)."})
     embedding_service_url: str = field(default="", metadata={"help": "Set by `qldrops serve` for its kernels: the "
                                                                       "server's loaded embedding model (loopback)."})
+    dask_scheduler: str = field(default="", metadata={"help": "Dask scheduler for `--engine dask` batch work "
+                                                              "(tcp://host:8786). Empty: worker processes on "
+                                                              "this machine."})
     health_token: str = field(default="", metadata={"help": "Bearer token `qldrops serve` accepts at /healthz/details "
                                                            "(kernel counts, memory); admin API tokens work too."})
     trusted_proxies: str = field(default="", metadata={"help": "Reverse proxies (addresses or networks, comma-"

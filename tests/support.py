@@ -28,3 +28,38 @@ def test_settings(tmp_path, **overrides) -> Settings:
 
 
 test_settings.__test__ = False  # not a test, whatever its name
+
+
+class RecordingEmbedder:
+    """The fake embedder, slowed down, appending one line per embedded text to ``path``
+    (``<pid> <sha256 of the text>``): a distributed test counts how often each content was embedded,
+    across worker processes, and finds the workers' process ids to kill one."""
+
+    def __init__(self, path: str, delay: float = 0.0, dim: int = 64):
+        from qldrops.index.embedder import FakeEmbedder
+
+        self.inner = FakeEmbedder(dim)
+        self.model_id = self.inner.model_id
+        self.dim = dim
+        self.path = path
+        self.delay = delay
+
+    def embed_documents(self, texts):
+        import hashlib
+        import time
+
+        out = self.inner.embed_documents(texts)
+        for text in texts:
+            time.sleep(self.delay)
+            with open(self.path, "a") as f:
+                f.write(f"{os.getpid()} {hashlib.sha256(text.encode()).hexdigest()}\n")
+        return out
+
+    def embed(self, texts):
+        return self.embed_documents(texts)[0]
+
+    def embed_query(self, texts):
+        return self.inner.embed_query(texts)
+
+    def __repr__(self) -> str:
+        return f"RecordingEmbedder({self.path!r})"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from ..engines import check_engine
 from . import Context, output, pass_ctx
 
 
@@ -15,10 +16,32 @@ def index():
     """Keep this machine's vector index an exact mirror of the database."""
 
 
+def engine_options(fn):
+    """--engine, --scheduler, --workers, --batch: batch work on this process or a Dask cluster."""
+    fn = click.option("--batch", default=128, show_default=True, type=int,
+                      help="Items per task (--engine dask).")(fn)
+    fn = click.option("--workers", default=2, show_default=True, type=int,
+                      help="Worker processes of the local cluster (--engine dask without a scheduler).")(fn)
+    fn = click.option("--scheduler", default="", metavar="ADDRESS",
+                      help="Dask scheduler, tcp://host:8786 (default: QLDROPS_DASK_SCHEDULER; empty: a local "
+                           "cluster).")(fn)
+    return click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
+                        help="Where the work runs: this process, or a Dask cluster (Ray is not supported).")(fn)
+
+
 @index.command("sync")
+@engine_options
 @pass_ctx
-def sync_cmd(ctx: Context):
-    """Apply the change log since the last sync (and save the index)."""
+def sync_cmd(ctx: Context, engine: str, scheduler: str, workers: int, batch: int):
+    """Apply the change log since the last sync, embedding what is new (and save the index).
+
+    With --engine dask the embedding runs on a Dask cluster's workers (the model loaded once
+    per worker, vectors written back in batches); a killed worker's batch is retried and
+    nothing already embedded is embedded again.
+    """
+    if check_engine(engine) == "dask":
+        output(ctx, ctx.store.index.sync_distributed(scheduler=scheduler, workers=workers, batch=batch).to_dict())
+        return
     output(ctx, ctx.store.index.sync(save=True).to_dict())
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..store import schema as t
-from ..store.db import insert_ignore
+from ..store.bulk import upsert_rows
 from .embedder import Embedder, is_blank
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,17 @@ def load_vectors(conn: sa.Connection, model_id: str, dim: int, hashes: Iterable[
     return out
 
 
+def missing_hashes(conn: sa.Connection, model_id: str, hashes: Iterable[str]) -> list[str]:
+    """Those of these hashes that have no stored row (vector or blank marker) for this model, in order."""
+    hashes = list(dict.fromkeys(hashes))
+    have: set[str] = set()
+    e = t.embeddings.c
+    for i in range(0, len(hashes), _PAGE):
+        have.update(conn.execute(sa.select(e.content_hash).where(
+            e.model_id == model_id, e.content_hash.in_(hashes[i:i + _PAGE]))).scalars())
+    return [h for h in hashes if h not in have]
+
+
 def ensure_vectors(store, embedder: Embedder, hashes: Iterable[str], *, batch: int = 256
                    ) -> dict[str, np.ndarray | None]:
     """Vectors for these content hashes, embedding (and saving) only the ones never embedded."""
@@ -99,8 +110,8 @@ def embed_and_save(store, embedder: Embedder, hashes: list[str], *, batch: int =
             rows[j]["vector"] = to_bytes(vecs[n])
             rows[j]["chunks"] = int(chunks[n])
             out[part[j]] = np.asarray(vecs[n], dtype=np.float32)
-        with store.transaction() as conn:
-            conn.execute(insert_ignore(store.dialect, t.embeddings), rows)
+        with store.transaction() as conn:  # PostgreSQL: COPY; a vector already there is kept
+            upsert_rows(conn, t.embeddings, rows)
     if hashes:
         log.info("embedded %d artifacts with %s in %.1f s", len(hashes), embedder.model_id,
                  time.perf_counter() - started)

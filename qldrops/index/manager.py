@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from .. import engines
 from ..errors import ValidationError, VectorIndexError
 from ..store import schema as t
 from ..store.core import DropStore
@@ -355,6 +356,24 @@ class IndexManager:
     def lag(self) -> int:
         """Changes this mirror does not reflect yet: pending drops plus change rows not read."""
         return len(self.pending) + sy.pending_count(self.store, self.watermark)
+
+    def sync_distributed(self, client: Any = None, *, scheduler: str = "", workers: int = 2, batch: int = 128,
+                         commit_every: int = 32, progress: bool | None = None, embedder_factory: Any = None):
+        """Embed what has no vector on a Dask cluster, then :meth:`sync` (``qldrops index sync --engine dask``).
+
+        ``client``: a ``distributed.Client``; without one, the scheduler at ``scheduler`` (or
+        ``QLDROPS_DASK_SCHEDULER``), or else a local cluster of ``workers`` processes started for
+        this call. Tasks are ``batch`` content hashes; each worker loads the model once and writes
+        ``commit_every`` vectors per transaction. See :mod:`qldrops.index.distributed`.
+        """
+        from . import distributed as dx
+
+        self.store._authorize("write")
+        kw = dict(batch=batch, commit_every=commit_every, progress=progress, embedder_factory=embedder_factory)
+        if client is not None:
+            return dx.sync_distributed(self, client, **kw)
+        with engines.dask_client(scheduler or self.store.settings.dask_scheduler, workers=workers) as own:
+            return dx.sync_distributed(self, own, **kw)
 
     # ------------------------------------------------------------------ the background indexer
     def start(self, *, poll_seconds: float = 1.0) -> Indexer:

@@ -17,6 +17,9 @@ import datetime as dt
 import json
 from typing import Any, Sequence
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_upsert
+
 from .search import document
 
 
@@ -110,3 +113,40 @@ def pg_insert(raw, workspace: str, prepared: Sequence[Any], blobs: Sequence[Any]
                 {"ws": workspace, "now": now})
     cur.execute("TRUNCATE qldrops_stage_drops, qldrops_stage_blobs")
     return ids
+
+
+def upsert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, update: bool = False) -> None:
+    """Write many rows keyed by ``table``'s primary key inside the caller's transaction.
+
+    A row whose key exists is left alone (``update=False``: vectors, which never change for a key)
+    or replaced (``update=True``: analysis results). PostgreSQL: ``COPY`` into a temporary staging
+    table, then one ``INSERT ... SELECT ... ON CONFLICT``; SQLite: one ``executemany``.
+    """
+    if not rows:
+        return
+    cols = [c.name for c in table.columns]
+    key = [c.name for c in table.primary_key.columns]
+    rest = [c for c in cols if c not in key]
+    if conn.dialect.name != "postgresql":
+        ins = sqlite_upsert(table)
+        stmt = (ins.on_conflict_do_update(index_elements=key, set_={c: ins.excluded[c] for c in rest}) if update
+                else ins.on_conflict_do_nothing(index_elements=key))
+        conn.execute(stmt, list(rows))
+        return
+    stage = f"qldrops_stage_{table.name}"
+    names = ", ".join(cols)
+    json_cols = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # a checked-out connection is never detached
+    cur = raw.cursor()
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) "
+                "ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY {stage} ({names}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(tuple(_json(row[c]) if c in json_cols and row[c] is not None else row.get(c) for c in cols))
+    conflict = ("DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in rest)) if update and rest \
+        else "DO NOTHING"
+    # DISTINCT ON: a key twice in one batch would make ON CONFLICT DO UPDATE fail (callers send each once).
+    cur.execute(f"INSERT INTO {table.name} ({names}) SELECT DISTINCT ON ({', '.join(key)}) {names} FROM {stage} "
+                f"ON CONFLICT ({', '.join(key)}) {conflict}")
+    cur.execute(f"TRUNCATE {stage}")

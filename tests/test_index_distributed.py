@@ -1,0 +1,149 @@
+"""`qldrops index sync --engine dask`: embedding on a real Dask LocalCluster (2 worker processes),
+on SQLite and PostgreSQL, including a worker killed mid-job (exactly-once, nothing missing)."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import hashlib
+import json
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from qldrops.cli import main
+from qldrops.errors import ConfigurationError
+from qldrops.index.embedder import FakeEmbedder
+from qldrops.index.embstore import load_vectors
+
+distributed = pytest.importorskip("distributed")
+
+from support import RecordingEmbedder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl, \
+            distributed.Client(cl, set_as_default=False) as c:
+        yield c
+
+
+def _texts(n: int) -> list[str]:
+    return [f"def handler_{i}(request):\n    return render(request, 'page {i % 13}', retries={i % 5})\n"
+            for i in range(n)]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_vectors(store, texts):
+    """Every distinct text has exactly the vector the single-process embedder gives it."""
+    fake = FakeEmbedder()
+    with store.reading() as conn:
+        got = load_vectors(conn, fake.model_id, fake.dim, [_sha(t) for t in texts])
+    want = fake.embed(list(texts))
+    for text, vec in zip(texts, want):
+        assert got[_sha(text)] is not None, "missing vector"
+        np.testing.assert_array_equal(got[_sha(text)], vec)
+
+
+def test_distributed_sync_matches_single_process(store, client):
+    texts = _texts(90)
+    items = [dict(workflow_id="w", drop_type="code_generation", artifact=t) for t in texts]
+    items += [dict(workflow_id="w2", drop_type="code_generation", artifact=texts[0]),  # same content: one vector
+              dict(workflow_id="w2", drop_type="documentation", artifact="   \n")]      # blank: a marker, no vector
+    store.put_many(items)
+    report = store.index.sync_distributed(client, batch=16, commit_every=4)
+    assert (report.engine, report.workers, report.tasks) == ("dask", 2, 6)
+    assert (report.hashes, report.embedded, report.skipped, report.blank) == (91, 91, 0, 1)
+    _check_vectors(store, texts)
+    status = store.index.status()
+    assert status.size == 91 and status.lag == 0
+    assert store.index.verify().ok
+    # Idempotent: a second run finds nothing to do.
+    again = store.index.sync_distributed(client, batch=16)
+    assert (again.tasks, again.hashes, again.embedded) == (0, 0, 0)
+
+
+def test_killed_worker_mid_job_exactly_once(store, client, tmp_path):
+    texts = _texts(160)
+    store.put_many([dict(workflow_id="w", drop_type="code_generation", artifact=t) for t in texts])
+    record = tmp_path / "embedded.log"
+    record.touch()
+    factory = functools.partial(RecordingEmbedder, str(record), 0.03)
+    box: dict = {}
+
+    def run():
+        try:
+            box["report"] = store.index.sync_distributed(client, batch=20, commit_every=5, embedder_factory=factory)
+        except BaseException as exc:  # handed to the test thread below
+            box["error"] = exc
+
+    job = threading.Thread(target=run)
+    job.start()
+    deadline = time.monotonic() + 120
+    victim = None
+    while victim is None and time.monotonic() < deadline and job.is_alive():
+        lines = record.read_text().split()
+        if len(lines) >= 2 * 30:  # 30 texts embedded: the job is well under way, 130 to go
+            victim = int(lines[-2])  # the worker that embedded last is busy with a batch now
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(0.05)
+    job.join(300)
+    assert victim is not None, "the job ended before a worker could be killed"
+    assert "error" not in box, box.get("error")
+    report = box["report"]
+
+    calls = collections.Counter(line.split()[1] for line in record.read_text().splitlines())
+    pids = {int(line.split()[0]) for line in record.read_text().splitlines()}
+    assert victim in pids and len(pids) >= 2
+    assert set(calls) == {_sha(t) for t in texts}, "nothing missing"
+    twice = [h for h, n in calls.items() if n > 1]
+    # Only the slice the killed worker was embedding (commit_every texts) can be embedded again.
+    assert max(calls.values()) <= 2 and len(twice) <= 5, calls.most_common(6)
+    assert report.hashes == 160 and report.embedded + report.skipped == 160  # the retried batch skipped the saved
+    _check_vectors(store, texts)
+    assert store.index.status().size == 160 and store.index.verify().ok
+
+
+def test_engine_errors_are_clear(store, monkeypatch):
+    with pytest.raises(ConfigurationError, match="did not answer"):
+        from qldrops import engines
+
+        monkeypatch.setattr(engines, "CONNECT_TIMEOUT", 1.0)
+        store.index.sync_distributed(scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(ConfigurationError, match="Ray engine is not supported"):
+        from qldrops.engines import check_engine
+
+        check_engine("ray")
+
+
+@pytest.fixture
+def cli_env(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("QLDROPS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    import qldrops
+
+    s = qldrops.connect()
+    s.put_many([dict(workflow_id="w", drop_type="code_generation", artifact=t) for t in _texts(12)])
+    s.close()
+
+
+def test_cli_index_sync_engine_dask(cli_env, client, capsys, monkeypatch):
+    monkeypatch.setenv("QLDROPS_DASK_SCHEDULER", client.scheduler.address)
+    code = main(["--json", "index", "sync", "--engine", "dask", "--batch", "5"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    report = json.loads(out.out)
+    assert (report["tasks"], report["embedded"], report["workers"]) == (3, 12, 2)
+    assert report["sync"]["pending"] == 0
+    code = main(["index", "sync", "--engine", "ray"])
+    out = capsys.readouterr()
+    assert code != 0 and "Ray engine is not supported" in out.err and "--engine dask" in out.err

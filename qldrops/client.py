@@ -228,14 +228,19 @@ class Store(DropStore):
         return self.analysis.analyze(drop_id, force=force)
 
     def analyze_all(self, workflow_id: str | None = None, drop_type: str | None = None, *, force: bool = False,
-                    processes: int = 2, progress: bool | None = None) -> AnalysisList:
+                    processes: int = 2, progress: bool | None = None, engine: str = "local", client: Any = None,
+                    scheduler: str = "", workers: int = 2, batch: int = 50) -> AnalysisList:
         """Analyse every current drop (of a workflow/type); cached results are reused.
 
         New analyses run in ``processes`` worker processes (both cores by default); one
         file that hangs or crashes gets a partial result and the batch goes on.
+        ``engine="dask"`` spreads them over a Dask cluster: ``client`` (a ``distributed.Client``),
+        or the scheduler at ``scheduler`` / ``QLDROPS_DASK_SCHEDULER``, or else a local cluster
+        of ``workers`` processes; ``batch`` files per task.
         """
         return self.analysis.analyze_all(workflow_id, drop_type, force=force, processes=processes,
-                                         progress=progress)
+                                         progress=progress, engine=engine, client=client, scheduler=scheduler,
+                                         workers=workers, batch=batch)
 
     def feedback(self, drop_id: int, rating: int, comment: str | None = None, *, actor: str | None = None) -> dict:
         """Record a rating (-1 bad, 0 neutral, +1 good) and an optional comment for a drop's current version."""

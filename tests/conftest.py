@@ -127,3 +127,12 @@ def fake_embedder():
     from qldrops.index.embedder import FakeEmbedder
 
     return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real Dask LocalCluster (2 worker processes, 1 thread each) for the `--engine dask` tests."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl, \
+            distributed.Client(cl, set_as_default=False) as c:
+        yield c

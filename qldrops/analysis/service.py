@@ -15,11 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import NotFound, QldropsError, ValidationError
+from .. import engines
+from ..errors import AnalysisError, NotFound, QldropsError, ValidationError
 from ..store import schema as t
 from ..store.core import DropStore
 from ..store.models import Drop
 from .core import DOCUMENT_TYPES, analyser_version, analyze, batch_precompute
+from .distributed import analyze_distributed, write_analyses
 from .model import Analysis, AnalysisList
 from .pool import analyze_many
 from .project import build_project
@@ -102,12 +104,19 @@ class AnalysisService:
         return a
 
     def analyze_all(self, workflow_id: str | None = None, drop_type: str | None = None, *, force: bool = False,
-                    processes: int = 2, progress: bool | None = None):
+                    processes: int = 2, progress: bool | None = None, engine: str = "local", client: Any = None,
+                    scheduler: str = "", workers: int = 2, batch: int = 50):
         """Analyse every current drop (of a workflow/type); cached results are reused.
 
         New analyses run in ``processes`` worker processes (both cores by default); one
-        file that hangs or crashes gets a partial result and the batch goes on.
+        file that hangs or crashes gets a partial result and the batch goes on. ``engine="dask"``
+        runs them on a Dask cluster instead (``client``, or the scheduler at ``scheduler`` /
+        ``QLDROPS_DASK_SCHEDULER``, or a local cluster of ``workers`` processes), ``batch`` files
+        per task, results written back by the workers (:mod:`qldrops.analysis.distributed`).
         """
+        if engines.check_engine(engine) == "dask" or client is not None:
+            return self._analyze_all_distributed(workflow_id, drop_type, force=force, progress=progress,
+                                                 client=client, scheduler=scheduler, workers=workers, batch=batch)
         drops = self.drops.list(workflow_id=workflow_id, drop_type=drop_type)
         cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
         todo: dict[str, tuple] = {}
@@ -147,6 +156,36 @@ class AnalysisService:
         self._attach_feedback(out)
         return out
 
+    def _analyze_all_distributed(self, workflow_id, drop_type, *, force: bool, progress: bool | None, client: Any,
+                                 scheduler: str, workers: int, batch: int) -> AnalysisList:
+        drops = self.drops.list(workflow_id=workflow_id, drop_type=drop_type)
+        cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
+        todo: dict[str, tuple[str, str | None, str | None, str]] = {}
+        for d in drops:
+            if d.content_hash not in cached and d.content_hash not in todo:
+                todo[d.content_hash] = (d.content_hash, *_hints(d))
+        show = self.drops.settings.progress if progress is None else progress
+        if todo:
+            kw = dict(force=force, batch=batch, progress=show)
+            if client is not None:
+                report = analyze_distributed(self.drops, client, list(todo.values()), **kw)
+            else:
+                with engines.dask_client(scheduler or self.drops.settings.dask_scheduler, workers=workers) as own:
+                    report = analyze_distributed(self.drops, own, list(todo.values()), **kw)
+            log.info("analysed %d files on %d workers in %.1f s", report.analysed, report.workers, report.seconds)
+            cached.update(self._cached_analyses(list(todo)))
+        missing = [h for h in todo if h not in cached]
+        if missing:
+            raise AnalysisError(f"{len(missing)} analyses were not stored by the workers (e.g. {missing[0][:12]})",
+                                hint="run `qldrops analyze-all --engine dask` again: what was stored is kept")
+        out = AnalysisList()
+        for d in drops:
+            a = type(cached[d.content_hash]).from_dict(cached[d.content_hash].to_dict())
+            a.drop_id = d.id
+            out.append(a)
+        self._attach_feedback(out)
+        return out
+
     def analyses_of(self, hashes: list[str]) -> dict[str, Analysis]:
         """Stored analyses (this analyser version) by content hash; contents never analysed are left out."""
         return self._cached_analyses(hashes)
@@ -164,26 +203,10 @@ class AnalysisService:
         return found
 
     def _save_analyses(self, analyses: list) -> None:
-        """Upsert by (content_hash, analyser_version); a lost race with another writer is harmless."""
-        rows = {}
-        for a in analyses:
-            d = a.to_dict()
-            d.pop("drop_id", None)
-            d.pop("feedback", None)
-            rows[(a.content_hash, a.analyser_version)] = {
-                "content_hash": a.content_hash, "analyser_version": a.analyser_version,
-                "language": a.language[:40], "language_confidence": a.language_confidence,
-                "quality_score": a.quality_score, "complexity": a.complexity, "issue_count": a.issue_count,
-                "security_count": a.security_count, "result": d, "created_at": dt.datetime.now(dt.UTC)}
-        if not rows:
-            return
+        """Upsert by (content_hash, analyser_version) in one transaction (COPY on PostgreSQL)."""
         try:
-            with self.drops.transaction() as conn:
-                for (h, v), row in rows.items():
-                    conn.execute(sa.delete(t.analyses).where(t.analyses.c.content_hash == h,
-                                                             t.analyses.c.analyser_version == v))
-                conn.execute(sa.insert(t.analyses), list(rows.values()))
-        except QldropsError as exc:  # a concurrent writer stored the same analysis first
+            write_analyses(self.drops, analyses)
+        except QldropsError as exc:  # e.g. the database went away: the results are recomputed on demand
             log.info("analysis results not saved (%s); they will be recomputed on demand", exc)
 
     # -- feedback -------------------------------------------------------------------------

@@ -358,5 +358,23 @@ def main(argv: list[str] | None = None) -> int:
     return rv if isinstance(rv, int) else 0
 
 
+def engine_options(batch: int):
+    """--engine, --scheduler, --workers, --batch: batch work on this process or a Dask cluster."""
+    return lambda fn: _engine_options(fn, batch)
+
+
+def _engine_options(fn, batch: int):
+    fn = click.option("--batch", default=batch, show_default=True, type=int,
+                      help="Items per task (--engine dask).")(fn)
+    fn = click.option("--workers", default=2, show_default=True, type=int,
+                      help="Worker processes of the local cluster (--engine dask without a scheduler).")(fn)
+    fn = click.option("--scheduler", default="", metavar="ADDRESS",
+                      help="Dask scheduler, tcp://host:8786 (default: QLDROPS_DASK_SCHEDULER; empty: a local "
+                           "cluster).")(fn)
+    return click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
+                        help="Where the work runs: this process, or a Dask cluster (Ray is not supported).")(fn)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+

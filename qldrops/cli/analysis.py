@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..analysis import analyze as analyze_text
-from . import Context, output, pass_ctx
+from . import Context, engine_options, output, pass_ctx
 
 
 def _show(ctx: Context, a) -> None:
@@ -58,10 +58,17 @@ def analyze(ctx: Context, target: str, language: str | None, force: bool):
 @click.option("--type", "drop_type", help="Only drops of this type.")
 @click.option("--processes", default=2, show_default=True, help="Worker processes.")
 @click.option("--force", is_flag=True, help="Recompute stored results too.")
+@engine_options(batch=50)
 @pass_ctx
-def analyze_all(ctx: Context, workflow_id: str | None, drop_type: str | None, processes: int, force: bool):
-    """Analyse every current drop (results are stored with the drops and reused)."""
-    output(ctx, ctx.store.analyze_all(workflow_id, drop_type, processes=processes, force=force))
+def analyze_all(ctx: Context, workflow_id: str | None, drop_type: str | None, processes: int, force: bool,
+                engine: str, scheduler: str, workers: int, batch: int):
+    """Analyse every current drop (results are stored with the drops and reused).
+
+    With --engine dask the files are analysed on a Dask cluster's workers, which write the
+    results back in batches; a killed worker's batch is retried, nothing stored is redone.
+    """
+    output(ctx, ctx.store.analyze_all(workflow_id, drop_type, processes=processes, force=force, engine=engine,
+                                      scheduler=scheduler, workers=workers, batch=batch))
 
 
 @click.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from ..engines import check_engine
-from . import Context, output, pass_ctx
+from . import Context, engine_options, output, pass_ctx
 
 
 @click.group()
@@ -16,21 +16,8 @@ def index():
     """Keep this machine's vector index an exact mirror of the database."""
 
 
-def engine_options(fn):
-    """--engine, --scheduler, --workers, --batch: batch work on this process or a Dask cluster."""
-    fn = click.option("--batch", default=128, show_default=True, type=int,
-                      help="Items per task (--engine dask).")(fn)
-    fn = click.option("--workers", default=2, show_default=True, type=int,
-                      help="Worker processes of the local cluster (--engine dask without a scheduler).")(fn)
-    fn = click.option("--scheduler", default="", metavar="ADDRESS",
-                      help="Dask scheduler, tcp://host:8786 (default: QLDROPS_DASK_SCHEDULER; empty: a local "
-                           "cluster).")(fn)
-    return click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
-                        help="Where the work runs: this process, or a Dask cluster (Ray is not supported).")(fn)
-
-
 @index.command("sync")
-@engine_options
+@engine_options(batch=128)
 @pass_ctx
 def sync_cmd(ctx: Context, engine: str, scheduler: str, workers: int, batch: int):
     """Apply the change log since the last sync, embedding what is new (and save the index).

@@ -1,0 +1,99 @@
+"""`qldrops analyze-all --engine dask`: analysis on a real Dask LocalCluster (2 worker processes),
+on SQLite and PostgreSQL, including a worker killed mid-job (the job finishes, nothing missing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from qldrops.cli import main
+from qldrops.store import schema as t
+
+pytest.importorskip("distributed")
+
+SOURCES = [
+    ("app_{i}.py", "import os\n\n\ndef handler_{i}(event):\n    password = 'hunter{i}'\n    return eval(event['x'] + {i})\n"),
+    ("run_{i}.sh", "#!/bin/sh\necho $1 {i}\nrm -rf $DIR/{i}\n"),
+    ("util_{i}.py", "def add_{i}(a, b):\n    return a + b + {i}\n"),
+]
+
+
+def _items(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        name, body = SOURCES[i % len(SOURCES)]
+        out.append(dict(workflow_id="w", drop_type="code_generation", artifact=body.format(i=i),
+                        metadata={"filename": name.format(i=i)}))
+    return out
+
+
+def _key(a) -> tuple:
+    return (a.drop_id, a.language, a.quality_score, a.issue_count, a.security_count)
+
+
+def test_distributed_analysis_matches_local(store, dask_client):
+    store.put_many(_items(12))
+    got = store.analyze_all(client=dask_client, batch=4)
+    assert len(got) == 12 and all(not a.errors for a in got)
+    local = store.analyze_all(force=True, processes=1)
+    assert sorted(map(_key, got)) == sorted(map(_key, local))
+    with store.reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar() == 12
+
+
+def test_killed_worker_mid_analysis(store, dask_client):
+    store.put_many(_items(30))
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = store.analyze_all(client=dask_client, batch=5)
+        except BaseException as exc:  # handed to the test thread below
+            box["error"] = exc
+
+    dask_client.wait_for_workers(2, timeout=60)  # an earlier test's killed worker is back
+    job = threading.Thread(target=run)
+    job.start()
+    killed = None
+    deadline = time.monotonic() + 240
+    while killed is None and job.is_alive() and time.monotonic() < deadline:
+        with store.reading() as conn:
+            stored = conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar()
+        if stored >= 3:  # under way: kill a worker while tasks remain
+            pids = dask_client.run(os.getpid)  # worker address -> process id
+            busy = [w for w, keys in dask_client.processing().items() if keys and w in pids] or list(pids)
+            killed = pids[busy[0]]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.1)
+    job.join(300)
+    assert killed is not None, "the job ended before a worker could be killed"
+    assert "error" not in box, box.get("error")
+    got = box["result"]
+    assert len(got) == 30 and all(not a.errors for a in got)
+    with store.reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar() == 30
+
+
+def test_cli_analyze_all_engine_dask(sqlite_url, tmp_path, monkeypatch, capsys, dask_client):
+    monkeypatch.setenv("QLDROPS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    import qldrops
+
+    s = qldrops.connect()
+    s.put_many(_items(4))
+    s.close()
+    code = main(["--json", "analyze-all", "--engine", "dask", "--scheduler", dask_client.scheduler.address])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rows = json.loads(out.out)
+    assert len(rows) == 4 and {r["language"] for r in rows} == {"python", "shell"}
+    code = main(["analyze-all", "--engine", "ray"])
+    assert code != 0 and "Ray engine is not supported" in capsys.readouterr().err

@@ -137,15 +137,15 @@ class AnalysisService:
                 pre = batch_precompute(list(todo.values()))  # one semgrep process for the batch
                 source = ((k, analyze(text, fn, language=lang, kind=kd, precomputed=pre.get(k)))
                           for k, text, fn, lang, kd in todo.values())
-            batch = []
+            unsaved: list[Analysis] = []
             for key, a in source:
                 fresh[key] = a
-                batch.append(a)
+                unsaved.append(a)
                 bar.update(1)
-                if len(batch) >= 50:
-                    self._save_analyses(batch)
-                    batch = []
-            self._save_analyses(batch)
+                if len(unsaved) >= 50:
+                    self._save_analyses(unsaved)
+                    unsaved = []
+            self._save_analyses(unsaved)
             bar.close()
         out = AnalysisList()
         for d in drops:
@@ -166,12 +166,12 @@ class AnalysisService:
                 todo[d.content_hash] = (d.content_hash, *_hints(d))
         show = self.drops.settings.progress if progress is None else progress
         if todo:
-            kw = dict(force=force, batch=batch, progress=show)
+            items = list(todo.values())
             if client is not None:
-                report = analyze_distributed(self.drops, client, list(todo.values()), **kw)
+                report = analyze_distributed(self.drops, client, items, force=force, batch=batch, progress=show)
             else:
                 with engines.dask_client(scheduler or self.drops.settings.dask_scheduler, workers=workers) as own:
-                    report = analyze_distributed(self.drops, own, list(todo.values()), **kw)
+                    report = analyze_distributed(self.drops, own, items, force=force, batch=batch, progress=show)
             log.info("analysed %d files on %d workers in %.1f s", report.analysed, report.workers, report.seconds)
             cached.update(self._cached_analyses(list(todo)))
         missing = [h for h in todo if h not in cached]

@@ -110,6 +110,22 @@ def embed_task(job: EmbedJob, hashes: list[str]) -> dict[str, Any]:
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
 
 
+def _preload(job: EmbedJob) -> float:
+    started = time.perf_counter()
+    _store, embedder = _worker_parts(job)
+    embedder.embed(["warm up"])
+    return time.perf_counter() - started
+
+
+def preload(manager: IndexManager, client: Client, *,
+            embedder_factory: Callable[[], Embedder] | None = None) -> dict[str, float]:
+    """Load the model on every worker now (seconds per worker address), e.g. before timing a job."""
+    store = manager.store
+    job = EmbedJob(url=store.url, settings=store.settings, workspace=store.workspace,
+                   model_id=manager.embedder.model_id, embedder_factory=embedder_factory)
+    return client.run(_preload, job)
+
+
 def unembedded_hashes(store, model_id: str) -> list[str]:
     """Content hashes of the workspace's live drops without a vector (or blank marker) for ``model_id``."""
     d, e = t.drops.c, t.embeddings.c

@@ -84,6 +84,10 @@ class DependencyMissing(QldropsError):
         cmd = f"pip install 'qldrops[{extra}]'" if extra else f"pip install {package}"
         super().__init__(f"{feature} needs the package {package!r}, which is not installed.", hint=f"run `{cmd}`")
         self.package = package
+        self._args = (package, feature, extra)
+
+    def __reduce__(self):  # raised on a Dask worker, it must travel back to the submitting process
+        return (type(self), self._args)
 
 
 class DatabaseError(QldropsError):

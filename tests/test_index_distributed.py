@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 from qldrops.cli import main
-from qldrops.errors import ConfigurationError
+from qldrops.errors import ConfigurationError, DependencyMissing, VectorIndexError
 from qldrops.index.embedder import FakeEmbedder
 from qldrops.index.embstore import load_vectors
 
@@ -110,16 +111,23 @@ def test_killed_worker_mid_job_exactly_once(store, client, tmp_path):
     assert store.index.status().size == 160 and store.index.verify().ok
 
 
-def test_engine_errors_are_clear(store, monkeypatch):
-    with pytest.raises(ConfigurationError, match="did not answer"):
-        from qldrops import engines
+def test_engine_errors_are_clear(store, client, monkeypatch):
+    from qldrops import engines
 
-        monkeypatch.setattr(engines, "CONNECT_TIMEOUT", 1.0)
+    store.put(workflow_id="w", drop_type="code_generation", artifact="def f(): pass")
+    # A worker with another model: the task refuses, the error comes back whole, nothing is written.
+    with pytest.raises(VectorIndexError, match="this worker embeds with 'fake-hash-32'"):
+        store.index.sync_distributed(client, embedder_factory=functools.partial(FakeEmbedder, 32))
+    assert store.index.status().lag == 1
+    monkeypatch.setattr(engines, "CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(ConfigurationError, match="did not answer"):
         store.index.sync_distributed(scheduler="tcp://127.0.0.1:9")
     with pytest.raises(ConfigurationError, match="Ray engine is not supported"):
-        from qldrops.engines import check_engine
-
-        check_engine("ray")
+        engines.check_engine("ray")
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if dask[distributed] were not installed
+    with pytest.raises(DependencyMissing, match="distributed") as info:
+        store.index.sync_distributed()
+    assert "qldrops[distributed]" in info.value.hint
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ class RecordingEmbedder:
         self.dim = dim
         self.path = path
         self.delay = delay
+        with open(path + ".loads", "a") as f:  # one line per model load: once per worker process
+            f.write(f"{os.getpid()}\n")
 
     def embed_documents(self, texts):
         import hashlib

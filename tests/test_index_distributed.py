@@ -102,6 +102,8 @@ def test_killed_worker_mid_job_exactly_once(store, client, tmp_path):
     calls = collections.Counter(line.split()[1] for line in record.read_text().splitlines())
     pids = {int(line.split()[0]) for line in record.read_text().splitlines()}
     assert victim in pids and len(pids) >= 2
+    loads = collections.Counter((tmp_path / "embedded.log.loads").read_text().split())
+    assert set(map(int, loads)) >= pids and max(loads.values()) == 1  # the model: once per worker, not per task
     assert set(calls) == {_sha(t) for t in texts}, "nothing missing"
     twice = [h for h, n in calls.items() if n > 1]
     # Only the slice the killed worker was embedding (commit_every texts) can be embedded again.

@@ -65,7 +65,7 @@ class AnalyzeReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
 
 def analysis_rows(analyses: list[Analysis]) -> list[dict[str, Any]]:

@@ -74,7 +74,7 @@ class DistributedReport:
     sync: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
 
 _EMBEDDERS: dict[tuple[str, str, str, str], Embedder] = {}

@@ -144,8 +144,3 @@ def worker_store(url: str, settings: Settings, workspace: str) -> DropStore:
         _WORKER_STORES[key] = DropStore(make_engine(url), settings, workspace=workspace, url=url)
     return _WORKER_STORES[key]
 
-
-def clear_worker_state() -> None:
-    for store in _WORKER_STORES.values():
-        store.close()
-    _WORKER_STORES.clear()

@@ -97,7 +97,7 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
     data = json.loads(text)
     if schema:
         try:
-            _validator(json.dumps(schema, sort_keys=True))(data)
+            _compiled(schema)(data)
         except _schema_error() as err:
             where = err.name.removeprefix("data").lstrip(".") or "(top level)"
             raise ValidationError(f"metadata for a {drop_type!r} drop is invalid at {where}: {err.message}",
@@ -163,6 +163,21 @@ def sql_json_equal(a: str | None, b: str | None) -> int:
         return int(json_equal(json.loads(a), json.loads(b)))
     except (ValueError, RecursionError):
         return 0
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}  # id(schema) -> (schema, validator): a clearable cache
+
+
+def _compiled(schema: dict[str, Any]):
+    """The validator of this schema object, without serialising the schema again for every drop of a batch."""
+    hit = _COMPILED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if len(_COMPILED) >= 256:
+        _COMPILED.clear()
+    _COMPILED[id(schema)] = (schema, validator)
+    return validator
 
 
 @functools.lru_cache(maxsize=256)

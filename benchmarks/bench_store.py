@@ -5,7 +5,9 @@
 * ``put_many`` of 10,000 drops of ~2 KB, drops/s, against a raw ``executemany`` (SQLite)
   or ``COPY`` (PostgreSQL) of the same rows into a plain table, plus the raw full text of
   the same text (a bare FTS5 table; ``to_tsvector``). Three rounds alternate the two, new
-  content each round; the best time of each counts.
+  content each round; the best time of each counts. Also as CPU seconds (this process's
+  threads plus the database's PostgreSQL backends), which the machine's other load does not
+  inflate the way it inflates wall time.
 * Dedup and compression ratios on the demo corpus.
 
 Run: ``.venv/bin/python benchmarks/bench_store.py [--quick]``.
@@ -67,6 +69,53 @@ def _time_gets(fn, ids, repeat):
     return samples
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds a process on this machine has used (/proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class _Cpu:
+    """CPU seconds of this process (every thread) plus this database's PostgreSQL backends.
+
+    Wall time on a shared 2-core machine mostly measures the neighbours; CPU seconds do not.
+    Backends are found in pg_stat_activity by database name; one that starts during a measured
+    call (put_many's second connection) counts from zero."""
+
+    def __init__(self, pg_url: str | None):
+        self.mon = self.db = None
+        if pg_url:
+            import psycopg
+
+            self.mon = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+            self.db = self.mon.execute("SELECT current_database()").fetchone()[0]
+
+    def _backends(self) -> dict[int, float]:
+        if self.mon is None:
+            return {}
+        pids = [r[0] for r in self.mon.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.db,))]
+        return {p: _proc_cpu(p) for p in pids}
+
+    def __enter__(self):
+        self.t0, self.b0 = time.process_time(), self._backends()
+        return self
+
+    def __exit__(self, *exc):
+        b1 = self._backends()
+        self.seconds = time.process_time() - self.t0 + sum(v - self.b0.get(p, 0.0) for p, v in b1.items())
+
+    def close(self):
+        if self.mon is not None:
+            self.mon.close()
+
+
 def _raw_put(kind: str, raw, rows) -> tuple[float, float]:
     """(seconds for the raw bulk insert, seconds for raw full text) of these rows."""
     if kind == "sqlite":
@@ -124,19 +173,26 @@ def bench_backend(kind: str, url: str, n_put: int, n_get: int, rounds: int = 3) 
         raw_join = lambda i: raw.execute(JOIN_SQL.format(p="%s"), (i,), prepare=True).fetchone()  # noqa: E731
         baseline = "psycopg COPY"
     puts, raws, ftss, drops = [], [], [], None
+    cpu = _Cpu(url if kind != "sqlite" else None)
+    cpu_put, cpu_base = [], []
     for r in range(rounds):
         docs = _docs(n_put, seed=1 + r)
         t0 = time.perf_counter()
-        got = store.put_many(docs)
+        with cpu:
+            got = store.put_many(docs)
         puts.append(time.perf_counter() - t0)
+        cpu_put.append(cpu.seconds)
         drops = drops or got
         rows = [(d["workflow_id"], d["drop_type"], d["artifact"], json.dumps(d["metadata"])) for d in docs]
-        t_raw, t_fts = _raw_put(kind, raw, rows)
+        with cpu:
+            t_raw, t_fts = _raw_put(kind, raw, rows)
+        cpu_base.append(cpu.seconds)
         raws.append(t_raw)
         ftss.append(t_fts)
         if kind != "sqlite":
             raw.execute("UPDATE raw_mark SET last_tsvector_id = (SELECT max(id) FROM raw_drops)")
     t_put, t_raw, t_fts = min(puts), min(raws), min(ftss)
+    cpu.close()
     assert drops is not None
 
     # -- get by id vs raw SELECT by primary key, interleaved so both see the same machine state
@@ -166,6 +222,9 @@ def bench_backend(kind: str, url: str, n_put: int, n_get: int, rounds: int = 3) 
         "put_many_ratio_vs_raw_plus_fulltext": round((t_raw + t_fts) / t_put, 2),
         "n_put": n_put, "rounds": rounds, "put_many_s_each": [round(x, 3) for x in puts],
         "raw_plus_fulltext_s_each": [round(a + b, 3) for a, b in zip(raws, ftss)],
+        "put_many_cpu_s": round(min(cpu_put), 3), "raw_plus_fulltext_cpu_s": round(min(cpu_base), 3),
+        "put_many_cpu_ratio_vs_raw_plus_fulltext": round(min(cpu_base) / min(cpu_put), 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -208,7 +267,8 @@ def main(quick: bool = False) -> dict:
         print(f"[{row['backend']}] get p50 {row['get_p50_ms']} ms ({row['get_p50_ratio']}x raw), "
               f"p99 {row['get_p99_ms']} ms ({row['get_p99_ratio']}x raw); put_many {row['put_many_drops_per_s']}/s "
               f"({row['put_many_ratio']}x {row['put_baseline']}; "
-              f"{row['put_many_ratio_vs_raw_plus_fulltext']}x raw bulk + full text); get p50 "
+              f"{row['put_many_ratio_vs_raw_plus_fulltext']}x raw bulk + full text, CPU seconds "
+              f"{row['put_many_cpu_ratio_vs_raw_plus_fulltext']}x); get p50 "
               f"{row['get_p50_ratio_vs_raw_join']}x a raw SELECT of the row joined with its content")
     print("demo storage:", results["demo_storage"])
     return results

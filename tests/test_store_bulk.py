@@ -110,3 +110,35 @@ def test_without_a_second_connection_the_insert_computes_the_tsvectors(pg_store,
     assert [h.drop.id for h in pg_store.search("doc9z")] == [drops[9].id]
     with pg_store.reading() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM drops WHERE search_tsv IS NULL")).scalar() == 0
+
+
+def test_the_sqlite_wal_file_shrinks_back_after_a_big_transaction(sqlite_store, monkeypatch):
+    import os
+    from pathlib import Path
+
+    monkeypatch.setattr(core, "_CHUNK", 1000)  # one chunk: put_many's own truncate stays out of it
+    wal = Path(sqlite_store.engine.url.database + "-wal")
+    sqlite_store.put_many([dict(workflow_id="big", drop_type="documentation", artifact=os.urandom(60_000).hex())
+                           for _ in range(200)])  # ~12 MB of pages in one transaction
+    big = wal.stat().st_size
+    sqlite_store.put(workflow_id="small", drop_type="documentation", artifact="after")  # resets the checkpointed WAL
+    assert big > 9_000_000 and wal.stat().st_size <= 8 * 1024 * 1024 + 100_000
+
+
+def test_a_big_batch_leaves_no_big_wal_file_behind(sqlite_store, monkeypatch):
+    import os
+    from pathlib import Path
+
+    monkeypatch.setattr(core, "_CHUNK", 50)
+    wal = Path(sqlite_store.engine.url.database + "-wal")
+    sqlite_store.put_many([dict(workflow_id="big", drop_type="documentation", artifact=os.urandom(20_000).hex())
+                           for _ in range(100)])
+    assert wal.stat().st_size < 1_000_000  # ~4 MB were written through it
+
+
+def test_a_reader_keeps_the_wal_and_the_batch_still_commits(sqlite_store):
+    with sqlite_store.engine.connect() as reader:  # an open read transaction: the truncate must not wait
+        reader.exec_driver_sql("SELECT count(*) FROM drops").fetchall()  # (the engine begins the transaction)
+        assert reader.in_transaction()
+        drops = sqlite_store.put_many(items(9))
+    assert [sqlite_store.get(d.id).artifact for d in drops] == [b["artifact"] for b in items(9)]

@@ -386,6 +386,8 @@ class DropStore:
                     prepared += chunk.prepared
                 if _vectors is not None:
                     self._store_vectors(conn, prepared, *_vectors)
+        if self.dialect == "sqlite" and len(items) > _CHUNK:
+            self._shrink_wal()
         return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
                               version=1, content_hash=p.hash, size=len(p.raw), artifact=p.text, metadata=p.metadata,
                               created_at=now, updated_at=now, created_by=p.created_by, capsule_id=p.capsule_id)
@@ -440,6 +442,20 @@ class DropStore:
             for conn in helper:
                 with contextlib.suppress(Exception):
                     conn.close()
+
+    def _shrink_wal(self) -> None:
+        """Give back the disk a big batch took in SQLite's ``-wal`` file, if nobody is reading.
+
+        The commit's own checkpoint already copied the pages into the database; this only
+        truncates the file (``journal_size_limit`` would, but only at the next write). It never
+        waits: with a reader or writer about, it does nothing."""
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            raw = _dbapi(conn)
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                raw.execute("PRAGMA busy_timeout=30000")
 
     def _tsvectors_ahead(self, helper: list[Any], docs: Sequence[str]) -> list[str] | None:
         """The documents' tsvectors as text, from a connection of their own; None (the writer

@@ -1,5 +1,6 @@
 """The analytics dashboard as a controller: usage (views, viewers, the view -> edit -> execute
-funnel, top workflows), quality by language and drop type, and sandbox run success.
+funnel, top workflows), collaboration (multi-user sessions, edits per session, view-to-edit
+conversion, share to first edit), quality by language and drop type, and sandbox run success.
 
 :class:`AnalyticsPage` loads the slow part once (drops with their analysis), then :meth:`AnalyticsPage.refresh`
 answers a filter (period, workflow, drop type) with every panel's HTML. The numbers come from
@@ -131,11 +132,56 @@ def runs_html(runs: pd.DataFrame) -> str:
     return figure_html(fig, element_id="executions")
 
 
+def duration_text(seconds: float) -> str:
+    """A duration as people read it: 45 s, 12 min, 3.5 h, 2.0 days."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def collaboration_html(r: Report) -> str:
+    """Multi-user sessions per day, edits per session, view-to-edit conversion, share to first edit.
+
+    A figure with nothing to measure says "not measured"; a period without any collaboration says so
+    (never a 0% conversion made of no visitors).
+    """
+    import plotly.graph_objects as go
+
+    h = r.together
+    if not h.any:
+        return note_html("No collaboration yet in this period: nobody opened a comment or edit link. "
+                         "Create one with store.previews.create(workflow, access=\"edit\") or "
+                         "`qldrops preview create --access edit`.", element_id="collaboration")
+    nm = "not measured"
+    kpis = kpis_html([
+        ("multi-user sessions", f"{h.multi_user_sessions} of {h.sessions}"),
+        ("edits per session", nm if h.edits_per_session is None else f"{h.edits_per_session:.1f}"),
+        ("view-to-edit conversion", nm if h.conversion is None else
+         f"{h.conversion:.0%} ({h.edit_link_editors} of {h.edit_link_viewers})"),
+        ("share to first edit", nm if h.share_to_first_edit_s is None else
+         f"{duration_text(h.share_to_first_edit_s)} (median of {h.first_edits})"),
+    ], element_id="collaboration")
+    per_day = r.collaboration["sessions_per_day"]
+    days = [str(d) for d in per_day["day"]]
+    fig = go.Figure()
+    fig.add_bar(x=days, y=per_day["sessions"], name="sessions", marker_color="#9ecae9")
+    fig.add_bar(x=days, y=per_day["multi_user_sessions"], name="multi-user sessions", marker_color="#e45756")
+    fig.update_layout(title="Sessions per day (one link, one day)", height=300, barmode="overlay",
+                      margin={"t": 50, "l": 40, "r": 20, "b": 40}, legend={"orientation": "h", "y": 1.15})
+    fig.update_xaxes(type="category")
+    return ("<h4>Collaboration</h4>" + kpis + figure_html(fig, element_id="collab-sessions"))
+
+
 def scope_html(f: Filters) -> str:
     """What the filters apply to, under the key figures (the drop type does not apply to usage)."""
     applied = f"{f.start:%Y-%m-%d} to {f.end:%Y-%m-%d}" + (f", workflow {f.workflow_id}" if f.workflow_id else "")
     ignored = (f" The drop type {f.drop_type!r} applies to drops, quality and suggestions only; usage figures "
-               f"ignore the {IGNORES['usage']}." if f.drop_type else "")
+               f"ignore the {IGNORES['usage']}; collaboration figures ignore the {IGNORES['collaboration']}."
+               if f.drop_type else "")
     words = "; ".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in DEFINITIONS.items())
     return (f"<small id='analytics-scope'>Every figure covers {html.escape(applied)} (UTC).{html.escape(ignored)}"
             f"</small><details id='analytics-definitions'><summary><small>definitions</small></summary>"
@@ -197,6 +243,7 @@ class Panels:
     executions: str
     status: str
     suggestions: str = ""
+    collaboration: str = ""
 
 
 class AnalyticsPage:
@@ -278,7 +325,8 @@ class AnalyticsPage:
         status = loaded_html() + (f"<small id='qldrops-updated'>{t['events']} events, {len(r.drops)} drops, "
                                   f"{r.run_count} runs · {f.start:%Y-%m-%d} to {f.end:%Y-%m-%d} (UTC)</small>")
         return Panels(kpis, views, funnel, funnel_numbers, top, by_language, by_type, runs_html(r.runs), status,
-                      suggestions_html(self.suggestions(f.since, f.until, workflow, drop_type)))
+                      suggestions_html(self.suggestions(f.since, f.until, workflow, drop_type)),
+                      collaboration_html(r))
 
     def suggestions(self, since: dt.datetime, until: dt.datetime, workflow: str = ALL,
                     drop_type: str = ALL) -> pd.DataFrame:

@@ -314,7 +314,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     drop_type = widgets.Dropdown(description="Drop type", options=[ALL, *page.drop_types], value=ALL)
     status = widgets.HTML()
     names = ("kpis", "views", "funnel", "funnel_numbers", "top", "quality_by_language", "quality_by_type",
-             "executions", "suggestions")
+             "executions", "suggestions", "collaboration")
     shown = {name: widgets.HTML() for name in names}
 
     @guarded(status, problem)
@@ -341,6 +341,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
         widgets.HBox([start, end]), widgets.HBox([workflow, drop_type]), status, shown["kpis"],
         widgets.HBox([half(shown["views"], width="60%"), half(shown["funnel"], shown["funnel_numbers"], width="40%")]),
         shown["top"],
+        shown["collaboration"],
         widgets.HBox([half(shown["quality_by_language"], width="60%"), half(shown["quality_by_type"], width="40%")]),
         shown["executions"],
         shown["suggestions"],

@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from ..errors import ConfigurationError, DependencyMissing, ValidationError
+from ..store import schema as t
 from ..store.timeparse import parse_since
 from .auth import principal_of, require
+from .collab_analytics import Headline, collaboration, headline
 
 if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
     from .sharing import Sharing
@@ -39,10 +44,18 @@ DEFINITIONS = {
     "run": "an 'execute' event: code run in the sandbox from a share link; its outcome is the run's status",
     "funnel": "viewers who viewed; of them, who also edited; of those, who also ran code",
     "quality": "the analysed quality score (0-100) of the current version of drops created in the period",
+    "session": "everything on one share link in one UTC day; multi-user when two or more visitors viewed, edited "
+               "or commented in it",
+    "edits per session": "saved versions (edit events) per session of an edit link",
+    "view-to-edit conversion": "distinct visitors who saved a version / distinct visitors who opened the link, "
+                               "over edit links",
+    "share to first edit": "median time from an edit link's creation to its first saved version, over edit "
+                           "links created and first edited in the period",
 }
 # Which filter a figure does not apply, and why (shown next to the figure).
 IGNORES = {
     "usage": "drop type (views and edits are of whole workflows, not of one drop type)",
+    "collaboration": "drop type (sessions are of whole share links, not of one drop type)",
 }
 
 
@@ -276,6 +289,8 @@ class Report:
     runs: Any        # language, runs, recorded (with an outcome), ok, rate (ok / recorded)
     drops: Any       # the drops in the filters: id, workflow_id, drop_type, language, quality_score, created_at
     scored: Any      # those of them with a quality score
+    collaboration: dict[str, Any]  # collab_analytics.collaboration's frames (period and workflow; no drop type)
+    together: Headline             # the four collaboration figures (collab_analytics.headline)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -297,12 +312,14 @@ class Report:
         return float(self.scored["quality_score"].mean()) if len(self.scored) else None
 
 
-def report(events, drops, filters: Filters, *, workspace: str, engine: str = "duckdb") -> Report:
+def report(events, drops, filters: Filters, *, workspace: str, engine: str = "duckdb",
+           access: Mapping[int, str] | None = None) -> Report:
     """The page's figures from the raw events of the period (``Events.frame``) and the drops frame
     (id, workflow_id, drop_type, language, quality_score, created_at). Pure: no database.
 
     Events are kept when in the period and of the workflow; runs are the ``execute`` events among
     them (with their drop's language); drops when created in the period, of the workflow and type.
+    Collaboration is computed from the same events (``access``: each link's access level).
     """
     import pandas as pd
 
@@ -319,7 +336,9 @@ def report(events, drops, filters: Filters, *, workspace: str, engine: str = "du
     if filters.drop_type is not None:
         mask &= drops["drop_type"] == filters.drop_type
     in_drops = drops[mask]
-    return Report(filters, summary, _runs(chosen, drops), in_drops, in_drops[in_drops["quality_score"].notna()])
+    together = collaboration(chosen, access)
+    return Report(filters, summary, _runs(chosen, drops), in_drops, in_drops[in_drops["quality_score"].notna()],
+                  together, headline(together))
 
 
 def _runs(events, drops):
@@ -365,13 +384,22 @@ class Analytics:
                       workspace: str | None = None) -> dict[str, Any]:
         """Collaboration frames: multi-user sessions per day, edits per session, view-to-edit conversion and
         time from share to first edit (see :mod:`qldrops.previews.collab_analytics`)."""
-        from .collab_analytics import collaboration
-
         p = principal_of(self._store)
         ws = workspace or p.workspace or self._store.workspace
         require(p, "analytics.read", ws, store=self._store)
         start = parse_since(since, self._store.now())
-        return collaboration(self._sharing.events.frame(since=start, until=until, workspace=ws))
+        frame = self._sharing.events.frame(since=start, until=until, workspace=ws)
+        return collaboration(frame, self._access(frame))
+
+    def _access(self, frame) -> dict[int, str]:
+        """The access level (view, comment, edit) of each link in an event frame."""
+        ids = sorted({int(i) for i in frame["preview_id"].dropna()})
+        out: dict[int, str] = {}
+        with self._store.reading() as conn:
+            for at in range(0, len(ids), 500):
+                q = sa.select(t.previews.c.id, t.previews.c.access).where(t.previews.c.id.in_(ids[at:at + 500]))
+                out.update({int(i): str(a) for i, a in conn.execute(q)})
+        return out
 
     def report(self, filters: Filters, drops, *, workspace: str | None = None, engine: str = "duckdb") -> Report:
         """Every figure of the analytics page (:func:`report`) over this workspace's events.
@@ -382,4 +410,4 @@ class Analytics:
         p = principal_of(self._store)
         ws = workspace or p.workspace or self._store.workspace
         frame = self._sharing.events.frame(since=filters.since, until=filters.until, workspace=ws)
-        return report(frame, drops, filters, workspace=ws, engine=engine)
+        return report(frame, drops, filters, workspace=ws, engine=engine, access=self._access(frame))

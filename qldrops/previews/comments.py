@@ -123,7 +123,7 @@ class Comments:
     def add(self, drop_id: int, body: str, *, line_start: int | None = None, line_end: int | None = None,
             version: int | None = None, reply_to: int | None = None, file: str | None = None,
             author: str | None = None, principal: Principal | None = None, reader: DropStore | None = None,
-            preview: Any = None) -> Comment:
+            preview: Any = None, viewer: str | None = None) -> Comment:
         """Comment on lines ``line_start``..``line_end`` of ``version`` (default: current) of a drop.
 
         ``principal``/``reader``/``preview`` are set by a share link's view (already checked).
@@ -180,12 +180,13 @@ class Comments:
                 created_version=anchor[1], line_start=anchor[2], line_end=anchor[3], body=body, author=author,
                 preview_id=p.preview_id, reply_to=reply_to, outdated=anchor[5], created_at=now,
             ).returning(t.comments.c.id)).scalar_one()
-            self._log(store, conn, drop.id, cid, "new", p, author, preview, drop.workflow_id, now)
+            self._log(store, conn, drop.id, cid, "new", p, author, preview, drop.workflow_id, now, viewer)
             row = conn.execute(sa.select(t.comments).where(t.comments.c.id == cid)).one()
         return _comment(row)
 
     def resolve(self, comment_id: int, *, resolved: bool = True, by: str | None = None,
-                principal: Principal | None = None, reader: DropStore | None = None, preview: Any = None) -> Comment:
+                principal: Principal | None = None, reader: DropStore | None = None, preview: Any = None,
+                viewer: str | None = None) -> Comment:
         """Mark a comment (a thread's first comment, usually) resolved, or open it again."""
         p = principal or principal_of(self._store)
         store = reader or self._store
@@ -201,18 +202,19 @@ class Comments:
             conn.execute(t.comments.update().where(t.comments.c.id == row.id).values(
                 resolved_at=now if resolved else None, resolved_by=by if resolved else None))
             self._log(store, conn, row.drop_id, row.id, "resolved" if resolved else "reopened", p, by, preview,
-                      row.workflow_id, now)
+                      row.workflow_id, now, viewer)
             row = conn.execute(sa.select(t.comments).where(t.comments.c.id == row.id)).one()
         return _comment(row)
 
     def _log(self, store: DropStore, conn: sa.Connection, drop_id: int, comment_id: int, action: str,
-             p: Principal, actor: str, preview: Any, workflow_id: str, now: dt.datetime) -> None:
+             p: Principal, actor: str, preview: Any, workflow_id: str, now: dt.datetime,
+             viewer: str | None = None) -> None:
         """The change-log row (for watchers), the ``comment`` event and, for visitors, an audit row."""
         store.log_change(conn, drop_id, "comment", comment_id, None)
         conn.execute(t.events.insert().values(**event_values(
             store, preview, "comment", now=now, user_agent=None, client=None, actor=actor, idempotency_key=None,
             duration_ms=None, metadata={"comment_id": comment_id, "action": action}, drop_id=drop_id,
-            workspace=store.workspace, workflow_id=workflow_id)))
+            workspace=store.workspace, workflow_id=workflow_id, viewer=viewer)))
         if p.kind != "local":
             audit(self._store, p, f"comment.{action}", store.workspace, allowed=True, target=f"comment:{comment_id}",
                   detail={"drop_id": drop_id, "actor": actor}, conn=conn)

@@ -103,8 +103,12 @@ def _validate(event_type: str, duration_ms: Any, metadata: Any, client: Any, use
 def event_values(store: Any, preview: Any, event_type: str, *, now: dt.datetime, user_agent: str | None,
                  client: str | None, actor: str | None, idempotency_key: str | None, duration_ms: Any,
                  metadata: Any, drop_id: int | None, workspace: str | None = None,
-                 workflow_id: str | None = None) -> dict[str, Any]:
-    """The validated row for ``events`` (shared by ``open`` and ``record``)."""
+                 workflow_id: str | None = None, viewer: str | None = None) -> dict[str, Any]:
+    """The validated row for ``events`` (shared by ``open`` and ``record``).
+
+    ``viewer``: the visitor's id from the view that opened the page (a visitor who types a name
+    after opening stays one visitor across their view, edits and comments).
+    """
     duration_ms, metadata, client, user_agent = _validate(event_type, duration_ms, metadata, client, user_agent,
                                                           idempotency_key)
     ws = preview.workspace if preview is not None else workspace
@@ -115,7 +119,7 @@ def event_values(store: Any, preview: Any, event_type: str, *, now: dt.datetime,
         "drop_id": drop_id,
         "event_type": event_type,
         "actor": actor,
-        "viewer_id": viewer_id(client, user_agent, actor),
+        "viewer_id": viewer or viewer_id(client, user_agent, actor),
         "user_agent": user_agent,
         "client": client,
         "duration_ms": duration_ms,

@@ -375,7 +375,7 @@ class Previews:
                     raise _Retried()  # a retried idempotency key: roll the count back, serve it
         except _Retried:
             row = self._raw_row(p.id)
-        return PreviewView(self._sharing, _preview(row, now), display_name=name)
+        return PreviewView(self._sharing, _preview(row, now), display_name=name, viewer=values["viewer_id"])
 
     def view(self, preview_id: int, *, display_name: str | None = None) -> PreviewView:
         """The read-only view of live link ``preview_id``, without counting an access.
@@ -457,8 +457,12 @@ class PreviewView:
     stops serving at once. It holds no capability (nothing to leak to kernel code).
     """
 
-    def __init__(self, sharing: Sharing, preview: Preview, *, display_name: str | None = None):
+    def __init__(self, sharing: Sharing, preview: Preview, *, display_name: str | None = None,
+                 viewer: str | None = None):
         self._sharing = sharing
+        # The visitor's id from the view that opened this page: their edits and comments count for the
+        # same visitor even when the name is typed after the page opened (collaboration analytics).
+        self.viewer = viewer
         self._store = sharing.drops
         self._reader = sharing.drops.in_workspace(preview.workspace)  # reads only after _granted() passed
         self.preview = preview
@@ -589,7 +593,7 @@ class PreviewView:
             # The edit event and the audit row commit with the version, or not at all.
             conn.execute(t.events.insert().values(**event_values(
                 self._store, p, "edit", now=self._store.now(), user_agent=user_agent, client=client, actor=who,
-                idempotency_key=None, duration_ms=None, drop_id=drop.id,
+                idempotency_key=None, duration_ms=None, drop_id=drop.id, viewer=self.viewer,
                 metadata={"version": version, "base_version": base_version, "merged": merged,
                           "contributors": names})))
             audit(self._store, self.principal, "drop.save", p.workspace, allowed=True, target=f"drop:{drop.id}",
@@ -609,13 +613,15 @@ class PreviewView:
         drop = self.get(drop_id)
         return self._sharing.comments.add(drop.id, body, line_start=line_start, line_end=line_end, version=version,
                                           reply_to=reply_to, file=file, author=self.attribution[:200],
-                                          principal=self.principal, reader=self._reader, preview=p)
+                                          principal=self.principal, reader=self._reader, preview=p,
+                                          viewer=self.viewer)
 
     def resolve_comment(self, comment_id: int, *, resolved: bool = True) -> Comment:
         """Resolve (or reopen) a comment of this link's workflow."""
         p = self._allowed("comment")
         return self._sharing.comments.resolve(comment_id, resolved=resolved, by=self.attribution[:200],
-                                              principal=self.principal, reader=self._reader, preview=p)
+                                              principal=self.principal, reader=self._reader, preview=p,
+                                              viewer=self.viewer)
 
     def comments(self, drop_id: int | None = None, *, include_resolved: bool = True, include_outdated: bool = True,
                  limit: int = 200, after_id: int | None = None) -> CommentList:

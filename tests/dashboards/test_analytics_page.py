@@ -339,3 +339,128 @@ def test_an_inverted_period_is_refused(used):
     with pytest.raises(qldrops.ValidationError, match="From date 2026-03-05 is after the To date 2026-03-01") as e:
         page.refresh(dt.date(2026, 3, 5), dt.date(2026, 3, 1))
     assert "on or before" in e.value.hint
+
+
+# ------------------------------------------------------------------ collaboration, recomputed from the raw rows
+@pytest.fixture
+def together(month):
+    """``month`` plus collaboration: an edit link used by two visitors on one day and one on the next (one of
+    them typing a name only after opening, as the editor page does), a comment link, an unused edit link."""
+    s = month
+    a = s.list(workflow_id="wf-a").to_frame()
+    code = int(a.loc[a["drop_type"] == "code_generation", "id"].iloc[0])
+    s.clock = lambda: at(0, 50)
+    unused = s.previews.create("wf-c", ttl="30d", access="edit")
+    s.clock = lambda: at(1, 100)
+    edit = s.previews.create("wf-a", ttl="30d", access="edit")
+    s.clock = lambda: at(1, 130)
+    ada = s.previews.open(edit.capability, display_name="Ada")
+    bob = s.previews.open(edit.capability, client="10.0.1.2", user_agent="ua")  # the editor page: name typed later
+    bob.set_name("Bob")
+    s.clock = lambda: at(1, 160)
+    ada.save(code, "def add(a, b):\n    return b + a\n", base_version=1)
+    bob.comment(code, "why swap?", line_start=2)
+    s.clock = lambda: at(1, 170)
+    bob.save(code, "def add(a, b):\n    return b + a  # same\n", base_version=2)
+    s.clock = lambda: at(2, 200)
+    again = s.previews.open(edit.capability, display_name="Ada")
+    again.save(code, "def add(a, b):\n    return a + b\n", base_version=3)
+    c = s.list(workflow_id="wf-b").to_frame()
+    comment = s.previews.create("wf-b", ttl="30d", access="comment")
+    s.clock = lambda: at(2, 210)
+    cy = s.previews.open(comment.capability, display_name="Cy")
+    cy.comment(int(c["id"].iloc[0]), "<script>alert(1)</script> nice", line_start=1)
+    s.previews.open(unused.capability, display_name="Dee")
+    s.clock = lambda: at(3)
+    return s
+
+
+def raw_collaboration(store, start: dt.date, end: dt.date, workflow: str | None) -> dict:
+    """The collaboration figures from the table rows with plain Python (no qldrops query code)."""
+    import statistics
+
+    from qldrops.dashboards.analytics import duration_text
+
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    with store.engine.connect() as conn:
+        events = [e for e in conn.execute(sa.select(t.events)).all()
+                  if e.preview_id is not None and lo <= e.created_at.replace(tzinfo=dt.UTC) < hi
+                  and (workflow is None or e.workflow_id == workflow)]
+        access = dict(conn.execute(sa.select(t.previews.c.id, t.previews.c.access)).all())
+    sessions: dict[tuple, dict] = {}
+    for e in events:
+        if e.event_type in ("view", "edit", "comment"):
+            row = sessions.setdefault((e.preview_id, e.created_at.date()), {"who": set(), "edits": 0})
+            if e.viewer_id is not None:
+                row["who"].add(e.viewer_id)
+            row["edits"] += e.event_type == "edit"
+    per_day: dict[str, list[int]] = {}
+    for (_, day), row in sessions.items():
+        counts = per_day.setdefault(str(day), [0, 0])
+        counts[0] += 1
+        counts[1] += len(row["who"]) >= 2
+    on_edit = [row["edits"] for (link, _), row in sessions.items() if access[link] == "edit"]
+    viewers = editors = 0
+    for link in {e.preview_id for e in events if access[e.preview_id] == "edit"}:
+        viewers += len({e.viewer_id for e in events if e.preview_id == link and e.event_type == "view"} - {None})
+        editors += len({e.viewer_id for e in events if e.preview_id == link and e.event_type == "edit"} - {None})
+    shared = {e.preview_id: e.created_at for e in events if e.event_type == "share"}
+    first: dict[int, dt.datetime] = {}
+    for e in events:
+        if e.event_type == "edit" and e.preview_id in shared and access[e.preview_id] == "edit":
+            first[e.preview_id] = min(first.get(e.preview_id, e.created_at), e.created_at)
+    waits = [(first[p] - shared[p]).total_seconds() for p in first]
+    if not any(access[link] in ("comment", "edit") for link, _ in sessions) and not waits:
+        return {"none": True, "per_day": {}}
+    nm = "not measured"
+    return {
+        "none": False,
+        "kpis": {
+            "multi-user sessions": f"{sum(c[1] for c in per_day.values())} of {len(sessions)}",
+            "edits per session": f"{sum(on_edit) / len(on_edit):.1f}" if on_edit else nm,
+            "view-to-edit conversion": f"{min(1.0, editors / viewers):.0%} ({editors} of {viewers})" if viewers else nm,
+            "share to first edit": (f"{duration_text(statistics.median(waits))} (median of {len(waits)})"
+                                    if waits else nm),
+        },
+        "per_day": {d: tuple(c) for d, c in per_day.items()},
+    }
+
+
+def shown_collaboration(panel: str) -> dict:
+    if "No collaboration yet" in panel:
+        return {"none": True, "per_day": {}}
+    kpis = {k: html.unescape(v) for v, k in re.findall(r"<b>([^<]*)</b>([^<]*)</div>", panel)}
+    fig = _figure(panel, "collab-sessions")["data"]
+    per_day = {d: (int(n), int(m)) for d, n, m in zip(points(fig[0]), points(fig[0], "y"), points(fig[1], "y"),
+                                                       strict=True)}
+    return {"none": False, "kpis": kpis, "per_day": per_day}
+
+
+@pytest.mark.parametrize("start,end,workflow,drop_type", [
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), None, None),
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), "wf-a", None),
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), "wf-b", None),    # a comment link only: no edit figures
+    (dt.date(2026, 3, 4), dt.date(2026, 3, 4), None, None),      # the link was shared the day before
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 4), None, "documentation"),  # the drop type is ignored, and said so
+    (dt.date(2026, 3, 2), dt.date(2026, 3, 2), None, None),      # no collaboration yet that day
+])
+def test_collaboration_figures_recompute_from_the_raw_rows(together, start, end, workflow, drop_type):
+    page = AnalyticsPage(together, today=dt.date(2026, 3, 5))
+    panels = page.refresh(start, end, workflow or ALL, drop_type or ALL)
+    assert shown_collaboration(panels.collaboration) == raw_collaboration(together, start, end, workflow)
+    assert (drop_type is None) == ("collaboration figures ignore the drop type" not in panels.kpis)
+
+
+def test_the_collaboration_fixture_reaches_every_figure(together):
+    """Non-trivial numbers: a multi-user session, one visitor who typed a name late counted once, a median."""
+    want = raw_collaboration(together, dt.date(2026, 3, 2), dt.date(2026, 3, 4), None)
+    k = want["kpis"]
+    assert k["view-to-edit conversion"] == "67% (2 of 3)"  # Ada and Bob edited; Dee only looked
+    assert k["share to first edit"] == "60 min (median of 1)" and k["edits per session"] == "1.0"
+    assert want["per_day"]["2026-03-03"][1] >= 1
+    assert raw_collaboration(together, dt.date(2026, 3, 2), dt.date(2026, 3, 4), "wf-b")["kpis"] == {
+        "multi-user sessions": "0 of 4", "edits per session": "not measured",
+        "view-to-edit conversion": "not measured", "share to first edit": "not measured"}
+    one = AnalyticsPage(together, today=dt.date(2026, 3, 5)).refresh(dt.date(2026, 3, 2), dt.date(2026, 3, 2))
+    assert "No collaboration yet" in one.collaboration and "0%" not in one.collaboration

@@ -245,6 +245,39 @@ def test_unsaved_typing_survives_a_server_restart_and_autosaves(env, browser):
         ctx.close()
 
 
+def test_an_open_preview_page_shows_library_changes_and_who_edits(env, browser):
+    """A preview page (/p/, a Voila kernel) follows its workflow: a file added and a new version
+    written through the library show in its banner, "Show the latest" redraws, and the presence
+    line names who is in the editor."""
+    from playwright.sync_api import expect
+
+    srv = env["srv"]
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = ctx.new_page()
+    ctx_e = None
+    try:
+        assert page.goto(f"{srv.url}/p/{env['view']}", wait_until="load", timeout=TIMEOUT * 2).status == 200
+        expect(page.locator("#qldrops-code")).to_be_visible(timeout=TIMEOUT * 2)
+        store = env["store"]
+        added = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="live = 1\n",
+                          metadata={"path": "live.py"})
+        live = page.locator("#qldrops-live")
+        expect(live).to_contain_text("live.py: new file", timeout=TIMEOUT)
+        store.update(added.id, artifact="live = 2\n")
+        expect(live).to_contain_text("live.py: new version v2", timeout=TIMEOUT)
+        page.locator(".qldrops-live-reload button, button.qldrops-live-reload").first.click()
+        expect(page.locator(".qldrops-tree")).to_contain_text("live.py", timeout=TIMEOUT)
+        expect(live).to_have_count(0, timeout=TIMEOUT)
+        ctx_e, _editor = _open(browser, srv.url, env["edit"], "Ivy", env["main"])
+        expect(page.locator("#qldrops-presence")).to_contain_text("in the editor: Ivy (main.py)", timeout=TIMEOUT)
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / "preview-live.png"))
+    finally:
+        if ctx_e is not None:
+            ctx_e.close()
+        ctx.close()
+
+
 def test_the_page_says_how_to_build_a_missing_bundle(env, tmp_path):
     """Without the bundle the page is an instruction (checked in-process: the file is moved aside)."""
     import urllib.error

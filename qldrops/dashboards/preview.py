@@ -74,6 +74,7 @@ class PreviewPage:
         self.run_permit = run_permit
         self.selection: Selection | None = None
         self._history: list[Any] = []
+        self._names: dict[int, str] = {}  # files added since the page was drawn, by drop id
         self.tab_width = int(getattr(store.settings, "tab_width", 4) or 4)
 
     def check(self) -> None:
@@ -240,6 +241,38 @@ class PreviewPage:
         live = _LiveOutput(f.path, on_output) if on_output is not None else None
         result = self.view.run(f.drop_id, f.path, **self.who, on_output=live)
         return panels.run_html(result, f.path)
+
+    # ------------------------------------------------------------------ live changes
+    def watch(self, *, stop: Any = None, poll: float = 0.25):
+        """The changes to the link's files as they commit (``PreviewView.watch``: the link is re-checked
+        before every read, so a revoked or expired link ends it with LinkRevoked / LinkExpired)."""
+        one = self.view.preview.drop_id
+        for change in self.view.watch(stop=stop, poll=poll):
+            if one is None or change.drop_id == one:
+                yield change
+
+    def change_text(self, change: Any) -> str:
+        """One line for a change (plain text): "main.py: new version v3", "new file", "new comment"..."""
+        names = [f.path for f in [*self.project.files, *self.project.documents] if f.drop_id == change.drop_id]
+        name = names[0] if len(names) == 1 else f"{len(names)} files" if names else self._names.get(change.drop_id, "")
+        if not name and change.kind not in ("delete", "purge"):
+            try:  # a file added since the page was drawn: its name from its metadata
+                drop = self.view.get(change.drop_id)
+                md = drop.metadata or {}
+                name = next((str(md[k]) for k in ("filename", "path", "file") if isinstance(md.get(k), str)),
+                            f"{drop.drop_type} {drop.id}")
+                self._names[change.drop_id] = name
+            except NotFound:
+                name = ""
+        what = {"drop": "new file", "version": f"new version v{change.version}", "delete": "deleted",
+                "restore": "restored", "purge": "erased", "comment": "new comment", "run": "a run finished"}
+        text = what.get(change.kind, change.kind)
+        return f"{name[:200]}: {text}" if name else text
+
+    def reload(self) -> None:
+        """Build the project again from the link's current files (after changes arrived)."""
+        self.check()
+        self.project = project_of(self.store, self.view)
 
     def download_html(self) -> str:
         """The project as a zip link (secrets masked); records a ``download`` event."""

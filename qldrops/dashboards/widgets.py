@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +26,9 @@ from .html import muted_html, note_html, problem_html
 from .preview import PreviewPage
 
 Problem = Callable[[BaseException], str]
+Presence = Callable[[], "dict[str, Any] | None"]
+"""Who else looks at the workflow: ``{"pages": n, "editors": [{"name", "file"}]}`` (the server's count)."""
+log = logging.getLogger("qldrops.dashboards.widgets")
 
 
 def guarded(target: widgets.HTML, problem: Problem = problem_html) -> Callable:
@@ -71,6 +76,13 @@ class PreviewWidgets:
         self.files_button = widgets.Button(description="Files", icon="", tooltip="Show or hide the project's files",
                                            layout=widgets.Layout(width="90px"))
         self.files_button.add_class("qldrops-files-toggle")
+        self.live, self.presence = widgets.HTML(), widgets.HTML()
+        self.live_button = widgets.Button(description="Show the latest", tooltip="Draw the files as they are now",
+                                          layout=widgets.Layout(display="none"))
+        self.live_button.add_class("qldrops-live-reload")
+        self.live_button.on_click(self.guard(self.status)(lambda _b: self.show_latest()))
+        self._changes: list[str] = []
+        self._stop = threading.Event()
         self.from_version = widgets.Dropdown(description="Compare", layout=widgets.Layout(width="180px"))
         self.to_version = widgets.Dropdown(description="with", layout=widgets.Layout(width="160px"))
         self.tabs = widgets.Tab(children=[
@@ -101,6 +113,8 @@ class PreviewWidgets:
         body.add_class("qldrops-body")
         self.page = widgets.VBox([
             widgets.HBox([self.files_button, self.download_button, self.download_link],
+                         layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
+            widgets.HBox([self.live, self.live_button, self.presence],
                          layout=widgets.Layout(align_items="center", flex_flow="row wrap")),
             body,
         ])
@@ -171,6 +185,65 @@ class PreviewWidgets:
             f"<div class='qldrops-section'>Project files</div>{''.join(rows)}</div>"
             f"<div class='qldrops-main' style='flex:1;min-width:0'>{main}</div></div></div>"
         )
+
+    # ------------------------------------------------------------------ live changes and presence
+    def follow(self, presence: Presence | None = None, *, poll: float = 0.25, every: float = 2.0) -> PreviewWidgets:
+        """Show changes to the link's files as they commit (a banner and "Show the latest"), and how many
+        others look at the workflow, from daemon threads of this kernel (they end with it, with the
+        link, or on :meth:`stop`). Each holds one database connection (two on PostgreSQL: LISTEN)."""
+        threading.Thread(target=self._follow_changes, args=(poll,), name="qldrops-live", daemon=True).start()
+        if presence is not None:
+            threading.Thread(target=self._follow_presence, args=(presence, every), name="qldrops-presence",
+                             daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _follow_changes(self, poll: float) -> None:
+        while not self._stop.is_set():
+            try:
+                for change in self.controller.watch(stop=self._stop, poll=poll):
+                    self.changed(self.controller.change_text(change), int(change.cursor))
+            except (LinkExpired, LinkRevoked) as exc:
+                self._stop.set()
+                self.gone(exc)
+                return
+            except Exception:  # noqa: BLE001 - a database gone for a moment: say so, try again
+                log.warning("live changes paused", exc_info=True)
+                self.live.value = muted_html("Live updates paused (the database did not answer); retrying…",
+                                             element_id="qldrops-live-paused")
+                self._stop.wait(5.0)
+
+    def changed(self, text: str, seq: int) -> None:
+        """A change arrived: the banner lists the latest few, newest first."""
+        self._changes = [text, *self._changes][:5]
+        items = "".join(f"<li>{html.escape(t)}</li>" for t in self._changes)
+        self.live.value = (f"<div class='qldrops-box qldrops-note' id='qldrops-live' data-seq='{seq}'>"
+                           f"<b>Changed since this page was drawn</b><ul>{items}</ul></div>")
+        self.live_button.layout.display = ""
+
+    def show_latest(self) -> None:
+        """Redraw the tree and the selected file from the link's current files."""
+        selected = self.controller.selection.file.path if self.controller.selection is not None else None
+        self.controller.reload()
+        self.file_buttons = []
+        self.tree.children = self._tree_items()
+        self._changes = []
+        self.live.value = ""
+        self.live_button.layout.display = "none"
+        path = selected if selected and self.controller.project.by_path(selected) else self.controller.first_path()
+        if path is not None:
+            self.select(path)
+
+    def _follow_presence(self, presence: Presence, every: float) -> None:
+        while not self._stop.is_set():
+            try:
+                seen = presence()
+            except Exception:  # noqa: BLE001 - the count is a courtesy; never break the page for it
+                seen = None
+            self.presence.value = presence_html(seen)
+            self._stop.wait(every)
 
     # ------------------------------------------------------------------ the tree
     def _tree_items(self) -> list[widgets.Widget]:
@@ -302,6 +375,18 @@ class PreviewWidgets:
 
     def save_file(self, _button: Any = None) -> None:
         self.file_download.value = self.controller.file_download_html()
+
+
+def presence_html(seen: dict[str, Any] | None) -> str:
+    """"3 pages open on this workflow · editing: Ada (main.py)" (plain text; "" when unknown)."""
+    if not seen:
+        return ""
+    pages = int(seen.get("pages") or 0)
+    editors = [f"{e.get('name', '?')} ({e.get('file', '?')})" for e in seen.get("editors") or []][:10]
+    text = f"{pages} page{'s' if pages != 1 else ''} open on this workflow"
+    if editors:
+        text += " · in the editor: " + ", ".join(editors)
+    return f"<span class='qldrops-muted' id='qldrops-presence' data-pages='{pages}'>{html.escape(text)}</span>"
 
 
 # ---------------------------------------------------------------------------------------------- analytics

@@ -156,6 +156,11 @@ class KernelBudget:
             live = [s for s in self._seats.values() if s.rendering]
         return sum(s.kernel_id is not None for s in live), sum(s.kernel_id is None for s in live)
 
+    def open_links(self) -> list[int]:
+        """The link of every seat holding a kernel (one entry per open page)."""
+        with self._lock:
+            return [s.link for s in self._seats.values() if s.kernel_id is not None]
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._seats)

@@ -269,6 +269,7 @@ def serve(opts: ServeOptions) -> None:
         env["QLDROPS_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
         env["QLDROPS_SERVER_REDEEM_URL"] = f"http://{internal}/qldrops/internal/redeem"
         env["QLDROPS_SERVER_RUN_PERMIT_URL"] = f"http://{internal}/qldrops/internal/run-permit"
+        env["QLDROPS_SERVER_PRESENCE_URL"] = f"http://{internal}/qldrops/internal/presence"
         env["QLDROPS_SERVER_KERNEL_KEY"] = kernel_key
         env["QLDROPS_SERVER_CHANNEL_URL"] = f"ws://{internal}/qldrops/internal/{channel_secret}/query"
         env.setdefault("HF_HUB_OFFLINE", "1")

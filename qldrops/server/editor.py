@@ -369,6 +369,13 @@ class EditorHub:
                 return visit
         return candidates[0] if candidates else None
 
+    def presence_of(self, workflow_id: str) -> tuple[int, list[dict[str, Any]]]:
+        """(open editor pages, who edits which file) on a workflow: what its preview pages show."""
+        pages = sum(1 for v in self.visits.values() if v.workflow_id == workflow_id and v.events)
+        people = [p for drop_id, room in self.rooms.items() if self.room_meta.get(drop_id, ("", ""))[1] == workflow_id
+                  for p in room.presence()]
+        return pages, sorted(people, key=lambda p: (p["file"], p["name"]))
+
     def _presence(self) -> None:
         by_workflow: dict[str, list[dict[str, Any]]] = {}
         for drop_id, room in self.rooms.items():

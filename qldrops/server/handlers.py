@@ -26,7 +26,7 @@ import secrets
 import threading
 import time
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -382,6 +382,53 @@ class RunPermitHandler(_KernelOnlyHandler):
             self.finish(json.dumps({"error": type(exc).__name__}))
             return
         self.finish(json.dumps({"ok": True}))
+
+
+class PresenceHandler(_KernelOnlyHandler):
+    """``POST /qldrops/internal/presence``: how many pages are open on a link's workflow, and who edits.
+
+    A preview page shows it (its kernel asks every few seconds). Pages are the preview kernels of
+    this server (one per open page) on links of the same workflow, plus its open editor pages;
+    editors are the names and files of the editor's awareness. One server's view: replicas behind
+    a proxy each count their own.
+    """
+
+    _workflows: ClassVar[dict[int, str | None]] = {}  # link id -> workflow id (a link never changes workflow)
+
+    def initialize(self, gate: LinkGate, hub: Any, budget: Any, kernel_key: str) -> None:
+        self.gate, self.hub, self.budget, self.kernel_key = gate, hub, budget, kernel_key
+
+    async def post(self) -> None:
+        if self._refused():
+            return
+        try:
+            preview_id = int(json.loads(self.request.body or b"{}").get("preview_id"))
+        except (ValueError, TypeError, AttributeError):
+            self.set_status(400)
+            self.finish(json.dumps({"error": "preview_id missing"}))
+            return
+        links = self.budget.open_links() if self.budget is not None else []
+        unknown = [i for i in {preview_id, *links} if i not in self._workflows]
+        if unknown:
+            self._workflows.update(await IOLoop.current().run_in_executor(None, self._lookup, unknown))
+        workflow = self._workflows.get(preview_id)
+        if workflow is None:
+            self.set_status(404)
+            self.finish(json.dumps({"error": "no such link"}))
+            return
+        editor_pages, editors = self.hub.presence_of(workflow)
+        pages = sum(1 for link in links if self._workflows.get(link) == workflow) + editor_pages
+        self.finish(json.dumps({"pages": pages, "editors": editors[:20]}))
+
+    def _lookup(self, ids: list[int]) -> dict[int, str | None]:
+        import sqlalchemy as sa
+
+        from ..store import schema as t
+
+        with self.gate.store.reading() as conn:
+            found = dict(conn.execute(sa.select(t.previews.c.id, t.previews.c.workflow_id)
+                                      .where(t.previews.c.id.in_(ids))).all())
+        return {i: found.get(i) for i in ids}
 
 
 class _LoopbackOnlyHandler(RequestHandler):

@@ -31,6 +31,7 @@ from .pages import describe
 ENV_REDEEM_URL = "QLDROPS_SERVER_REDEEM_URL"
 ENV_KERNEL_KEY = "QLDROPS_SERVER_KERNEL_KEY"
 ENV_RUN_PERMIT_URL = "QLDROPS_SERVER_RUN_PERMIT_URL"
+ENV_PRESENCE_URL = "QLDROPS_SERVER_PRESENCE_URL"
 ENV_CHANNEL_URL = "QLDROPS_SERVER_CHANNEL_URL"
 # Request details Voila copies into the kernel environment; dropped once read.
 _REQUEST_ENV = ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "VOILA_REQUEST_URL")
@@ -239,6 +240,38 @@ def run_permit(visit: Visit) -> RunPermit | None:
     """The run permit of a served visit; None outside ``qldrops serve`` (no server to ask)."""
     url, key = os.environ.get(ENV_RUN_PERMIT_URL), os.environ.get(ENV_KERNEL_KEY)
     return RunPermit(visit, url, key) if url and key else None
+
+
+class PresenceProbe:
+    """Asks the server how many pages are open on the visit's workflow, and who edits which file.
+
+    Returns ``{"pages": n, "editors": [{"name", "file"}]}``, or None when the server does not answer
+    (the page then shows nothing rather than a wrong count).
+    """
+
+    def __init__(self, visit: Visit, url: str, key: str, timeout: float = 5.0):
+        self.preview_id, self.url, self.key, self.timeout = visit.preview_id, url, key, timeout
+
+    def __call__(self) -> dict[str, Any] | None:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps({"preview_id": self.preview_id}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": self.key},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                answer = json.load(response)
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+
+def presence_probe(visit: Visit) -> PresenceProbe | None:
+    """The presence probe of a served visit; None outside ``qldrops serve``."""
+    url, key = os.environ.get(ENV_PRESENCE_URL), os.environ.get(ENV_KERNEL_KEY)
+    return PresenceProbe(visit, url, key) if url and key else None
 
 
 def visit_if_served() -> Visit | None:

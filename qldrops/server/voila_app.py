@@ -11,10 +11,10 @@ from jupyter_server.services.kernels.handlers import KernelHandler
 from voila.app import Voila, _kernel_id_regex
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
-from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from .editor import EditorHub, editor_routes
@@ -29,6 +29,7 @@ from .handlers import (
     OwnKernelHandler,
     OwnKernelWebsocketHandler,
     OwnShutdownKernelHandler,
+    PresenceHandler,
     PreviewHandler,
     RedeemHandler,
     RequestChannelHandler,
@@ -142,6 +143,12 @@ class QldropsVoila(Voila):
                 r"/qldrops/internal/run-permit",
                 RunPermitHandler,
                 {"gate": self.qldrops_gate, "kernel_key": self.qldrops_kernel_key},
+            ),
+            (
+                r"/qldrops/internal/presence",
+                PresenceHandler,
+                {"gate": self.qldrops_gate, "hub": self.qldrops_editor,
+                 "budget": getattr(self.kernel_manager, "budget", None), "kernel_key": self.qldrops_kernel_key},
             ),
             (rf"/qldrops/internal/{secret}/query/{_kernel_id_regex}", RequestChannelHandler),
             *editor_routes(self.qldrops_editor),  # /e/<capability>: the collaborative editor

@@ -330,3 +330,127 @@ def test_postgres_two_visitors_edit_save_and_see_library_changes(pg_database, br
         ctx_b.close()
         store.close()
         srv.stop()
+
+
+# ------------------------------------------------------------------ comments and conflicts in the page
+HOSTILE = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script> why 3 retries?"
+
+
+def test_comments_threads_resolve_and_plain_text_and_a_comment_link_cannot_edit(env, browser):
+    from playwright.sync_api import expect
+
+    store, srv = env["store"], env["srv"]
+    review = store.put(workflow_id=WORKFLOW, drop_type="code_generation",
+                       artifact="".join(f"step {i}\n" for i in range(1, 11)), metadata={"path": "review.py"})
+    commenting = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="comment")
+    ctx_k, kim = _open(browser, srv.url, commenting.capability, "Kim", review.id)
+    ctx_l, lee = _open(browser, srv.url, env["edit"], "Lee", review.id)
+    try:
+        # a comment link comments but does not edit
+        expect(kim.locator("body")).to_have_attribute("data-access", "read-only", timeout=TIMEOUT)
+        expect(kim.locator(".cm-content")).to_have_attribute("contenteditable", "false")
+        expect(kim.locator("#qldrops-comment-form")).to_be_visible(timeout=TIMEOUT)
+        kim.locator(".cm-line").nth(2).click()  # line 3
+        expect(kim.locator("#qldrops-comment-send")).to_have_text("Comment on line 3", timeout=TIMEOUT)
+        kim.locator("#qldrops-comment-body").fill(HOSTILE)
+        kim.locator("#qldrops-comment-send").click()
+        for page in (kim, lee):  # the other visitor sees it arrive, as text
+            thread = page.locator("#qldrops-comments li.thread").first
+            expect(thread).to_contain_text(HOSTILE, timeout=TIMEOUT)
+            expect(thread).to_contain_text("line 3 · v1 · Kim")
+            assert page.locator("#qldrops-comments img, #qldrops-comments script").count() == 0
+            assert page.evaluate("window.__pwned") is None
+        first = store.comments(drop_id=review.id)[0]
+        assert first.body == HOSTILE and first.line_start == 3 and "Kim" in first.author
+        # a reply (threaded under it) and a resolve, seen by both
+        lee.locator("#qldrops-comments li.thread button.reply").first.click()
+        lee.locator("#qldrops-comments form.reply-form textarea").fill("because the API flakes")
+        lee.locator("#qldrops-comments form.reply-form button").click()
+        for page in (kim, lee):
+            expect(page.locator("#qldrops-comments li.thread ul li")).to_contain_text("because the API flakes",
+                                                                                     timeout=TIMEOUT)
+        kim.locator("#qldrops-comments li.thread button.resolve").first.click()
+        for page in (kim, lee):
+            expect(page.locator("#qldrops-comments li.thread .badge.resolved")).to_have_count(1, timeout=TIMEOUT)
+        assert store.comments(drop_id=review.id)[1].reply_to == first.id
+        # the commented line changes through the library: a page opened afterwards marks it outdated
+        store.update(review.id, artifact=store.get(review.id).artifact.replace("step 3\n", "step three\n"))
+    finally:
+        ctx_k.close()
+        ctx_l.close()
+    ctx, page = _open(browser, srv.url, env["edit"], "Lee", review.id)
+    try:
+        expect(page.locator("#qldrops-comments li.thread > .meta .badge.outdated")).to_have_count(1, timeout=TIMEOUT)
+    finally:
+        ctx.close()
+
+
+def test_a_file_with_a_thousand_comments_loads_in_pages(env, browser):
+    from playwright.sync_api import expect
+
+    store, srv = env["store"], env["srv"]
+    busy = store.put(workflow_id=WORKFLOW, drop_type="code_generation",
+                     artifact="".join(f"row {i}\n" for i in range(1, 51)), metadata={"path": "busy.py"})
+    for i in range(1000):
+        store.comment(busy.id, f"note {i}", line_start=i % 50 + 1)
+    ctx, page = _open(browser, srv.url, env["edit"], "Max", busy.id)
+    try:
+        threads = page.locator("#qldrops-comments li.thread")
+        expect(threads).to_have_count(100, timeout=TIMEOUT)  # the first page only
+        expect(page.locator("#qldrops-comment-count")).to_have_text("(100+)")
+        _type_at_end(page, "still typing\n")  # the page answers while holding them
+        expect(page.locator(".cm-content")).to_contain_text("still typing", timeout=TIMEOUT)
+        more = page.locator("#qldrops-comments-more")
+        for loaded in range(200, 1001, 100):
+            more.click()
+            expect(threads).to_have_count(loaded, timeout=TIMEOUT)
+        expect(more).to_be_hidden(timeout=TIMEOUT)
+        expect(page.locator("#qldrops-comment-count")).to_have_text("(1000)")
+        expect(threads.last).to_contain_text("note 999")
+    finally:
+        ctx.close()
+
+
+def test_a_save_over_a_library_change_merges_or_shows_the_conflict_never_overwrites(env, browser):
+    """Two visitors type; a batch script writes a new version underneath; Save merges three ways when the
+    edits do not overlap, and shows the conflict (writing nothing) when they do."""
+    from playwright.sync_api import expect
+
+    store, srv = env["store"], env["srv"]
+    merging = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="a\nb\nc\nd\ne\n",
+                        metadata={"path": "merging.py"})
+    clashing = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="x = 1\n",
+                         metadata={"path": "clashing.py"})
+    ctx_a, a = _open(browser, srv.url, env["edit"], "Nia", merging.id)
+    ctx_b, b = _open(browser, srv.url, env["edit"], "Oto", merging.id)
+    try:
+        _type_at_end(a, "f\n")
+        expect(b.locator(".cm-content")).to_contain_text("f", timeout=TIMEOUT)
+        store.update(merging.id, artifact="A\nb\nc\nd\ne\n")  # a batch script, underneath
+        expect(a.locator("#qldrops-changes")).to_contain_text("new version v2", timeout=TIMEOUT)
+        b.locator("#qldrops-save").click()
+        expect(b.locator("#qldrops-status")).to_contain_text("saved as version 3 (merged", timeout=TIMEOUT)
+        assert store.get(merging.id).artifact == "A\nb\nc\nd\ne\nf\n"
+        for page in (a, b):  # the merged-in line reaches the open documents
+            expect(page.locator(".cm-content")).to_contain_text("A", timeout=TIMEOUT)
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    ctx_a, a = _open(browser, srv.url, env["edit"], "Nia", clashing.id)
+    ctx_b, b = _open(browser, srv.url, env["edit"], "Oto", clashing.id)
+    try:
+        _type_at_end(a, "y = 2\n")
+        expect(b.locator(".cm-content")).to_contain_text("y = 2", timeout=TIMEOUT)
+        store.update(clashing.id, artifact="x = 1\nz = 3\n")  # the same place, other text
+        expect(b.locator("#qldrops-changes")).to_contain_text("new version v2", timeout=TIMEOUT)
+        a.locator("#qldrops-save").click()
+        expect(a.locator("#qldrops-status")).to_have_attribute("data-kind", "error", timeout=TIMEOUT)
+        expect(a.locator("#qldrops-conflict")).to_be_visible(timeout=TIMEOUT)
+        marked = a.locator("#qldrops-conflict-text").inner_text()
+        assert "<<<<<<<" in marked and "y = 2" in marked and "z = 3" in marked and ">>>>>>>" in marked
+        now = store.get(clashing.id)  # nothing overwritten: the library's version stands
+        assert now.version == 2 and now.artifact == "x = 1\nz = 3\n"
+        assert "y = 2" in a.evaluate("window.qldropsEditor.ytext.toString()")  # and the typing is kept
+    finally:
+        ctx_a.close()
+        ctx_b.close()

@@ -9,8 +9,10 @@ Routes (all under the link's capability; the access log redacts it):
 * ``WS /e/<capability>/ws/<drop_id>?visit=`` the y-sync protocol (y-websocket client, pycrdt
   :class:`~qldrops.server.collab.Room` on the server): edits, cursors and names.
 * ``WS /e/<capability>/events?visit=`` JSON: changes of the workflow as they commit
-  (``store.watch``), presence (who looks at which file), the link's access level, save results;
-  the page sends ``hello`` (its display name), ``open`` and ``save``.
+  (``store.watch``; a comment change carries the comment), presence (who looks at which file), the
+  link's access level, save results (a conflict carries the marked text), pages of a file's comments;
+  the page sends ``hello`` (its display name), ``open``, ``save``, ``comments`` (a page after an id),
+  ``comment`` (new or a reply) and ``resolve``.
 
 :class:`EditorHub` holds the rooms and the visits, and a half-second tick does the slow parts off
 the typing path: snapshots of unsaved documents (``collab_documents``: a restart loses nothing),
@@ -66,6 +68,17 @@ def file_label(drop: Any) -> str:
     if isinstance(title, str) and title.strip():
         return title.strip()[:300]
     return f"{drop.drop_type}-{drop.id}"
+
+
+COMMENT_PAGE = 100  # comments per message: a file with thousands of them loads in pages ("Show more")
+
+
+def comment_json(c: Any) -> dict[str, Any]:
+    """A comment for the page (plain text fields; the page sets them with textContent)."""
+    return {"id": int(c.id), "drop": int(c.drop_id), "line_start": int(c.line_start), "line_end": int(c.line_end),
+            "version": int(c.version), "reply_to": c.reply_to, "author": c.author, "body": c.body,
+            "outdated": bool(c.outdated), "resolved": c.resolved_at is not None, "resolved_by": c.resolved_by,
+            "at": c.created_at.isoformat(timespec="seconds")}
 
 
 def _files(view: Any) -> list[dict[str, Any]]:
@@ -231,6 +244,8 @@ class EditorHub:
             conflict = getattr(exc, "conflict_text", None)
             msg = {"type": "error", "drop": drop_id, "message": exc.message, "hint": exc.hint or "",
                    "conflict": conflict is not None}
+            if conflict is not None:  # the marked text, so the page shows what overlaps (nothing was written)
+                msg["conflict_text"] = str(conflict)[:500_000]
             log.warning("drop %s: %s save refused (%s)", drop_id, reason, type(exc).__name__)
             self.notify(visit.workflow_id, msg, only=None if reason == "autosave" else visit)
             if reason == "autosave":
@@ -298,9 +313,18 @@ class EditorHub:
         }.get(kind, kind)
         drop_id = getattr(change, "drop_id", None)
         label = self._label(drop_id)
-        self.notify(workflow_id, {"type": "change", "kind": kind, "drop": drop_id, "version": change.version,
-                                  "seq": int(getattr(change, "cursor", 0) or 0),
-                                  "text": f"{text}: {label}" if label else text})
+        message = {"type": "change", "kind": kind, "drop": drop_id, "version": change.version,
+                   "seq": int(getattr(change, "cursor", 0) or 0), "text": f"{text}: {label}" if label else text}
+        comment_id = getattr(change, "comment_id", None)
+        if kind == "comment" and comment_id is not None:
+            reader = next((v for v in self.visits.values() if v.workflow_id == workflow_id), None)
+            if reader is not None:
+                try:  # the comment as it is now (new, resolved or reopened): pages update it in place
+                    found = await self.run(reader.view.comments, drop_id, limit=1, after_id=int(comment_id) - 1)
+                    message["comment"] = next((comment_json(c) for c in found if c.id == comment_id), None)
+                except QldropsError:
+                    pass
+        self.notify(workflow_id, message)
         if kind in ("drop", "version", "delete", "restore", "purge"):
             for watcher in [v for v in self.visits.values() if v.workflow_id == workflow_id and v.events]:
                 try:
@@ -575,11 +599,33 @@ class EventsSocket(_Socket):
                 if not visit.editable:
                     raise HTTPError(403)
                 await self.hub.save(int(msg["drop"]), visit, reason="save")
+            elif kind == "comments" and isinstance(msg.get("drop"), int):
+                await self._comments(visit, int(msg["drop"]), msg.get("after"))
+            elif kind == "comment" and isinstance(msg.get("drop"), int):
+                reply_to = msg.get("reply_to") if isinstance(msg.get("reply_to"), int) else None
+                line_start = msg.get("line_start") if reply_to is None else None
+                line_end = msg.get("line_end") if reply_to is None else None
+                c = await self.hub.run(visit.view.comment, int(msg["drop"]), msg.get("body"), line_start=line_start,
+                                       line_end=line_end, reply_to=reply_to)
+                self.send_json(json.dumps({"type": "commented", "comment": comment_json(c)}))
+            elif kind == "resolve" and isinstance(msg.get("comment"), int):
+                c = await self.hub.run(visit.view.resolve_comment, int(msg["comment"]),
+                                       resolved=bool(msg.get("resolved", True)))
+                self.send_json(json.dumps({"type": "commented", "comment": comment_json(c)}))
         except QldropsError as exc:
             self.send_json(json.dumps({"type": "error", "message": exc.message, "hint": exc.hint or ""}))
         except HTTPError:
             self.send_json(json.dumps({"type": "error", "message": "This link does not allow editing.",
                                        "hint": "Ask for an edit link."}))
+
+    async def _comments(self, visit: Visit, drop_id: int, after: Any) -> None:
+        """One page of a file's comments, oldest first (``after``: the last id the page holds)."""
+        after_id = after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else None
+        found = list(await self.hub.run(visit.view.comments, drop_id, limit=COMMENT_PAGE + 1, after_id=after_id))
+        page = found[:COMMENT_PAGE]
+        self.send_json(json.dumps({"type": "comments", "drop": drop_id, "after": after_id,
+                                   "comments": [comment_json(c) for c in page], "more": len(found) > COMMENT_PAGE,
+                                   "can_comment": visit.access in ("comment", "edit")}))
 
     def on_close(self) -> None:
         if self.visit is not None:
@@ -627,6 +673,14 @@ footer{{padding:.4rem 1rem;font-size:.85rem;background:#fff;border-top:1px solid
 #qldrops-name-form{{max-width:26rem;margin:4rem auto;background:#fff;padding:1.5rem 2rem;border:1px solid #d0d7de;
 border-radius:8px}}
 body[data-access=read-only] #qldrops-mode{{color:#9a6700;font-weight:600}}
+#qldrops-comments{{list-style:none;padding:0;margin:0}} #qldrops-comments li{{border-top:1px solid #d0d7de;
+padding:.3rem 0}} #qldrops-comments .meta{{color:#656d76;font-size:.75rem}}
+#qldrops-comments .body{{white-space:pre-wrap;overflow-wrap:anywhere;margin:.15rem 0}}
+#qldrops-comments ul{{list-style:none;padding-left:.8rem;margin:0}}
+#qldrops-comments .badge{{font-size:.7rem;border-radius:3px;padding:0 .25rem;margin-left:.25rem;background:#fff8c5}}
+#qldrops-comments li.resolved>.body{{color:#656d76}} #qldrops-comment-body{{width:100%;box-sizing:border-box}}
+#qldrops-conflict{{border:1px solid #cf222e;border-radius:6px;padding:.4rem;margin-bottom:.5rem}}
+#qldrops-conflict pre{{max-height:14rem;overflow:auto;font-size:.75rem;background:#fff5f5}}
 </style></head>
 <body data-access="read-only">
 <header><h1>{workflow}</h1><span id="qldrops-file"></span><span class="grow"></span>
@@ -637,7 +691,15 @@ cursor and in the history:</label></p><p><input id="qldrops-name" maxlength="80"
 <button type="submit">Open the editor</button></p></form>
 <div id="qldrops-app" hidden><nav><h2>Files</h2><ul id="qldrops-files"></ul></nav>
 <main id="qldrops-editor"></main>
-<aside><h2>Here now</h2><p id="qldrops-presence"></p><h2>Changes</h2><ul id="qldrops-changes"></ul></aside></div>
+<aside><section id="qldrops-conflict" hidden><h2>Not saved: overlapping edits</h2>
+<p>The file changed since this document was loaded and both changed the same lines. Nothing was written;
+edit the lines below so they agree, then save again.</p><pre id="qldrops-conflict-text"></pre></section>
+<h2>Here now</h2><p id="qldrops-presence"></p>
+<h2>Comments <small id="qldrops-comment-count"></small></h2>
+<form id="qldrops-comment-form" hidden><textarea id="qldrops-comment-body" maxlength="10000" rows="3" required
+placeholder="Plain text"></textarea><button type="submit" id="qldrops-comment-send">Comment on line 1</button></form>
+<ul id="qldrops-comments"></ul><button type="button" id="qldrops-comments-more" hidden>Show more</button>
+<h2>Changes</h2><ul id="qldrops-changes"></ul></aside></div>
 <footer><span id="qldrops-connection">connecting</span><span id="qldrops-status" role="status"></span></footer>
 <script type="application/json" id="qldrops-editor-config">{config}</script>
 <script src="/qldrops/editor/editor.js?v={bundle_version}"></script>

@@ -123,3 +123,61 @@ def test_the_git_commands(sqlite_url, tmp_path):
     out = runner.invoke(cli, ["--db", sqlite_url, "git", "import", str(tmp_path / "r"), "--workflow", "wf-back"])
     assert out.exit_code == 0, out.output
     assert "1 drops, 1 versions into 'wf-back'" in out.output
+
+
+def test_a_fork_of_a_fork_is_a_branch_off_its_branch_and_round_trips(store, tmp_path):
+    store.clock = Tick()
+    a = store.put(workflow_id="wf-r", drop_type="code_generation", artifact="v = 1\n",
+                  metadata={"filename": "v.py"}, created_by="alice")
+    store.update(a.id, artifact="v = 2\n", created_by="alice", message="two")
+    store.fork_workflow("wf-r", "wf-r:exp", created_by="bob")
+    exp = store.list(workflow_id="wf-r:exp")[0]
+    store.update(exp.id, artifact="v = 'exp'\n", created_by="bob", message="experiment")
+    store.fork_workflow("wf-r:exp", "wf-r:exp2", created_by="cy")  # a fork of the fork
+    exp2 = store.list(workflow_id="wf-r:exp2")[0]
+    store.update(exp2.id, artifact="v = 'exp2'\n", created_by="cy", message="deeper")
+    store.update(exp.id, artifact="v = 'exp, later'\n", created_by="bob", message="exp moves on")
+    store.update(a.id, artifact="v = 3\n", created_by="alice", message="main moves on")
+
+    first = store.git_export("wf-r", tmp_path / "one")
+    assert first["branches"] == {"main": 3, "exp": 2, "exp2": 1}
+    hist = _history(tmp_path / "one")
+    main, exp_b, exp2_b = (hist[f"refs/heads/{n}"] for n in ("main", "exp", "exp2"))
+    assert exp_b[:2] == main[:2] and exp_b[2][1] == b"experiment"
+    assert exp2_b[:3] == exp_b[:3] and exp2_b[3][1] == b"deeper"  # off the fork's branch, after its commit
+    assert exp2_b[3] not in exp_b and exp_b[3][1] == b"exp moves on"
+
+    report = store.git_import(tmp_path / "one", workflow_id="wf-s")
+    assert report["forks"] == ["wf-s:exp", "wf-s:exp2"]
+    assert store.list(workflow_id="wf-s:exp2")[0].artifact == "v = 'exp2'\n"
+    w = {r["workflow_id"]: r for r in store.workflows()}
+    assert w["wf-s:exp2"]["forked_from"] == "wf-s:exp" and w["wf-s:exp"]["forked_from"] == "wf-s"
+    store.git_export("wf-s", tmp_path / "two")
+    assert _history(tmp_path / "two") == hist
+
+
+def test_dates_round_trip_at_whole_seconds(store, tmp_path):
+    """git stores whole seconds: an export of versions written at 0.25 s steps carries their times cut to the
+    second, the import writes those, and a second export is identical (compared at second precision)."""
+    now = [dt.datetime(2026, 3, 1, 9, 0, 0, 100_000, tzinfo=dt.UTC)]
+
+    def quarter():
+        now[0] += dt.timedelta(milliseconds=250)
+        return now[0]
+
+    store.clock = quarter
+    d = store.put(workflow_id="wf-t", drop_type="code_generation", artifact="n = 0\n", metadata={"filename": "n.py"})
+    for i in range(1, 6):
+        store.update(d.id, artifact=f"n = {i}\n", message=f"n {i}")
+    original = store.history(d.id)
+    assert any(v.created_at.microsecond for v in original)  # the store keeps sub-second times
+    store.git_export("wf-t", tmp_path / "one")
+    hist = _history(tmp_path / "one")["refs/heads/main"]
+    assert [when for *_, when in hist] == [int(v.created_at.timestamp()) for v in original]
+    store.git_import(tmp_path / "one", workflow_id="wf-u")
+    back = store.history(store.list(workflow_id="wf-u")[0].id)
+    assert [v.created_at.replace(tzinfo=dt.UTC) for v in back] == [
+        v.created_at.replace(microsecond=0, tzinfo=dt.UTC) for v in original]  # second precision
+    assert [v.content_hash for v in back] == [v.content_hash for v in original]
+    store.git_export("wf-u", tmp_path / "two")
+    assert _history(tmp_path / "two")["refs/heads/main"] == hist

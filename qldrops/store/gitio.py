@@ -6,14 +6,18 @@ the tree holds every drop at that point as a file (its metadata ``filename``, el
 ``<drop_type>/<n>.txt``) plus ``.qldrops/meta/<file>.json`` (drop type and
 metadata, so an import restores them). A fork of the workflow becomes a branch that
 starts at the last commit before the fork, named after the fork's workflow id (a
-fork called ``W:name`` of workflow ``W`` exports as ``name``).
+fork called ``W:name`` of workflow ``W`` exports as ``name``); a fork of a fork becomes a
+branch off its fork's branch, and so on down.
 
 Import: walks ``main`` commit by commit (first parents) and writes each changed
 file as a new drop or a new version, with the commit's author, date and message;
-then every other branch whose history leaves ``main`` becomes a fork ``W:branch``
-made at its branch point. Export, import, export gives identical trees and messages.
-Dates are whole seconds (git's): versions written within one second keep their order
-only if their drops were created in that order. A file a commit deletes is not
+then every other branch becomes a fork ``W:branch`` made at its branch point, of the branch
+it shares the longest history with (main on a tie): a branch off a branch is a fork of a
+fork. Export, import, export gives identical trees, messages, authors and dates.
+Dates are whole seconds (git's): an import writes the commit's second, so a round trip
+keeps times at second precision (sub-second parts are dropped; tests compare at seconds),
+and versions written within one second keep their order only if their drops were
+created in that order. A file a commit deletes is not
 deleted in qldrops (its drop keeps its last version). Every file of the history is
 checked first (text, within the size limit): a repository qldrops cannot hold is
 refused before anything is written.
@@ -134,28 +138,36 @@ def export(store: DropStore, workflow_id: str, path: str | Path) -> dict[str, An
         head = _replay(repo, main, paths, files, None, commits)
         repo.refs[MAIN] = head
         branches = {"main": len(commits)}
-        for fork in _forks(store, workflow_id):
-            fork_versions = _versions(store, fork)
-            if not fork_versions:
-                continue
-            start = min(v.created_at for v in fork_versions)
-            base = [c for when, c in commits if when <= start]
-            parent = base[-1] if base else None
-            state = _tree_files(repo, parent) if parent else {}
-            fpaths = dict(paths)
-            for v in fork_versions:  # a forked drop keeps its source's file
-                if v.forked_from in paths:
-                    fpaths[v.drop_id] = paths[v.forked_from]
-            fork_commits: list[tuple[dt.datetime, bytes]] = []
-            tip = _replay(repo, [v for v in fork_versions if v.op != "fork"], fpaths, state, parent, fork_commits)
-            name = fork[len(workflow_id) + 1:] if fork.startswith(workflow_id + ":") else fork
-            if tip is not None:
-                repo.refs[b"refs/heads/" + name.encode("utf-8")] = tip
-                branches[name] = len(fork_commits)
+        _export_forks(store, repo, workflow_id, workflow_id, commits, paths, branches)
         _checkout(repo)
     finally:
         repo.close()
     return {"path": str(target), "branches": branches, "commits": sum(branches.values())}
+
+
+def _export_forks(store: DropStore, repo: Any, root: str, workflow_id: str, commits: list[tuple[dt.datetime, bytes]],
+                  paths: dict[int, str], branches: dict[str, int]) -> None:
+    """Each fork of ``workflow_id`` as a branch off its commits (``commits``: that branch's whole chain),
+    and the forks of those forks as branches off theirs."""
+    for fork in _forks(store, workflow_id):
+        fork_versions = _versions(store, fork)
+        if not fork_versions:
+            continue
+        start = min(v.created_at for v in fork_versions)
+        base = [(when, c) for when, c in commits if when <= start]
+        parent = base[-1][1] if base else None
+        state = _tree_files(repo, parent) if parent else {}
+        fpaths = dict(paths)
+        for v in fork_versions:  # a forked drop keeps its source's file
+            if v.forked_from in paths:
+                fpaths[v.drop_id] = paths[v.forked_from]
+        fork_commits: list[tuple[dt.datetime, bytes]] = []
+        tip = _replay(repo, [v for v in fork_versions if v.op != "fork"], fpaths, state, parent, fork_commits)
+        name = fork[len(root) + 1:] if fork.startswith(root + ":") else fork
+        if tip is not None:
+            repo.refs[b"refs/heads/" + name.encode("utf-8")] = tip
+            branches[name] = len(fork_commits)
+        _export_forks(store, repo, root, fork, base + fork_commits, fpaths, branches)
 
 
 def _forks(store: DropStore, workflow_id: str) -> list[str]:
@@ -231,42 +243,77 @@ def import_repo(store: DropStore, path: str | Path, workflow_id: str) -> dict[st
             if name not in refs:
                 raise ValidationError(f"{path} has no branch main", hint="check out the main branch first")
             refs["main"] = refs.pop(name)
-        main = _chain(repo, refs["main"])
-        on_main = {c: i for i, c in enumerate(main)}
-        forks: dict[int, list[tuple[str, list[bytes]]]] = {}
-        for name, tip in sorted(refs.items()):
-            if name == "main":
-                continue
-            chain = _chain(repo, tip)
-            point = max((on_main[c] for c in chain if c in on_main), default=-1)
-            own = [c for c in chain if c not in on_main]
-            forks.setdefault(point, []).append((name, own))
-        _check_files(store, repo, main + [c for lst in forks.values() for _n, own in lst for c in own])
+        chains = {name: _chain(repo, tip) for name, tip in refs.items()}
+        kids = _branch_tree(chains)
+        _check_files(store, repo, [c for name, chain in chains.items()
+                                   for c in chain[(0 if name == "main" else _lcp(chain, chains[_parent(kids, name)])):]])
         ids: dict[str, int] = {}
-        versions = 0
-        prev: dict[str, bytes] = {}
-        for _name, own in forks.pop(-1, []):  # branches sharing nothing with main
-            raise ValidationError(f"branch {_name!r} shares no history with main",
-                                  hint="import it separately, with its own --workflow")
-        for i, c in enumerate(main):
-            prev, n = _apply(store, repo, c, prev, ids, workflow_id)
-            versions += n
-            for name, own in forks.get(i, []):
-                fork_id = f"{workflow_id}:{name}"
-                # Forked at the branch point's time: commits are whole seconds, and the export puts
-                # every main commit up to the fork's time before the branch.
-                when = dt.datetime.fromtimestamp(repo[c].commit_time, dt.UTC)
-                with _clock_at(store, when):
-                    forked = store.fork_workflow(workflow_id, fork_id)
-                fids = {p: f.id for p, f in zip(sorted(ids, key=ids.__getitem__), forked)}
-                fprev = dict(prev)
-                for fc in own:
-                    fprev, n = _apply(store, repo, fc, fprev, fids, fork_id)
-                    versions += n
+        versions = _import_branch(store, repo, workflow_id, workflow_id, "main", chains, kids, 0, {}, ids)
     finally:
         repo.close()
     return {"workflow_id": workflow_id, "drops": len(ids), "versions": versions,
-            "forks": sorted(f"{workflow_id}:{n}" for lst in forks.values() for n, _ in lst)}
+            "forks": sorted(f"{workflow_id}:{n}" for n in chains if n != "main")}
+
+
+def _lcp(a: list[bytes], b: list[bytes]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _parent(kids: dict[str, list[tuple[str, int]]], name: str) -> str:
+    return next(p for p, lst in kids.items() for n, _ in lst if n == name)
+
+
+def _branch_tree(chains: dict[str, list[bytes]]) -> dict[str, list[tuple[str, int]]]:
+    """Which branch each branch leaves, and after how many shared commits: parent -> [(child, shared)].
+
+    A branch's parent is the placed branch it shares the longest history with (main first on a tie),
+    so a fork of a fork becomes a branch off its fork's branch. A branch sharing nothing is refused.
+    """
+    placed, kids = ["main"], {"main": []}
+    todo = sorted(n for n in chains if n != "main")
+    while todo:
+        best = {n: max(((_lcp(chains[n], chains[p]), -i, p) for i, p in enumerate(placed))) for n in todo}
+        ready = [n for n in todo if best[n][0] >= max((_lcp(chains[n], chains[o]) for o in todo if o != n),
+                                                      default=0)]
+        name = min(ready or todo, key=lambda n: (-best[n][0], n))
+        shared, _, parent = best[name]
+        if shared == 0:
+            raise ValidationError(f"branch {name!r} shares no history with main",
+                                  hint="import it separately, with its own --workflow")
+        kids[parent].append((name, shared))
+        kids[name] = []
+        placed.append(name)
+        todo.remove(name)
+    return kids
+
+
+def _import_branch(store: DropStore, repo: Any, root: str, workflow_id: str, name: str,
+                   chains: dict[str, list[bytes]], kids: dict[str, list[tuple[str, int]]], start: int,
+                   prev: dict[str, bytes], ids: dict[str, int]) -> int:
+    """Apply ``name``'s commits from ``start`` to ``workflow_id``, forking its child branches on the way."""
+    versions = 0
+    chain = chains[name]
+    for i in range(start, len(chain)):
+        c = chain[i]
+        prev, n = _apply(store, repo, c, prev, ids, workflow_id)
+        versions += n
+        for child, shared in kids[name]:
+            if shared != i + 1:
+                continue
+            fork_id = f"{root}:{child}"
+            # Forked at the branch point's time: commits are whole seconds, and the export puts
+            # every commit of the parent branch up to the fork's time before the branch.
+            when = dt.datetime.fromtimestamp(repo[c].commit_time, dt.UTC)
+            with _clock_at(store, when):
+                forked = store.fork_workflow(workflow_id, fork_id)
+            fids = {p: f.id for p, f in zip(sorted(ids, key=ids.__getitem__), forked)}
+            versions += _import_branch(store, repo, root, fork_id, child, chains, kids, shared, dict(prev), fids)
+    return versions
 
 
 def _check_files(store: DropStore, repo: Any, commits: list[bytes]) -> None:

@@ -274,7 +274,8 @@ def _branch_tree(chains: dict[str, list[bytes]]) -> dict[str, list[tuple[str, in
     A branch's parent is the placed branch it shares the longest history with (main first on a tie),
     so a fork of a fork becomes a branch off its fork's branch. A branch sharing nothing is refused.
     """
-    placed, kids = ["main"], {"main": []}
+    placed: list[str] = ["main"]
+    kids: dict[str, list[tuple[str, int]]] = {"main": []}
     todo = sorted(n for n in chains if n != "main")
     while todo:
         best = {n: max(((_lcp(chains[n], chains[p]), -i, p) for i, p in enumerate(placed))) for n in todo}

@@ -16,6 +16,9 @@ divided by, measured in the same run:
 * a change made through the library (a new version put by this script) until the open
   page lists it (store.watch: SQLite polls the change log every 0.25 s), p50; baseline:
   the goal (1 s).
+* the same on a preview page (/p/<capability>, a Voila kernel following store.watch through the
+  link): a new version put by this script until the page's change banner shows it, p50/p99;
+  baseline: the goal (1 s). `--preview-only` measures this figure alone.
 * server memory per collaborating visitor (RSS growth of the server process per open
   editor, psutil); baseline: the server's RSS before any visitor.
 * a visitor whose connection is dropped for 30 s while both keep typing: merged on
@@ -78,6 +81,76 @@ _CHANGES = """() => {
   new MutationObserver(() => window.__changes.push(Date.now()))
     .observe(document.getElementById('qldrops-changes'), { childList: true });
 }"""
+
+
+_LIVE = """() => {
+  window.__live = [];
+  let seq = null;
+  new MutationObserver(() => {
+    const el = document.getElementById('qldrops-live');
+    if (el && el.dataset.seq !== seq) { seq = el.dataset.seq; window.__live.push(Date.now()); }
+  }).observe(document.body, { childList: true, subtree: true, attributes: true });
+}"""
+
+
+def preview_latency(browser, server_url: str, capability: str, store, drop_id: int, rounds: int) -> list[float]:
+    """A new version written here until the open preview page's banner shows it (ms, one per round)."""
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server_url}/p/{capability}", wait_until="load", timeout=240_000)
+        page.locator("#qldrops-code").wait_for(state="visible", timeout=240_000)
+        page.evaluate(_LIVE)
+        waits = []
+        for i in range(rounds):
+            before = len(page.evaluate("window.__live"))
+            t0 = time.time() * 1000
+            store.update(drop_id, artifact=f"def f():\n    return {i + 2}\n")
+            deadline = time.monotonic() + 30
+            while len(stamps := page.evaluate("window.__live")) <= before:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("library change never shown on the preview page")
+                time.sleep(0.01)
+            waits.append(stamps[before] - t0)
+            time.sleep(0.3)
+        return waits
+    finally:
+        ctx.close()
+
+
+def preview_only(rounds: int = 20) -> dict:
+    """Only the preview-page figure (a server, one browser page, ``rounds`` library writes)."""
+    from playwright.sync_api import sync_playwright
+
+    import qldrops
+    from qldrops.server.process import ServerProcess
+    from qldrops.settings import Settings
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-preview-live-"))
+    db = f"sqlite:///{folder / 'qldrops.db'}"
+    store = qldrops.connect(db, settings=Settings(progress=False))
+    drop = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="def f():\n    return 1\n",
+                     metadata={"path": "main.py"})
+    view = store.previews.create(workflow_id=WORKFLOW, ttl="2h")
+    result: dict = {"load_avg_start": os.getloadavg()}
+    srv = ServerProcess(db, log_path=folder / "server.log", preheat=False,
+                        extra_args=["--rate-limit-link", "100000/minute", "--rate-limit-client", "100000/minute"]).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            waits = preview_latency(browser, srv.url, view.capability, store, drop.id, rounds)
+            browser.close()
+    finally:
+        srv.stop()
+        store.close()
+    result["preview_library_change_p50_ms"] = statistics.median(waits)
+    result["preview_library_change_p99_ms"] = pct(waits, 0.99)
+    result["load_avg_end"] = os.getloadavg()
+    print(f"library change visible in an open preview page: p50 {result['preview_library_change_p50_ms']:.0f} ms, "
+          f"p99 {result['preview_library_change_p99_ms']:.0f} ms = "
+          f"{result['preview_library_change_p50_ms'] / 1000:.2f}x the 1 s goal; load average: start "
+          f"{result['load_avg_start']}, end {result['load_avg_end']}", flush=True)
+    return result
 
 
 def pct(values: list[float], q: float) -> float:
@@ -186,6 +259,14 @@ def main(quick: bool = False) -> dict:
             print(f"library change visible in an open page: p50 {lib_p50:.0f} ms, p99 {pct(waits, 0.99):.0f} ms "
                   f"= {lib_p50 / 1000:.2f}x the 1 s goal", flush=True)
 
+            # the same on a preview page (Voila kernel, store.watch through the link)
+            view = store.previews.create(workflow_id=WORKFLOW, ttl="2h")
+            pw = preview_latency(browser, srv.url, view.capability, store, drop.id, 10 if quick else 20)
+            result["preview_library_change_p50_ms"], result["preview_library_change_p99_ms"] = (
+                statistics.median(pw), pct(pw, 0.99))
+            print(f"library change visible in an open preview page: p50 {statistics.median(pw):.0f} ms, "
+                  f"p99 {pct(pw, 0.99):.0f} ms", flush=True)
+
             # N simultaneous editors, everyone typing in the background
             contexts, pages = [ctx_a, ctx_b], [a, b]
             result["editors"] = {}
@@ -260,6 +341,11 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
+    if "--preview-only" in sys.argv:
+        out = preview_only(10 if "--quick" in sys.argv else 20)
+        (HERE / "results").mkdir(exist_ok=True)
+        (HERE / "results" / "editor_preview.json").write_text(json.dumps(out, indent=1))
+        sys.exit(0)
     out = main(quick="--quick" in sys.argv)
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "editor.json").write_text(json.dumps(out, indent=1))

@@ -243,11 +243,12 @@ class PreviewPage:
         return panels.run_html(result, f.path)
 
     # ------------------------------------------------------------------ live changes
-    def watch(self, *, stop: Any = None, poll: float = 0.25):
+    def watch(self, *, since: int | None = None, stop: Any = None, poll: float = 0.25):
         """The changes to the link's files as they commit (``PreviewView.watch``: the link is re-checked
-        before every read, so a revoked or expired link ends it with LinkRevoked / LinkExpired)."""
+        before every read, so a revoked or expired link ends it with LinkRevoked / LinkExpired).
+        ``since``: a ``Change.cursor`` to resume after (None: from now)."""
         one = self.view.preview.drop_id
-        for change in self.view.watch(stop=stop, poll=poll):
+        for change in self.view.watch(since=since, stop=stop, poll=poll):
             if one is None or change.drop_id == one:
                 yield change
 

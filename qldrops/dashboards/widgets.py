@@ -201,10 +201,12 @@ class PreviewWidgets:
         self._stop.set()
 
     def _follow_changes(self, poll: float) -> None:
+        cursor: int | None = None  # after a pause, resume just after the last change shown: none is lost
         while not self._stop.is_set():
             try:
-                for change in self.controller.watch(stop=self._stop, poll=poll):
-                    self.changed(self.controller.change_text(change), int(change.cursor))
+                for change in self.controller.watch(since=cursor, stop=self._stop, poll=poll):
+                    cursor = int(change.cursor)
+                    self.changed(self.controller.change_text(change), cursor)
             except (LinkExpired, LinkRevoked) as exc:
                 self._stop.set()
                 self.gone(exc)

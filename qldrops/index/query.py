@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from ..errors import Deleted, NotFound, ValidationError
 from ..store import schema as t
-from .embstore import ensure_vectors, load_vectors, stack_vectors
+from .embstore import ensure_vectors, from_bytes, load_vectors, stack_vectors
 from .results import SimilarDrop, SimilarList
 
 log = logging.getLogger(__name__)
@@ -70,17 +70,10 @@ def _filters(store, filters: dict) -> list:
 
 
 _d = t.drops.c
-_FIELDS = "id, workflow_id, drop_type, version, content_hash, metadata, created_at, updated_at, capsule_id"
-# The common case (no filters) in plain SQL on the driver: SQLAlchemy's statement and
-# row processing cost ~1 ms here, several times the lookup itself. On SQLite the
-# filters sit inside coalesce(): without ANALYZE statistics SQLite would otherwise
-# prefer the (workspace, ...) indexes to the primary key and scan the whole workspace.
-_PLAIN_PG = f"SELECT {_FIELDS} FROM drops WHERE id = ANY(%s) AND workspace = %s AND deleted_at IS NULL"
-_PLAIN_SQLITE = "SELECT " + _FIELDS + " FROM drops WHERE id IN ({marks}) AND coalesce(workspace = ? AND deleted_at IS NULL, 0)"
 
 
 class _Row:
-    """A drops row from the driver, converted the way the SQLAlchemy types would."""
+    """A drops row from the driver (``fastget.ALIVE_FIELDS``), converted the way the SQLAlchemy types would."""
 
     __slots__ = (
         "capsule_id",
@@ -96,41 +89,56 @@ class _Row:
 
     def __init__(self, raw, sqlite: bool):
         (self.id, self.workflow_id, self.drop_type, self.version, self.content_hash, meta, created,
-         updated, self.capsule_id) = raw
+         updated, self.capsule_id) = raw[:9]
         if sqlite:
             self.metadata = json.loads(meta) if isinstance(meta, str) else meta
             self.created_at, self.updated_at = _utc(created), _utc(updated)
         else:
-            self.metadata, self.created_at, self.updated_at = meta, created, updated
+            self.metadata, self.created_at, self.updated_at = meta, _utc(created), _utc(updated)
 
 
 def _utc(value):
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    if value is not None:
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     return value
 
 
-def _check(store, id_map: dict[int, str], ids: list[int], conds: list | None) -> dict[int, Any]:
-    """The candidates the database confirms: alive, this workspace, filters, same content."""
+def _check(manager, ids: list[int], conds: list | None, *, vectors: bool = False
+           ) -> tuple[dict[int, Any], dict[int, np.ndarray]]:
+    """The candidates the database confirms (alive, this workspace, filters, same content as the
+    vector the index holds), and with ``vectors`` their stored vectors, in one read.
+
+    Without filters this is one statement on the store's raw-driver connection (no pool
+    checkout, no SQLAlchemy row processing: that machinery cost more than the lookup); rows stay
+    driver tuples until they become answers (:func:`_hit`), so rejected and surplus candidates
+    cost no conversion.
+    """
     if not ids:
-        return {}
-    if conds is None:
-        with store.reading() as conn:
-            if store.dialect == "sqlite":
-                sql = _PLAIN_SQLITE.format(marks=",".join("?" * len(ids)))
-                raw = conn.exec_driver_sql(sql, (*ids, store.workspace)).fetchall()
-            else:
-                raw = conn.exec_driver_sql(_PLAIN_PG, (list(ids), store.workspace)).fetchall()
-        rows = [_Row(r, store.dialect == "sqlite") for r in raw]
-    else:
-        cond = sa.and_(*conds)
-        if store.dialect == "sqlite":
-            cond = sa.func.coalesce(cond, sa.false())
-        with store.reading() as conn:
-            rows = conn.execute(sa.select(*_COLS).where(_d.id.in_(ids), cond)).all()
-    return {r.id: r for r in rows if id_map.get(r.id) == r.content_hash}
+        return {}, {}
+    store, id_map = manager.store, manager.id_map
+    model_id = manager.embedder.model_id if vectors else None
+    raw = store.alive_rows(ids, model_id=model_id) if conds is None else None
+    if raw is not None:
+        ok = {r[0]: r for r in raw if id_map.get(r[0]) == r[4]}
+        vecs = {i: v for i, r in ok.items() if (v := _vector(r[9], manager.embedder.dim)) is not None} \
+            if vectors else {}
+        return ok, vecs
+    cond = sa.and_(*(conds if conds is not None else [_d.workspace == store.workspace, _d.deleted_at.is_(None)]))
+    if store.dialect == "sqlite":
+        cond = sa.func.coalesce(cond, sa.false())
+    with store.reading() as conn:
+        rows = conn.execute(sa.select(*_COLS).where(_d.id.in_(ids), cond)).all()
+        ok = {r.id: r for r in rows if id_map.get(r.id) == r.content_hash}
+        stored = load_vectors(conn, manager.embedder.model_id, manager.embedder.dim,
+                              [r.content_hash for r in ok.values()]) if vectors else {}
+    vecs = {i: v for i, r in ok.items() if (v := stored.get(r.content_hash)) is not None}
+    return ok, vecs
+
+
+def _vector(data, dim: int) -> np.ndarray | None:
+    return from_bytes(bytes(data), dim) if data else None
 
 
 def check_filters(filters: dict) -> None:
@@ -220,24 +228,46 @@ def _filter_first(manager, vec, k, conds, exclude) -> list[SimilarDrop] | None:
 
 
 def _widening(manager, vec, k, conds, exclude, *, selectivity: float = 1.0) -> list[SimilarDrop]:
+    """Ask the index for a few more candidates than wanted, keep those the database confirms;
+    ask for 4x more while too few pass. An index with approximate scores (IVF-PQ) is asked for
+    ``rerank`` x as many, re-ranked by the exact vectors read with the check."""
     backend = manager.backend
     total = len(backend)
     want = k + (1 if exclude is not None else 0)
-    fetch = min(total, max(want + 2, int(want / max(selectivity, 1e-6) * 1.5) + 2))
-    q = np.asarray(vec, dtype=np.float32)[None, :]
+    fetch = want + 2 if conds is None else max(want + 2, int(want / max(selectivity, 1e-6) * 1.5) + 2)
+    rerank = int(getattr(backend, "rerank", 0))
+    fetch = min(total, fetch * max(rerank, 1))
+    q = np.asarray(vec, dtype=np.float32)
+    sqlite = manager.store.dialect == "sqlite"
     while True:
         if fetch <= 0:
             return []
         scores, ids = backend.search(q, fetch)
-        cand = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and i != exclude]
-        ok = _check(manager.store, manager.id_map, [i for i, _ in cand], conds)
-        hits = [_hit(ok[i], s) for i, s in cand if i in ok][:k]
-        if len(hits) >= k or fetch >= total:
-            return hits
+        keep = ids[0] >= 0
+        if exclude is not None:
+            keep &= ids[0] != exclude
+        cand_ids, cand_scores = ids[0][keep].tolist(), scores[0][keep].tolist()
+        ok, vecs = _check(manager, cand_ids, conds, vectors=bool(rerank))
+        pairs = [(i, s) for i, s in zip(cand_ids, cand_scores) if i in ok]
+        if rerank and pairs:
+            pairs = _rerank(pairs, vecs, q)
+        if len(pairs) >= k or fetch >= total:
+            return [_hit(ok[i], s, sqlite) for i, s in pairs[:k]]
         fetch = min(total, fetch * 4)
 
 
-def _hit(row, score: float) -> SimilarDrop:
+def _rerank(pairs: list[tuple[int, float]], vecs: dict[int, np.ndarray], q: np.ndarray) -> list[tuple[int, float]]:
+    """Exact cosine for every candidate with a stored vector (all of them, unless purged meanwhile), best first."""
+    have = [i for i, _ in pairs if i in vecs]
+    exact = dict(zip(have, (np.vstack([vecs[i] for i in have]) @ q).tolist())) if have else {}
+    rescored = [(i, exact.get(i, s)) for i, s in pairs]
+    rescored.sort(key=lambda p: -p[1])
+    return rescored
+
+
+def _hit(row, score: float, sqlite: bool = False) -> SimilarDrop:
+    if isinstance(row, tuple):  # a driver row from the fast check: converted only now it is an answer
+        row = _Row(row, sqlite)
     return SimilarDrop(id=int(row.id), score=score, workflow_id=row.workflow_id, drop_type=row.drop_type,
                        version=row.version, content_hash=row.content_hash, metadata=row.metadata,
                        created_at=row.created_at, updated_at=row.updated_at, capsule_id=row.capsule_id)

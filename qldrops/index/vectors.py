@@ -9,6 +9,11 @@ Ids are drop ids. Vectors are L2-normalised, so inner product is cosine similari
              many are dead, the manager rebuilds it from the saved vectors.
 * ``ivf``    FAISS ``IndexIVFFlat`` trained on the data; records how many vectors it was
              trained on, so the manager can retrain once the store has grown well past it.
+* ``ivfpq``  FAISS ``IVF{nlist},PQ{m}`` (``index_factory``): each vector kept as ``m`` bytes of
+             product-quantisation code instead of ``4 * dim`` bytes (48 vs 1,536 at 384 dims), for
+             collections past one machine's memory. Its scores are approximate, so the query
+             layer fetches ``RERANK`` times more candidates and re-ranks them by their exact
+             vectors, read from the database in the same statement as the check of every answer.
 
 FAISS threads: one OpenMP thread for single queries (two threads under CPU contention
 made single queries up to 25x slower here); the BLAS threshold goes back to 20 for
@@ -27,11 +32,14 @@ from ..errors import DependencyMissing, ValidationError
 
 log = logging.getLogger(__name__)
 
-KINDS = ("numpy", "flat", "hnsw", "ivf")
+KINDS = ("numpy", "flat", "hnsw", "ivf", "ivfpq")
 HNSW_M = 32
 HNSW_EF_SEARCH = 96
 HNSW_EF_CONSTRUCTION = 64
 IVF_NPROBE = 32
+PQ_M = 48           # bytes of code per vector (dim must be a multiple: 384 / 48 = 8 dimensions per byte)
+PQ_NPROBE = 48      # inverted lists visited per query (tuned on 3M clustered vectors: benchmarks/README.md)
+PQ_RERANK = 5       # candidates fetched per answer wanted, re-ranked exactly by the query layer
 
 
 def faiss_module():
@@ -343,16 +351,106 @@ class IVFIndex:
         return cls(dim, faiss_index, int(arrays["ivf_trained_on"][0]))
 
 
-BACKENDS: dict[str, type[NumpyIndex | FlatIndex | HNSWIndex | IVFIndex]] = {
-    "numpy": NumpyIndex, "flat": FlatIndex, "hnsw": HNSWIndex, "ivf": IVFIndex}
+class IVFPQIndex:
+    """Inverted lists of product-quantised codes: ``m`` bytes per vector, approximate scores.
+
+    ``search`` returns PQ scores (the query layer re-ranks ``PQ_RERANK`` x k candidates with the
+    exact vectors from the database); ``exact_search`` visits every list, which removes the
+    probing loss but not the quantisation loss (that is what the re-rank corrects).
+    """
+
+    kind = "ivfpq"
+    approximate_scores = True
+    rerank = PQ_RERANK
+    GROWTH = 4.0
+
+    def __init__(self, dim: int, index=None, trained_on: int = 0):
+        self.faiss = faiss_module()
+        self.dim = dim
+        self.index = index
+        self.trained_on = trained_on
+        if index is not None:
+            self.ivf = self.faiss.extract_index_ivf(index)
+            self.ivf.nprobe = min(PQ_NPROBE, self.ivf.nlist)
+
+    @staticmethod
+    def shape(n: int, dim: int) -> tuple[int, int]:
+        """(nlist, m) for n vectors: 4·sqrt(n) lists rounded down to a power of two (4,096 at 3M,
+        32,768 at 100M), each with at least 39 training points."""
+        nlist = 2 ** int(math.log2(max(1, min(65_536, 4 * math.sqrt(n), n // 39 or 1))))
+        m = PQ_M if dim % PQ_M == 0 else next(c for c in (64, 32, 24, 16, 12, 8, 6, 4, 2, 1) if dim % c == 0)
+        return nlist, m
+
+    @classmethod
+    def trained(cls, dim: int, sample: np.ndarray, n: int) -> IVFPQIndex:
+        """Train the coarse quantiser and the PQ codebooks on ``sample`` (for a collection of ``n``)."""
+        faiss = faiss_module()
+        nlist, m = cls.shape(n, dim)
+        index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}", faiss.METRIC_INNER_PRODUCT)
+        with _Threads(faiss, 2):
+            index.train(_as_queries(sample, dim))
+        return cls(dim, index, trained_on=n)
+
+    def __len__(self):
+        return int(self.index.ntotal)
+
+    def add(self, ids, vectors):
+        if len(ids):
+            self.remove(ids)  # an update: the old code leaves its list
+            self.append(ids, vectors)
+
+    def append(self, ids, vectors):
+        """Add vectors whose ids are not in the index (what a build does: no removal scan)."""
+        with _Threads(self.faiss, 2):
+            self.index.add_with_ids(_as_queries(vectors, self.dim), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids):
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size:
+            self.index.remove_ids(self.faiss.IDSelectorBatch(ids))
+
+    def search(self, queries, k):
+        q = _as_queries(queries, self.dim)
+        with _Threads(self.faiss, len(q)):
+            return self.index.search(q, k)
+
+    def exact_search(self, queries, k):
+        q = _as_queries(queries, self.dim)
+        params = self.faiss.SearchParametersIVF(nprobe=self.ivf.nlist)
+        with _Threads(self.faiss, len(q)):
+            return self.index.search(q, k, params=params)
+
+    def needs_rebuild(self):
+        if self.trained_on and len(self) > self.GROWTH * self.trained_on:
+            return f"{len(self)} vectors, trained on {self.trained_on}: retrain"
+        return None
+
+    def dump(self):
+        return {"ivf_trained_on": np.asarray([self.trained_on], dtype=np.int64)}
+
+    @property
+    def faiss_index(self):
+        return self.index
+
+    @classmethod
+    def load(cls, dim, faiss_index, arrays):
+        return cls(dim, faiss_index, int(arrays["ivf_trained_on"][0]))
 
 
-def choose_kind(n: int, requested: str = "auto", *, approx_threshold: int = 20_000) -> str:
-    """Exact search while it is fast enough (~10 ms per query at 20k vectors here), HNSW past that."""
+BACKENDS: dict[str, type[NumpyIndex | FlatIndex | HNSWIndex | IVFIndex | IVFPQIndex]] = {
+    "numpy": NumpyIndex, "flat": FlatIndex, "hnsw": HNSWIndex, "ivf": IVFIndex, "ivfpq": IVFPQIndex}
+
+
+def choose_kind(n: int, requested: str = "auto", *, approx_threshold: int = 20_000,
+                compressed_threshold: int = 0) -> str:
+    """Exact search while it is fast enough (~10 ms per query at 20k vectors here), HNSW past that,
+    and IVF-PQ past ``compressed_threshold`` vectors when that is set (0: never chosen by "auto")."""
     if requested != "auto":
         if requested not in KINDS:
             raise ValidationError(f"unknown index kind {requested!r}", hint=f"use one of: auto, {', '.join(KINDS)}")
         return requested
+    if compressed_threshold and n >= compressed_threshold:
+        return "ivfpq"
     return "flat" if n < approx_threshold else "hnsw"
 
 
@@ -360,13 +458,22 @@ def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIn
     """A new index of ``kind`` holding exactly these vectors."""
     ids = np.asarray(ids, dtype=np.int64)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
+    if kind == "ivfpq":
+        if len(vectors) < 256 * 39:
+            kind = "flat"  # PQ codebooks need 256 points per sub-quantiser and more: exact is right here
+        else:
+            sample = _training_sample(vectors, 40 * IVFPQIndex.shape(len(vectors), dim)[0])
+            ivfpq = IVFPQIndex.trained(dim, sample, len(vectors))
+            del sample
+            step = 200_000
+            for s in range(0, len(ids), step):
+                ivfpq.append(ids[s:s + step], vectors[s:s + step])
+            return ivfpq
     if kind == "ivf":
         if len(vectors) < 64:
             kind = "flat"  # too few points to train on: exact is both faster and right
         else:
-            rng = np.random.default_rng(0)
-            take = rng.choice(len(vectors), size=min(len(vectors), 256 * 64), replace=False)
-            ivf = IVFIndex.trained(dim, vectors[np.sort(take)])
+            ivf = IVFIndex.trained(dim, _training_sample(vectors, 256 * 64))
             ivf.trained_on = len(vectors)  # the store size it was fitted to
             ivf.add(ids, vectors)
             return ivf
@@ -375,3 +482,11 @@ def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIn
     for s in range(0, len(ids), step):
         index.add(ids[s:s + step], vectors[s:s + step])
     return index
+
+
+def _training_sample(vectors: np.ndarray, size: int) -> np.ndarray:
+    """At most ``size`` rows, drawn at random (seeded: the same data trains the same index)."""
+    if len(vectors) <= size:
+        return vectors
+    take = np.random.default_rng(0).choice(len(vectors), size=size, replace=False)
+    return vectors[np.sort(take)]

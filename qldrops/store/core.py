@@ -885,6 +885,20 @@ class DropStore:
             self._fast_reader().reset()
             return True
 
+    def alive_rows(self, ids: list[int], *, model_id: str | None = None) -> list[tuple] | None:
+        """The similarity check's one read: rows of these drops alive in this workspace (raw driver).
+
+        Columns as ``fastget.ALIVE_FIELDS`` (SQLite: metadata as JSON text, times as ISO text),
+        plus the stored vector of ``model_id`` when given. None when the raw path is unavailable
+        (in-memory SQLite, driver trouble): the caller then asks through SQLAlchemy.
+        """
+        try:
+            return self._fast_reader().alive(ids, self.workspace, model_id)
+        except Exception as e:  # noqa: BLE001 - any driver trouble: the slow path reports it properly
+            log.debug("fast similarity check failed (%s); using SQLAlchemy", e)
+            self._fast_reader().reset()
+            return None
+
     def _fast_fetch(self, drop_id: int) -> SimpleNamespace | None:
         """The raw-driver path for get(); None sends the caller down the SQLAlchemy path."""
         try:

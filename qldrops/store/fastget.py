@@ -20,6 +20,16 @@ import sqlalchemy as sa
 SQL = ("SELECT d.id, d.workspace, d.workflow_id, d.capsule_id, d.drop_type, d.version, d.content_hash, d.size, "
        "d.metadata, d.created_at, d.updated_at, d.created_by, d.deleted_at, d.forked_from, b.codec, b.data "
        "FROM drops d JOIN blobs b ON b.hash = d.content_hash WHERE d.id = {p} AND d.workspace = {p}")
+# The similarity check (qldrops/index/query.py): the candidates that are alive in this workspace, in
+# one statement. On SQLite the filter sits inside coalesce() so only the primary key can drive the
+# lookup (without ANALYZE statistics SQLite would otherwise scan a (workspace, ...) index).
+ALIVE_FIELDS = "d.id, d.workflow_id, d.drop_type, d.version, d.content_hash, d.metadata, d.created_at, " \
+    "d.updated_at, d.capsule_id"
+_ALIVE_SQLITE = "SELECT " + ALIVE_FIELDS + "{vec} FROM drops d{join} WHERE d.id IN ({marks}) " \
+    "AND coalesce(d.workspace = ? AND d.deleted_at IS NULL, 0)"
+_ALIVE_PG = "SELECT " + ALIVE_FIELDS + "{vec} FROM drops d{join} WHERE d.id = ANY(%s) " \
+    "AND d.workspace = %s AND d.deleted_at IS NULL"
+_VEC_JOIN = " LEFT JOIN embeddings e ON e.content_hash = d.content_hash AND e.model_id = {p}"
 COLUMNS = ("id", "workspace", "workflow_id", "capsule_id", "drop_type", "version", "content_hash", "size",
            "metadata", "created_at", "updated_at", "created_by", "deleted_at", "forked_from", "codec", "data")
 
@@ -48,6 +58,8 @@ class FastReader:
                     raise ValueError("no fast path to an in-memory SQLite database")
                 conn = sqlite3.connect(self.url.database, timeout=30, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA cache_size=-65536")  # the engine's page cache and mmap (store/db.py)
+                conn.execute("PRAGMA mmap_size=268435456")
             else:
                 import psycopg
 
@@ -77,6 +89,24 @@ class FastReader:
                 if rec[key] is not None:
                     rec[key] = rec[key].astimezone(dt.timezone.utc)
         return rec
+
+    def alive(self, ids: list[int], workspace: str, model_id: str | None = None) -> list[tuple]:
+        """Rows (``ALIVE_FIELDS``) of these drops that are alive in ``workspace``, raw from the driver.
+
+        With ``model_id`` each row ends with the stored vector of its content (bytes, or None when
+        not embedded with that model): what an index with approximate scores re-ranks with.
+        """
+        conn = self._conn()
+        vec = ", e.vector" if model_id is not None else ""
+        if self.dialect == "sqlite":
+            join = _VEC_JOIN.format(p="?") if model_id is not None else ""
+            sql = _ALIVE_SQLITE.format(vec=vec, join=join, marks=",".join("?" * len(ids)))
+            head: tuple = (model_id,) if model_id is not None else ()
+            return conn.execute(sql, (*head, *ids, workspace)).fetchall()
+        join = _VEC_JOIN.format(p="%s") if model_id is not None else ""
+        head = (model_id,) if model_id is not None else ()
+        return conn.execute(_ALIVE_PG.format(vec=vec, join=join), (*head, list(ids), workspace),
+                            prepare=True).fetchall()
 
     def changes_after(self, seq: int, xmin: int | None) -> bool:
         """Whether the change log holds a committed row the mirror has not applied (one index probe).

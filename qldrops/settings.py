@@ -52,6 +52,16 @@ class Settings:
                           "exported once into <data_dir>/models). An index keeps the vectors of one backend: "
                           "changing it means `qldrops index rebuild`."},
     )
+    index_kind: str = field(
+        default="auto",
+        metadata={"help": "Vector index kind: `auto` (exact below 20k vectors, HNSW past that, IVF-PQ past "
+                          "index_compressed_threshold when set), `flat`, `hnsw`, `ivf`, or `ivfpq` (48-byte "
+                          "product-quantised codes per vector, re-ranked exactly: collections past one "
+                          "machine's memory). Changing it takes effect at the next `qldrops index rebuild`."},
+    )
+    index_compressed_threshold: int = field(
+        default=0, metadata={"help": "With index_kind=auto: at least this many vectors build an IVF-PQ index "
+                                     "instead of HNSW (0: never)."})
     compress_min_bytes: int = field(default=512, metadata={"help": "Artifacts at least this large are zstd-compressed."})
     zstd_level: int = field(default=3, metadata={"help": "zstandard compression level."})
     max_artifact_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "Largest artifact accepted."})

@@ -49,7 +49,7 @@ def verify_cmd(ctx: Context, repair: bool):
 
 
 @index.command("rebuild")
-@click.option("--kind", type=click.Choice(["auto", "flat", "hnsw", "ivf", "numpy"]), default=None,
+@click.option("--kind", type=click.Choice(["auto", "flat", "hnsw", "ivf", "ivfpq", "numpy"]), default=None,
               help="Index kind (default: chosen by size).")
 @pass_ctx
 def rebuild_cmd(ctx: Context, kind: str | None):

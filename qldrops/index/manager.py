@@ -44,16 +44,20 @@ def _slug(text: str) -> str:
 class IndexManager:
     """Keeps this process's vector index an exact mirror of the database."""
 
-    def __init__(self, store: DropStore, *, embedder: Embedder | None = None, kind: str = "auto",
-                 approx_threshold: int = 20_000, folder: str | Path | None = None,
+    def __init__(self, store: DropStore, *, embedder: Embedder | None = None, kind: str | None = None,
+                 approx_threshold: int = 20_000, compressed_threshold: int | None = None, folder: str | Path | None = None,
                  on_bad_file: str = "rebuild", autosave_after: int = 1000, autosave_seconds: float = 300.0):
         if on_bad_file not in ("rebuild", "raise"):
             raise ValidationError("on_bad_file must be 'rebuild' or 'raise'")
+        settings = getattr(store, "settings", None)
+        kind = kind if kind is not None else getattr(settings, "index_kind", "auto")
         vx.choose_kind(0, kind)  # validates the name
         self.store = store
         self._embedder = embedder
         self.kind = kind
         self.approx_threshold = approx_threshold
+        self.compressed_threshold = compressed_threshold if compressed_threshold is not None \
+            else getattr(settings, "index_compressed_threshold", 0)
         self._folder = Path(folder) if folder else None
         self.on_bad_file = on_bad_file
         self.autosave_after = autosave_after
@@ -261,7 +265,8 @@ class IndexManager:
             dim = self.embedder.dim
             matrix = stack_vectors(vecs, (live[i] for i in ids)).astype(np.float32) if ids \
                 else np.zeros((0, dim), dtype=np.float32)
-            chosen = vx.choose_kind(len(ids), kind or self.kind, approx_threshold=self.approx_threshold)
+            chosen = vx.choose_kind(len(ids), kind or self.kind, approx_threshold=self.approx_threshold,
+                                    compressed_threshold=self.compressed_threshold)
             log.info("building a %s index over %d vectors", chosen, len(ids))
             self.backend = vx.build(chosen, dim, np.asarray(ids, dtype=np.int64), matrix)
             self.id_map = {i: live[i] for i in ids}
@@ -277,8 +282,15 @@ class IndexManager:
         if self.backend is None:
             return None
         reason = self.backend.needs_rebuild()
+        if reason is None and self.kind == "ivfpq" and self.backend.kind == "flat" \
+                and len(self.id_map) > 2 * vx.PQ_MIN_TRAIN:
+            reason = f"{len(self.id_map)} vectors: enough to train the IVF-PQ index asked for"
+        if reason is None and self.kind == "auto" and self.compressed_threshold \
+                and self.backend.kind != "ivfpq" and len(self.id_map) > 1.2 * self.compressed_threshold:
+            reason = f"{len(self.id_map)} vectors: past index_compressed_threshold ({self.compressed_threshold})"
         if reason is None and self.kind == "auto":
-            want = vx.choose_kind(len(self.id_map), "auto", approx_threshold=self.approx_threshold)
+            want = vx.choose_kind(len(self.id_map), "auto", approx_threshold=self.approx_threshold,
+                                  compressed_threshold=self.compressed_threshold)
             # Hysteresis: switch exact -> approximate at 1.5x the threshold, back below 0.5x.
             if self.backend.kind == "flat" and want != "flat" and len(self.id_map) > 1.5 * self.approx_threshold:
                 reason = f"{len(self.id_map)} vectors: past exact search"

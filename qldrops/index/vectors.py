@@ -39,6 +39,7 @@ HNSW_EF_CONSTRUCTION = 64
 IVF_NPROBE = 32
 PQ_M = 48           # bytes of code per vector (dim must be a multiple: 384 / 48 = 8 dimensions per byte)
 PQ_NPROBE = 48      # inverted lists visited per query (tuned on 3M clustered vectors: benchmarks/README.md)
+PQ_MIN_TRAIN = 256 * 39  # fewer vectors than this: an exact (flat) index instead (too few to train codebooks)
 PQ_RERANK = 5       # candidates fetched per answer wanted, re-ranked exactly by the query layer
 
 
@@ -459,7 +460,7 @@ def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIn
     ids = np.asarray(ids, dtype=np.int64)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
     if kind == "ivfpq":
-        if len(vectors) < 256 * 39:
+        if len(vectors) < PQ_MIN_TRAIN:
             kind = "flat"  # PQ codebooks need 256 points per sub-quantiser and more: exact is right here
         else:
             sample = _training_sample(vectors, 40 * IVFPQIndex.shape(len(vectors), dim)[0])

@@ -18,10 +18,12 @@ N = 12_000  # past vx.PQ_MIN_TRAIN: enough to train the codebooks
 
 
 def _clustered(n: int, seed: int = 3) -> np.ndarray:
-    """Unit vectors around 60 centres (text embeddings cluster; uniform random vectors have no neighbours)."""
+    """Unit vectors in 40 topics x 10 subtopics (text embeddings cluster like this; isotropic noise
+    around a few centres would make every neighbour a near-tie, which no approximate index resolves)."""
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((60, DIM), dtype=np.float32)
-    x = centres[rng.integers(0, 60, n)] + 0.8 * rng.standard_normal((n, DIM), dtype=np.float32)
+    topics = rng.standard_normal((40, DIM), dtype=np.float32)
+    subs = np.repeat(topics, 10, axis=0) + 0.6 * rng.standard_normal((400, DIM), dtype=np.float32)
+    x = subs[rng.integers(0, 400, n)] + 0.35 * rng.standard_normal((n, DIM), dtype=np.float32)
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -66,7 +68,7 @@ def test_deleted_and_superseded_drops_never_come_back(filled):
     store.update(changed, artifact="something else entirely")
     for sync in (False, True):  # the index still holding them, then caught up
         for q in queries:
-            res = store.similar_vector(q, k=10, sync=sync)
+            res = store.index.similar_vector(q, k=10, sync=sync)
             assert len(res) == 10
             assert not set(res.ids) & victims
             for hit in res:

@@ -468,7 +468,7 @@ def build(kind: str, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIn
         if len(vectors) < PQ_MIN_TRAIN:
             kind = "flat"  # PQ codebooks need 256 points per sub-quantiser and more: exact is right here
         else:
-            sample = _training_sample(vectors, 40 * IVFPQIndex.shape(len(vectors), dim)[0])
+            sample = _training_sample(vectors, max(40 * IVFPQIndex.shape(len(vectors), dim)[0], 64 * 256))
             ivfpq = IVFPQIndex.trained(dim, sample, len(vectors))
             del sample
             step = 200_000

@@ -113,7 +113,33 @@ def _latency(store, n: int, kind: str, queries: int, rng) -> dict:
             "similar_p50_ms": round(_pct(ours, 50), 3), "similar_p99_ms": round(_pct(ours, 99), 3),
             "p50_ratio": round(_pct(ours, 50) / _pct(raw, 50), 2),
             "with_sync_check_p50_ms": round(_pct(synced, 50), 3), "with_sync_check_p99_ms": round(_pct(synced, 99), 3),
-            "with_sync_check_p50_ratio": round(_pct(synced, 50) / _pct(raw, 50), 2)}
+            "with_sync_check_p50_ratio": round(_pct(synced, 50) / _pct(raw, 50), 2),
+            "check_alone": check_cost(store, n, rounds=1000)}
+
+
+def check_cost(store, n: int, rounds: int = 2000, seed: int = 1) -> dict:
+    """The database check alone, 12 random ids of n rows: the store's raw-driver statement
+    (what ``similar`` runs now) against the same SQL through a pooled SQLAlchemy connection
+    (what it ran before). Call after ``_insert_drops(store, n)``."""
+    rng = np.random.default_rng(seed)
+    sets = [rng.integers(1, n + 1, 12).tolist() for _ in range(rounds)]
+    sql = ("SELECT id, workflow_id, drop_type, version, content_hash, metadata, created_at, updated_at, capsule_id "
+           "FROM drops WHERE id IN ({marks}) AND coalesce(workspace = ? AND deleted_at IS NULL, 0)")
+
+    def pooled(ids):
+        with store.reading() as conn:
+            return conn.exec_driver_sql(sql.format(marks=",".join("?" * len(ids))), (*ids, store.workspace)).fetchall()
+
+    out = {}
+    for name, fn in (("pooled", pooled), ("raw_driver", store.alive_rows)):
+        times = []
+        for ids in sets:
+            a = time.perf_counter()
+            fn(ids)
+            times.append((time.perf_counter() - a) * 1000)
+        out[f"{name}_p50_ms"], out[f"{name}_p99_ms"] = round(_pct(times, 50), 3), round(_pct(times, 99), 3)
+    out["p50_ratio"] = round(out["raw_driver_p50_ms"] / out["pooled_p50_ms"], 2)
+    return out
 
 
 def _sentences(n: int, seed: int = 3) -> list[str]:

@@ -19,7 +19,8 @@ generating 3M vectors cheap); queries are 200 further points of the same
 distribution, not in the index.
 
 Run (heavy: ~5 GB of disk in $TMPDIR, ~1 GB of RAM besides the page cache; tens of minutes on 2 cores):
-``nice -n 10 .venv/bin/python benchmarks/bench_scale.py [--n 3000000]``; ``--n 200000`` for a quick look.
+``nice -n 10 .venv/bin/python benchmarks/bench_scale.py [--n 3000000] [--m 96] [--nprobe 16,48]``;
+``--n 200000`` for a quick look. ``--m`` tries another code size (bytes per vector).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from qldrops.index import vectors as vx
 DIM = 384
 QUERIES = 200
 K = 10
+RERANK_SWEEP = (20, 50)
 
 
 def _rss() -> dict[str, int]:
@@ -93,7 +95,7 @@ def _recall(got: list, truth: np.ndarray) -> float:
     return float(np.mean([len(set(a[a >= 0]) & set(b)) / len(b) for a, b in zip(got, truth)]))
 
 
-def main(n: int) -> dict:
+def main(n: int, m_override: int = 0, nprobes: tuple[int, ...] = (16, 32, 48, 64, 128)) -> dict:
     faiss = vx.faiss_module()
     res: dict = {"n": n, "dim": DIM, "machine": "2-core Debian 12, Python 3.11, faiss-cpu " + faiss.__version__,
                  "load_average_start": os.getloadavg()}
@@ -117,6 +119,8 @@ def main(n: int) -> dict:
         nlist, m = vx.IVFPQIndex.shape(n, DIM)
         a = time.perf_counter()
         sample = np.asarray(xb[np.sort(np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False))])
+        if m_override:
+            vx.PQ_M = m_override  # a what-if: more bytes per vector
         index = vx.IVFPQIndex.trained(DIM, sample, n)
         del sample
         res["train_s"] = round(time.perf_counter() - a, 1)
@@ -149,7 +153,7 @@ def main(n: int) -> dict:
         res["exact_single_p50_ms"] = round(_pct(flat_ms, 50), 1)
 
         sweep = []
-        for nprobe in (16, 32, 48, 64, 128):
+        for nprobe in nprobes:
             index.ivf.nprobe = nprobe
             for q in queries[:20]:  # warm up
                 index.search(q[None, :], K * vx.PQ_RERANK)
@@ -168,7 +172,15 @@ def main(n: int) -> dict:
                 lib_ms.append((e - b) * 1000)
                 got_raw.append(ids[0])
                 got_lib.append(top)
-            row = {"nprobe": nprobe, "raw_p50_ms": round(_pct(raw_ms, 50), 3), "raw_p99_ms": round(_pct(raw_ms, 99), 3),
+            deeper = {}
+            for factor in RERANK_SWEEP:  # recall only: how deep a re-rank this data needs
+                got = []
+                for q in queries:
+                    _, cand = index.search(q[None, :], K * factor)
+                    c = np.sort(cand[0][cand[0] >= 0])
+                    got.append(c[np.argsort(-(np.asarray(xb[c]) @ q), kind="stable")[:K]])
+                deeper[f"recall@10_reranked_{factor}k"] = round(_recall(got, truth), 3)
+            row = {"nprobe": nprobe, **deeper, "raw_p50_ms": round(_pct(raw_ms, 50), 3), "raw_p99_ms": round(_pct(raw_ms, 99), 3),
                    "rerank_p50_ms": round(_pct(lib_ms, 50), 3), "rerank_p99_ms": round(_pct(lib_ms, 99), 3),
                    "p50_ratio": round(_pct(lib_ms, 50) / _pct(raw_ms, 50), 2),
                    "speedup_vs_exact_single": round(res["exact_single_p50_ms"] / _pct(lib_ms, 50), 1),
@@ -187,4 +199,7 @@ def main(n: int) -> dict:
 
 if __name__ == "__main__":
     n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 3_000_000
-    print(json.dumps(main(n), indent=2))
+    m = int(sys.argv[sys.argv.index("--m") + 1]) if "--m" in sys.argv else 0
+    probes = tuple(int(x) for x in sys.argv[sys.argv.index("--nprobe") + 1].split(",")) if "--nprobe" in sys.argv \
+        else (16, 32, 48, 64, 128)
+    print(json.dumps(main(n, m, probes), indent=2))

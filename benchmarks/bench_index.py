@@ -9,6 +9,7 @@
   full ``rebuild`` from the database (fake embedder: the model's cost is in bench_embed).
 
 Run: ``.venv/bin/python benchmarks/bench_index.py [--quick] [--big | --big-only] [--big-kinds hnsw,ivf,ivfpq]``
+or ``--only 100000:hnsw,200000:ivfpq`` (just those latency rows)
 (1M takes many minutes; an HNSW build at 1M takes 25+ minutes on 2 cores, IVF and IVF-PQ a few).
 For ``ivfpq`` the vectors are also written to the ``embeddings`` table: its answers are re-ranked
 by them, read in the same statement as the check.
@@ -199,7 +200,8 @@ def _sync_vs_rebuild(tmp: Path, n: int) -> dict:
             "sync_100_with_save_ratio": round(sync_save_s / rebuild_s, 4)}
 
 
-def main(quick: bool = False, big: bool = False, big_only: bool = False, big_kinds: tuple[str, ...] = ("hnsw",)) -> dict:
+def main(quick: bool = False, big: bool = False, big_only: bool = False, big_kinds: tuple[str, ...] = ("hnsw",),
+         only: tuple[tuple[int, str], ...] = ()) -> dict:
     rng = np.random.default_rng(11)
     results: dict = {"machine": "2-core Debian 12, Python 3.11", "load_average_start": os.getloadavg(), "similar": []}
     with tempfile.TemporaryDirectory() as d:
@@ -207,6 +209,8 @@ def main(quick: bool = False, big: bool = False, big_only: bool = False, big_kin
         sizes = [(10_000, "flat")] if quick else [(10_000, "flat"), (100_000, "flat"), (100_000, "hnsw")]
         if big or big_only:
             sizes = ([] if big_only else sizes) + [(1_000_000, kind) for kind in big_kinds]
+        if only:
+            sizes, big_only = list(only), True
         for n, kind in sizes:
             store = _store(tmp, f"lat-{n}-{kind}", embedding_model=f"fake:{DIM}")
             results["similar"].append(_latency(store, n, kind, 200 if quick else 500, rng))
@@ -224,6 +228,9 @@ def main(quick: bool = False, big: bool = False, big_only: bool = False, big_kin
 
 if __name__ == "__main__":
     kinds = tuple(sys.argv[sys.argv.index("--big-kinds") + 1].split(",")) if "--big-kinds" in sys.argv else ("hnsw",)
-    out = main(quick="--quick" in sys.argv, big="--big" in sys.argv, big_only="--big-only" in sys.argv, big_kinds=kinds)
+    only = tuple((int(n), k) for n, k in (x.split(":") for x in sys.argv[sys.argv.index("--only") + 1].split(","))) \
+        if "--only" in sys.argv else ()
+    out = main(quick="--quick" in sys.argv, big="--big" in sys.argv, big_only="--big-only" in sys.argv, big_kinds=kinds,
+               only=only)
     out["load_average_end"] = os.getloadavg()
     print(json.dumps(out, indent=2))

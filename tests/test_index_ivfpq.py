@@ -79,7 +79,7 @@ def test_deleted_and_superseded_drops_never_come_back(filled):
 
 
 def test_saved_and_reopened(filled, db_url, make_store):
-    store, ids, base, queries = filled
+    store, _ids, _base, queries = filled
     store.index.save()
     before = [store.similar_vector(q, k=10).ids for q in queries[:5]]
     again = make_store(db_url, embedding_model=f"fake:{DIM}", index_kind="ivfpq")

@@ -358,7 +358,8 @@ class IVFPQIndex:
 
     ``search`` returns PQ scores (the query layer re-ranks ``PQ_RERANK`` x k candidates with the
     exact vectors from the database); ``exact_search`` visits every list, which removes the
-    probing loss but not the quantisation loss (that is what the re-rank corrects).
+    probing loss but not the quantisation loss (that is what the re-rank corrects), so
+    ``IndexManager.estimate_recall`` measures only the probing loss for this kind.
     """
 
     kind = "ivfpq"

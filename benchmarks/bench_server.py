@@ -283,6 +283,7 @@ DRAWN = {
 # The preview's first paint: the static picture of the first file the server writes into the page's
 # HTML (drawn before Voila's JavaScript loads); DRAWN is the live page (widgets connected) after it.
 FIRST_PAINT = {"preview": ".qldrops-ssr .qldrops-code"}
+STUCK_S = 90  # a page not drawn by then is counted (and its console kept), not waited for
 
 
 def seed_demo(url: str, folder: str) -> dict[str, str]:
@@ -316,27 +317,34 @@ def visitors_at_once(srv: ServerProcess, links: dict, dashboard: str, rounds: in
     from playwright.async_api import async_playwright
 
     firsts: list[float] = []
+    stuck: list[dict] = []
 
-    async def one(browser, url: str) -> float:
+    async def one(browser, url: str) -> float | None:
         context = await browser.new_context(viewport={"width": 1440, "height": 900})
         # three browsers of three people: each has its own visit cookie (from all one address and
         # without one, the admission rules would treat them as one script reloading: see admission.py)
         await context.add_cookies([{"name": "qldrops_visit", "value": secrets.token_urlsafe(32), "url": srv.url}])
         page = await context.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text[:200]}"))
         t0 = time.perf_counter()
-        await page.goto(url, wait_until="commit", timeout=180_000)
-        if dashboard in FIRST_PAINT:
-            await page.locator(FIRST_PAINT[dashboard]).first.wait_for(state="visible", timeout=180_000)
-            firsts.append(time.perf_counter() - t0)
-        for selector in DRAWN[dashboard]:
-            await page.locator(selector).first.wait_for(state="visible", timeout=180_000)
-        took = time.perf_counter() - t0
+        took: float | None = None
+        try:
+            await page.goto(url, wait_until="commit", timeout=STUCK_S * 1000)
+            if dashboard in FIRST_PAINT:
+                await page.locator(FIRST_PAINT[dashboard]).first.wait_for(state="visible", timeout=STUCK_S * 1000)
+                firsts.append(time.perf_counter() - t0)
+            for selector in DRAWN[dashboard]:
+                await page.locator(selector).first.wait_for(state="visible", timeout=STUCK_S * 1000)
+            took = time.perf_counter() - t0
+        except Exception as exc:  # noqa: BLE001 - a page that never draws is a figure too (and a bug)
+            stuck.append({"error": type(exc).__name__, "console": console[-8:]})
         await page.close(run_before_unload=True)
         await context.close()
         return took
 
     async def run() -> list[float]:
-        times: list[float] = []
+        times: list[float | None] = []
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for _ in range(rounds):
@@ -346,9 +354,11 @@ def visitors_at_once(srv: ServerProcess, links: dict, dashboard: str, rounds: in
             await browser.close()
         return times
 
-    times = asyncio.run(run())
+    drawn = asyncio.run(run())
+    times = [t for t in drawn if t is not None] or [float("nan")]
     out = {"p50_s": round(statistics.median(times), 3), "p99_s": round(pct(times, 0.99), 3),
            "max_s": round(max(times), 3), "n": len(times)}
+    out["not_drawn_within_s"] = {"seconds": STUCK_S, "pages": len(stuck), "of": len(drawn), "details": stuck[:3]}
     if firsts:
         out.update(first_paint_p50_s=round(statistics.median(firsts), 3),
                    first_paint_p99_s=round(pct(firsts, 0.99), 3))

@@ -21,6 +21,7 @@ import codecs
 import hashlib
 import html
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any
 
 from ..analysis.core import analyze
 from ..client import Store
-from ..errors import NotFound, RateLimited
+from ..errors import NotFound, QldropsError, RateLimited
 from ..previews.links import PreviewView
 from ..runner.readiness import Readiness, readiness
 from ..store.models import Diff
@@ -97,6 +98,50 @@ class PreviewPage:
 
     def document_rows(self) -> list[tuple[int, str, str | None]]:
         return [(0, d.path, d.path) for d in self.project.documents]
+
+    TABS = ("Code", "Versions", "Quality & security", "Similar", "Metadata")  # the page's tabs, in order
+    TREE_PAGE = 150  # tree rows drawn at first (the rest behind "Show more")
+    _IDS = re.compile(r"""\sid=(?:'[^']*'|"[^"]*")""")
+
+    def first_paint_html(self) -> str:
+        """A static picture of the page as it first draws (tree, file head, tab titles, the first
+        file's code), for the server to send with the page's HTML: the visitor sees the file before
+        Voila's JavaScript and the widgets arrive, and the widgets then take its place.
+
+        Without element ids (the live page keeps them unique). Empty when there is no file to show
+        or the first file cannot be read (the widgets then say why).
+        """
+        first = self.first_path()
+        if first is None:
+            return ""
+        try:
+            selection = self.select(first)
+        except QldropsError:
+            return ""
+        rows = []
+        for depth, label, path in self.file_rows()[:self.TREE_PAGE]:
+            pad = f"{4 + depth * 14}px"
+            if path is None:
+                rows.append(f"<div class='qldrops-folder' style='padding-left:{pad}'>▾ {html.escape(label)}</div>")
+            else:
+                chosen = " qldrops-selected" if selection.file.path == path else ""
+                rows.append(f"<div class='qldrops-tree-first{chosen}' style='padding-left:{pad}' "
+                            f"title='{html.escape(path, quote=True)}'>{html.escape(label)}</div>")
+        if self.project.documents:
+            rows.append("<div class='qldrops-section'>Workflow documents</div>")
+            rows += [f"<div class='qldrops-tree-first' style='padding-left:4px'>{html.escape(label)}</div>"
+                     for _d, label, _p in self.document_rows()]
+        if self.project.notes:
+            rows.append("".join(muted_html(n) for n in self.project.notes))
+        tabs = "".join(f"<span class='qldrops-tab-first{' qldrops-selected' if i == 0 else ''}'>{html.escape(t)}</span>"
+                       for i, t in enumerate(self.TABS))
+        main = self._IDS.sub("", f"{self.file_head_html()}<div class='qldrops-tabs-first'>{tabs}</div>{self.code_html()}")
+        return (
+            "<div class='qldrops-ssr-body' aria-busy='true'><div class='qldrops-body' style='display:flex'>"
+            "<div class='qldrops-tree' style='width:280px;min-width:240px;padding:0 12px 0 0'>"
+            f"<div class='qldrops-section'>Project files</div>{''.join(rows)}</div>"
+            f"<div class='qldrops-main' style='flex:1;min-width:0'>{main}</div></div></div>"
+        )
 
     def first_path(self) -> str | None:
         first = self.project.first()

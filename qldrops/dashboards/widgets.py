@@ -55,8 +55,8 @@ class PreviewWidgets:
     :attr:`TREE_PAGE` rows.
     """
 
-    TABS = ("Code", "Versions", "Quality & security", "Similar", "Metadata")
-    TREE_PAGE = 150
+    TABS = PreviewPage.TABS
+    TREE_PAGE = PreviewPage.TREE_PAGE
 
     def __init__(self, page: PreviewPage, problem: Problem = problem_html):
         self.controller, self.problem = page, problem
@@ -147,44 +147,6 @@ class PreviewWidgets:
             box.value = ""
         notice = widgets.HTML(f"<div id='qldrops-link-gone'>{self.problem(exc)}</div>")
         self.page.children = [notice]
-
-    # ------------------------------------------------------------------ the first paint
-    _IDS = re.compile(r"""\sid=(?:'[^']*'|"[^"]*")""")
-
-    def first_paint_html(self) -> str:
-        """A static picture of the page as drawn now (tree, file head, tab titles, the code), for the
-        server to send with the page's HTML so a visitor sees the file before the widgets connect.
-
-        Built from the widgets' own values (nothing computed twice) without their element ids: the
-        live page, which replaces it, keeps those ids unique. Empty once the link is gone.
-        """
-        if self.controller.selection is None and self.code.value == "":
-            return ""
-        rows = []
-        for depth, label, path in self.controller.file_rows()[:self.TREE_PAGE]:
-            pad = f"{4 + depth * 14}px"
-            if path is None:
-                rows.append(f"<div class='qldrops-folder' style='padding-left:{pad}'>▾ {html.escape(label)}</div>")
-            else:
-                chosen = " qldrops-selected" if self.controller.selection is not None and \
-                    self.controller.selection.file.path == path else ""
-                rows.append(f"<div class='qldrops-tree-first{chosen}' style='padding-left:{pad}' "
-                            f"title='{html.escape(path, quote=True)}'>{html.escape(label)}</div>")
-        if self.controller.project.documents:
-            rows.append("<div class='qldrops-section'>Workflow documents</div>")
-            rows += [f"<div class='qldrops-tree-first' style='padding-left:4px'>{html.escape(label)}</div>"
-                     for _d, label, _p in self.controller.document_rows()]
-        if self.controller.project.notes:
-            rows.append("".join(muted_html(n) for n in self.controller.project.notes))
-        tabs = "".join(f"<span class='qldrops-tab-first{' qldrops-selected' if i == 0 else ''}'>{html.escape(t)}</span>"
-                       for i, t in enumerate(self.TABS))
-        main = self._IDS.sub("", f"{self.file_head.value}<div class='qldrops-tabs-first'>{tabs}</div>{self.code.value}")
-        return (
-            "<div class='qldrops-ssr-body' aria-busy='true'><div class='qldrops-body' style='display:flex'>"
-            "<div class='qldrops-tree' style='width:280px;min-width:240px;padding:0 12px 0 0'>"
-            f"<div class='qldrops-section'>Project files</div>{''.join(rows)}</div>"
-            f"<div class='qldrops-main' style='flex:1;min-width:0'>{main}</div></div></div>"
-        )
 
     # ------------------------------------------------------------------ live changes and presence
     def follow(self, presence: Presence | None = None, *, poll: float = 0.25, every: float = 2.0) -> PreviewWidgets:

@@ -332,7 +332,7 @@ class IVFIndex:
 
     def exact_search(self, queries, k):
         q = _as_queries(queries, self.dim)
-        params = self.faiss.SearchParametersIVF(nprobe=self.index.nlist)
+        params = self.faiss.SearchParametersIVF(nprobe=self.faiss.extract_index_ivf(self.index).nlist)
         with _Threads(self.faiss, len(q)):
             return self.index.search(q, k, params=params)
 
@@ -353,7 +353,7 @@ class IVFIndex:
         return cls(dim, faiss_index, int(arrays["ivf_trained_on"][0]))
 
 
-class IVFPQIndex:
+class IVFPQIndex(IVFIndex):
     """Inverted lists of product-quantised codes: ``m`` bytes per vector, approximate scores.
 
     ``search`` returns PQ scores (the query layer re-ranks ``PQ_RERANK`` x k candidates with the
@@ -365,13 +365,10 @@ class IVFPQIndex:
     kind = "ivfpq"
     approximate_scores = True
     rerank = PQ_RERANK
-    GROWTH = 4.0
 
     def __init__(self, dim: int, index=None, trained_on: int = 0):
-        self.faiss = faiss_module()
-        self.dim = dim
+        super().__init__(dim, None, trained_on)
         self.index = index
-        self.trained_on = trained_on
         if index is not None:
             self.ivf = self.faiss.extract_index_ivf(index)
             self.ivf.nprobe = min(PQ_NPROBE, self.ivf.nlist)
@@ -387,9 +384,10 @@ class IVFPQIndex:
         return nlist, m
 
     @classmethod
-    def trained(cls, dim: int, sample: np.ndarray, n: int) -> IVFPQIndex:
+    def trained(cls, dim: int, sample: np.ndarray, n: int | None = None) -> IVFPQIndex:
         """Train the coarse quantiser and the PQ codebooks on ``sample`` (for a collection of ``n``)."""
         faiss = faiss_module()
+        n = len(sample) if n is None else n
         nlist, m = cls.shape(n, dim)
         index = faiss.index_factory(dim, f"IVF{nlist},PQ{m}", faiss.METRIC_INNER_PRODUCT)
         # FAISS defaults to polysemous training of the codes (simulated annealing, for Hamming
@@ -398,9 +396,6 @@ class IVFPQIndex:
         with _Threads(faiss, 2):
             index.train(_as_queries(sample, dim))
         return cls(dim, index, trained_on=n)
-
-    def __len__(self):
-        return int(self.index.ntotal)
 
     def add(self, ids, vectors):
         if len(ids):
@@ -411,38 +406,6 @@ class IVFPQIndex:
         """Add vectors whose ids are not in the index (what a build does: no removal scan)."""
         with _Threads(self.faiss, 2):
             self.index.add_with_ids(_as_queries(vectors, self.dim), np.asarray(ids, dtype=np.int64))
-
-    def remove(self, ids):
-        ids = np.asarray(ids, dtype=np.int64)
-        if ids.size:
-            self.index.remove_ids(self.faiss.IDSelectorBatch(ids))
-
-    def search(self, queries, k):
-        q = _as_queries(queries, self.dim)
-        with _Threads(self.faiss, len(q)):
-            return self.index.search(q, k)
-
-    def exact_search(self, queries, k):
-        q = _as_queries(queries, self.dim)
-        params = self.faiss.SearchParametersIVF(nprobe=self.ivf.nlist)
-        with _Threads(self.faiss, len(q)):
-            return self.index.search(q, k, params=params)
-
-    def needs_rebuild(self):
-        if self.trained_on and len(self) > self.GROWTH * self.trained_on:
-            return f"{len(self)} vectors, trained on {self.trained_on}: retrain"
-        return None
-
-    def dump(self):
-        return {"ivf_trained_on": np.asarray([self.trained_on], dtype=np.int64)}
-
-    @property
-    def faiss_index(self):
-        return self.index
-
-    @classmethod
-    def load(cls, dim, faiss_index, arrays):
-        return cls(dim, faiss_index, int(arrays["ivf_trained_on"][0]))
 
 
 BACKENDS: dict[str, type[NumpyIndex | FlatIndex | HNSWIndex | IVFIndex | IVFPQIndex]] = {

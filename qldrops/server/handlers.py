@@ -325,6 +325,15 @@ class _KernelOnlyHandler(RequestHandler):
         self.finish(json.dumps({"error": "forbidden"}))
         return True
 
+    def _preview_id(self) -> int | None:
+        """The ``preview_id`` of the JSON body; None after answering 400 when it is missing."""
+        try:
+            return int(json.loads(self.request.body or b"{}").get("preview_id"))
+        except (ValueError, TypeError, AttributeError):
+            self.set_status(400)
+            self.finish(json.dumps({"error": "preview_id missing"}))
+            return None
+
 
 class RedeemHandler(_KernelOnlyHandler):
     """``POST /qldrops/internal/redeem``: a kernel trades its ticket for the grant."""
@@ -365,11 +374,8 @@ class RunPermitHandler(_KernelOnlyHandler):
 
         if self._refused():
             return
-        try:
-            preview_id = int(json.loads(self.request.body or b"{}").get("preview_id"))
-        except (ValueError, TypeError, AttributeError):
-            self.set_status(400)
-            self.finish(json.dumps({"error": "preview_id missing"}))
+        preview_id = self._preview_id()
+        if preview_id is None:
             return
         try:
             self.gate.permit_run(preview_id)
@@ -401,11 +407,8 @@ class PresenceHandler(_KernelOnlyHandler):
     async def post(self) -> None:
         if self._refused():
             return
-        try:
-            preview_id = int(json.loads(self.request.body or b"{}").get("preview_id"))
-        except (ValueError, TypeError, AttributeError):
-            self.set_status(400)
-            self.finish(json.dumps({"error": "preview_id missing"}))
+        preview_id = self._preview_id()
+        if preview_id is None:
             return
         links = self.budget.open_links() if self.budget is not None else []
         unknown = [i for i in {preview_id, *links} if i not in self._workflows]

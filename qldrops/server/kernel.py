@@ -214,15 +214,8 @@ class RunPermit:
         self.preview_id, self.url, self.key, self.timeout = visit.preview_id, url, key, timeout
 
     def __call__(self) -> None:
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps({"preview_id": self.preview_id}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": self.key},
-        )
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
-            with opener.open(request, timeout=self.timeout):
+            with _ask_server(self.url, self.key, self.preview_id, self.timeout):
                 return
         except urllib.error.HTTPError as exc:
             if exc.code == 429:
@@ -234,6 +227,17 @@ class RunPermit:
             raise QldropsError(f"the preview server refused the run ({exc.code})", hint="reload the page") from None
         except (urllib.error.URLError, OSError):
             raise QldropsError("the preview server did not answer", hint="try again in a moment") from None
+
+
+def _ask_server(url: str, key: str, preview_id: int, timeout: float) -> Any:
+    """POST ``{"preview_id": ...}`` to one of the server's kernel-only endpoints (no proxy); the response."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"preview_id": preview_id}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": key},
+    )
+    return urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=timeout)
 
 
 def run_permit(visit: Visit) -> RunPermit | None:
@@ -253,15 +257,8 @@ class PresenceProbe:
         self.preview_id, self.url, self.key, self.timeout = visit.preview_id, url, key, timeout
 
     def __call__(self) -> dict[str, Any] | None:
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps({"preview_id": self.preview_id}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json", "X-Qldrops-Kernel-Key": self.key},
-        )
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with _ask_server(self.url, self.key, self.preview_id, self.timeout) as response:
                 answer = json.load(response)
         except (urllib.error.URLError, OSError, ValueError):
             return None

@@ -30,6 +30,14 @@ def test_settings(tmp_path, **overrides) -> Settings:
 test_settings.__test__ = False  # not a test, whatever its name
 
 
+def cli_environment(monkeypatch, database_url: str, folder) -> None:
+    """The environment a CLI run in a test sees: this database, files under ``folder``, the fake model."""
+    monkeypatch.setenv("QLDROPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("QLDROPS_DATA_DIR", str(folder))
+    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+
+
 class RecordingEmbedder:
     """The fake embedder, slowed down, appending one line per embedded text to ``path``
     (``<pid> <sha256 of the text>``): a distributed test counts how often each content was embedded,

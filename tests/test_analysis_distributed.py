@@ -11,6 +11,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from support import cli_environment
 
 from qldrops.cli import main
 from qldrops.store import schema as t
@@ -81,10 +82,7 @@ def test_killed_worker_mid_analysis(store, dask_client):
 
 
 def test_cli_analyze_all_engine_dask(sqlite_url, tmp_path, monkeypatch, capsys, dask_client):
-    monkeypatch.setenv("QLDROPS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
-    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    cli_environment(monkeypatch, sqlite_url, tmp_path)
     import qldrops
 
     s = qldrops.connect()

@@ -6,19 +6,16 @@ import json
 import os
 
 import pytest
+from support import cli_environment, test_settings
 
 import qldrops
 from qldrops.cli import main
 from qldrops.doctor import run_checks
-from support import test_settings
 
 
 @pytest.fixture
 def env(db_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("QLDROPS_DATABASE_URL", db_url)
-    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
-    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    cli_environment(monkeypatch, db_url, tmp_path)
     return db_url
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import cli_environment
 
 from qldrops.cli import main
 
 
 @pytest.fixture
 def cli_env(sqlite_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("QLDROPS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
-    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    cli_environment(monkeypatch, sqlite_url, tmp_path)
     import qldrops
 
     s = qldrops.connect()

@@ -23,7 +23,10 @@ from qldrops.index.embstore import load_vectors
 
 distributed = pytest.importorskip("distributed")
 
-from support import RecordingEmbedder  # noqa: E402
+from support import (
+    RecordingEmbedder,  # noqa: E402
+    cli_environment,
+)
 
 
 @pytest.fixture
@@ -134,10 +137,7 @@ def test_engine_errors_are_clear(store, client, monkeypatch):
 
 @pytest.fixture
 def cli_env(sqlite_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("QLDROPS_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("QLDROPS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QLDROPS_EMBEDDING_MODEL", "fake")
-    monkeypatch.setenv("QLDROPS_PROGRESS", "0")
+    cli_environment(monkeypatch, sqlite_url, tmp_path)
     import qldrops
 
     s = qldrops.connect()

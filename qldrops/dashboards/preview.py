@@ -77,6 +77,7 @@ class PreviewPage:
         self._history: list[Any] = []
         self._names: dict[int, str] = {}  # files added since the page was drawn, by drop id
         self.tab_width = int(getattr(store.settings, "tab_width", 4) or 4)
+        self._code_drawn: tuple[tuple[Any, ...], str] | None = None  # (what was drawn, its HTML)
 
     def check(self) -> None:
         """Raise LinkExpired/LinkRevoked once the link no longer serves (every interaction calls it)."""
@@ -195,8 +196,11 @@ class PreviewPage:
 
     def code_html(self) -> str:
         f = self._selected().file
-        return panels.code_html(f.text, f.language, f.path, tab_width=self.tab_width,
-                                download="Press <b>Save this file</b> for the whole file.")
+        key = (f.path, f.drop_id, f.language, hash(f.text), self.tab_width)
+        if self._code_drawn is None or self._code_drawn[0] != key:  # the first paint and the widgets draw it once
+            self._code_drawn = (key, panels.code_html(f.text, f.language, f.path, tab_width=self.tab_width,
+                                                      download="Press <b>Save this file</b> for the whole file."))
+        return self._code_drawn[1]
 
     def file_download_html(self) -> str:
         """The selected file alone, as it is stored (secrets masked), as a link; records a ``download`` event."""

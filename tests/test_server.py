@@ -151,6 +151,20 @@ def test_page_loads_nothing_from_the_internet(sqlite_server):
     assert "cdn.jsdelivr.net" not in page and "cdnjs" not in page
 
 
+def test_nothing_before_the_first_paint_blocks_the_browser(sqlite_server):
+    """The static picture is drawn as soon as its HTML arrives: no script before it stops the parser
+    (an external script must be async or defer) and no stylesheet before it holds rendering back."""
+    _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
+    head, marker, _ = page.partition("<!--qldrops-ssr-->")
+    assert marker, "the page carries a static first paint"
+    scripts = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", head)
+    assert scripts, "Voila's style bundle is loaded from the head"
+    assert [s for s in scripts if not re.search(r"\b(async|defer)\b", s)] == []
+    sheets = re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*>', head)
+    assert sheets, "JupyterLab's stylesheets are linked from the head"
+    assert [s for s in sheets if 'media="print"' not in s or "this.media='all'" not in s] == []
+
+
 def test_page_skips_extensions_it_does_not_use(sqlite_server):
     _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
     cfg = re.search(

@@ -165,6 +165,37 @@ def test_nothing_before_the_first_paint_blocks_the_browser(sqlite_server):
     assert [s for s in sheets if 'media="print"' not in s or "this.media='all'" not in s] == []
 
 
+def test_a_links_next_visitor_gets_the_first_paint_before_any_kernel_runs(sqlite_server):
+    """The kernel of a visit files the page's picture; the next visit of the link gets it from the server
+    ahead of every cell (one copy on the page); a write to the workflow makes the next visit draw anew."""
+    store = qldrops.connect(sqlite_server.db_url, settings=Settings(progress=False))
+    workflow = f"wf-first-paint-{uuid.uuid4().hex[:6]}"
+    drop = store.put(workflow_id=workflow, drop_type="code_generation", artifact="print('alpha_token')",
+                     metadata={"path": "app.py"})
+    url = sqlite_server.url + "/p/" + store.previews.create(workflow_id=workflow, ttl="60m").capability
+    cookie = {"Cookie": f"qldrops_visit={uuid.uuid4().hex}"}  # one browser reloading: one kernel at a time
+
+    def visit() -> tuple[str, list[str]]:
+        status, _, page = _http(url, headers=cookie)
+        assert status == 200
+        return page, re.findall(r"<!--qldrops-ssr-->(.*?)<!--/qldrops-ssr-->", page, re.DOTALL)
+
+    page, drawn = visit()
+    assert "qldrops-ssr-early" not in page and any("alpha_token" in p for p in drawn)
+    page, again = visit()
+    assert "qldrops-ssr-early" in page
+    assert page.index("qldrops-ssr-early") < page.index('cell-index="3"')  # before the kernel waits for the visit
+    assert sorted(again) == sorted(drawn)  # the same picture, once
+
+    store.update(drop.id, artifact="print('omega_token')")
+    page, drawn = visit()
+    assert "qldrops-ssr-early" not in page  # the workflow moved: no older picture is sent
+    assert any("omega_token" in p for p in drawn) and not any("alpha_token" in p for p in drawn)
+    page, again = visit()
+    assert "qldrops-ssr-early" in page and sorted(again) == sorted(drawn)
+    store.close()
+
+
 def test_page_skips_extensions_it_does_not_use(sqlite_server):
     _, _, page = _http(sqlite_server.url + "/p/" + sqlite_server.links["live"])
     cfg = re.search(

@@ -34,11 +34,22 @@ from ..previews.links import PreviewView
 from ..runner.readiness import Readiness, readiness
 from ..store.models import Diff
 from . import panels
-from .html import muted_html, note_html
+from .html import STYLE, muted_html, note_html
 from .project import ProjectFile, SharedProject, drop_file_texts, project_of, tree_rows, zip_bytes
 
 Output = Callable[[str], None]
 """Receives the run's output drawn so far (HTML), while the program runs."""
+
+FIRST_PAINT = "first-paint"  # the page cache's kind for a link's static first paint
+
+
+def first_paint_key(*, workspace: str, workflow_id: str, preview_id: int, expires_at: str,
+                    position: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The page cache's parts for the first paint of link ``preview_id`` at the workflow's
+    change-log ``position`` (read *before* the page is built, so that an answer is never filed
+    under a position newer than the data it shows). The kernel that drew the page stores it;
+    the server reads it for the next visitor of the link and sends it before any kernel runs."""
+    return (workspace, workflow_id, tuple(position), int(preview_id), str(expires_at))
 
 
 @dataclass
@@ -143,6 +154,11 @@ class PreviewPage:
             f"<div class='qldrops-section'>Project files</div>{''.join(rows)}</div>"
             f"<div class='qldrops-main' style='flex:1;min-width:0'>{main}</div></div></div>"
         )
+
+    def first_paint_outputs(self) -> list[str]:
+        """The static HTML outputs the server writes into the page: the styles, the header and
+        :meth:`first_paint_html` (each one output of the notebook, in this order)."""
+        return [STYLE, self.header_html(), self.first_paint_html()]
 
     def first_path(self) -> str | None:
         first = self.project.first()

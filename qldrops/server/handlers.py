@@ -37,7 +37,7 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-from . import pages
+from . import first_paint, pages
 from .admission import ServerBusy
 from .gate import LinkGate
 from .kernels import CURRENT_SEAT, CountingKernelManager
@@ -132,6 +132,10 @@ class PreviewHandler(VoilaHandler):
             grant.dashboard,
             notebook,
         )
+        # the link's first paint as its last visitor's kernel drew it (same workflow position): sent with
+        # the page's first bytes, while this visitor's kernel works (see first_paint.py)
+        cached = await IOLoop.current().run_in_executor(None, first_paint.lookup, self.gate.store, grant)
+        early = first_paint.EarlyPaint(cached) if cached else None
         token = CURRENT_SEAT.set(seat)  # a kernel started for this render is this seat's
         try:
             async for html in self.get_generator(path=None):
@@ -147,7 +151,7 @@ class PreviewHandler(VoilaHandler):
                 # Voila's generator sets its own Cache-Control before the first chunk: restore ours.
                 for name, value in PREVIEW_HEADERS.items():
                     self.set_header(name, value)
-                self.write(html)
+                self.write(early.feed(html) if early is not None else html)
                 self.flush()
         finally:
             CURRENT_SEAT.reset(token)

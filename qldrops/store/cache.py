@@ -200,22 +200,32 @@ class PageCache:
         """
         if not self.enabled:
             return compute()
-        key = self.key(kind, *parts)
-        raw = self.backend.get(key)
-        if raw is not None:
-            found = self._load(raw)
-            if found is not _MISSING:
-                self._count(hit=True)
-                return found
-        self._count(hit=False)
+        found = self.peek(kind, parts)
+        if found is not None:
+            return found
         value = compute()
+        self.put(kind, parts, value)
+        return value
+
+    def peek(self, kind: str, parts: tuple[Any, ...]) -> Any:
+        """The cached answer for ``(kind, parts)``, or None (counted as a hit or a miss; never computes)."""
+        if not self.enabled:
+            return None
+        raw = self.backend.get(self.key(kind, *parts))
+        found = self._load(raw) if raw is not None else _MISSING
+        self._count(hit=found is not _MISSING)
+        return None if found is _MISSING else found
+
+    def put(self, kind: str, parts: tuple[Any, ...], value: Any) -> None:
+        """Store ``value`` for ``(kind, parts)``; ``parts`` must name the positions it was computed at."""
+        if not self.enabled or value is None:
+            return
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled is simply not cached
             log.debug("page cache: %s answer not cached (%s)", kind, type(exc).__name__)
-            return value
-        self.backend.set(key, hmac.new(self._secret, data, "sha256").digest() + data, self.ttl)
-        return value
+            return
+        self.backend.set(self.key(kind, *parts), hmac.new(self._secret, data, "sha256").digest() + data, self.ttl)
 
     def _load(self, raw: bytes) -> Any:
         sig, data = raw[:32], raw[32:]

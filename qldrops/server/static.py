@@ -105,6 +105,11 @@ class Precompressed(StaticFileHandler):
             return gz
         return StaticFileHandler.get_content(abspath, start, end)
 
+    @classmethod
+    def get_content_version(cls, abspath: str) -> str:
+        # Tornado's version hash reads the file through cls.get_content, an instance method here
+        return StaticFileHandler.get_content_version(abspath)
+
 
 _PRECOMPRESSED: dict[type, type] = {}
 
@@ -118,8 +123,9 @@ def precompressed(cls: type) -> type:
     return _PRECOMPRESSED[cls]
 
 
-class PlotlyHandler(Precompressed):
-    """``/qldrops/static/plotly.min.js``: the installed plotly package's own file (no CDN)."""
+class PlotlyHandler(StaticFileHandler):
+    """``/qldrops/static/plotly.min.js``: the installed plotly package's own file (no CDN); gzipped
+    like the other static files (once, or per request with ``--no-precompress``)."""
 
     def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
         return 24 * 3600  # the file changes only with the installed package

@@ -103,7 +103,7 @@ class QldropsVoila(Voila):
         ip = self.identity_provider
         no_login = (ip.login_handler_class, ip.logout_handler_class)
         # Static files: gzipped once per file, not per request (see qldrops.server.static).
-        zipped = precompressed if self.tornado_settings.get("compress_response") else (lambda cls: cls)
+        zipped = precompressed if self.tornado_settings.get("qldrops_precompress") else (lambda cls: cls)
         handlers = [
             (h[0], with_instruction_errors(zipped(_REPLACED.get(h[1], h[1]))), *h[2:])
             for h in super().init_handlers()

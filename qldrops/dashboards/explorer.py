@@ -212,14 +212,16 @@ class ExplorerPage:
         server to send with the page's HTML. The controls are drawn disabled: the live widgets, which
         start from the same defaults, take the picture's place once they draw.
 
-        Built once per workspace position (and saved clusterings) and kept in the page cache; the
+        Built once per workspace position, saved clusterings and state of the index mirror (its size and
+        lag: the KPIs and the semantic half of the search read it) and kept in the page cache; the
         topics and pairs inside it are the very cache entries the live widgets draw. A section that
         cannot be answered for this workspace (fewer drops than topics) shows ``problem(exc)`` in its
         place, as the live section does; any other error is raised.
         """
         return self.store.remember("explorer-first-paint", (DEFAULT_QUERY, DEFAULT_RESULTS, DEFAULT_TOPICS,
                                                             DEFAULT_THRESHOLD, METHODS, problem.__qualname__,
-                                                            problem.__module__),
+                                                            problem.__module__, self.index_status.kind,
+                                                            self.index_status.size, self.index_status.lag),
                                    lambda: self._first_paint(problem), also=(self.store.tables.clusters,))
 
     def _first_paint(self, problem: Callable[[BaseException], str]) -> str:

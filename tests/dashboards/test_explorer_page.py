@@ -148,6 +148,9 @@ def test_the_static_first_paint_is_the_live_pages_default_answers(drops):
     s.put(workflow_id="wf-6", drop_type="code_generation", artifact="print('<b>new</b>')\n")
     again = ExplorerPage(s).first_paint_html()
     assert again != first and f"<b>{len(ids) + 1}</b>drops" in again
+    assert "<b>1 changes</b>" in again  # the index was one change behind when the page opened
+    s.index.sync()  # the index catches up without a write: the picture follows it, never a stale lag
+    assert "<b>0 changes</b>" in ExplorerPage(s).first_paint_html()
     shown = ExplorerPage(s).search_html("print new", k=20)
     assert "&lt;b&gt;new&lt;/b&gt;" in shown and "<b>new</b>" not in shown  # a drop's text is escaped, never markup
 

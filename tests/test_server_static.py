@@ -9,7 +9,7 @@ import tempfile
 from tornado.testing import AsyncHTTPTestCase
 from tornado.web import Application, GZipContentEncoding, StaticFileHandler
 
-from qldrops.server.static import GZIP, plotly_route, precompressed
+from qldrops.server.static import GZIP, PLOTLY_BUNDLE, PLOTLY_TRACES, installed_plotly_js, plotly_route, precompressed
 
 SCRIPT = "function f(x) { return x + 1; }\n" * 2000  # ~64 KB of JavaScript
 
@@ -64,9 +64,29 @@ class PrecompressedTest(AsyncHTTPTestCase):
         assert self.fetch_raw("/static/nothing.js", **{"Accept-Encoding": "gzip"}).code == 404
 
 
-def test_plotly_is_served_from_the_installed_package():
+def test_plotly_is_served_from_this_machine():
+    """The partial bundle when `make plotly` built it, else the installed package's full plotly.js."""
     route = plotly_route()
     assert route is not None
     pattern, _handler, kwargs = route
     assert pattern == r"/qldrops/static/(plotly[.]min[.]js)"
-    assert os.path.getsize(os.path.join(kwargs["path"], "plotly.min.js")) > 1_000_000
+    built = (PLOTLY_BUNDLE / "plotly.min.js").is_file()
+    assert kwargs["path"] == str(PLOTLY_BUNDLE if built else installed_plotly_js().parent)
+    assert os.path.getsize(os.path.join(kwargs["path"], "plotly.min.js")) > 500_000
+
+
+def test_the_partial_bundle_is_the_installed_plotly_js_with_the_dashboards_trace_types():
+    """Same plotly.js version as the installed plotly package (the figures' JSON is written for it), and
+    the trace types registered are PLOTLY_TRACES (the dashboards' tests check they draw no other)."""
+    import json
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "qldrops" / "server" / "plotly_js"
+    pinned = json.loads((folder / "package.json").read_text())["dependencies"]["plotly.js"]
+    header = installed_plotly_js().read_text(encoding="utf-8", errors="replace")[:300]
+    assert f"plotly.js v{pinned}" in header, "pin plotly_js/package.json to the plotly.js the plotly package ships"
+    lock = json.loads((folder / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == pinned
+    registered = re.findall(r"require\('plotly.js/lib/(\w+)'\)", (folder / "src" / "plotly.js").read_text())
+    assert registered[0] == "core" and {"scatter", *registered[1:]} == set(PLOTLY_TRACES)

@@ -109,8 +109,10 @@ def topics_html(store: Store, found: Any) -> str:
 
     points = cluster_map(store, found)
     points["topic"] = points["cluster"].astype(str) + ": " + points["label"]
+    # render_mode="svg": a plain scatter trace at any size (plotly express would switch to WebGL past 1,000
+    # points, a trace type the server's plotly.js bundle leaves out: qldrops.server.static.PLOTLY_TRACES)
     fig = px.scatter(points, x="x", y="y", color="topic", hover_data=["drop_id", "workflow_id", "drop_type"],
-                     title="Drops by meaning (2-D projection of the vectors; colour: topic)")
+                     title="Drops by meaning (2-D projection of the vectors; colour: topic)", render_mode="svg")
     fig.update_layout(height=520, margin={"t": 50, "l": 30, "r": 30, "b": 30}, legend={"font": {"size": 10}},
                       xaxis_title="", yaxis_title="")
     table = found.to_frame()[["cluster", "label", "size", "top_terms", "representatives"]]

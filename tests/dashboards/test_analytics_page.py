@@ -480,6 +480,10 @@ def test_the_static_first_paint_shows_the_live_figures(month):
     live_order = (live.views, live.funnel, live.top, live.collaboration, live.quality_by_language,
                   live.quality_by_type, live.executions)
     assert figures and figures == re.findall(r"data-figure='([^']*)'", "".join(live_order))
+    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
+
+    kinds = {trace.get("type", "scatter") for f in figures for trace in json.loads(html.unescape(f))["data"]}
+    assert {"bar", "box", "funnel", "scatter"} <= kinds <= set(PLOTLY_TRACES)
     for part in (live.kpis, live.status, live.funnel_numbers, live.suggestions):
         assert part in first
     got = shown_figures(SimpleNamespace(**{name: first for name in (

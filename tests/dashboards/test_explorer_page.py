@@ -139,6 +139,10 @@ def test_the_static_first_paint_is_the_live_pages_default_answers(drops):
     controls = re.findall(r"<(input|select|button)\b([^>]*)>", first)
     assert controls and all("disabled" in attrs for _, attrs in controls)
     assert f"value='{DEFAULT_QUERY}'" in first
+    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
+
+    for spec in re.findall(r"data-figure='([^']*)'", first):
+        assert {t.get("type", "scatter") for t in json.loads(html.unescape(spec))["data"]} <= set(PLOTLY_TRACES)
     assert KEY not in first and "AKIA****" in first
     ident = re.findall(r"\bid=['\"]([^'\"]+)['\"]", first)
     assert len(ident) == len(set(ident))  # no id twice within the picture

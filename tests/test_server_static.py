@@ -9,7 +9,14 @@ import tempfile
 from tornado.testing import AsyncHTTPTestCase
 from tornado.web import Application, GZipContentEncoding, StaticFileHandler
 
-from qldrops.server.static import GZIP, PLOTLY_BUNDLE, PLOTLY_TRACES, installed_plotly_js, plotly_route, precompressed
+from qldrops.server.static import (
+    GZIP,
+    PLOTLY_BUNDLE,
+    PLOTLY_TRACES,
+    installed_plotly_js,
+    plotly_route,
+    precompressed,
+)
 
 SCRIPT = "function f(x) { return x + 1; }\n" * 2000  # ~64 KB of JavaScript
 

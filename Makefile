@@ -10,7 +10,7 @@ PIP    := $(VENV)/bin/pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup editor system-deps demo test test-fast check bench corpus services clean lab serve stress
+.PHONY: setup editor plotly system-deps demo test test-fast check bench corpus services clean lab serve stress
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[all,dev]'
 	touch $@
 
-setup: system-deps $(VENV)/.installed editor
+setup: system-deps $(VENV)/.installed editor plotly
 
 # The collaborative editor page's JavaScript (CodeMirror 6 + Yjs): npm packages pinned by
 # package-lock.json, bundled with esbuild into qldrops/server/static/collab/ (ignored by git).
@@ -29,6 +29,15 @@ qldrops/server/static/collab/editor.js: $(EDITOR_JS)/package-lock.json $(EDITOR_
 	cd $(EDITOR_JS) && npm ci --no-audit --no-fund && npm run build
 
 editor: qldrops/server/static/collab/editor.js
+
+# plotly.js with only the dashboards' trace types (a quarter of the full bundle for every visitor's browser
+# to run), pinned by package-lock.json, bundled into qldrops/server/static/plotly/ (ignored by git). Without
+# it `qldrops serve` serves the installed plotly package's full plotly.min.js.
+PLOTLY_JS := qldrops/server/plotly_js
+qldrops/server/static/plotly/plotly.min.js: $(PLOTLY_JS)/package-lock.json $(PLOTLY_JS)/src/plotly.js
+	cd $(PLOTLY_JS) && npm ci --no-audit --no-fund && npm run build
+
+plotly: qldrops/server/static/plotly/plotly.min.js
 
 # bubblewrap (sandbox) and chromium (browser tests) come from Debian.
 system-deps:

@@ -22,14 +22,16 @@ Figures (each a ratio against a baseline measured in the same run):
 
 * **demo, 3 visitors at once** (issue 11): the demo corpus with the real embedding model, a
   server preheating all three dashboards (3 kernels each); per round, 3 browser contexts
-  request the same link at once; seconds to the page fully drawn (preview: the highlighted
-  file; analytics: every chart and the status line; explorer: topic map, search results and
-  near-duplicates) p50/p99, against the same browsers drawing an unknown link's 404 page;
+  request the same link at once; seconds to the **first paint** (the static picture the server
+  writes into the HTML, everything visible, not yet interactive: preview: the highlighted file;
+  analytics: every chart and the status line; explorer: topic map, search results and
+  near-duplicates) and to **interactive** (``p50_s``: the same drawn by the live widgets, Voila's
+  front end connected) p50/p99, against the same browsers drawing an unknown link's 404 page;
   and the resident memory of one open page's kernel per dashboard (the server's
   ``/healthz/details``).
 
-Run: ``.venv/bin/python benchmarks/bench_server.py [--quick] [--demo]`` (needs /usr/bin/chromium;
-``--demo`` runs only the last part).
+Run: ``.venv/bin/python benchmarks/bench_server.py [--quick] [--demo [--no-precompress]]`` (needs
+/usr/bin/chromium; ``--demo`` runs only the last part).
 """
 
 from __future__ import annotations
@@ -273,16 +275,26 @@ def analytics_renders(srv: ServerProcess, links: dict, n: int, *, warm_pool: int
     return out
 
 
-# What "fully drawn" means per dashboard: every element that appears last on that page.
+# What "interactive" means per dashboard: the live widgets (Voila's front end connected to the kernel)
+# have drawn every element that appears last on that page.
 DRAWN = {
     "preview": [READY],
-    "analytics": ["#views-per-day .main-svg", "#funnel .main-svg", "#top-workflows .main-svg", "#qldrops-updated"],
-    "explorer": ["#cluster-map .main-svg", "#dupe-summary", "#search-results"],
+    "analytics": [".qldrops-page #views-per-day .main-svg", ".qldrops-page #funnel .main-svg",
+                  ".qldrops-page #top-workflows .main-svg", ".qldrops-page #qldrops-updated"],
+    "explorer": [".qldrops-page #cluster-map .main-svg", ".qldrops-page #dupe-summary",
+                 ".qldrops-page #search-results"],
     "missing": ["h1"],  # the baseline: an unknown link's 404 page (no kernel)
 }
-# The preview's first paint: the static picture of the first file the server writes into the page's
-# HTML (drawn before Voila's JavaScript loads); DRAWN is the live page (widgets connected) after it.
-FIRST_PAINT = {"preview": ".qldrops-ssr .qldrops-code"}
+# "First paint": the static picture the server writes into the page's HTML (drawn before Voila's
+# JavaScript loads; for analytics and explorer the charts by plotly.js served by the server), everything
+# visible but not yet interactive. DRAWN is the live page after it.
+FIRST_PAINT = {
+    "preview": [".qldrops-ssr .qldrops-code"],
+    "analytics": [".qldrops-ssr #views-per-day .main-svg", ".qldrops-ssr #funnel .main-svg",
+                  ".qldrops-ssr #top-workflows .main-svg", ".qldrops-ssr #qldrops-updated"],
+    "explorer": [".qldrops-ssr #cluster-map .main-svg", ".qldrops-ssr #dupe-summary",
+                 ".qldrops-ssr #search-results"],
+}
 STUCK_S = 90  # a page not drawn by then is counted (and its console kept), not waited for
 
 
@@ -332,7 +344,8 @@ def visitors_at_once(srv: ServerProcess, links: dict, dashboard: str, rounds: in
         try:
             await page.goto(url, wait_until="commit", timeout=STUCK_S * 1000)
             if dashboard in FIRST_PAINT:
-                await page.locator(FIRST_PAINT[dashboard]).first.wait_for(state="visible", timeout=STUCK_S * 1000)
+                for selector in FIRST_PAINT[dashboard]:
+                    await page.locator(selector).first.wait_for(state="visible", timeout=STUCK_S * 1000)
                 firsts.append(time.perf_counter() - t0)
             for selector in DRAWN[dashboard]:
                 await page.locator(selector).first.wait_for(state="visible", timeout=STUCK_S * 1000)
@@ -401,10 +414,13 @@ def open_memory(srv: ServerProcess, links: dict) -> dict:
     return out
 
 
-def demo_speed(quick: bool = False) -> dict:
-    """Issue 11's targets on the demo data: preview, analytics and explorer, 3 visitors at once."""
+def demo_speed(quick: bool = False, precompress: bool = True) -> dict:
+    """Issue 11's targets on the demo data: preview, analytics and explorer, 3 visitors at once.
+
+    ``precompress=False`` (``--no-precompress``): the server gzips every static file again for every
+    request, as before static files were gzipped once (to measure what that saves)."""
     rounds = 3 if quick else 10
-    out: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()]}
+    out: dict = {"load_avg_before": [round(x, 2) for x in os.getloadavg()], "precompress": precompress}
     with tempfile.TemporaryDirectory() as d:
         url = f"sqlite:///{d}/demo.db"
         t0 = time.perf_counter()
@@ -413,7 +429,8 @@ def demo_speed(quick: bool = False) -> dict:
         env = {"QLDROPS_DATA_DIR": d, "QLDROPS_INDEX_DIR": f"{d}/index"}
         # the baseline: a page with no kernel (an expired link's 410 page) in the same browser
         with ServerProcess(
-            url, log_path=Path(d) / "demo.log", preheat=True, pool_size=3, extra_args=SERVER_ARGS, env=env,
+            url, log_path=Path(d) / "demo.log", preheat=True, pool_size=3, env=env,
+            extra_args=[*SERVER_ARGS, *([] if precompress else ["--no-precompress"])],
             preheat_dashboards=("preview", "analytics", "explorer"), start_timeout=600,
         ) as srv:
             out["baseline_404_page"] = visitors_at_once(srv, links, "missing", rounds)
@@ -421,6 +438,9 @@ def demo_speed(quick: bool = False) -> dict:
                 out[dashboard] = visitors_at_once(srv, links, dashboard, rounds)
                 out[dashboard]["p50_ratio_vs_404_page"] = round(
                     out[dashboard]["p50_s"] / out["baseline_404_page"]["p50_s"], 1)
+                if "first_paint_p50_s" in out[dashboard]:
+                    out[dashboard]["first_paint_p50_ratio_vs_404_page"] = round(
+                        out[dashboard]["first_paint_p50_s"] / out["baseline_404_page"]["p50_s"], 1)
             out["memory_mb"] = open_memory(srv, links)
     out["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
@@ -525,6 +545,7 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     if "--demo" in sys.argv:  # only issue 11's targets (3 visitors at once on the demo data)
-        print(json.dumps(demo_speed(quick="--quick" in sys.argv), indent=2))
+        print(json.dumps(demo_speed(quick="--quick" in sys.argv, precompress="--no-precompress" not in sys.argv),
+                         indent=2))
     else:
         print(json.dumps(main(quick="--quick" in sys.argv), indent=2))

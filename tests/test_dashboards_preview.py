@@ -290,6 +290,58 @@ def test_workspace_dashboards_open_through_links(server, browser, name, ready):
     assert [e["event_type"] for e in _events(server.db_url, server.links[f"{name}_id"])] == ["share", "view"]
 
 
+# Every figure of the static first paint, as the HTML had it (recorded before the live page replaces it).
+STATIC_FIGURES = """document.addEventListener('DOMContentLoaded', () => {
+  window.__static = Object.fromEntries([...document.querySelectorAll('.qldrops-ssr [data-figure]')]
+    .map(e => [e.id, e.getAttribute('data-figure')]));
+});"""
+DUPLICATE_IDS = """() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+  return ids.filter((x, i) => ids.indexOf(x) !== i); }"""
+FIRST_PAINT = {  # what the static picture shows of each workspace dashboard
+    "analytics": ["#views-per-day .main-svg", "#funnel .main-svg", "#top-workflows .main-svg", "#qldrops-kpis",
+                  "#funnel-table", "#qldrops-updated"],
+    "explorer": ["#cluster-map .main-svg", "#cluster-table", "#search-results", "#dupe-summary", "#dupe-pair",
+                 "#qldrops-kpis"],
+}
+
+
+@pytest.mark.parametrize("name", ["analytics", "explorer"])
+def test_workspace_dashboards_draw_a_static_first_paint_then_go_live(server, browser, name):
+    """The server writes the page with its default controls into the HTML: with Voila's JavaScript blocked
+    (no widgets, no kernel websocket) the KPIs, tables and charts (plotly.js from this server) are drawn and
+    the controls are disabled; with it, the live widgets take the picture's place, drawing the very same
+    figures, and no id exists twice."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.add_init_script(CSP_WATCH)
+    page.route("**/voila/static/**", lambda route: route.abort())
+    assert page.goto(server.url + "/p/" + server.links[name], timeout=WAIT).status == 200
+    for selector in FIRST_PAINT[name]:
+        page.locator(f".qldrops-ssr {selector}").first.wait_for(state="visible", timeout=WAIT)
+    assert page.locator("#loading").is_hidden()  # Voila's spinner gives way to the picture
+    assert page.locator(".qldrops-page").count() == 0  # no live widgets without the front end
+    controls = page.locator(".qldrops-ssr .qldrops-filters-first").locator("input, select, button")
+    assert controls.count() >= 4 and all(controls.nth(i).is_disabled() for i in range(controls.count()))
+    assert "Traceback" not in page.content()
+    assert_no_csp_violations(page)
+    page.screenshot(path=str(SHOTS / f"link-{name}-first-paint.png"), full_page=True)
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.add_init_script(CSP_WATCH)
+    page.add_init_script(STATIC_FIGURES)
+    page.goto(server.url + "/p/" + server.links[name], timeout=WAIT)
+    for selector in FIRST_PAINT[name]:
+        page.locator(f".qldrops-page {selector}").first.wait_for(state="visible", timeout=WAIT)
+    page.wait_for_function("document.querySelectorAll('.qldrops-ssr-body').length === 0", timeout=WAIT)
+    assert page.evaluate(DUPLICATE_IDS) == []
+    static = page.evaluate("window.__static")
+    assert static, "the HTML held no static figures"
+    live = {ident: page.locator(f".qldrops-page #{ident}").get_attribute("data-figure") for ident in static}
+    assert live == static  # the picture's charts are the live page's
+    assert_no_csp_violations(page)
+    page.close(run_before_unload=True)
+
+
 @pytest.mark.postgres
 def test_the_preview_path_on_postgresql(pg_url, tmp_path, browser):
     links = load_demo(pg_url, tmp_path)

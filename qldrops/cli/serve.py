@@ -101,6 +101,12 @@ from ..server.app import serve as run
     help="gzip responses (the dashboard page pulls ~5 MB of JavaScript on a first visit).",
 )
 @click.option(
+    "--precompress/--no-precompress",
+    default=True,
+    show_default=True,
+    help="With --compress: gzip each static file once and keep it; --no-precompress gzips it again for every request.",
+)
+@click.option(
     "--autosave-after",
     default=30.0,
     show_default=True,
@@ -131,6 +137,7 @@ def serve(
     max_kernels_per_client: int | None,
     kernel_abandon_timeout: float | None,
     compress: bool,
+    precompress: bool,
     autosave_after: float,
     log_level: str,
 ) -> None:
@@ -169,6 +176,7 @@ def serve(
         rate_limit_link=rate_limit_link,
         rate_limit_run=rate_limit_run,
         compress=compress,
+        precompress=precompress,
         autosave_after=autosave_after,
         log_level=log_level.upper(),
         **bounds,  # type: ignore[arg-type]  # each name is a ServeOptions field of that type

@@ -247,18 +247,37 @@ class Panels:
 
 
 class AnalyticsPage:
-    """Usage and quality of a workspace. ``store`` is bound to the workspace the reader may see."""
+    """Usage and quality of a workspace. ``store`` is bound to the workspace the reader may see.
+
+    The drops frame (the slow part) is read when first needed: a page whose default panels are
+    cached (:meth:`first_paint_html`) asks the database for its position only.
+    """
 
     def __init__(self, store: Store, *, today: dt.date | None = None):
         self.store = store
         self.today = today or dt.datetime.now(UTC).date()
-        self._load()
+        self.loaded_at: tuple[Any, ...] | None = None  # the position the frames below were read at
+        self._workflows: list[str] = []
+        self._drops: pd.DataFrame | None = None
 
     def _load(self) -> None:
         store = self.store
-        self.loaded_at = store.position(also=self._inputs())  # the data the frames below hold
-        self.workflows: list[str] = sorted(w["workflow_id"] for w in store.workflows())
-        self.drops = drops_frame(store)
+        self.loaded_at = store.position(also=self._inputs())  # read first: the frames are at least this new
+        self._workflows = sorted(w["workflow_id"] for w in store.workflows())
+        self._drops = drops_frame(store)
+
+    @property
+    def drops(self) -> pd.DataFrame:
+        if self._drops is None:
+            self._load()
+        assert self._drops is not None
+        return self._drops
+
+    @property
+    def workflows(self) -> list[str]:
+        if self._drops is None:
+            self._load()
+        return self._workflows
 
     def _inputs(self) -> tuple[Any, ...]:
         """The tables besides the drops that the panels read (their positions key the cache)."""
@@ -268,15 +287,54 @@ class AnalyticsPage:
     def cached_refresh(self, *args: Any, **kwargs: Any) -> Panels:
         """:meth:`refresh`, cached per workspace position, events, runs and analyses, filters and day.
 
-        Data written since the page loaded its frames is loaded first: an answer is never
-        stored under a position it was not computed at.
+        The position is read before anything else; on a miss, frames older than it are read again
+        first, so an answer is never stored under a position newer than the data it was computed from.
         """
         position = self.store.position(also=self._inputs())
-        if position != self.loaded_at:
-            self._load()
+
+        def compute() -> Panels:
+            if position != self.loaded_at:
+                self._load()
+            return self.refresh(*args, **kwargs)
+
         return self.store.cache.remember(
-            "analytics", (self.store.workspace, self.loaded_at, self.today.isoformat(), repr(args),
-                          repr(sorted(kwargs.items()))), lambda: self.refresh(*args, **kwargs))
+            "analytics", (self.store.workspace, position, self.today.isoformat(), repr(args),
+                          repr(sorted(kwargs.items()))), compute)
+
+    def default_panels(self) -> Panels:
+        """The panels for the default filters, as the live page asks for them first (the same cache entry)."""
+        first, last = self.default_period()
+        return self.cached_refresh(first, last, ALL, ALL)
+
+    def first_paint_html(self) -> str:
+        """A static picture of the page with the default filters (controls shown, not yet usable), for
+        the server to send with the page's HTML; the live widgets replace it once they draw.
+
+        The panels are :meth:`default_panels`, the very cache entry the live page draws first, so the
+        figures are the live page's. Raises what :meth:`refresh` raises.
+        """
+        p = self.default_panels()
+        first, last = self.default_period()
+
+        def control(label: str, field: str) -> str:
+            return (f"<label class='qldrops-control-first'>{html.escape(label)} {field}</label>")
+
+        def half(width: str, *parts: str) -> str:
+            return f"<div style='width:{width};min-width:0'>{''.join(parts)}</div>"
+
+        filters = (
+            "<div class='qldrops-filters-first'>"
+            + control("From", f"<input type='date' disabled value='{first.isoformat()}'>")
+            + control("To", f"<input type='date' disabled value='{last.isoformat()}'>")
+            + control("Workflow", f"<select disabled><option>{html.escape(ALL)}</option></select>")
+            + control("Drop type", f"<select disabled><option>{html.escape(ALL)}</option></select>")
+            + "</div>")
+        return (
+            "<div class='qldrops-ssr-body qldrops-analytics-first' aria-busy='true'>" + filters + p.status + p.kpis
+            + f"<div style='display:flex'>{half('60%', p.views)}{half('40%', p.funnel, p.funnel_numbers)}</div>"
+            + p.top + p.collaboration
+            + f"<div style='display:flex'>{half('60%', p.quality_by_language)}{half('40%', p.quality_by_type)}</div>"
+            + p.executions + p.suggestions + "</div>")
 
     @property
     def drop_types(self) -> list[str]:

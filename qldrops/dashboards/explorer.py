@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,17 @@ import pandas as pd
 
 from ..analysis.security import redact
 from ..client import Store
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..index.embstore import ensure_vectors
-from .html import figure_html, first_lines, kpis_html, loaded_html, note_html, table_html
+from .html import figure_html, first_lines, kpis_html, loaded_html, note_html, problem_html, table_html
 
 ALL = "(all)"
 METHODS = ("exact", "lexical", "semantic")
+# What the page shows before anyone touches a control (the live widgets start from the same values).
+DEFAULT_QUERY = "retry with exponential backoff"
+DEFAULT_RESULTS = 8
+DEFAULT_TOPICS = 8
+DEFAULT_THRESHOLD = 0.95
 
 
 # ---------------------------------------------------------------------- vectors and projections
@@ -104,8 +109,10 @@ def topics_html(store: Store, found: Any) -> str:
 
     points = cluster_map(store, found)
     points["topic"] = points["cluster"].astype(str) + ": " + points["label"]
+    # render_mode="svg": a plain scatter trace at any size (plotly express would switch to WebGL past 1,000
+    # points, a trace type the server's plotly.js bundle leaves out: qldrops.server.static.PLOTLY_TRACES)
     fig = px.scatter(points, x="x", y="y", color="topic", hover_data=["drop_id", "workflow_id", "drop_type"],
-                     title="Drops by meaning (2-D projection of the vectors; colour: topic)")
+                     title="Drops by meaning (2-D projection of the vectors; colour: topic)", render_mode="svg")
     fig.update_layout(height=520, margin={"t": 50, "l": 30, "r": 30, "b": 30}, legend={"font": {"size": 10}},
                       xaxis_title="", yaxis_title="")
     table = found.to_frame()[["cluster", "label", "size", "top_terms", "representatives"]]
@@ -155,11 +162,11 @@ class ExplorerPage:
         return loaded_html() + kpis_html([("drops", s["drops"]), ("workflows", s["workflows"]), ("indexed", ix.size),
                                           ("index", ix.kind), ("behind the database", f"{ix.lag} changes")])
 
-    def search_html(self, text: str, k: int = 8, drop_type: str = ALL) -> str:
+    def search_html(self, text: str, k: int = DEFAULT_RESULTS, drop_type: str = ALL) -> str:
         hits = self.store.search(text, mode="hybrid", limit=k, drop_type=None if drop_type == ALL else drop_type)
         return results_html(hits, text)
 
-    def topics_html(self, n: int = 8, *, fresh: bool = True) -> str:
+    def topics_html(self, n: int = DEFAULT_TOPICS, *, fresh: bool = True) -> str:
         """Topics found now (``fresh``), or the ones an analyst saved last (found now if none)."""
         def draw() -> str:
             found = None if fresh else self.store.latest_clusters()
@@ -179,10 +186,12 @@ class ExplorerPage:
         """True when :meth:`dupes` answered this very question last (nothing to redraw)."""
         return self._dupes_question(threshold, methods) == self._dupes_key
 
-    def dupes(self, threshold: float = 0.95, methods: Iterable[str] = METHODS) -> Dupes:
+    def dupes(self, threshold: float = DEFAULT_THRESHOLD, methods: Iterable[str] = METHODS) -> Dupes:
         """Near-duplicate pairs at ``threshold`` found by ``methods`` (exact, lexical, semantic)."""
         self._dupes_key = key = self._dupes_question(threshold, methods)
-        chosen = key[1]
+        return self._find_dupes(threshold, key[1])
+
+    def _find_dupes(self, threshold: float, chosen: tuple[str, ...]) -> Dupes:
         found = self.store.near_duplicates(threshold=threshold, methods=chosen)
         frame = found.to_frame()
         counts = frame["method"].value_counts().to_dict() if len(frame) else {}
@@ -198,3 +207,55 @@ class ExplorerPage:
             raise NotFound("one drop of this pair is gone (deleted since the pairs were found)",
                            hint="move the similarity slider to find the pairs again")
         return pair_html(*drops)
+
+    def first_paint_html(self, problem: Callable[[BaseException], str] = problem_html) -> str:
+        """A static picture of the page with its default controls (KPIs, the default search's results,
+        the topic map and table, the near-duplicate pairs and the first pair side by side), for the
+        server to send with the page's HTML. The controls are drawn disabled: the live widgets, which
+        start from the same defaults, take the picture's place once they draw.
+
+        Built once per workspace position, saved clusterings and state of the index mirror (its size and
+        lag: the KPIs and the semantic half of the search read it) and kept in the page cache; the
+        topics and pairs inside it are the very cache entries the live widgets draw. A section that
+        cannot be answered for this workspace (fewer drops than topics) shows ``problem(exc)`` in its
+        place, as the live section does; any other error is raised.
+        """
+        return self.store.remember("explorer-first-paint", (DEFAULT_QUERY, DEFAULT_RESULTS, DEFAULT_TOPICS,
+                                                            DEFAULT_THRESHOLD, METHODS, problem.__qualname__,
+                                                            problem.__module__, self.index_status.kind,
+                                                            self.index_status.size, self.index_status.lag),
+                                   lambda: self._first_paint(problem), also=(self.store.tables.clusters,))
+
+    def _first_paint(self, problem: Callable[[BaseException], str]) -> str:
+        def answer(section: Callable[[], str]) -> str:
+            try:
+                return section()
+            except ValidationError as exc:  # the question does not fit this workspace: the same on every visit
+                return problem(exc)
+
+        def row(*parts: str) -> str:
+            return f"<div class='qldrops-filters-first'>{''.join(parts)}</div>"
+
+        def control(label: str, field: str) -> str:
+            return f"<label class='qldrops-control-first'>{html.escape(label)} {field}</label>"
+
+        def select(option: str) -> str:
+            return f"<select disabled><option>{html.escape(option)}</option></select>"
+
+        found = self._find_dupes(DEFAULT_THRESHOLD, METHODS)
+        pair = answer(lambda: self.pair_html(found.options[0][1])) if found.options else found.empty
+        boxes = "".join(control(m, "<input type='checkbox' checked disabled>") for m in METHODS)
+        return (
+            "<div class='qldrops-ssr-body qldrops-explorer-first' aria-busy='true'>" + self.kpis_html()
+            + "<h2>Search by words and meaning</h2>"
+            + row(control("Search", f"<input type='search' disabled size='48' "
+                                    f"value='{html.escape(DEFAULT_QUERY, quote=True)}'>"),
+                  "<button disabled>Search</button>")
+            + row(control("Type", select(ALL)), control("Results", f"<b>{DEFAULT_RESULTS}</b>"))
+            + answer(lambda: self.search_html(DEFAULT_QUERY, DEFAULT_RESULTS))
+            + "<h2>Topics</h2>" + row(control("Topics", f"<b>{DEFAULT_TOPICS}</b>"), "<button disabled>Find topics</button>")
+            + answer(lambda: self.topics_html(DEFAULT_TOPICS, fresh=False))
+            + "<h2>Near-duplicates</h2>" + row(control("Similarity", f"<b>{DEFAULT_THRESHOLD:.2f}</b>"), boxes)
+            + found.summary
+            + (row(control("Pair", select(found.options[0][0]))) if found.options else "")
+            + pair + "</div>")

@@ -38,6 +38,7 @@ _OBSERVER_JS = """
     if (node.matches('.qldrops-plot[data-figure]')) { draw(node); }
     node.querySelectorAll('.qldrops-plot[data-figure]').forEach(draw);
   }
+  window.qldropsPlotScan = function () { scan(document.documentElement); };  // plotly.js arrived
   window.qldropsPlotObserver = new MutationObserver(function (records) {
     records.forEach(function (r) {
       if (r.type === 'attributes') { scan(r.target); } else { r.addedNodes.forEach(scan); }
@@ -90,6 +91,9 @@ _RULES = """
   font-family:system-ui,sans-serif; font-size:13px}
 .qldrops-tab-first {padding:6px 12px; color:var(--qd-muted)}
 .qldrops-tab-first.qldrops-selected {color:var(--qd-fg); border-bottom:2px solid var(--qd-kpi-fg)}
+.qldrops-filters-first {display:flex; flex-wrap:wrap; gap:6px 18px; margin:4px 0 8px; font-family:system-ui,sans-serif;
+  font-size:13px; color:var(--qd-fg)}
+.qldrops-control-first input, .qldrops-control-first select {margin-left:6px; font:inherit}
 .qldrops-folder {font-family:MONO; font-size:12.5px; color:var(--qd-muted); height:22px; line-height:22px}
 .qldrops-section {font-family:system-ui,sans-serif; font-size:11px; text-transform:uppercase; letter-spacing:.06em;
   color:var(--qd-muted); margin:8px 0 2px}
@@ -195,12 +199,25 @@ def table_html(frame: Any, *, element_id: str | None = None, max_rows: int = 50)
     return frame.head(max_rows).to_html(index=False, classes="qldrops-table", border=0, na_rep="", **ident)
 
 
-def plotly_loader_html() -> str:
+PLOTLY_JS = "qldrops/static/plotly.min.js"
+"""Where ``qldrops serve`` serves the installed package's plotly.js (gzipped once, cached by browsers)."""
+
+
+def plotly_loader_html(*, served: bool = False) -> str:
     """plotly.js (from the installed plotly package, ~4.6 MB), the plot observer and the stylesheet.
 
     Display it once at the top of a dashboard (``display(HTML(...))``): Voila puts it in the
     page, where its scripts run. Nothing is fetched from the network.
+
+    ``served``: under ``qldrops serve``, plotly.js is the server's file (:data:`PLOTLY_JS`), loaded
+    ``async`` (the page's static first paint does not wait for it; the observer draws every figure
+    once it arrives) instead of 4.6 MB inlined into every page.
     """
+    if served:
+        return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+                f"<script type='text/javascript'>{_OBSERVER_JS}</script>"
+                f"<script type='text/javascript' async src='/{PLOTLY_JS}' "
+                "onload='window.qldropsPlotScan()'></script>" + STYLE)
     from plotly.offline import get_plotlyjs
 
     return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"

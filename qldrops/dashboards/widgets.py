@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from ..errors import LinkExpired, LinkRevoked, QldropsError
 from .analytics import ALL, AnalyticsPage
-from .explorer import METHODS, ExplorerPage
+from .explorer import DEFAULT_QUERY, DEFAULT_RESULTS, DEFAULT_THRESHOLD, DEFAULT_TOPICS, METHODS, ExplorerPage
 from .html import muted_html, note_html, problem_html
 from .preview import PreviewPage
 
@@ -386,7 +386,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     def half(*children: widgets.Widget, width: str) -> widgets.VBox:
         return widgets.VBox(list(children), layout=widgets.Layout(width=width))
 
-    return widgets.VBox([
+    box = widgets.VBox([
         widgets.HBox([start, end]), widgets.HBox([workflow, drop_type]), status, shown["kpis"],
         widgets.HBox([half(shown["views"], width="60%"), half(shown["funnel"], shown["funnel_numbers"], width="40%")]),
         shown["top"],
@@ -395,6 +395,8 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
         shown["executions"],
         shown["suggestions"],
     ])
+    box.add_class("qldrops-page")  # the live page: the static first paint gives way to it
+    return box
 
 
 def _day(value: Any) -> dt.date | None:
@@ -403,10 +405,10 @@ def _day(value: Any) -> dt.date | None:
 
 # ---------------------------------------------------------------------------------------------- explorer
 def search_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
-    query = widgets.Text(value="retry with exponential backoff", description="Search",
+    query = widgets.Text(value=DEFAULT_QUERY, description="Search",
                          layout=widgets.Layout(width="60%"), continuous_update=False)
     kind = widgets.Dropdown(description="Type", options=[ALL, *page.drop_types], value=ALL)
-    k = widgets.IntSlider(description="Results", value=8, min=1, max=30)
+    k = widgets.IntSlider(description="Results", value=DEFAULT_RESULTS, min=1, max=30)
     go_button = widgets.Button(description="Search", button_style="primary")
     results = widgets.HTML()
 
@@ -422,7 +424,7 @@ def search_section(page: ExplorerPage, problem: Problem = problem_html) -> widge
 
 
 def topics_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
-    n_topics = widgets.IntSlider(description="Topics", value=8, min=2, max=20)
+    n_topics = widgets.IntSlider(description="Topics", value=DEFAULT_TOPICS, min=2, max=20)
     recluster = widgets.Button(description="Find topics")
     topics = widgets.HTML()
 
@@ -437,7 +439,7 @@ def topics_section(page: ExplorerPage, problem: Problem = problem_html) -> widge
 
 
 def dupes_section(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
-    threshold = widgets.FloatSlider(description="Similarity", value=0.95, min=0.80, max=0.99, step=0.01)
+    threshold = widgets.FloatSlider(description="Similarity", value=DEFAULT_THRESHOLD, min=0.80, max=0.99, step=0.01)
     methods = {m: widgets.Checkbox(description=m, value=True, indent=False) for m in METHODS}
     pairs = widgets.Dropdown(description="Pair", options=[], layout=widgets.Layout(width="70%"))
     summary, pair_view = widgets.HTML(), widgets.HTML()
@@ -468,3 +470,19 @@ def dupes_section(page: ExplorerPage, problem: Problem = problem_html) -> widget
     pairs.observe(show_pair, names="value")
     find()
     return widgets.VBox([widgets.HBox([threshold, *methods.values()]), summary, pairs, pair_view])
+
+
+def explorer_page(page: ExplorerPage, problem: Problem = problem_html) -> widgets.VBox:
+    """The whole explorer: key figures, search, topics and near-duplicates (the static first paint,
+    :meth:`ExplorerPage.first_paint_html`, gives way to it once it draws)."""
+    def heading(text: str) -> widgets.HTML:
+        return widgets.HTML(f"<h2>{html.escape(text)}</h2>")
+
+    box = widgets.VBox([
+        widgets.HTML(page.kpis_html()),
+        heading("Search by words and meaning"), search_section(page, problem),
+        heading("Topics"), topics_section(page, problem),
+        heading("Near-duplicates"), dupes_section(page, problem),
+    ])
+    box.add_class("qldrops-page")
+    return box

@@ -93,6 +93,7 @@ class ServeOptions:
     trusted_proxies: str = field(default_factory=lambda: Settings.from_env().trusted_proxies)
     log_level: str = "INFO"
     compress: bool = True
+    precompress: bool = True  # with compress: gzip each static file once and keep it (server/static.py)
     autosave_after: float = 30.0  # the editor page saves a changed file after this many idle seconds
 
 
@@ -181,6 +182,7 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
         "xsrf_cookie_kwargs": {"samesite": "Strict"},
         # ~5 MB of JavaScript per first visit: gzip it (3-5x less to send to remote visitors).
         "compress_response": bool(opts.compress),
+        "qldrops_precompress": bool(opts.compress and opts.precompress),
         SETTING: parse_trusted(opts.trusted_proxies),
     }
     vc = c.VoilaConfiguration

@@ -36,6 +36,7 @@ from .handlers import (
     RunPermitHandler,
 )
 from .security import SafeTemplateStaticFileHandler, SecurityHeaders, with_instruction_errors
+from .static import plotly_route, precompressed
 from .tickets import TicketBook
 
 # Voila routes that render notebooks (or list them) without a link check, and its public
@@ -101,8 +102,10 @@ class QldropsVoila(Voila):
         # No login here (a share link is the credential): jupyter_server's /logout answered 500.
         ip = self.identity_provider
         no_login = (ip.login_handler_class, ip.logout_handler_class)
+        # Static files: gzipped once per file, not per request (see qldrops.server.static).
+        zipped = precompressed if self.tornado_settings.get("qldrops_precompress") else (lambda cls: cls)
         handlers = [
-            (h[0], with_instruction_errors(_REPLACED.get(h[1], h[1])), *h[2:])
+            (h[0], with_instruction_errors(zipped(_REPLACED.get(h[1], h[1]))), *h[2:])
             for h in super().init_handlers()
             if h[1] not in _REMOVED and h[1] not in no_login
         ]
@@ -158,6 +161,9 @@ class QldropsVoila(Voila):
                 {"cache": self.qldrops_gate.store.cache},
             ),
         ]
+        plotly = plotly_route()  # the dashboards' charts, drawn before Voila's front end arrives
+        if plotly is not None:
+            own.append((plotly[0], with_instruction_errors(zipped(plotly[1])), plotly[2]))
         if self.qldrops_embed_service is not None:
             own.append(
                 (

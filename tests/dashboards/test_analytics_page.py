@@ -464,3 +464,41 @@ def test_the_collaboration_fixture_reaches_every_figure(together):
         "view-to-edit conversion": "not measured", "share to first edit": "not measured"}
     one = AnalyticsPage(together, today=dt.date(2026, 3, 5)).refresh(dt.date(2026, 3, 2), dt.date(2026, 3, 2))
     assert "No collaboration yet" in one.collaboration and "0%" not in one.collaboration
+
+
+def test_the_static_first_paint_shows_the_live_figures(month):
+    """The picture the server sends before the widgets: the default filters' panels, figure for figure the
+    live page's (the same cache entry), every number recomputed from the raw rows; once per change."""
+    from types import SimpleNamespace
+
+    today = dt.date(2026, 3, 5)
+    page = AnalyticsPage(month, today=today)
+    first = page.first_paint_html()
+    start, end = page.default_period()
+    live = AnalyticsPage(month, today=today).refresh(start, end, ALL, ALL)  # computed anew, not from the cache
+    figures = re.findall(r"data-figure='([^']*)'", first)
+    live_order = (live.views, live.funnel, live.top, live.collaboration, live.quality_by_language,
+                  live.quality_by_type, live.executions)
+    assert figures and figures == re.findall(r"data-figure='([^']*)'", "".join(live_order))
+    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
+
+    kinds = {trace.get("type", "scatter") for f in figures for trace in json.loads(html.unescape(f))["data"]}
+    assert {"bar", "box", "funnel", "scatter"} <= kinds <= set(PLOTLY_TRACES)
+    for part in (live.kpis, live.status, live.funnel_numbers, live.suggestions):
+        assert part in first
+    got = shown_figures(SimpleNamespace(**{name: first for name in (
+        "kpis", "funnel_numbers", "views", "top", "executions", "quality_by_type", "quality_by_language",
+        "suggestions", "status")}))
+    want = raw_figures(month, start, end, None, None)
+    assert {k: got["kpis"][k] for k in want["kpis"]} == want["kpis"]
+    for name in ("funnel", "per_day", "top", "runs", "suggestions", "drops"):
+        assert got[name] == want[name], name
+    controls = re.findall(r"<(input|select)\b([^>]*)>", first)
+    assert len(controls) == 4 and all("disabled" in attrs for _, attrs in controls)
+    assert f"value='{start.isoformat()}'" in first and f"value='{end.isoformat()}'" in first
+    # the live page's first answer is the picture's cache entry; a new event draws it anew
+    hits = month.cache.hits
+    assert page.cached_refresh(start, end, ALL, ALL) == page.default_panels()
+    assert month.cache.hits == hits + 2
+    month.events.record(None, "view", workflow_id="wf-c")
+    assert AnalyticsPage(month, today=today).first_paint_html() != first

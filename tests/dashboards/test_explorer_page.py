@@ -111,3 +111,59 @@ def test_the_projection_is_deterministic():
     assert np.allclose(a.mean(axis=0), 0)
     assert project_2d(np.zeros((0, 5))).shape == (0, 2)
     assert project_2d(np.ones((1, 5))).shape == (1, 2)
+
+
+def test_the_static_first_paint_is_the_live_pages_default_answers(drops):
+    """What the server sends before the widgets: the KPIs, the default search's results, the topic map and
+    table, the pairs and the first pair, with every control disabled; the same HTML the live widgets draw
+    first, secrets masked, built once per workspace position."""
+    from qldrops.dashboards.explorer import DEFAULT_QUERY, DEFAULT_RESULTS, DEFAULT_THRESHOLD, METHODS
+
+    s, ids = drops
+    few = ExplorerPage(s).first_paint_html()  # 6 drops, 8 topics asked: the topics section says so, the rest draws
+    assert "qldrops-problem" in few and "only 6 drops" in few and "id='cluster-map'" not in few
+    assert "id='search-results'" in few and "id='dupe-summary'" in few
+    ids += [s.put(workflow_id="wf-5", drop_type="code_generation", artifact=f"def f{i}():\n    return {i}\n").id
+            for i in range(3)]
+    s.index.sync()
+    page = ExplorerPage(s)
+    first = page.first_paint_html()
+    assert first.startswith("<div class='qldrops-ssr-body") and "qldrops-problem" not in first
+    assert page.kpis_html() in first
+    assert page.search_html(DEFAULT_QUERY, DEFAULT_RESULTS) in first
+    assert page.topics_html(fresh=False) in first
+    found = page.dupes(DEFAULT_THRESHOLD, METHODS)
+    assert found.summary in first and page.pair_html(found.options[0][1]) in first
+    assert html.escape(found.options[0][0]) in first
+    # the controls are drawn, but not usable until the live page takes over
+    controls = re.findall(r"<(input|select|button)\b([^>]*)>", first)
+    assert controls and all("disabled" in attrs for _, attrs in controls)
+    assert f"value='{DEFAULT_QUERY}'" in first
+    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
+
+    for spec in re.findall(r"data-figure='([^']*)'", first):
+        assert {t.get("type", "scatter") for t in json.loads(html.unescape(spec))["data"]} <= set(PLOTLY_TRACES)
+    assert KEY not in first and "AKIA****" in first
+    ident = re.findall(r"\bid=['\"]([^'\"]+)['\"]", first)
+    assert len(ident) == len(set(ident))  # no id twice within the picture
+    # cached: a second page at the same position computes nothing; a write draws it again
+    hits = s.cache.hits
+    assert ExplorerPage(s).first_paint_html() == first and s.cache.hits == hits + 1
+    s.put(workflow_id="wf-6", drop_type="code_generation", artifact="print('<b>new</b>')\n")
+    again = ExplorerPage(s).first_paint_html()
+    assert again != first and f"<b>{len(ids) + 1}</b>drops" in again
+    assert "<b>1 changes</b>" in again  # the index was one change behind when the page opened
+    s.index.sync()  # the index catches up without a write: the picture follows it, never a stale lag
+    assert "<b>0 changes</b>" in ExplorerPage(s).first_paint_html()
+    shown = ExplorerPage(s).search_html("print new", k=20)
+    assert "&lt;b&gt;new&lt;/b&gt;" in shown and "<b>new</b>" not in shown  # a drop's text is escaped, never markup
+
+
+def test_the_first_paint_does_not_answer_for_the_live_pairs(drops):
+    """Building the picture must not make the live near-duplicates section think it already answered."""
+    from qldrops.dashboards.explorer import DEFAULT_THRESHOLD, METHODS
+
+    s, _ = drops
+    page = ExplorerPage(s)
+    page.first_paint_html()
+    assert not page.answered(DEFAULT_THRESHOLD, METHODS)

@@ -71,6 +71,10 @@ def test_a_figure_travels_as_json_the_loader_draws():
     assert dash.figure_json(fig)["data"][0]["type"] == "bar"
     loader = dash.plotly_loader_html()
     assert "window.PlotlyConfig" in loader and "<script src" not in loader.replace(" ", "").lower()
+    # under `qldrops serve`: the server's copy, loaded without holding up the page, drawing every figure on arrival
+    served = dash.plotly_loader_html(served=True)
+    assert f"async src='/{dash.PLOTLY_JS}' onload='window.qldropsPlotScan()'" in served
+    assert "window.qldropsPlotScan = function" in served and len(served) < len(loader) / 50
 
 
 @pytest.fixture

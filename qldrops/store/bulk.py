@@ -67,9 +67,16 @@ def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: 
     prepared = chunk.prepared
     when = _sqlite_time(now)
     if blobs:
-        raw.executemany("INSERT OR IGNORE INTO blobs (hash, size, stored_size, codec, data, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [(p.hash, len(p.raw), len(p.stored), p.codec, p.stored, when) for p in blobs])
+        # The same for the new blobs: their bytes as one BLOB, each row's a slice of it (substr on
+        # a BLOB counts bytes, from 1; it gives NULL, not x'', for an empty one).
+        offsets, at = [], 1
+        for p in blobs:
+            offsets.append((p.hash, len(p.raw), p.codec, at, len(p.stored)))
+            at += len(p.stored)
+        raw.execute("INSERT OR IGNORE INTO blobs (hash, size, stored_size, codec, data, created_at) "
+                    "SELECT value->>0, value->>1, value->>4, value->>2, "
+                    "CASE value->>4 WHEN 0 THEN x'' ELSE substr(?1, value->>3, value->>4) END, ?2 "
+                    "FROM json_each(?3)", (b"".join(p.stored for p in blobs), when, json.dumps(offsets)))
     seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name = 'drops'").fetchone()
     top = raw.execute("SELECT COALESCE(MAX(id), 0) FROM drops").fetchone()[0]
     first = max(seq[0] if seq else 0, top) + 1

@@ -57,6 +57,19 @@ def _documents(prepared: Sequence[Any]) -> list[str]:
     return [document(p.workflow_id, p.drop_type, p.metadata, p.text) for p in prepared]
 
 
+def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:
+    """Which of these content hashes ``blobs`` holds already: one query on the raw driver."""
+    if not hashes:
+        return set()
+    if dialect == "sqlite":
+        rows = raw.execute("SELECT hash FROM blobs WHERE hash IN (SELECT value FROM json_each(?))",
+                           (json.dumps(list(hashes)),)).fetchall()
+    else:
+        cur = raw.cursor()
+        rows = cur.execute("SELECT hash FROM blobs WHERE hash = ANY(%s)", (list(hashes),)).fetchall()
+    return {r[0] for r in rows}
+
+
 def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.datetime, op: str,
                   forked_from: Sequence[int | None] | None) -> list[int]:
     """Insert drops (and their blobs, versions, full text, outbox rows); return their ids in order.

@@ -499,11 +499,7 @@ class DropStore:
         unique: dict[str, _Prepared] = {}
         for p in prepared:
             unique.setdefault(p.hash, p)
-        known: set[str] = set()
-        hashes = list(unique)
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i:i + 500]
-            known.update(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))).scalars())
+        known = bulk.known_hashes(_dbapi(conn), self.dialect, list(unique))
         return [p for h, p in unique.items() if h not in known]
 
     def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:

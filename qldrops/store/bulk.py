@@ -231,6 +231,49 @@ def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.d
     return ids
 
 
+def known_vectors(raw, dialect: str, model_id: str, hashes: Sequence[str]) -> set[str]:
+    """Which of these contents have a vector (or the no-vector marker) for ``model_id`` already."""
+    if not hashes:
+        return set()
+    if dialect == "sqlite":
+        rows = raw.execute("SELECT content_hash FROM embeddings WHERE model_id = ? AND content_hash IN "
+                           "(SELECT value FROM json_each(?))", (model_id, json.dumps(list(hashes)))).fetchall()
+    else:
+        rows = raw.cursor().execute("SELECT content_hash FROM embeddings WHERE model_id = %s AND content_hash = ANY(%s)",
+                                    (model_id, list(hashes))).fetchall()
+    return {r[0] for r in rows}
+
+
+def insert_vectors(raw, dialect: str, model_id: str, dim: int, rows: Sequence[tuple[str, bytes, int]],
+                   now: dt.datetime) -> None:
+    """``embeddings`` rows (content hash, float32 bytes, chunks) for one model, in one statement
+    (SQLite: the vectors as one BLOB, sliced) or one binary ``COPY`` (PostgreSQL, through a
+    staging table for ``ON CONFLICT DO NOTHING``): a content already embedded keeps its vector."""
+    if not rows:
+        return
+    if dialect == "sqlite":
+        offsets, at = [], 1
+        for h, vec, chunks in rows:
+            offsets.append((h, at, len(vec), chunks))
+            at += len(vec)
+        raw.execute("INSERT OR IGNORE INTO embeddings (content_hash, model_id, dim, vector, chunks, created_at) "
+                    "SELECT value->>0, ?1, ?2, CASE value->>2 WHEN 0 THEN x'' ELSE substr(?3, value->>1, value->>2) END, "
+                    "value->>3, ?4 FROM json_each(?5)",
+                    (model_id, dim, b"".join(r[1] for r in rows), _sqlite_time(now), json.dumps(offsets)))
+        return
+    cur = raw.cursor()
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS qldrops_stage_vectors (content_hash text, vector bytea, chunks int4) "
+                "ON COMMIT DELETE ROWS")
+    with cur.copy("COPY qldrops_stage_vectors (content_hash, vector, chunks) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.set_types(["text", "bytea", "int4"])
+        for row in rows:
+            cp.write_row(row)
+    cur.execute("INSERT INTO embeddings (content_hash, model_id, dim, vector, chunks, created_at) "
+                "SELECT content_hash, %s, %s, vector, chunks, %s FROM qldrops_stage_vectors "
+                "ON CONFLICT (content_hash, model_id) DO NOTHING", (model_id, dim, now))
+    cur.execute("TRUNCATE qldrops_stage_vectors")
+
+
 def upsert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, update: bool = False) -> None:
     """Write many rows keyed by ``table``'s primary key inside the caller's transaction.
 

@@ -367,11 +367,12 @@ class DropStore:
             raise e.cause from None
 
     def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None,
-                 _vectors: tuple[str, Any] | None = None) -> DropList:
+                 _vectors: tuple[str, Any] | None = None, _written: set[str] | None = None) -> DropList:
         """Store many drops in one transaction: all of them, or (on any error) none.
 
         ``_vectors`` = (model id, one checked float32 row per item), from ``Store.put_many(vectors=)``:
-        written to ``embeddings`` in the same transaction (content already embedded keeps its vector).
+        written to ``embeddings`` in the same transaction (content already embedded keeps its vector);
+        ``_written`` receives the content hashes whose vectors this call stored.
         """
         self._authorize("write")
         items = list(items)
@@ -387,7 +388,9 @@ class DropStore:
                     ids += self._insert_drops(conn, chunk.prepared, now=now, chunk=chunk)
                     prepared += chunk.prepared
                 if _vectors is not None:
-                    self._store_vectors(conn, prepared, *_vectors)
+                    stored = self._store_vectors(conn, prepared, *_vectors)
+                    if _written is not None:
+                        _written.update(stored)
         if self.dialect == "sqlite" and len(items) > _CHUNK:
             self._shrink_wal()
         return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
@@ -484,15 +487,19 @@ class DropStore:
                     conn.close()
             return None
 
-    def _store_vectors(self, conn: sa.Connection, prepared: Sequence[_Prepared], model_id: str, matrix: Any) -> None:
-        rows: dict[str, dict] = {}
-        now = self.clock()
-        for p, vec in zip(prepared, matrix):
+    def _store_vectors(self, conn: sa.Connection, prepared: Sequence[_Prepared], model_id: str,
+                       matrix: Any) -> set[str]:
+        """The vectors of contents that have none for ``model_id`` yet, in one batch; their hashes."""
+        rows: dict[str, tuple[str, bytes, int]] = {}
+        vectors = matrix.astype("<f4", copy=False)
+        for p, vec in zip(prepared, vectors):
             blank = not p.text.strip()  # a blank artifact gets the no-vector marker, as the indexer writes it
-            rows.setdefault(p.hash, {"content_hash": p.hash, "model_id": model_id, "dim": int(matrix.shape[1]),
-                                     "vector": b"" if blank else vec.astype("<f4").tobytes(),
-                                     "chunks": 0 if blank else 1, "created_at": now})
-        conn.execute(insert_ignore(self.dialect, t.embeddings), list(rows.values()))
+            rows.setdefault(p.hash, (p.hash, b"" if blank else vec.tobytes(), 0 if blank else 1))
+        raw = _dbapi(conn)
+        known = bulk.known_vectors(raw, self.dialect, model_id, list(rows))
+        new = [r for h, r in rows.items() if h not in known]
+        bulk.insert_vectors(raw, self.dialect, model_id, int(matrix.shape[1]), new, self.clock())
+        return {r[0] for r in new}
 
     def _new_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> list[_Prepared]:
         """One _Prepared per content not stored yet (identical content is stored once)."""

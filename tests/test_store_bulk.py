@@ -7,6 +7,7 @@ second connection.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -159,26 +160,23 @@ def test_duplicates_in_the_batch_and_contents_stored_before(store):
 
 
 def test_a_row_the_database_refuses_in_a_later_chunk_writes_nothing(store, monkeypatch):
-    """The database itself refuses a row (not our checks): every chunk written before it rolls back.
-    On PostgreSQL the bad row is in the binary COPY of drops (metadata that is not JSON)."""
+    """The database itself refuses a row (NULL in a NOT NULL column: not our checks, the
+    constraint), in the binary COPY on PostgreSQL: every chunk written before it rolls back."""
     made = []
-    original = bulk.Chunk.of
+    original, saved = bulk.Chunk.of, bulk.Chunk.__dict__["of"]
 
-    def third_is_bad(prepared, dialect, docs=None):
-        chunk = original(prepared, dialect, docs)
+    def third_is_bad(prepared):
+        chunk = original(prepared)
         made.append(chunk)
         if len(made) == 3:
-            if dialect == "postgresql":
-                chunk.metas[1] = "{not json"
-            else:
-                chunk.docs_json = "[1, 2"  # malformed JSON for SQLite's json_each
+            chunk.prepared[1] = dataclasses.replace(chunk.prepared[1], drop_type=None)
         return chunk
 
     monkeypatch.setattr(bulk.Chunk, "of", staticmethod(third_is_bad))
     with pytest.raises(errors.QldropsError):
         store.put_many(items(20))
     assert len(made) >= 3
-    monkeypatch.setattr(bulk.Chunk, "of", original)
+    monkeypatch.setattr(bulk.Chunk, "of", saved)
     assert nothing_written(store)
     assert len(store.search("handler")) == 0
     assert len(store.put_many(items(20))) == 20

@@ -421,7 +421,7 @@ class DropStore:
                     out.append(self._prepare(items[i]))
                 except QldropsError as e:
                     raise BatchError(f"item {i} of {n} is invalid: {e.message}", index=i, cause=e) from e
-            return bulk.Chunk.of(out, self.dialect)
+            return bulk.Chunk.of(out)
 
         def ahead(prepared: Future[bulk.Chunk]) -> bulk.Chunk:
             chunk = prepared.result()
@@ -529,7 +529,7 @@ class DropStore:
         now = now or self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
         raw = conn.connection.dbapi_connection
-        chunk = chunk or bulk.Chunk.of(prepared, self.dialect)
+        chunk = chunk or bulk.Chunk.of(prepared)
         if self.dialect == "sqlite":
             ids = bulk.sqlite_insert(raw, self.workspace, chunk, blobs, now, op, forked_from)
         else:

@@ -403,10 +403,11 @@ class DropStore:
 
         Past one chunk a worker thread prepares the next chunks while the caller writes this one:
         the database works (SQLite's FTS5 and indexes, PostgreSQL's inserts) with the GIL released,
-        so the Python work per drop overlaps it instead of adding to it. On PostgreSQL the worker
-        also has the chunk's tsvectors computed ahead on a second connection (``to_tsvector`` is
-        a pure function; that connection writes nothing): the writing transaction then only reads
-        them in, about a fifth of the work, and the two server processes run side by side. A bad
+        so the Python work per drop overlaps it instead of adding to it. On PostgreSQL
+        ``_TSV_HELPERS`` threads have the chunks' tsvectors computed ahead on connections of their
+        own (``to_tsvector`` is a pure function and most of a drop's cost; those connections write
+        nothing), fetched in binary form: the writing transaction copies them in as they are, and
+        three server processes run side by side. A bad
         item raises :class:`BatchError` naming it when its chunk is reached; the caller's
         transaction then rolls back whatever earlier chunks wrote.
         """

@@ -184,7 +184,8 @@ def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.d
     cur = _binary_cursor(raw)
     if blobs:
         cur.execute(_PG_STAGE_BLOBS)
-        with cur.copy("COPY qldrops_stage_blobs (hash, size, stored_size, codec, data) FROM STDIN (FORMAT BINARY)") as cp:
+        with cur.copy("COPY qldrops_stage_blobs (hash, size, stored_size, codec, data) "
+                      "FROM STDIN (FORMAT BINARY)") as cp:
             cp.set_types(_BLOB_TYPES)
             for p in blobs:
                 cp.write_row((p.hash, len(p.raw), len(p.stored), p.codec, p.stored))
@@ -200,7 +201,8 @@ def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.d
     parents = forked_from or [None] * len(prepared)
     metas = chunk.metas
     with cur.copy("COPY drops (id, workspace, workflow_id, capsule_id, drop_type, version, content_hash, size, "
-                  "metadata, created_at, updated_at, created_by, forked_from, search_tsv) FROM STDIN (FORMAT BINARY)") as cp:
+                  "metadata, created_at, updated_at, created_by, forked_from, search_tsv) "
+                  "FROM STDIN (FORMAT BINARY)") as cp:
         cp.set_types(_DROP_TYPES)
         for i, p, m, f, tsv in zip(ids, prepared, metas, parents, tsvectors):
             cp.write_row((i, workspace, p.workflow_id, p.capsule_id, p.drop_type, 1, p.hash, len(p.raw), m,
@@ -210,7 +212,8 @@ def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.d
         cp.set_types(_VERSION_TYPES)
         for i, p, m, f in zip(ids, prepared, metas, parents):
             cp.write_row((i, 1, p.hash, m, op, f"forked from drop {f}" if f else None, now, p.created_by))
-    with cur.copy("COPY changes (drop_id, workspace, op, version, content_hash, created_at) FROM STDIN (FORMAT BINARY)") as cp:
+    with cur.copy("COPY changes (drop_id, workspace, op, version, content_hash, created_at) "
+                  "FROM STDIN (FORMAT BINARY)") as cp:
         cp.set_types(_CHANGE_TYPES)
         for i, p in zip(ids, prepared):
             cp.write_row((i, workspace, "upsert", 1, p.hash, now))
@@ -225,8 +228,8 @@ def known_vectors(raw, dialect: str, model_id: str, hashes: Sequence[str]) -> se
         rows = raw.execute("SELECT content_hash FROM embeddings WHERE model_id = ? AND content_hash IN "
                            "(SELECT value FROM json_each(?))", (model_id, json.dumps(list(hashes)))).fetchall()
     else:
-        rows = raw.cursor().execute("SELECT content_hash FROM embeddings WHERE model_id = %s AND content_hash = ANY(%s)",
-                                    (model_id, list(hashes))).fetchall()
+        rows = raw.cursor().execute("SELECT content_hash FROM embeddings WHERE model_id = %s "
+                                    "AND content_hash = ANY(%s)", (model_id, list(hashes))).fetchall()
     return {r[0] for r in rows}
 
 

@@ -8,9 +8,13 @@
   content each round; the best time of each counts. Also as CPU seconds (this process's
   threads plus the database's PostgreSQL backends), which the machine's other load does not
   inflate the way it inflates wall time.
+* ``put_many(vectors=..., model_id=...)`` (issue 15: ingest with vectors supplied, the model never
+  runs) followed by the index sync that makes them searchable, against the same raw insert and
+  raw full text plus a raw FAISS ``add_with_ids`` of the same vectors (``--vectors``: SQLite and
+  PostgreSQL, best of three rounds each).
 * Dedup and compression ratios on the demo corpus.
 
-Run: ``.venv/bin/python benchmarks/bench_store.py [--quick]``.
+Run: ``.venv/bin/python benchmarks/bench_store.py [--quick] [--vectors]``.
 """
 
 from __future__ import annotations
@@ -228,6 +232,84 @@ def bench_backend(kind: str, url: str, n_put: int, n_get: int, rounds: int = 3) 
     }
 
 
+def bench_vectors(kind: str, url: str, n: int, rounds: int = 3) -> dict:
+    """put_many with vectors supplied + the sync that makes them searchable, against raw insert +
+    raw full text + raw FAISS add of the same rows and vectors, alternating, best of each."""
+    import faiss
+    import numpy as np
+
+    store = qldrops.connect(url, settings=Settings(progress=False, embedding_model="fake"))
+    store.index.sync()  # the mirror open, as in a process that serves queries
+    model, dim = store.index.embedder.model_id, store.index.embedder.dim
+    if kind == "sqlite":
+        raw = sqlite3.connect(url.removeprefix("sqlite:///"))
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=FULL")
+        raw.execute("CREATE TABLE IF NOT EXISTS raw_drops (id INTEGER PRIMARY KEY, workflow_id TEXT, "
+                    "drop_type TEXT, artifact TEXT, metadata TEXT)")
+        raw.execute("CREATE VIRTUAL TABLE IF NOT EXISTS raw_fts USING fts5(body, tokenize='porter unicode61')")
+    else:
+        import psycopg
+
+        raw = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+        raw.execute("CREATE TABLE IF NOT EXISTS raw_drops (id BIGSERIAL PRIMARY KEY, workflow_id TEXT, "
+                    "drop_type TEXT, artifact TEXT, metadata JSONB)")
+        raw.execute("CREATE TABLE IF NOT EXISTS raw_mark (last_tsvector_id BIGINT)")
+        raw.execute("INSERT INTO raw_mark SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM raw_mark)")
+    ours, base = [], []
+    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    for r in range(rounds):
+        docs = _docs(n, seed=100 + r)
+        vecs = np.random.default_rng(r).standard_normal((n, dim)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        t0 = time.perf_counter()
+        drops = store.put_many(docs, vectors=vecs, model_id=model)
+        rep = store.index.sync(save=False)
+        ours.append(time.perf_counter() - t0)
+        assert all(d.id in store.index.id_map for d in drops), rep
+        rows = [(d["workflow_id"], d["drop_type"], d["artifact"], json.dumps(d["metadata"])) for d in docs]
+        t0 = time.perf_counter()
+        _raw_put(kind, raw, rows)
+        flat.add_with_ids(vecs, np.arange(r * n, (r + 1) * n, dtype=np.int64))
+        base.append(time.perf_counter() - t0)
+        if kind != "sqlite":
+            raw.execute("UPDATE raw_mark SET last_tsvector_id = (SELECT max(id) FROM raw_drops)")
+    raw.close()
+    store.close()
+    return {"backend": kind, "n": n, "dim": dim, "put_many_vectors_s_each": [round(x, 3) for x in ours],
+            "raw_plus_fulltext_plus_faiss_s_each": [round(x, 3) for x in base],
+            "put_many_vectors_per_s": round(n / min(ours)),
+            "ratio_vs_raw_plus_fulltext_plus_faiss": round(min(base) / min(ours), 2),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _pg_database(fn):
+    """Run ``fn(url)`` on a fresh PostgreSQL database, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"qldrops_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        return fn(sa.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def main_vectors(n: int) -> list[dict]:
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        out.append(bench_vectors("sqlite", f"sqlite:///{d}/vec.db", n))
+    out.append(_pg_database(lambda url: bench_vectors("postgresql", url, n)))
+    for row in out:
+        print(f"[{row['backend']}] put_many(vectors=) + sync {row['put_many_vectors_per_s']}/s = "
+              f"{row['ratio_vs_raw_plus_fulltext_plus_faiss']}x raw insert + raw full text + raw FAISS add")
+    return out
+
+
 def demo_ratios() -> dict:
     with tempfile.TemporaryDirectory() as d:
         store = qldrops.connect(f"sqlite:///{d}/demo.db", settings=Settings(progress=False, data_dir=d))
@@ -275,4 +357,7 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(quick="--quick" in sys.argv), indent=2))
+    if "--vectors" in sys.argv:
+        print(json.dumps(main_vectors(2_000 if "--quick" in sys.argv else 10_000), indent=2))
+    else:
+        print(json.dumps(main(quick="--quick" in sys.argv), indent=2))

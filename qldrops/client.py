@@ -177,7 +177,7 @@ class Store(DropStore):
 
     def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None,
                  vectors: Any = None, model_id: str | None = None,
-                 _vectors: tuple[str, Any] | None = None) -> DropList:
+                 _vectors: tuple[str, Any] | None = None, _written: set[str] | None = None) -> DropList:
         """Store many drops in one transaction: all of them, or (on any error) none.
 
         ``vectors`` (one row per item, made by ``model_id``, which must be the index's model)
@@ -188,10 +188,14 @@ class Store(DropStore):
             if model_id is not None:
                 raise ValidationError("model_id was given without vectors",
                                       hint="pass vectors=... (one row per item) with it, or neither")
-            return super().put_many(items, progress=progress, _vectors=_vectors)
+            return super().put_many(items, progress=progress, _vectors=_vectors, _written=_written)
         items = list(items)
         matrix = self.index.check_vectors(vectors, len(items), model_id)
-        return super().put_many(items, progress=progress, _vectors=(self.index.embedder.model_id, matrix))
+        written: set[str] = set()
+        drops = super().put_many(items, progress=progress, _vectors=(self.index.embedder.model_id, matrix),
+                                 _written=written)
+        self.index.take(drops, matrix, written)  # committed: this process's open mirror gets them in one add
+        return drops
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),

@@ -226,3 +226,25 @@ def test_a_lagging_answer_is_not_cached(store, mgr):
     res = store.similar(TOPICS[0] + " later", k=20)
     assert res.lag == 0 and set(res.ids) == set(first) | set(later)
     assert store.similar(TOPICS[0] + " later", k=20).lag == 0  # a current answer is cached as before
+
+
+def test_put_many_vectors_go_into_the_open_mirror_as_stored(store, mgr):
+    """An open mirror takes the batch's vectors in one add, the ones the database keeps: a content
+    twice in the batch gets its first vector, a content embedded before keeps its old one."""
+    emb = mgr.embedder
+    old = store.put(workflow_id="v", drop_type="code_generation", artifact=TOPICS[0])
+    mgr.sync()  # opens the mirror; the model embeds the old content
+    seen = len(emb.texts)
+    texts = [TOPICS[0], TOPICS[1], TOPICS[1], TOPICS[2]]
+    vecs = FakeEmbedder().embed(["other 0", "first 1", "second 1", "three"])
+    drops = store.put_many([{"workflow_id": "v", "drop_type": "code_generation", "artifact": s} for s in texts],
+                           vectors=vecs, model_id=emb.model_id)
+    assert {d.id for d in drops[1:]} <= set(mgr.id_map)  # taken at once, before any sync
+    assert drops[0].id not in mgr.id_map  # its content had a vector: the sync reads that one
+    mgr.sync()
+    assert len(emb.texts) == seen  # the model never ran for the batch
+    first = store.similar_vector(vecs[1], k=2)
+    assert set(first.ids) == {drops[1].id, drops[2].id} and min(h.score for h in first) > 0.999
+    assert store.similar_vector(vecs[2], k=1)[0].score < 0.999  # the second vector was not kept
+    again = store.similar_vector(FakeEmbedder().embed([TOPICS[0]])[0], k=2)
+    assert set(again.ids) == {old.id, drops[0].id}  # the old content's stored vector, for both drops

@@ -7,6 +7,7 @@ second connection.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -142,3 +143,40 @@ def test_a_reader_keeps_the_wal_and_the_batch_still_commits(sqlite_store):
         assert reader.in_transaction()
         drops = sqlite_store.put_many(items(9))
     assert [sqlite_store.get(d.id).artifact for d in drops] == [b["artifact"] for b in items(9)]
+
+
+def test_duplicates_in_the_batch_and_contents_stored_before(store):
+    before = store.put_many(items(5, prefix="old"))
+    batch = items(14, prefix="new")
+    batch[3]["artifact"] = batch[9]["artifact"] = batch[12]["artifact"]  # three times in one batch
+    batch[6]["artifact"] = before[1].artifact  # stored before, now in a later chunk
+    batch[0]["artifact"] = before[4].artifact  # and in the first chunk
+    drops = store.put_many(batch)
+    assert count(store, t.blobs) == 5 + 14 - 2 - 2  # each content once
+    assert count(store, t.drops) == 19 and count(store, t.changes) == 19 and count(store, t.drop_versions) == 19
+    assert [store.get(d.id).artifact for d in drops] == [b["artifact"] for b in batch]
+    assert drops[6].content_hash == before[1].content_hash and drops[3].content_hash == drops[12].content_hash
+    assert {h.drop.id for h in store.search("old1z")} == {before[1].id, drops[6].id}
+
+
+def test_a_row_the_database_refuses_in_a_later_chunk_writes_nothing(store, monkeypatch):
+    """The database itself refuses a row (NULL in a NOT NULL column: not our checks, the
+    constraint), in the binary COPY on PostgreSQL: every chunk written before it rolls back."""
+    made = []
+    original, saved = bulk.Chunk.of, bulk.Chunk.__dict__["of"]
+
+    def third_is_bad(prepared):
+        chunk = original(prepared)
+        made.append(chunk)
+        if len(made) == 3:
+            chunk.prepared[1] = dataclasses.replace(chunk.prepared[1], drop_type=None)
+        return chunk
+
+    monkeypatch.setattr(bulk.Chunk, "of", staticmethod(third_is_bad))
+    with pytest.raises(errors.QldropsError):
+        store.put_many(items(20))
+    assert len(made) >= 3
+    monkeypatch.setattr(bulk.Chunk, "of", saved)
+    assert nothing_written(store)
+    assert len(store.search("handler")) == 0
+    assert len(store.put_many(items(20))) == 20

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Sequence
 
 import numpy as np
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from .. import engines
 from ..errors import ValidationError, VectorIndexError
 from ..store import schema as t
 from ..store.core import DropStore
+from ..store.models import Drop
 from . import clusters as topics
 from . import dupes, hybrid, persist, query
 from . import sync as sy
@@ -131,6 +132,32 @@ class IndexManager:
         if not np.all(np.isfinite(norms)) or np.any(norms == 0):
             raise ValidationError("a vector is zero or not finite", hint="nothing was written; fix and resend")
         return matrix / norms[:, None]
+
+    def take(self, drops: Sequence[Drop], matrix: np.ndarray, written: Collection[str]) -> None:
+        """Vectors just committed with their drops (``put_many(vectors=)``) into the open mirror, in
+        one ``add``: the next sync finds them current and reads nothing back.
+
+        ``written``: the contents whose vectors this batch stored. Only those are taken, each with
+        its first row (the one stored); a content that had a vector already keeps the stored one,
+        which the next sync reads. A closed mirror is left alone (opening it reads the database)."""
+        with self._lock:
+            if self.backend is None:
+                return
+            first: dict[str, int] = {}
+            for k, d in enumerate(drops):
+                first.setdefault(d.content_hash, k)
+            take = [(d.id, first[d.content_hash]) for d in drops
+                    if d.content_hash in written and d.artifact.strip() and self.id_map.get(d.id) != d.content_hash]
+            if not take:
+                return
+            ids = np.asarray([i for i, _ in take], dtype=np.int64)
+            stale = [i for i, _ in take if i in self.id_map]
+            if stale:
+                self.backend.remove(np.asarray(stale, dtype=np.int64))
+            self.backend.add(ids, np.ascontiguousarray(matrix[[k for _, k in take]], dtype=np.float32))
+            for i, k in take:
+                self.id_map[i] = drops[k].content_hash
+                self.pending.pop(i, None)
 
     def near_duplicates(self, threshold: float = 0.95, *, lexical_threshold: float = 0.8,
                         methods: tuple[str, ...] = ("exact", "lexical", "semantic"),

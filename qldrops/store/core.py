@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import queue
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -51,6 +52,8 @@ _FORK_LOCK = 7202612
 
 # Drops per round of put_many: one chunk is written while a worker thread prepares the next.
 _CHUNK = 500
+# PostgreSQL: connections computing the next chunks' tsvectors beside the writing one (put_many).
+_TSV_HELPERS = 2
 
 _DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
 
@@ -364,11 +367,12 @@ class DropStore:
             raise e.cause from None
 
     def put_many(self, items: Iterable[Mapping[str, Any]], *, progress: bool | None = None,
-                 _vectors: tuple[str, Any] | None = None) -> DropList:
+                 _vectors: tuple[str, Any] | None = None, _written: set[str] | None = None) -> DropList:
         """Store many drops in one transaction: all of them, or (on any error) none.
 
         ``_vectors`` = (model id, one checked float32 row per item), from ``Store.put_many(vectors=)``:
-        written to ``embeddings`` in the same transaction (content already embedded keeps its vector).
+        written to ``embeddings`` in the same transaction (content already embedded keeps its vector);
+        ``_written`` receives the content hashes whose vectors this call stored.
         """
         self._authorize("write")
         items = list(items)
@@ -381,11 +385,12 @@ class DropStore:
             now = self.clock()
             with self.transaction() as conn:
                 for chunk in itertools.chain([first], chunks):
-                    ids += self._insert_drops(conn, chunk.prepared, now=now, docs=chunk.docs,
-                                              tsvectors=chunk.tsvectors)
+                    ids += self._insert_drops(conn, chunk.prepared, now=now, chunk=chunk)
                     prepared += chunk.prepared
                 if _vectors is not None:
-                    self._store_vectors(conn, prepared, *_vectors)
+                    stored = self._store_vectors(conn, prepared, *_vectors)
+                    if _written is not None:
+                        _written.update(stored)
         if self.dialect == "sqlite" and len(items) > _CHUNK:
             self._shrink_wal()
         return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
@@ -398,38 +403,40 @@ class DropStore:
 
         Past one chunk a worker thread prepares the next chunks while the caller writes this one:
         the database works (SQLite's FTS5 and indexes, PostgreSQL's inserts) with the GIL released,
-        so the Python work per drop overlaps it instead of adding to it. On PostgreSQL the worker
-        also has the chunk's tsvectors computed ahead on a second connection (``to_tsvector`` is
-        a pure function; that connection writes nothing): the writing transaction then only reads
-        them in, about a fifth of the work, and the two server processes run side by side. A bad
+        so the Python work per drop overlaps it instead of adding to it. On PostgreSQL
+        ``_TSV_HELPERS`` threads have the chunks' tsvectors computed ahead on connections of their
+        own (``to_tsvector`` is a pure function and most of a drop's cost; those connections write
+        nothing), fetched in binary form: the writing transaction copies them in as they are, and
+        three server processes run side by side. A bad
         item raises :class:`BatchError` naming it when its chunk is reached; the caller's
         transaction then rolls back whatever earlier chunks wrote.
         """
         n = len(items)
-        helper: list[Any] = []  # the worker's PostgreSQL connection, opened on first use
+        helpers: queue.SimpleQueue[Any] = queue.SimpleQueue()  # idle helper connections (PostgreSQL)
+        opened: list[Any] = []
 
         def prepare(start: int) -> bulk.Chunk:
-            out, docs = [], []
+            out = []
             for i in range(start, min(start + _CHUNK, n)):
                 try:
-                    p = self._prepare(items[i])
+                    out.append(self._prepare(items[i]))
                 except QldropsError as e:
                     raise BatchError(f"item {i} of {n} is invalid: {e.message}", index=i, cause=e) from e
-                out.append(p)
-                docs.append(fts.document(p.workflow_id, p.drop_type, p.metadata, p.text))
-            return bulk.Chunk(out, docs)
+            return bulk.Chunk.of(out)
 
         def ahead(prepared: Future[bulk.Chunk]) -> bulk.Chunk:
             chunk = prepared.result()
-            chunk.tsvectors = self._tsvectors_ahead(helper, chunk.docs)
+            chunk.tsvectors = self._tsvectors_ahead(helpers, opened, chunk.docs)
             return chunk
 
         if n <= _CHUNK:
             yield prepare(0)
             return
-        # One thread per stage, so chunk k is written while k+1 gets its tsvectors and k+2 is checked.
+        # One thread prepares (it holds the GIL); on PostgreSQL _TSV_HELPERS threads have the
+        # tsvectors computed on connections of their own (each waits on the server, GIL released),
+        # so chunk k is written while k+1.. get their tsvectors and later ones are checked.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qldrops-prepare")
-        tsv = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qldrops-tsvector")
+        tsv = ThreadPoolExecutor(max_workers=_TSV_HELPERS, thread_name_prefix="qldrops-tsvector")
         try:
             futures = [pool.submit(prepare, start) for start in range(0, n, _CHUNK)]
             if self.dialect == "postgresql":
@@ -439,7 +446,7 @@ class DropStore:
         finally:
             for executor in (tsv, pool):
                 executor.shutdown(wait=True, cancel_futures=True)
-            for conn in helper:
+            for conn in opened:
                 with contextlib.suppress(Exception):
                     conn.close()
 
@@ -457,44 +464,50 @@ class DropStore:
             finally:
                 raw.execute("PRAGMA busy_timeout=30000")
 
-    def _tsvectors_ahead(self, helper: list[Any], docs: Sequence[str]) -> list[str] | None:
-        """The documents' tsvectors as text, from a connection of their own; None (the writer
-        computes them itself) when no connection is to be had."""
+    def _tsvectors_ahead(self, helpers: queue.SimpleQueue[Any], opened: list[Any],
+                         docs: Sequence[str]) -> list[bytes] | None:
+        """The documents' tsvectors from an idle helper connection (one is opened when none is
+        idle); None (the writer computes them itself) when no connection is to be had."""
         try:
-            if not helper:
-                helper.append(self.engine.connect())
-            raw = helper[0].connection.dbapi_connection
+            conn = helpers.get_nowait()
+        except queue.Empty:
+            conn = None
+        try:
+            if conn is None:
+                conn = self.engine.connect()
+                opened.append(conn)
+            raw = conn.connection.dbapi_connection
             out = bulk.pg_tsvectors(raw, docs)
             raw.commit()  # end the read-only transaction the driver opened
+            helpers.put(conn)
             return out
         except Exception as e:  # noqa: BLE001 - an optimisation only: the insert computes them if this fails
             log.debug("tsvectors ahead unavailable (%s): the insert computes them", e)
-            for conn in helper:
+            if conn is not None:
                 with contextlib.suppress(Exception):
                     conn.close()
-            helper.clear()
             return None
 
-    def _store_vectors(self, conn: sa.Connection, prepared: Sequence[_Prepared], model_id: str, matrix: Any) -> None:
-        rows: dict[str, dict] = {}
-        now = self.clock()
-        for p, vec in zip(prepared, matrix):
+    def _store_vectors(self, conn: sa.Connection, prepared: Sequence[_Prepared], model_id: str,
+                       matrix: Any) -> set[str]:
+        """The vectors of contents that have none for ``model_id`` yet, in one batch; their hashes."""
+        rows: dict[str, tuple[str, bytes, int]] = {}
+        vectors = matrix.astype("<f4", copy=False)
+        for p, vec in zip(prepared, vectors):
             blank = not p.text.strip()  # a blank artifact gets the no-vector marker, as the indexer writes it
-            rows.setdefault(p.hash, {"content_hash": p.hash, "model_id": model_id, "dim": int(matrix.shape[1]),
-                                     "vector": b"" if blank else vec.astype("<f4").tobytes(),
-                                     "chunks": 0 if blank else 1, "created_at": now})
-        conn.execute(insert_ignore(self.dialect, t.embeddings), list(rows.values()))
+            rows.setdefault(p.hash, (p.hash, b"" if blank else vec.tobytes(), 0 if blank else 1))
+        raw = _dbapi(conn)
+        known = bulk.known_vectors(raw, self.dialect, model_id, list(rows))
+        new = [r for h, r in rows.items() if h not in known]
+        bulk.insert_vectors(raw, self.dialect, model_id, int(matrix.shape[1]), new, self.clock())
+        return {r[0] for r in new}
 
     def _new_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> list[_Prepared]:
         """One _Prepared per content not stored yet (identical content is stored once)."""
         unique: dict[str, _Prepared] = {}
         for p in prepared:
             unique.setdefault(p.hash, p)
-        known: set[str] = set()
-        hashes = list(unique)
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i:i + 500]
-            known.update(conn.execute(sa.select(t.blobs.c.hash).where(t.blobs.c.hash.in_(chunk))).scalars())
+        known = bulk.known_hashes(_dbapi(conn), self.dialect, list(unique))
         return [p for h, p in unique.items() if h not in known]
 
     def _store_blobs(self, conn: sa.Connection, prepared: Sequence[_Prepared]) -> None:
@@ -508,20 +521,20 @@ class DropStore:
 
     def _insert_drops(self, conn: sa.Connection, prepared: Sequence[_Prepared], *, op: str = "put",
                       forked_from: Sequence[int | None] | None = None, now: dt.datetime | None = None,
-                      docs: Sequence[str] | None = None, tsvectors: Sequence[str] | None = None) -> list[int]:
+                      chunk: bulk.Chunk | None = None) -> list[int]:
         """Insert new drops at version 1 with their blobs, versions, full text and outbox rows.
 
-        ``docs``: the full-text documents (``search.document``) when the caller made them already;
-        ``tsvectors`` (PostgreSQL): theirs, as text."""
+        ``chunk``: ``prepared`` made ready for the database already (documents, JSON, tsvectors)."""
         blobs = self._new_blobs(conn, prepared)
         self._upload(conn, blobs)
         now = now or self.clock()
         self._ensure_workflows(conn, {p.workflow_id for p in prepared})
         raw = conn.connection.dbapi_connection
+        chunk = chunk or bulk.Chunk.of(prepared)
         if self.dialect == "sqlite":
-            ids = bulk.sqlite_insert(raw, self.workspace, prepared, blobs, now, op, forked_from, docs)
+            ids = bulk.sqlite_insert(raw, self.workspace, chunk, blobs, now, op, forked_from)
         else:
-            ids = bulk.pg_insert(raw, self.workspace, prepared, blobs, now, op, forked_from, docs, tsvectors)
+            ids = bulk.pg_insert(raw, self.workspace, chunk, blobs, now, op, forked_from)
         if self.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_notify('qldrops_changes', :ws)"), {"ws": self.workspace})
         return ids

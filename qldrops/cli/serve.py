@@ -107,6 +107,13 @@ from ..server.app import serve as run
     help="With --compress: gzip each static file once and keep it; --no-precompress gzips it again for every request.",
 )
 @click.option(
+    "--live-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds a dashboard page waits for its live widgets to connect before it asks the visitor to reload.",
+)
+@click.option(
     "--autosave-after",
     default=30.0,
     show_default=True,
@@ -138,6 +145,7 @@ def serve(
     kernel_abandon_timeout: float | None,
     compress: bool,
     precompress: bool,
+    live_timeout: float,
     autosave_after: float,
     log_level: str,
 ) -> None:
@@ -178,6 +186,7 @@ def serve(
         compress=compress,
         precompress=precompress,
         autosave_after=autosave_after,
+        live_timeout=live_timeout,
         log_level=log_level.upper(),
         **bounds,  # type: ignore[arg-type]  # each name is a ServeOptions field of that type
     )

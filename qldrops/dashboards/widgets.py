@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
@@ -29,6 +29,14 @@ Problem = Callable[[BaseException], str]
 Presence = Callable[[], "dict[str, Any] | None"]
 """Who else looks at the workflow: ``{"pages": n, "editors": [{"name", "file"}]}`` (the server's count)."""
 log = logging.getLogger("qldrops.dashboards.widgets")
+BoxT = TypeVar("BoxT", bound=widgets.Box)
+LIVE = "qldrops-live"  # the class of every widget a dashboard displays: the page's watchdog waits for them
+
+
+def live(box: BoxT) -> BoxT:
+    """``box`` marked as a dashboard's displayed widget (the page knows its live parts connected)."""
+    box.add_class(LIVE)
+    return box
 
 
 def guarded(target: widgets.HTML, problem: Problem = problem_html) -> Callable:
@@ -119,6 +127,7 @@ class PreviewWidgets:
             body,
         ])
         self.page.add_class("qldrops-page")
+        self.page.add_class(LIVE)
         first = page.first_path()
         if first is not None:
             self.guard(self.status)(self.select)(first)
@@ -386,7 +395,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
     def half(*children: widgets.Widget, width: str) -> widgets.VBox:
         return widgets.VBox(list(children), layout=widgets.Layout(width=width))
 
-    box = widgets.VBox([
+    box = live(widgets.VBox([
         widgets.HBox([start, end]), widgets.HBox([workflow, drop_type]), status, shown["kpis"],
         widgets.HBox([half(shown["views"], width="60%"), half(shown["funnel"], shown["funnel_numbers"], width="40%")]),
         shown["top"],
@@ -394,7 +403,7 @@ def analytics_page(page: AnalyticsPage, problem: Problem = problem_html) -> widg
         widgets.HBox([half(shown["quality_by_language"], width="60%"), half(shown["quality_by_type"], width="40%")]),
         shown["executions"],
         shown["suggestions"],
-    ])
+    ]))
     box.add_class("qldrops-page")  # the live page: the static first paint gives way to it
     return box
 
@@ -478,11 +487,11 @@ def explorer_page(page: ExplorerPage, problem: Problem = problem_html) -> widget
     def heading(text: str) -> widgets.HTML:
         return widgets.HTML(f"<h2>{html.escape(text)}</h2>")
 
-    box = widgets.VBox([
+    box = live(widgets.VBox([
         widgets.HTML(page.kpis_html()),
         heading("Search by words and meaning"), search_section(page, problem),
         heading("Topics"), topics_section(page, problem),
         heading("Near-duplicates"), dupes_section(page, problem),
-    ])
+    ]))
     box.add_class("qldrops-page")
     return box

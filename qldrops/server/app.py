@@ -80,6 +80,8 @@ class ServeOptions:
     cull_idle_timeout: int = 600  # seconds without activity before a visitor's kernel is shut down
     cull_interval: int = 60
     execute_timeout: int = 60  # per cell, seconds
+    # a page whose widgets have not connected after this many seconds asks the visitor to reload
+    live_timeout: float = 60.0
     ticket_ttl: float = 120.0
     rate_limit_client: str | None = None  # e.g. "300/minute"; None: the store's defaults
     rate_limit_link: str | None = None  # e.g. "120/minute"
@@ -196,10 +198,17 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     vc.preheat_kernel = bool(opts.preheat)
     vc.default_pool_size = max(1, int(opts.pool_size))
     vc.multi_kernel_manager_class = CountingKernelManager
-    vc.page_config_hook = PageConfigHook(str(notebook_path.parent))
+    vc.page_config_hook = PageConfigHook(str(notebook_path.parent), live_timeout=opts.live_timeout)
     ex = c.VoilaExecutor
     ex.timeout = int(opts.execute_timeout)
     ex.timeout_func = _TimeoutFunc(int(opts.execute_timeout))
+    # After a cell's reply, nbclient waits only `iopub_timeout` (4 s by default) for the rest of the cell's
+    # IOPub messages, then drops whatever has not been read. The preview's live cell sends ~130 comm_open
+    # messages (one per widget, with its state) before the display_data that puts the page's widget into
+    # the HTML; with 3 visitors at once on two cores the server read them in more than 4 s now and then
+    # ("Timeout waiting for IOPub output"), and that page was sent without its live widgets (issue 11).
+    # Wait for a cell's outputs as long as the cell itself may run.
+    ex.iopub_timeout = int(opts.execute_timeout)
     ex.show_tracebacks = False
     ex.cell_error_instruction = "This part of the page could not be drawn; reload the page to try again."
     ex.cell_timeout_instruction = "This part of the page took too long; reload the page to try again."

@@ -43,10 +43,13 @@ def requested_extensions(notebook_path: str | None, root_dir: str) -> frozenset[
 
 
 class PageConfigHook:
-    """``VoilaConfiguration.page_config_hook``: drop opt-in extensions a dashboard did not ask for."""
+    """``VoilaConfiguration.page_config_hook``: drop opt-in extensions a dashboard did not ask for,
+    and tell the page how long its widgets may take to connect (``qldropsLiveTimeout``, seconds;
+    the template's watchdog then asks the visitor to reload)."""
 
-    def __init__(self, root_dir: str):
+    def __init__(self, root_dir: str, live_timeout: float = 60.0):
         self.root_dir = root_dir
+        self.live_timeout = float(live_timeout)
 
     def __call__(
         self, page_config: dict[str, Any], *, notebook_path: str | None = None, **_: Any
@@ -57,4 +60,5 @@ class PageConfigHook:
             for ext in page_config.get("federated_extensions", [])
             if ext.get("name") not in OPT_IN or ext.get("name") in wanted
         ]
+        page_config["qldropsLiveTimeout"] = self.live_timeout
         return page_config

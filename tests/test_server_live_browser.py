@@ -1,0 +1,78 @@
+"""A share-link page whose live widgets never connect says so and offers a reload (issue 11).
+
+The page template's watchdog: once every widget the dashboard displays is drawn, the page is
+``<body data-qldrops-live="connected">``; when they are not drawn after ``--live-timeout`` seconds
+(3 here), the page shows ``#qldrops-reload`` instead of a silent spinner. Driven in Debian's
+chromium through Playwright, the kernel's websocket held open but never answered (as a kernel
+gone or a proxy dropping the socket would leave it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from support import CHROMIUM
+from support import CHROMIUM_ARGS as ARGS
+from test_server import seed
+
+from qldrops.server.process import ServerProcess
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+KERNEL_SOCKET = re.compile(r"/api/kernels/[0-9a-f-]+/channels")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'qldrops.db'}"
+    links = seed(url)
+    with ServerProcess(url, log_path=folder / "server.log", preheat=True, extra_args=["--live-timeout", "3"]) as srv:
+        srv.links = links
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_a_page_whose_widgets_never_connect_asks_for_a_reload(server, browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    answer = {"kernel": False}
+
+    def kernel_socket(ws) -> None:
+        if answer["kernel"]:
+            ws.connect_to_server()
+        # otherwise the socket opens in the page, and nothing ever comes through it
+
+    page.route_web_socket(KERNEL_SOCKET, kernel_socket)
+    page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
+    notice = page.locator("#qldrops-reload")
+    notice.wait_for(state="visible", timeout=120_000)
+    assert "Reload the page" in notice.inner_text()
+    assert page.locator("body").get_attribute("data-qldrops-live") == "failed"
+    assert page.locator(".qldrops-ssr .qldrops-code").is_visible()  # the first paint stays readable
+    assert page.locator(".qldrops-page").count() == 0  # no live widgets: the notice is not a false alarm
+
+    answer["kernel"] = True  # the visitor follows the notice, and this time the kernel answers
+    with page.expect_navigation(timeout=120_000):
+        notice.get_by_role("button", name="Reload").click()
+    page.locator(".qldrops-page #qldrops-code").wait_for(state="visible", timeout=120_000)
+    page.wait_for_function("document.body.getAttribute('data-qldrops-live') === 'connected'", timeout=120_000)
+    assert page.locator("#qldrops-reload").count() == 0
+    context.close()
+

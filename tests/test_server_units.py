@@ -123,6 +123,18 @@ def test_config_is_safe_by_default(tmp_path):
     assert c.MappingKernelManager.cull_idle_timeout == 600
     assert c.MappingKernelManager.cull_interval == 60
     assert c.VoilaConfiguration.http_header_envs == []
+    # a cell's outputs are waited for as long as the cell may run (nbclient's 4 s default dropped the
+    # preview's widget output on a busy machine: issue 11, tests/test_server_dashboards.py)
+    assert c.VoilaExecutor.iopub_timeout == 60
+    assert c.VoilaConfiguration.page_config_hook({}, notebook_path=None)["qldropsLiveTimeout"] == 60.0
+
+
+def test_the_live_timeout_and_the_cell_timeout_reach_the_page_and_the_executor(tmp_path):
+    nb = tmp_path / "preview.ipynb"
+    nb.write_text("{}")
+    c = build_config(ServeOptions(port=9999, execute_timeout=45, live_timeout=20), nb)
+    assert c.VoilaExecutor.iopub_timeout == 45
+    assert c.VoilaConfiguration.page_config_hook({}, notebook_path=None)["qldropsLiveTimeout"] == 20.0
 
 
 def test_template_drops_the_cdn_links():

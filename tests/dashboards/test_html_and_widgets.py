@@ -91,6 +91,7 @@ def test_the_preview_widgets_select_files_and_show_an_expiry_as_an_instruction(l
     # folders first; requirements.txt is the manifest store.project derives
     assert [b.tooltip for b in ui.file_buttons] == ["src/b.py", "a.py", "requirements.txt"]
     assert "print" in ui.code.value and "qldrops-drawn" in ui.status.value
+    assert "qldrops-live" in ui.page._dom_classes  # the page's watchdog waits for it (server template)
     first = ui.controller.selection.file.path
     other = next(b for b in ui.file_buttons if b.tooltip != first)
     other.click()
@@ -114,6 +115,7 @@ def test_the_analytics_filters_redraw_the_panels(link):
     s, p = link
     s.previews.open(p.capability, client="10.0.0.1", user_agent="ua")
     box = analytics_page(AnalyticsPage(s))
+    assert "qldrops-live" in box._dom_classes
     status = box.children[2]
     workflow = box.children[1].children[0]
     assert "qldrops-updated" in status.value and "2 events" in status.value  # share + view

@@ -207,7 +207,9 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     # messages (one per widget, with its state) before the display_data that puts the page's widget into
     # the HTML; with 3 visitors at once on two cores the server read them in more than 4 s now and then
     # ("Timeout waiting for IOPub output"), and that page was sent without its live widgets (issue 11).
-    # Wait for a cell's outputs as long as the cell itself may run.
+    # Wait for a cell's outputs as long as the cell itself may run. (Upstream: nbclient's fixed IOPub wait,
+    # voila-dashboards/voila#685 and jupyter/nbclient#110; a kernel that never says "idle" now holds a
+    # render for up to the cell timeout instead of 4 s, which the cell timeout already allowed.)
     ex.iopub_timeout = int(opts.execute_timeout)
     ex.show_tracebacks = False
     ex.cell_error_instruction = "This part of the page could not be drawn; reload the page to try again."

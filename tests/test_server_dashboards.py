@@ -164,9 +164,8 @@ def test_a_widget_output_is_in_the_page_even_when_the_server_reads_it_slowly(tmp
     dashboards = many_widgets_dashboard(tmp_path / "dash")
     with ServerProcess(
         url, log_path=tmp_path / "server.log", preheat=False, extra_args=["--dashboards-dir", str(dashboards)]
-    ) as srv:
-        with starved(srv.proc.pid):
-            status, _, page = _http(srv.url + "/p/" + links["live"])
+    ) as srv, starved(srv.proc.pid):
+        status, _, page = _http(srv.url + "/p/" + links["live"])
     assert status == 200
     assert "application/vnd.jupyter.widget-view+json" in page  # the widget's output, for the front end to draw
     assert '<span class="qldrops-live-slot" hidden></span>' in page  # ...and the watchdog's marker beside it

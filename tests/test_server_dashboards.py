@@ -169,4 +169,5 @@ def test_a_widget_output_is_in_the_page_even_when_the_server_reads_it_slowly(tmp
     assert status == 200
     assert "application/vnd.jupyter.widget-view+json" in page  # the widget's output, for the front end to draw
     assert '<span class="qldrops-live-slot" hidden></span>' in page  # ...and the watchdog's marker beside it
+    assert "var expected = 1;" in page  # the watchdog waits for the one widget the notebook's metadata names
     assert "Timeout waiting for IOPub output" not in (tmp_path / "server.log").read_text()

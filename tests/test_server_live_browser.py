@@ -76,3 +76,39 @@ def test_a_page_whose_widgets_never_connect_asks_for_a_reload(server, browser):
     assert page.locator("#qldrops-reload").count() == 0
     context.close()
 
+
+
+# A widget closed after it was displayed: the page's output names a model the kernel no longer has, and
+# the widget manager settles on "Error displaying widget: model not found" (what the explorer showed now
+# and then, issue 11). The watchdog turns that into the reload notice at once (the live timeout, 600 s
+# here, is not what shows it).
+CLOSED_WIDGET = """\
+import ipywidgets as widgets
+from IPython.display import display
+
+box = widgets.VBox([widgets.HTML("gone")])
+box.add_class("qldrops-live")
+display(box)
+box.close()
+"""
+
+
+def test_a_page_whose_widget_model_is_missing_asks_for_a_reload(tmp_path, browser):
+    import nbformat
+
+    url = f"sqlite:///{tmp_path / 'qldrops.db'}"
+    links = seed(url)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CLOSED_WIDGET)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["qldrops"] = {"live_widgets": 1}
+    (tmp_path / "dash").mkdir()
+    nbformat.write(nb, tmp_path / "dash" / "preview.ipynb")
+    with ServerProcess(url, log_path=tmp_path / "server.log", preheat=False,
+                       extra_args=["--dashboards-dir", str(tmp_path / "dash"), "--live-timeout", "600"]) as srv:
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        page.goto(srv.url + "/p/" + links["live"], wait_until="load", timeout=120_000)
+        page.locator("#qldrops-reload").wait_for(state="visible", timeout=120_000)
+        assert page.locator("body").get_attribute("data-qldrops-live") == "failed"
+        assert "model not found" in page.locator(".jp-OutputArea-output.jupyter-widgets").inner_text()
+        context.close()

@@ -147,7 +147,7 @@ def test_explorer_dashboard_in_chromium(voila, browser):
     page.wait_for_selector("#dupe-pair", timeout=60_000)
     page.wait_for_selector("#dupe-summary", timeout=60_000)
     # the template's watchdog counted the explorer's three live sections (metadata qldrops.live_widgets)
-    page.wait_for_function("document.body.getAttribute('data-qldrops-live') === 'connected'", timeout=60_000)
+    page.locator("body[data-qldrops-live='connected']").wait_for(state="attached", timeout=60_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)
     assert "There was an error" not in page.inner_text("body")

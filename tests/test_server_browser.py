@@ -93,7 +93,7 @@ def test_live_link_renders_the_dashboard_offline(server, browser):
     assert "main.py" in tree and "enhanced-prompt.md" in tree
     assert WORKFLOW in page.locator("#qldrops-workflow").inner_text()
     # the page's watchdog saw every widget drawn: no reload notice (tests/test_server_live_browser.py)
-    page.wait_for_function("document.body.getAttribute('data-qldrops-live') === 'connected'", timeout=120_000)
+    page.locator("body[data-qldrops-live='connected']").wait_for(state="attached", timeout=120_000)
     assert page.locator("#qldrops-reload").count() == 0
     page.screenshot(path=str(RESULTS / "server-preview.png"), full_page=True)
     assert seen["foreign"] == []

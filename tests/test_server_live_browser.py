@@ -72,7 +72,7 @@ def test_a_page_whose_widgets_never_connect_asks_for_a_reload(server, browser):
     with page.expect_navigation(timeout=120_000):
         notice.get_by_role("button", name="Reload").click()
     page.locator(".qldrops-page #qldrops-code").wait_for(state="visible", timeout=120_000)
-    page.wait_for_function("document.body.getAttribute('data-qldrops-live') === 'connected'", timeout=120_000)
+    page.locator("body[data-qldrops-live='connected']").wait_for(state="attached", timeout=120_000)
     assert page.locator("#qldrops-reload").count() == 0
     context.close()
 

@@ -146,7 +146,7 @@ def test_explorer_dashboard_in_chromium(voila, browser):
     assert "deploy-script" in first
     page.wait_for_selector("#dupe-pair", timeout=60_000)
     page.wait_for_selector("#dupe-summary", timeout=60_000)
-    # the template's watchdog counted the explorer's three live sections (metadata qldrops.live_widgets)
+    # the template's watchdog saw the explorer's live page drawn (metadata qldrops.live_widgets)
     page.locator("body[data-qldrops-live='connected']").wait_for(state="attached", timeout=60_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)

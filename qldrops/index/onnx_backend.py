@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DependencyMissing, VectorIndexError
-from .embedder import SentenceTransformerEmbedder, normalise
+from .embedder import SentenceTransformerEmbedder, normalise, quiet_openmp_threads
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class _staging:
 
 def _export_fp32(model_path: Path, target: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quiet_openmp_threads()
     try:
         import torch
         from transformers import AutoModel, AutoTokenizer

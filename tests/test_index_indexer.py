@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qldrops.errors import BatchError, NotFound, ValidationError
-from qldrops.index.embedder import FakeEmbedder
 from qldrops.index import persist
+from qldrops.index.embedder import FakeEmbedder
 from qldrops.index.manager import IndexManager
 
 TOPICS = ["retry the request with exponential backoff and jitter",

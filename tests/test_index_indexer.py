@@ -278,7 +278,11 @@ def test_pending_drops_are_looked_up_again_at_most_every_recheck_interval(store,
     other.sync()
     mgr.pending_recheck_seconds = 3600
     res = store.similar(TOPICS[1] + " again", k=10)
-    assert res.lag == 3 and set(res.ids) == set(first)  # not looked up again yet: still out, never stale
+    if store.dialect == "sqlite":
+        assert res.lag == 3 and set(res.ids) == set(first)  # not looked up again yet: still out, never stale
+    else:  # PostgreSQL re-reads the log rows of transactions in flight at the last read (late commits),
+        # which may be these drops while any transaction of the cluster is older than their writes
+        assert res.lag in (0, 3) and set(res.ids) == set(first) | (set(later) if res.lag == 0 else set())
     mgr.pending_recheck_seconds = 0
     res = store.similar(TOPICS[1] + " once more", k=10)
     assert res.lag == 0 and set(res.ids) == set(first) | set(later)

@@ -103,8 +103,9 @@ class Store(DropStore):
         self.on_new_version.append(self.sharing.comments.follow_lines)
 
     def close(self) -> None:
-        """Stop the background indexer, if one runs, and release the connections."""
-        self.index.stop(timeout=5.0)
+        """Stop the background indexer, if one runs, save the index mirror if it moved since its
+        last save, and release the connections."""
+        self.index.close(timeout=5.0)
         super().close()
 
     # ------------------------------------------------------------------ similarity

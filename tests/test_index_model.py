@@ -66,3 +66,29 @@ def test_a_model_not_available_locally_is_a_clear_error(tmp_path):
     assert "not available locally" in str(err.value)
     with pytest.raises(VectorIndexError):
         SentenceTransformerEmbedder(str(tmp_path))
+
+
+def _omp_policy(code: str, env_value: str | None) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    if env_value is not None:
+        env["OMP_WAIT_POLICY"] = env_value
+    script = code + "\nimport os\nprint(os.environ.get('OMP_WAIT_POLICY'))"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                         check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_loading_the_model_lets_idle_openmp_threads_sleep():
+    # Spinning OpenMP threads made one query ~10-40x slower on shared cores (benchmarks/README.md).
+    load = ("from qldrops.index.embedder import SentenceTransformerEmbedder\n"
+            "SentenceTransformerEmbedder(progress=False).embed_query(['x'])")
+    assert _omp_policy(load, None) == "PASSIVE"
+    assert _omp_policy(load, "ACTIVE") == "ACTIVE"  # the user's choice wins
+    already = "import torch\nfrom qldrops.index.embedder import quiet_openmp_threads\nquiet_openmp_threads()"
+    assert _omp_policy(already, None) == "None"  # torch already loaded: setting it would change nothing

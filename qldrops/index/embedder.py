@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -129,6 +130,18 @@ def resolve_model_path(name: str) -> Path:
     return path
 
 
+def quiet_openmp_threads() -> None:
+    """Let torch's OpenMP threads sleep between parallel regions instead of spinning.
+
+    Set before torch is first imported (libgomp reads it once); a value the user set wins. On
+    cores shared with other work, spinning threads made one query take 413–1,374 ms at p50
+    against 30–35 ms with ``PASSIVE`` (load 9–13 on 2 cores), and embedding documents 2.7×
+    slower (``benchmarks/README.md``, issue 15). If torch is already loaded it changes nothing.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model, loaded lazily (the import costs ~10 s)."""
 
@@ -177,6 +190,7 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: never reach for the network
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            quiet_openmp_threads()
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError:

@@ -332,7 +332,7 @@ def test_workspace_dashboards_draw_a_static_first_paint_then_go_live(server, bro
     page.goto(server.url + "/p/" + server.links[name], timeout=WAIT)
     for selector in FIRST_PAINT[name]:
         page.locator(f".qldrops-page {selector}").first.wait_for(state="visible", timeout=WAIT)
-    page.wait_for_function("document.querySelectorAll('.qldrops-ssr-body').length === 0", timeout=WAIT)
+    expect(page.locator(".qldrops-ssr-body")).to_have_count(0, timeout=WAIT)  # not wait_for_function: the CSP refuses its eval
     assert page.evaluate(DUPLICATE_IDS) == []
     static = page.evaluate("window.__static")
     assert static, "the HTML held no static figures"

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 from support import CHROMIUM
 from support import CHROMIUM_ARGS as ARGS
 from test_server import WORKFLOW, seed
@@ -123,7 +124,7 @@ def test_first_file_is_drawn_before_the_widgets_connect(server, browser):
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     page.goto(server.url + "/p/" + server.links["live"], wait_until="load", timeout=120_000)
     page.locator(".qldrops-page #qldrops-code").wait_for(state="visible", timeout=120_000)
-    page.wait_for_function("document.querySelectorAll('.qldrops-ssr-body').length === 0", timeout=30_000)
+    expect(page.locator(".qldrops-ssr-body")).to_have_count(0, timeout=30_000)  # not wait_for_function: the CSP refuses its eval
     assert page.locator(".qldrops-code").count() == 1
     page.close(run_before_unload=True)
 

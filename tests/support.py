@@ -7,6 +7,9 @@ the tree, ``import conftest`` may find the wrong one.)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from qldrops.settings import Settings
 
@@ -18,6 +21,19 @@ REQUIRE_PG = os.environ.get("QLDROPS_REQUIRE_POSTGRES") == "1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium launched headless by Playwright (the browser tests' fixtures)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def test_settings(tmp_path, **overrides) -> Settings:

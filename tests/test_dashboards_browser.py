@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS
+from support import CHROMIUM, chromium
 from test_notebooks import ROOT, expected_summary, sqlite_demo  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.browser
@@ -79,12 +79,8 @@ def voila(sqlite_demo, tmp_path):  # noqa: F811
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, url: str):

@@ -22,8 +22,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
-from support import CHROMIUM
-from support import CHROMIUM_ARGS as ARGS
+from support import CHROMIUM, chromium
 
 import qldrops
 from qldrops.server.process import ServerProcess
@@ -117,13 +116,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, srv, name: str):

@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from support import CHROMIUM
-from support import CHROMIUM_ARGS as ARGS
+from support import CHROMIUM, chromium
 
 import qldrops
 from qldrops.server.editor import BUNDLE
@@ -70,12 +69,8 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(browser, server_url: str, capability: str, name: str, drop: int):

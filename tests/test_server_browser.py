@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
-from support import CHROMIUM
-from support import CHROMIUM_ARGS as ARGS
+from support import CHROMIUM, chromium
 from test_server import WORKFLOW, seed
 
 from qldrops.server.process import ServerProcess
@@ -42,12 +41,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _watch(page, origin: str) -> dict[str, list]:

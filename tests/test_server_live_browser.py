@@ -13,8 +13,7 @@ import os
 import re
 
 import pytest
-from support import CHROMIUM
-from support import CHROMIUM_ARGS as ARGS
+from support import CHROMIUM, chromium
 from test_server import seed
 
 from qldrops.server.process import ServerProcess
@@ -41,12 +40,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_a_page_whose_widgets_never_connect_asks_for_a_reload(server, browser):

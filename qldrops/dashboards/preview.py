@@ -43,13 +43,13 @@ Output = Callable[[str], None]
 FIRST_PAINT = "first-paint"  # the page cache's kind for a link's static first paint
 
 
-def first_paint_key(*, workspace: str, workflow_id: str, preview_id: int, expires_at: str,
-                    position: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The page cache's parts for the first paint of link ``preview_id`` at the workflow's
+def first_paint_key(link: Any, position: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The page cache's parts for the first paint of ``link`` (the server's grant or the kernel's
+    visit: ``workspace``, ``workflow_id``, ``preview_id``, ``expires_at``) at the workflow's
     change-log ``position`` (read *before* the page is built, so that an answer is never filed
     under a position newer than the data it shows). The kernel that drew the page stores it;
     the server reads it for the next visitor of the link and sends it before any kernel runs."""
-    return (workspace, workflow_id, tuple(position), int(preview_id), str(expires_at))
+    return (link.workspace, link.workflow_id, tuple(position), int(link.preview_id), str(link.expires_at))
 
 
 @dataclass

@@ -36,13 +36,11 @@ def lookup(store: Any, grant: Any) -> list[str] | None:
     """The first paint a kernel filed for ``grant``'s link at the workflow's current position, or None.
 
     Only the preview dashboard has one. Any failure is a miss (the kernel draws it anyway)."""
-    if grant.dashboard != "preview":
+    if grant.dashboard != "preview" or not store.cache.enabled:  # no cache: no position query either
         return None
     try:
         position = store.in_workspace(grant.workspace).position(grant.workflow_id)
-        found = store.cache.peek(FIRST_PAINT, first_paint_key(
-            workspace=grant.workspace, workflow_id=grant.workflow_id, preview_id=grant.preview_id,
-            expires_at=grant.expires_at, position=position))
+        found = store.cache.peek(FIRST_PAINT, first_paint_key(grant, position))
     except Exception as exc:  # noqa: BLE001 - a cache or database hiccup only costs the early picture
         log.warning("preview %s: no early first paint (%s)", grant.preview_id, type(exc).__name__)
         return None
@@ -57,9 +55,7 @@ def keep(store: Any, visit: Any, position: tuple[Any, ...], outputs: list[str]) 
     ``position`` is the workflow's change-log position read before the page was built.
     A cache that fails loses nothing (the next visit's kernel draws the picture again)."""
     try:
-        store.cache.put(FIRST_PAINT, first_paint_key(
-            workspace=visit.workspace, workflow_id=visit.workflow_id, preview_id=visit.preview_id,
-            expires_at=visit.expires_at, position=position), list(outputs))
+        store.cache.put(FIRST_PAINT, first_paint_key(visit, position), list(outputs))
     except Exception as exc:  # noqa: BLE001 - the picture is an optimisation, never an error on the page
         log.debug("first paint not kept (%s)", type(exc).__name__)
 

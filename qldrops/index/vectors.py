@@ -40,8 +40,17 @@ IVF_NPROBE = 32
 PQ_M = 48           # bytes of code per vector (dim must be a multiple: 384 / 48 = 8 dimensions per byte)
 PQ_NPROBE = 48      # inverted lists visited per query (tuned on 3M clustered vectors: benchmarks/README.md)
 PQ_MIN_TRAIN = 256 * 39  # fewer vectors than this: an exact (flat) index instead (too few to train codebooks)
-PQ_RERANK = 20      # candidates fetched per answer wanted, re-ranked exactly by the query layer:
-                    # recall@10 at 1M clustered vectors 0.75 with 5, 0.998 with 20 (benchmarks/README.md)
+PQ_RERANK = 20      # candidates fetched per answer wanted per million vectors (at least this many), re-ranked
+                    # exactly by the query layer: recall@10 at 1M clustered vectors 0.75 with 5, 0.998 with 20; at
+                    # 3M 0.922 with 20, 0.997 with 50 (benchmarks/README.md): the depth must grow with density
+
+
+def pq_rerank(n: int) -> int:
+    """How deep the exact re-rank of an IVF-PQ index of ``n`` vectors looks: ``PQ_RERANK`` x k candidates per
+    started million. The denser the collection, the closer a query's true neighbours lie to each other and the
+    less finely 48-byte codes order them, so the true top k fall deeper in the PQ ranking (measured on clustered
+    vectors: 20·k holds recall@10 0.998 at 1M but 0.922 at 3M, where 50·k gives 0.997)."""
+    return PQ_RERANK * max(1, math.ceil(n / 1_000_000))
 
 
 def faiss_module():
@@ -364,7 +373,6 @@ class IVFPQIndex(IVFIndex):
 
     kind = "ivfpq"
     approximate_scores = True
-    rerank = PQ_RERANK
 
     def __init__(self, dim: int, index=None, trained_on: int = 0):
         super().__init__(dim, None, trained_on)
@@ -372,6 +380,11 @@ class IVFPQIndex(IVFIndex):
         if index is not None:
             self.ivf = self.faiss.extract_index_ivf(index)
             self.ivf.nprobe = min(PQ_NPROBE, self.ivf.nlist)
+
+    @property
+    def rerank(self) -> int:
+        """Candidates fetched per answer wanted: :func:`pq_rerank` of the vectors held."""
+        return pq_rerank(self.index.ntotal if self.index is not None else 0)
 
     @staticmethod
     def shape(n: int, dim: int) -> tuple[int, int]:

@@ -11,6 +11,7 @@ definition each of a viewer, a run and the funnel, so every figure says what the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pandas as pd
 from ..client import Store
 from ..previews.analytics import DEFINITIONS, IGNORES, Filters, Report
 from .html import figure_html, kpis_html, loaded_html, note_html
+from .svg import static_figures
 
 UTC = dt.UTC
 ALL = "(all)"
@@ -311,10 +313,12 @@ class AnalyticsPage:
         the server to send with the page's HTML; the live widgets replace it once they draw.
 
         The panels are :meth:`default_panels`, the very cache entry the live page draws first, so the
-        figures are the live page's. Raises what :meth:`refresh` raises.
+        figures are the live page's, drawn as inline SVG (:mod:`qldrops.dashboards.svg`: no JavaScript, so
+        no wait for plotly.js). Raises what :meth:`refresh` raises.
         """
         p = self.default_panels()
         first, last = self.default_period()
+        wide, left, right = (functools.partial(static_figures, width=w) for w in (1100, 680, 440))
 
         def control(label: str, field: str) -> str:
             return (f"<label class='qldrops-control-first'>{html.escape(label)} {field}</label>")
@@ -331,10 +335,11 @@ class AnalyticsPage:
             + "</div>")
         return (
             "<div class='qldrops-ssr-body qldrops-analytics-first' aria-busy='true'>" + filters + p.status + p.kpis
-            + f"<div style='display:flex'>{half('60%', p.views)}{half('40%', p.funnel, p.funnel_numbers)}</div>"
-            + p.top + p.collaboration
-            + f"<div style='display:flex'>{half('60%', p.quality_by_language)}{half('40%', p.quality_by_type)}</div>"
-            + p.executions + p.suggestions + "</div>")
+            + f"<div style='display:flex'>{half('60%', left(p.views))}{half('40%', right(p.funnel), p.funnel_numbers)}"
+            + "</div>" + wide(p.top) + wide(p.collaboration)
+            + f"<div style='display:flex'>{half('60%', left(p.quality_by_language))}"
+            + f"{half('40%', right(p.quality_by_type))}</div>"
+            + wide(p.executions) + p.suggestions + "</div>")
 
     @property
     def drop_types(self) -> list[str]:

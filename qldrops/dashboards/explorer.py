@@ -25,6 +25,7 @@ from ..client import Store
 from ..errors import NotFound, ValidationError
 from ..index.embstore import ensure_vectors
 from .html import figure_html, first_lines, kpis_html, loaded_html, note_html, problem_html, table_html
+from .svg import static_figures
 
 ALL = "(all)"
 METHODS = ("exact", "lexical", "semantic")
@@ -210,7 +211,8 @@ class ExplorerPage:
 
     def first_paint_html(self, problem: Callable[[BaseException], str] = problem_html) -> str:
         """A static picture of the page with its default controls (KPIs, the default search's results,
-        the topic map and table, the near-duplicate pairs and the first pair side by side), for the
+        the topic map (inline SVG: :mod:`qldrops.dashboards.svg`) and table, the near-duplicate pairs and the
+        first pair side by side), for the
         server to send with the page's HTML. The controls are drawn disabled: the live widgets, which
         start from the same defaults, take the picture's place once they draw.
 
@@ -254,7 +256,7 @@ class ExplorerPage:
             + row(control("Type", select(ALL)), control("Results", f"<b>{DEFAULT_RESULTS}</b>"))
             + answer(lambda: self.search_html(DEFAULT_QUERY, DEFAULT_RESULTS))
             + "<h2>Topics</h2>" + row(control("Topics", f"<b>{DEFAULT_TOPICS}</b>"), "<button disabled>Find topics</button>")
-            + answer(lambda: self.topics_html(DEFAULT_TOPICS, fresh=False))
+            + answer(lambda: static_figures(self.topics_html(DEFAULT_TOPICS, fresh=False), width=1100))
             + "<h2>Near-duplicates</h2>" + row(control("Similarity", f"<b>{DEFAULT_THRESHOLD:.2f}</b>"), boxes)
             + found.summary
             + (row(control("Pair", select(found.options[0][0]))) if found.options else "")

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .svg import SVG_RULES
 from .theme import theme_css
 
 # Draws each .qldrops-plot[data-figure] once per distinct figure, now and whenever one is added or changed.
@@ -134,7 +135,7 @@ tr.sev-high td, tr.sev-critical td {background:var(--qd-sev-bg)}
   .qldrops-main .lm-TabPanel-stack, .qldrops-main .p-TabPanel-stack, .qldrops-main .widget-tab-contents
     {padding:6px !important}
 }
-""".replace("MONO", MONO)
+""".replace("MONO", MONO) + SVG_RULES
 STYLE = f"<style>{theme_css()}{_RULES}</style>"
 
 LOADING_ID = "qldrops-loading"

@@ -143,8 +143,8 @@ class Axis:
             return [(self.pos(d), dt.date.fromordinal(d).strftime(fmt))
                     for d in range(first, math.floor(self.hi) + 1, step)]
         ts = nice_ticks(self.lo, self.hi, max(2, min(8, int(room_px / 60))))
-        step = ts[1] - ts[0] if len(ts) > 1 else 1.0
-        return [(self.pos(t), _fmt(t, step, self.tickformat)) for t in ts if self.lo - 1e-9 <= t <= self.hi + 1e-9]
+        tick = ts[1] - ts[0] if len(ts) > 1 else 1.0
+        return [(self.pos(t), _fmt(t, tick, self.tickformat)) for t in ts if self.lo - 1e-9 <= t <= self.hi + 1e-9]
 
     vertical_labels = False
 
@@ -225,7 +225,7 @@ class _Chart:
         self.w = width
         self.h = int(height or _num(self.layout.get("height")) or 420)
         m = self.layout.get("margin") or {}
-        self.m = {k: float(_num(m.get(k)) if _num(m.get(k)) is not None else 80) for k in "tlrb"}
+        self.m = {k: _num(m.get(k)) or (0.0 if _num(m.get(k)) == 0 else 80.0) for k in "tlrb"}
         colourway = ((self.layout.get("template") or {}).get("layout") or {}).get("colorway") or COLOURWAY
         self.colourway = [c for c in colourway if isinstance(c, str)] or list(COLOURWAY)
         self.out: list[str] = []
@@ -253,8 +253,9 @@ class _Chart:
         horizontal = legend.get("orientation") == "h"
         right = self.m["r"]
         if self.legend and not horizontal:  # plotly widens the right margin for a vertical legend
+            size = _num((legend.get("font") or {}).get("size")) or FONT
             longest = max(len(name) for name, _, _ in self.legend)
-            right = max(right, min(self.w * 0.4, 40 + longest * CHAR * 0.85))
+            right = max(right, min(self.w * 0.4, 50 + longest * size * 0.6))
         x0, x1 = self.m["l"], self.w - right
         y0, y1 = self.m["t"], self.h - self.m["b"]
         if "funnel" in kinds:
@@ -339,7 +340,7 @@ class _Chart:
             if h:
                 x, w = min(base, end), abs(end - base)
                 self.out.append(f"<rect x='{x:.1f}' y='{centre - width / 2:.1f}' width='{w:.1f}' "
-                                f"height='{width:.1f}' fill='{colour}' data-c='{esc(c)}' data-v='{num:g}'>"
+                                f"height='{width:.1f}' fill='{colour}' data-c='{esc(c)}' data-v='{float(num)!r}'>"
                                 f"<title>{esc(tip)}</title></rect>")
                 if label:
                     inside = w > (len(label) + 2) * CHAR
@@ -349,7 +350,7 @@ class _Chart:
             else:
                 y, hh = min(base, end), abs(end - base)
                 self.out.append(f"<rect x='{centre - width / 2:.1f}' y='{y:.1f}' width='{width:.1f}' "
-                                f"height='{hh:.1f}' fill='{colour}' data-c='{esc(c)}' data-v='{num:g}'>"
+                                f"height='{hh:.1f}' fill='{colour}' data-c='{esc(c)}' data-v='{float(num)!r}'>"
                                 f"<title>{esc(tip)}</title></rect>")
                 if label:
                     inside = hh > 20 and width > len(label) * CHAR
@@ -359,8 +360,12 @@ class _Chart:
     def scatter(self, t: dict, i: int, xs: Axis, ys: Axis) -> None:
         colour = self.colour(t, i)
         mode = str(t.get("mode") or "markers")
-        pts = [(xs.pos(x), ys.pos(y), x, y) for x, y in zip(values(t.get("x")), values(t.get("y")), strict=False)
-               if (xs.kind != "linear" or _num(x) is not None) and _num(y) is not None]
+        def ok(axis: Axis, v: Any) -> bool:
+            return _num(v) is not None if axis.kind == "linear" else axis.kind == "date" or str(v) in axis.cats
+
+        flip = ys.kind == "category" and xs.kind == "linear"  # a category per row: its value is x
+        pts = [(xs.pos(x), ys.pos(y), *((y, x) if flip else (x, y)))
+               for x, y in zip(values(t.get("x")), values(t.get("y")), strict=False) if ok(xs, x) and ok(ys, y)]
         if "lines" in mode and len(pts) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)
             self.out.append(f"<polyline points='{path}' fill='none' stroke='{colour}' stroke-width='2'/>")
@@ -369,10 +374,11 @@ class _Chart:
             r = 3.5 if few else 3
             group = esc(t.get("name") or "")
             self.out.append(f"<g fill='{colour}' data-name='{group}'>")
-            for px, py, x, y in pts:
-                tip = f"<title>{esc(x)}: {esc(_fmt(float(y), 0.01))}</title>" if few else ""
-                self.out.append(f"<circle cx='{px:.1f}' cy='{py:.1f}' r='{r}'"
-                                + (f" data-c='{esc(x)}' data-v='{float(y):g}'>{tip}</circle>" if few else "/>"))
+            for px, py, c, v in pts:
+                num = _num(v)
+                mark = (f" data-c='{esc(c)}' data-v='{float(num)!r}'><title>{esc(c)}: {esc(_fmt(num, 0.01))}</title>"
+                        "</circle>") if few and num is not None else "/>"
+                self.out.append(f"<circle cx='{px:.1f}' cy='{py:.1f}' r='{r}'{mark}")
             self.out.append("</g>")
 
     def box(self, t: dict, i: int, xs: Axis, ys: Axis, slot: tuple[int, int]) -> None:
@@ -393,7 +399,7 @@ class _Chart:
             top, bottom = ys.pos(q3), ys.pos(q1)
             summary = f"{cat}: median {_fmt(med, 0.1)}, q1 {_fmt(q1, 0.1)}, q3 {_fmt(q3, 0.1)}, n={len(ys_)}"
             self.out.append(
-                f"<g class='qd-box' data-c='{esc(cat)}' data-median='{med:g}' data-n='{len(ys_)}'>"
+                f"<g class='qd-box' data-c='{esc(cat)}' data-median='{med!r}' data-n='{len(ys_)}'>"
                 f"<title>{esc(summary)}</title>"
                 f"<line x1='{bx + bw / 2:.1f}' x2='{bx + bw / 2:.1f}' y1='{ys.pos(hi):.1f}' y2='{top:.1f}' stroke='{colour}'/>"
                 f"<line x1='{bx + bw / 2:.1f}' x2='{bx + bw / 2:.1f}' y1='{bottom:.1f}' y2='{ys.pos(lo):.1f}' stroke='{colour}'/>"
@@ -406,7 +412,7 @@ class _Chart:
                 px = centre - band * 0.2 + _jitter(n) * min(band * 0.12, 14)
                 n += 1
                 self.out.append(f"<circle cx='{px:.1f}' cy='{ys.pos(v):.1f}' r='3' data-c='{esc(cat)}' "
-                                f"data-v='{v:g}'><title>{esc(cat)}: {_fmt(v, 0.1)}</title></circle>")
+                                f"data-v='{float(v)!r}'><title>{esc(cat)}: {_fmt(v, 0.1)}</title></circle>")
             self.out.append("</g>")
 
     # ---- funnel
@@ -435,7 +441,7 @@ class _Chart:
             if "percent initial" in info:
                 parts.append(f"{share:.0%}")
             self.out.append(f"<rect x='{mid - w / 2:.1f}' y='{y:.1f}' width='{max(w, 0.5):.1f}' height='{hh:.1f}' "
-                            f"fill='{colour}' data-c='{esc(stage)}' data-v='{v:g}'>"
+                            f"fill='{colour}' data-c='{esc(stage)}' data-v='{float(v)!r}'>"
                             f"<title>{esc(stage)}: {esc(_fmt(v))} ({share:.0%} of initial)</title></rect>")
             label = " · ".join(parts)
             inside = w > (len(label) + 2) * CHAR
@@ -463,13 +469,13 @@ class _Chart:
                 x += w
         else:
             x = x1 + 12
-            room = self.w - x - 26
+            room = self.w - x - 26  # for the text, in pixels
             step = size + 7
             shown = self.legend[: max(1, int((self.h - y0) / step))]
             for n, (name, colour, kind) in enumerate(shown):
                 y = y0 + 8 + n * step
                 self._key(x, y, colour, kind, size)
-                self.text(x + 22, y + 4, _truncate(name, room / (size * 0.6) * CHAR), "qd-legend-text", "start",
+                self.text(x + 22, y + 4, _truncate(name, room * CHAR / (size * 0.6)), "qd-legend-text", "start",
                           f" font-size='{size:g}'")
         self.out.append("</g>")
 

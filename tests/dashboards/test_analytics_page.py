@@ -466,24 +466,49 @@ def test_the_collaboration_fixture_reaches_every_figure(together):
     assert "No collaboration yet" in one.collaboration and "0%" not in one.collaboration
 
 
+def svg_marks(page: str, ident: str) -> list[tuple[str, str, float]]:
+    """(element, category, value) of every mark of the SVG chart drawn in the element ``ident``."""
+    m = re.search(rf"<div class='qldrops-plot qldrops-static-plot' id='{ident}'[^>]*>(<svg .*?</svg>)</div>", page,
+                  re.DOTALL)
+    assert m, f"no SVG chart {ident}"
+    return [(tag, html.unescape(c), float(v)) for tag, c, v in
+            re.findall(r"<(rect|circle)\b[^>]*data-c='([^']*)' data-v='([^']*)'", m.group(1))]
+
+
+def svg_figures(first: str) -> dict:
+    """The charts' numbers as the SVG picture draws them (bars, points, funnel stages)."""
+    views = svg_marks(first, "views-per-day")
+    per_day = {c: v for tag, c, v in views if tag == "rect"}
+    viewers = {c: v for tag, c, v in views if tag == "circle"}
+    return {
+        "per_day": {d: (int(per_day[d]), int(viewers[d])) for d in per_day},
+        "top": {c: int(v) for _, c, v in svg_marks(first, "top-workflows")},
+        "funnel": [int(v) for _, _, v in svg_marks(first, "funnel")],
+        "runs": {c: v for _, c, v in svg_marks(first, "executions")},
+        "by_type": {c: v for _, c, v in svg_marks(first, "quality-by-type")},
+        "by_language": sorted((c, v) for _, c, v in svg_marks(first, "quality-by-language")),
+    }
+
+
 def test_the_static_first_paint_shows_the_live_figures(month):
-    """The picture the server sends before the widgets: the default filters' panels, figure for figure the
-    live page's (the same cache entry), every number recomputed from the raw rows; once per change."""
+    """The picture the server sends before the widgets: the default filters' panels (the live page's cache
+    entry) with every chart drawn as inline SVG (no plotly.js, no data-figure for it to redraw), every bar,
+    point and stage the live figure's number, each recomputed from the raw rows; once per change."""
     from types import SimpleNamespace
+
+    from qldrops.dashboards.svg import values
 
     today = dt.date(2026, 3, 5)
     page = AnalyticsPage(month, today=today)
     first = page.first_paint_html()
     start, end = page.default_period()
     live = AnalyticsPage(month, today=today).refresh(start, end, ALL, ALL)  # computed anew, not from the cache
-    figures = re.findall(r"data-figure='([^']*)'", first)
-    live_order = (live.views, live.funnel, live.top, live.collaboration, live.quality_by_language,
-                  live.quality_by_type, live.executions)
-    assert figures and figures == re.findall(r"data-figure='([^']*)'", "".join(live_order))
-    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
-
-    kinds = {trace.get("type", "scatter") for f in figures for trace in json.loads(html.unescape(f))["data"]}
-    assert {"bar", "box", "funnel", "scatter"} <= kinds <= set(PLOTLY_TRACES)
+    assert "data-figure" not in first and "<script" not in first
+    charts = (live.views, live.funnel, live.top, live.collaboration, live.quality_by_language, live.quality_by_type,
+              live.executions)
+    idents = [i for chart in charts for i in re.findall(r"<div class='qldrops-plot' id='([^']*)'", chart)]
+    assert idents == re.findall(r"<div class='qldrops-plot qldrops-static-plot' id='([^']*)'[^>]*><svg ", first)
+    assert len(idents) == 6  # views, funnel, top, quality by language and by type, runs (no collaboration here)
     for part in (live.kpis, live.status, live.funnel_numbers, live.suggestions):
         assert part in first
     got = shown_figures(SimpleNamespace(**{name: first for name in (
@@ -491,8 +516,20 @@ def test_the_static_first_paint_shows_the_live_figures(month):
         "suggestions", "status")}))
     want = raw_figures(month, start, end, None, None)
     assert {k: got["kpis"][k] for k in want["kpis"]} == want["kpis"]
-    for name in ("funnel", "per_day", "top", "runs", "suggestions", "drops"):
+    for name in ("funnel", "suggestions", "drops"):
         assert got[name] == want[name], name
+    drawn = svg_figures(first)
+    assert drawn["per_day"] == want["per_day"] and drawn["funnel"] == want["funnel"]
+    assert drawn["top"] == {w: r[0] for w, r in want["top"].items()}
+    assert drawn["runs"] == pytest.approx({lang: r[2] / r[1] for lang, r in want["runs"].items()})
+    assert drawn["by_type"] == pytest.approx({k: mean for k, (mean, _) in want["by_type"].items()})
+    assert [lang for lang, _ in drawn["by_language"]] == [lang for lang, _ in want["by_language"]]
+    assert [q for _, q in drawn["by_language"]] == pytest.approx([q for _, q in want["by_language"]])
+    # and the SVG's numbers are the live figure's, mark for mark
+    runs = _figure(live.executions, "executions")["data"][0]
+    assert list(drawn["runs"].items()) == list(zip(values(runs["x"]), values(runs["y"]), strict=True))
+    for label in re.findall(r"(\d+/\d+ ok)", first):
+        assert label in values(runs["text"])
     controls = re.findall(r"<(input|select)\b([^>]*)>", first)
     assert len(controls) == 4 and all("disabled" in attrs for _, attrs in controls)
     assert f"value='{start.isoformat()}'" in first and f"value='{end.isoformat()}'" in first

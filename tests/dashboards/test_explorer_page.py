@@ -131,7 +131,8 @@ def test_the_static_first_paint_is_the_live_pages_default_answers(drops):
     assert first.startswith("<div class='qldrops-ssr-body") and "qldrops-problem" not in first
     assert page.kpis_html() in first
     assert page.search_html(DEFAULT_QUERY, DEFAULT_RESULTS) in first
-    assert page.topics_html(fresh=False) in first
+    topics = page.topics_html(fresh=False)
+    assert topics.split("</div>", 1)[1] in first  # the topics table as the live page draws it
     found = page.dupes(DEFAULT_THRESHOLD, METHODS)
     assert found.summary in first and page.pair_html(found.options[0][1]) in first
     assert html.escape(found.options[0][0]) in first
@@ -139,10 +140,19 @@ def test_the_static_first_paint_is_the_live_pages_default_answers(drops):
     controls = re.findall(r"<(input|select|button)\b([^>]*)>", first)
     assert controls and all("disabled" in attrs for _, attrs in controls)
     assert f"value='{DEFAULT_QUERY}'" in first
-    from qldrops.server.static import PLOTLY_TRACES  # the trace types the server's plotly.js bundle draws
+    # the topic map is inline SVG (no plotly.js, no data-figure to redraw): one point per drop, by topic
+    from qldrops.dashboards.svg import values
 
-    for spec in re.findall(r"data-figure='([^']*)'", first):
-        assert {t.get("type", "scatter") for t in json.loads(html.unescape(spec))["data"]} <= set(PLOTLY_TRACES)
+    assert "data-figure" not in first and "<script" not in first
+    spec = json.loads(html.unescape(re.search(r"data-figure='([^']*)'", topics).group(1)))
+    drawn = re.search(r"id='cluster-map'[^>]*>(<svg .*?</svg>)", first, re.DOTALL).group(1)
+    groups = dict(re.findall(r"<g fill='[^']*' data-name='([^']*)'>((?:<circle [^>]*>(?:<title>.*?</title></circle>)?)*)</g>",
+                             drawn))
+    assert {html.unescape(k): v.count("<circle") for k, v in groups.items()} == {
+        t["name"]: len(values(t["x"])) for t in spec["data"]}
+    assert sum(len(values(t["x"])) for t in spec["data"]) == len(ids)
+    for t in spec["data"]:
+        assert html.escape(t["name"]) in drawn  # the legend names every topic
     assert KEY not in first and "AKIA****" in first
     ident = re.findall(r"\bid=['\"]([^'\"]+)['\"]", first)
     assert len(ident) == len(set(ident))  # no id twice within the picture

@@ -286,13 +286,14 @@ DRAWN = {
     "missing": ["h1"],  # the baseline: an unknown link's 404 page (no kernel)
 }
 # "First paint": the static picture the server writes into the page's HTML (drawn before Voila's
-# JavaScript loads; for analytics and explorer the charts by plotly.js served by the server), everything
-# visible but not yet interactive. DRAWN is the live page after it.
+# JavaScript loads; for analytics and explorer the charts are inline SVG drawn by the server,
+# qldrops.dashboards.svg: no JavaScript at all), everything visible but not yet interactive. DRAWN is the
+# live page after it (plotly.js charts, widgets connected).
 FIRST_PAINT = {
     "preview": [".qldrops-ssr .qldrops-code"],
-    "analytics": [".qldrops-ssr #views-per-day .main-svg", ".qldrops-ssr #funnel .main-svg",
-                  ".qldrops-ssr #top-workflows .main-svg", ".qldrops-ssr #qldrops-updated"],
-    "explorer": [".qldrops-ssr #cluster-map .main-svg", ".qldrops-ssr #dupe-summary",
+    "analytics": [".qldrops-ssr #views-per-day svg", ".qldrops-ssr #funnel svg",
+                  ".qldrops-ssr #top-workflows svg", ".qldrops-ssr #qldrops-updated"],
+    "explorer": [".qldrops-ssr #cluster-map svg", ".qldrops-ssr #dupe-summary",
                  ".qldrops-ssr #search-results"],
 }
 STUCK_S = 90  # a page not drawn by then is counted (and its console kept), not waited for

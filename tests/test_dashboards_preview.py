@@ -285,54 +285,80 @@ def test_workspace_dashboards_open_through_links(server, browser, name, ready):
     assert [e["event_type"] for e in _events(server.db_url, server.links[f"{name}_id"])] == ["share", "view"]
 
 
-# Every figure of the static first paint, as the HTML had it (recorded before the live page replaces it).
+# Every chart of the static first paint, as the HTML had it (recorded before the live page replaces it):
+# each bar's, point's and stage's value, server-drawn SVG.
 STATIC_FIGURES = """document.addEventListener('DOMContentLoaded', () => {
-  window.__static = Object.fromEntries([...document.querySelectorAll('.qldrops-ssr [data-figure]')]
-    .map(e => [e.id, e.getAttribute('data-figure')]));
+  window.__static = Object.fromEntries([...document.querySelectorAll('.qldrops-ssr .qldrops-static-plot')]
+    .map(e => [e.id, [...e.querySelectorAll('[data-v]')].map(m => [m.getAttribute('data-c'), m.getAttribute('data-v')])]));
+  window.__figures = document.querySelectorAll('.qldrops-ssr [data-figure]').length;
 });"""
 DUPLICATE_IDS = """() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
   return ids.filter((x, i) => ids.indexOf(x) !== i); }"""
 FIRST_PAINT = {  # what the static picture shows of each workspace dashboard
+    "analytics": ["#views-per-day svg", "#funnel svg", "#top-workflows svg", "#qldrops-kpis",
+                  "#funnel-table", "#qldrops-updated"],
+    "explorer": ["#cluster-map svg", "#cluster-table", "#search-results", "#dupe-summary", "#dupe-pair",
+                 "#qldrops-kpis"],
+}
+LIVE = {  # the live page draws the same with plotly.js
     "analytics": ["#views-per-day .main-svg", "#funnel .main-svg", "#top-workflows .main-svg", "#qldrops-kpis",
                   "#funnel-table", "#qldrops-updated"],
     "explorer": ["#cluster-map .main-svg", "#cluster-table", "#search-results", "#dupe-summary", "#dupe-pair",
                  "#qldrops-kpis"],
 }
+# The live figure's numbers in the SVG's order (data-c, data-v): bars/stages by category, points by trace.
+LIVE_NUMBERS = """(ident) => document.querySelector('.qldrops-page #' + ident)._fullData.map(t => {
+  const h = t.orientation === 'h' || t.type === 'funnel';
+  return [t.type, Array.from(h ? t.y : t.x).map(String), Array.from(h ? t.x : t.y).map(Number)];
+})"""
 
 
 @pytest.mark.parametrize("name", ["analytics", "explorer"])
-def test_workspace_dashboards_draw_a_static_first_paint_then_go_live(server, browser, name):
-    """The server writes the page with its default controls into the HTML: with Voila's JavaScript blocked
-    (no widgets, no kernel websocket) the KPIs, tables and charts (plotly.js from this server) are drawn and
-    the controls are disabled; with it, the live widgets take the picture's place, drawing the very same
-    figures, and no id exists twice."""
-    page = browser.new_page(viewport={"width": 1300, "height": 900})
-    page.add_init_script(CSP_WATCH)
-    page.route("**/voila/static/**", lambda route: route.abort())
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_workspace_dashboards_draw_a_static_first_paint_then_go_live(server, browser, name, scheme):
+    """The server writes the page with its default controls into the HTML: with every script blocked
+    (JavaScript off: no plotly.js, no widgets, no kernel websocket) the KPIs, tables and charts (inline
+    SVG drawn by the server) are visible and the controls disabled; with JavaScript, the live widgets take
+    the picture's place, drawing the very same numbers with plotly.js, and no id exists twice."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, java_script_enabled=False,
+                                  color_scheme=scheme)
+    page = context.new_page()
     assert page.goto(server.url + "/p/" + server.links[name], timeout=WAIT).status == 200
     for selector in FIRST_PAINT[name]:
         page.locator(f".qldrops-ssr {selector}").first.wait_for(state="visible", timeout=WAIT)
-    assert page.locator("#loading").is_hidden()  # Voila's spinner gives way to the picture
+    chart = page.locator(".qldrops-ssr #cluster-map svg" if name == "explorer" else ".qldrops-ssr #views-per-day svg")
+    box = chart.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150  # drawn at a readable size, not collapsed
+    assert page.locator(".qldrops-ssr [data-figure]").count() == 0  # nothing left for plotly.js to draw
     assert page.locator(".qldrops-page").count() == 0  # no live widgets without the front end
     controls = page.locator(".qldrops-ssr .qldrops-filters-first").locator("input, select, button")
     assert controls.count() >= 4 and all(controls.nth(i).is_disabled() for i in range(controls.count()))
     assert "Traceback" not in page.content()
-    assert_no_csp_violations(page)
-    page.screenshot(path=str(SHOTS / f"link-{name}-first-paint.png"), full_page=True)
-    page.close()
+    page.screenshot(path=str(SHOTS / f"link-{name}-first-paint-{scheme}.png"), full_page=True)
+    context.close()
+    if scheme == "dark":
+        return  # the live half once is enough
 
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     page.add_init_script(CSP_WATCH)
     page.add_init_script(STATIC_FIGURES)
     page.goto(server.url + "/p/" + server.links[name], timeout=WAIT)
-    for selector in FIRST_PAINT[name]:
+    for selector in LIVE[name]:
         page.locator(f".qldrops-page {selector}").first.wait_for(state="visible", timeout=WAIT)
     expect(page.locator(".qldrops-ssr-body")).to_have_count(0, timeout=WAIT)  # not wait_for_function: the CSP refuses its eval
     assert page.evaluate(DUPLICATE_IDS) == []
     static = page.evaluate("window.__static")
-    assert static, "the HTML held no static figures"
-    live = {ident: page.locator(f".qldrops-page #{ident}").get_attribute("data-figure") for ident in static}
-    assert live == static  # the picture's charts are the live page's
+    assert static and page.evaluate("window.__figures") == 0, "the HTML held no static charts"
+    for ident, marks in static.items():  # the picture's numbers are the live chart's, mark for mark
+        live = page.evaluate(LIVE_NUMBERS, ident)
+        drawn = [(c, float(v)) for c, v in marks]
+        want = [(c, v) for _, cats, vals in live for c, v in zip(cats, vals, strict=False)]
+        if ident == "cluster-map":  # a point's category is its x (a float, written differently): the y values
+            drawn, want = [("", v) for _, v in drawn], [("", v) for _, v in want]
+        if any(kind == "box" for kind, _, _ in live):  # a box's points are drawn per category
+            drawn, want = sorted(drawn), sorted(want)
+        assert [c for c, _ in drawn] == [c for c, _ in want], ident
+        assert [v for _, v in drawn] == pytest.approx([v for _, v in want]), ident
     assert_no_csp_violations(page)
     page.close(run_before_unload=True)
 

@@ -284,8 +284,12 @@ class _Chart:
         vbars = any(t.get("type") in ("bar",) and t.get("orientation") != "h" for t in self.data)
         xs = _axis(self.layout, "x", self.data, "x", zero=bool(horizontal))
         ys = _axis(self.layout, "y", self.data, "y", zero=vbars or any(t.get("type") == "box" for t in self.data))
-        xs.place(x0, x1)
         ys.place(y1, y0)  # y grows upwards; categories start at the bottom, as plotly draws them
+        # plotly widens the left margin to fit the y tick labels (automargin): so do we, up to 40% of the width
+        longest = max((len(label) for _, label in ys.ticks(y1 - y0)), default=0)
+        x0 = max(x0, min(self.w * 0.4, longest * CHAR + 14))
+        self.m["l"] = x0
+        xs.place(x0, x1)
         xs.vertical_labels = True
         # grid and ticks
         for px, label in ys.ticks(y1 - y0):

@@ -26,7 +26,7 @@ _OBSERVER_JS = """
 (function () {
   if (window.qldropsPlotObserver) { return; }
   function draw(el) {
-    if (!window.Plotly) { return; }
+    if (!window.Plotly) { if (window.qldropsPlotlyLoad) { window.qldropsPlotlyLoad(); } return; }
     var spec = el.getAttribute('data-figure');
     if (!spec || el.qldropsDrawn === spec) { return; }
     el.qldropsDrawn = spec;
@@ -49,6 +49,20 @@ _OBSERVER_JS = """
     {childList: true, subtree: true, attributes: true, attributeFilter: ['data-figure']});
   scan(document.documentElement);
 })();
+"""
+
+# Under the server: plotly.js fetched once, when a figure needs it or once the page has loaded.
+_LAZY_JS = """
+window.qldropsPlotlyLoad = function () {
+  if (window.Plotly || window.qldropsPlotlyLoading) { return; }
+  window.qldropsPlotlyLoading = true;
+  var s = document.createElement('script');
+  s.src = 'SRC';
+  s.async = true;
+  s.onload = function () { if (window.qldropsPlotScan) { window.qldropsPlotScan(); } };
+  document.head.appendChild(s);
+};
+window.addEventListener('load', window.qldropsPlotlyLoad);
 """
 
 MONO = "ui-monospace,SFMono-Regular,'DejaVu Sans Mono','Liberation Mono',Menlo,Consolas,monospace"
@@ -210,15 +224,15 @@ def plotly_loader_html(*, served: bool = False) -> str:
     Display it once at the top of a dashboard (``display(HTML(...))``): Voila puts it in the
     page, where its scripts run. Nothing is fetched from the network.
 
-    ``served``: under ``qldrops serve``, plotly.js is the server's file (:data:`PLOTLY_JS`), loaded
-    ``async`` (the page's static first paint does not wait for it; the observer draws every figure
-    once it arrives) instead of 4.6 MB inlined into every page.
+    ``served``: under ``qldrops serve``, plotly.js is the server's file (:data:`PLOTLY_JS`) instead of
+    4.6 MB inlined into every page, fetched when a figure first needs it or once the page has loaded,
+    whichever comes first: the static first paint draws its charts as SVG (:mod:`.svg`), so its
+    browser parses no plotly.js before it is drawn; the observer draws every figure once it arrives.
     """
     if served:
-        return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-                f"<script type='text/javascript'>{_OBSERVER_JS}</script>"
-                f"<script type='text/javascript' async src='/{PLOTLY_JS}' "
-                "onload='window.qldropsPlotScan()'></script>" + STYLE)
+        return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};"
+                f"{_LAZY_JS.replace('SRC', '/' + PLOTLY_JS)}</script>"
+                f"<script type='text/javascript'>{_OBSERVER_JS}</script>" + STYLE)
     from plotly.offline import get_plotlyjs
 
     return ("<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"

@@ -73,7 +73,9 @@ def test_a_figure_travels_as_json_the_loader_draws():
     assert "window.PlotlyConfig" in loader and "<script src" not in loader.replace(" ", "").lower()
     # under `qldrops serve`: the server's copy, loaded without holding up the page, drawing every figure on arrival
     served = dash.plotly_loader_html(served=True)
-    assert f"async src='/{dash.PLOTLY_JS}' onload='window.qldropsPlotScan()'" in served
+    # fetched when a figure first needs it or once the page has loaded (the first paint's charts are SVG)
+    assert f"s.src = '/{dash.PLOTLY_JS}'" in served and "addEventListener('load', window.qldropsPlotlyLoad)" in served
+    assert "<script type='text/javascript' async src" not in served
     assert "window.qldropsPlotScan = function" in served and len(served) < len(loader) / 50
 
 

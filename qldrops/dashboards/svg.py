@@ -168,8 +168,10 @@ def _categories(traces: Iterable[dict], key: str) -> list[str]:
 def _axis(layout: dict, name: str, traces: list[dict], key: str, *, zero: bool, reverse: bool = False) -> Axis:
     spec = layout.get(f"{name}axis") or {}
     data = [v for t in traces for v in values(t.get(key))]
-    numeric = all(_num(v) is not None for v in data) and bool(data)
+    numeric = all(_num(v) is not None for v in data)  # no data at all: an empty linear axis, as plotly draws it
     kind = spec.get("type") or ("linear" if numeric else "category")
+    if not data and kind != "category":
+        return Axis("linear", 0.0, 1.0, tickformat=str(spec.get("tickformat") or ""))
     if kind == "date" and all(_day(v) for v in data) and data:
         days = [_day(v) for v in data]
         return Axis("date", min(days) - 0.5, max(days) + 0.5, tickformat=spec.get("tickformat", ""))

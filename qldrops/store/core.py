@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 import queue
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -55,6 +56,7 @@ _CHUNK = 500
 # PostgreSQL: connections computing the next chunks' tsvectors beside the writing one (put_many).
 _TSV_HELPERS = 2
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
 
 
@@ -70,6 +72,7 @@ class _Prepared:
     codec: str
     stored: bytes
     metadata: dict[str, Any]
+    meta_json: str | None = None  # the metadata's JSON text, when validation made it already
 
 
 class Caller(Protocol):
@@ -287,17 +290,19 @@ class DropStore:
         created_by = item.get("created_by")
         created_by = None if created_by is None else _check_name("created_by", created_by)
         text, raw = self._artifact_bytes(item.get("artifact"))
-        metadata = dtypes.validate_metadata(drop_type, item.get("metadata"), schema)
-        return self._pack(workflow_id, drop_type, capsule, created_by, text, raw, metadata)
+        metadata, meta_json = dtypes.metadata_json(drop_type, item.get("metadata"), schema)
+        return self._pack(workflow_id, drop_type, capsule, created_by, text, raw, metadata, meta_json)
 
-    def _pack(self, workflow_id, drop_type, capsule, created_by, text, raw, metadata) -> _Prepared:
+    def _pack(self, workflow_id, drop_type, capsule, created_by, text, raw, metadata,
+              meta_json: str | None = None) -> _Prepared:
         h = blobcodec.content_hash(raw)
         if self.objects is not None and len(raw) >= self.settings.object_store_min_bytes:
             codec, stored = objstore.CODEC, b""  # the bytes go to the object store (_upload)
         else:
             codec, stored = blobcodec.encode(raw, min_bytes=self.settings.compress_min_bytes,
                                              level=self.settings.zstd_level)
-        return _Prepared(workflow_id, drop_type, capsule, created_by, raw, text, h, codec, stored, metadata)
+        return _Prepared(workflow_id, drop_type, capsule, created_by, raw, text, h, codec, stored, metadata,
+                         meta_json)
 
     def _artifact_bytes(self, artifact: Any) -> tuple[str, bytes]:
         if artifact is None:
@@ -540,8 +545,7 @@ class DropStore:
         return ids
 
     def _ensure_workflows(self, conn: sa.Connection, workflow_ids: set[str], forked_from: str | None = None) -> None:
-        have = set(conn.execute(sa.select(t.workflows.c.workflow_id).where(
-            t.workflows.c.workspace == self.workspace, t.workflows.c.workflow_id.in_(list(workflow_ids)))).scalars())
+        have = bulk.known_workflows(_dbapi(conn), self.dialect, self.workspace, list(workflow_ids))
         new = [{"workspace": self.workspace, "workflow_id": w, "forked_from": forked_from, "created_at": self.clock()}
                for w in sorted(workflow_ids - have)]
         if new:
@@ -1249,7 +1253,7 @@ def _check_name(field: str, value: Any) -> str:
         raise ValidationError(f"{field} is required and must be a non-empty string, not {value!r}")
     if len(value) > 200:
         raise ValidationError(f"{field} is {len(value)} characters long; the limit is 200")
-    if any(ord(c) < 32 for c in value):
+    if _CONTROL.search(value):
         raise ValidationError(f"{field} {value!r} contains control characters")
     if not value.isascii():
         try:

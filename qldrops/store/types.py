@@ -77,8 +77,62 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
     ``MAX_METADATA_BYTES`` of JSON, NUL characters and lone surrogates (neither is valid in
     PostgreSQL's jsonb or in UTF-8), values that are not JSON.
     """
+    return metadata_json(drop_type, metadata, schema, what=what)[0]
+
+
+# Exact types whose JSON text reads back as an equal value of the same type (no subclasses:
+# an IntEnum or a str subclass may print differently).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def metadata_json(drop_type: str, metadata: Any, schema: dict[str, Any] | None, *,
+                  what: str = "metadata") -> tuple[dict[str, Any], str]:
+    """:func:`validate_metadata` and the JSON text of its result (keys sorted), made once.
+
+    The common case (a flat dict of string keys to JSON scalars or lists of them) is copied and
+    serialised once, without the JSON round trip; anything else, or anything that fails there
+    (NaN, NUL, lone surrogates, too big), takes the full check, which says what is wrong. Both
+    give the same data and the same text."""
     if metadata is None:
         metadata = {}
+    data = _plain_copy(metadata) if type(metadata) is dict else None
+    text = ""
+    if data is not None:
+        try:
+            text = json.dumps(data, allow_nan=False, ensure_ascii=False)
+            size = len(text.encode("utf-8"))
+        except (ValueError, UnicodeEncodeError):
+            data = None
+        else:
+            # A NUL prints as \u0000 (a literal backslash before "u0000" also matches: the full
+            # check then finds nothing wrong and the result is the same).
+            if size > MAX_METADATA_BYTES or "\\u0000" in text:
+                data = None
+    if data is None:
+        data, text = _checked(drop_type, metadata, what)
+    if schema:
+        try:
+            _compiled(schema)(data)
+        except _schema_error() as err:
+            where = err.name.removeprefix("data").lstrip(".") or "(top level)"
+            raise ValidationError(f"metadata for a {drop_type!r} drop is invalid at {where}: {err.message}",
+                                  hint=f"fix that key, or leave it out; see qldrops.store.types for {drop_type!r}")
+    return data, text
+
+
+def _plain_copy(metadata: dict[Any, Any]) -> dict[str, Any] | None:
+    """A copy with sorted keys if every key is a str and every value a JSON scalar or a list of them."""
+    scalars = _SCALARS
+    for k, v in metadata.items():
+        if type(k) is not str:
+            return None
+        if type(v) not in scalars:
+            if type(v) is not list or any(type(x) not in scalars for x in v):
+                return None
+    return {k: (list(v) if type(v) is list else v) for k, v in sorted(metadata.items())}
+
+
+def _checked(drop_type: str, metadata: Any, what: str) -> tuple[dict[str, Any], str]:
     if not isinstance(metadata, dict):
         raise ValidationError(f"{what} must be a JSON object (a dict), not {type(metadata).__name__}",
                               hint="pass metadata={'key': value, ...}")
@@ -95,14 +149,8 @@ def validate_metadata(drop_type: str, metadata: Any, schema: dict[str, Any] | No
                               hint="keep metadata to a summary; put bulky data in the artifact "
                                    "or in a drop of its own")
     data = json.loads(text)
-    if schema:
-        try:
-            _compiled(schema)(data)
-        except _schema_error() as err:
-            where = err.name.removeprefix("data").lstrip(".") or "(top level)"
-            raise ValidationError(f"metadata for a {drop_type!r} drop is invalid at {where}: {err.message}",
-                                  hint=f"fix that key, or leave it out; see qldrops.store.types for {drop_type!r}")
-    return data
+    # The text of the data as read back (int keys became strings, tuples lists): what a store writes.
+    return data, json.dumps(data, ensure_ascii=False)
 
 
 def _check_tree(metadata: dict[str, Any], what: str) -> None:

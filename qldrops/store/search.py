@@ -39,10 +39,9 @@ def document(workflow_id: str, drop_type: str, metadata: dict[str, Any], text: s
     flat = body.translate(_PUNCT)
     # camelCase identifiers get their parts appended (RefreshToken -> Refresh Token), so
     # "refresh token" finds them; only the few distinct mixed-case words go through a regex.
-    # (flat.islower(): no capital letter at all, the common case, skips the regex scan at C speed
-    # without a lowered copy.)
+    # (flat.lower() != flat: no capital letter at all, the common case, skips the regex scan at C speed.)
     camel = ([_CAMEL.sub(" ", w) for w in set(flat.split()) if w[1:] != w[1:].lower() and w != w.upper()]
-             if not flat.islower() and flat.lower() != flat and _HAS_CAMEL.search(flat) else None)
+             if flat.lower() != flat and _HAS_CAMEL.search(flat) else None)
     split = flat + ("\n" + " ".join(camel) if camel else "")
     return f"{workflow_id} {drop_type.replace('_', ' ')} {meta}\n{split}"
 

@@ -107,14 +107,18 @@ def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: 
         "metadata, created_at, updated_at, created_by, forked_from) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
         ((i, workspace, p.workflow_id, p.capsule_id, p.drop_type, p.hash, len(p.raw), m, when, when, p.created_by, f)
          for i, p, m, f in zip(ids, prepared, metas, parents)))
-    raw.executemany(
+    # The version and change-log rows repeat the drop rows just written: one INSERT ... SELECT each,
+    # which SQLite runs for the whole chunk without coming back to Python (nor taking the GIL).
+    last = ids[-1]
+    raw.execute(
         "INSERT INTO drop_versions (drop_id, version, content_hash, metadata, op, message, created_at, created_by) "
-        "VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
-        ((i, p.hash, m, op, f"forked from drop {f}" if f else None, when, p.created_by)
-         for i, p, m, f in zip(ids, prepared, metas, parents)))
+        "SELECT id, 1, content_hash, metadata, ?, CASE WHEN forked_from IS NOT NULL "
+        "THEN 'forked from drop ' || forked_from END, created_at, created_by FROM drops "
+        "WHERE id BETWEEN ? AND ? ORDER BY id", (op, first, last))
     raw.executemany("INSERT INTO drops_fts (rowid, body) VALUES (?, ?)", zip(ids, chunk.docs))
-    raw.executemany("INSERT INTO changes (drop_id, workspace, op, version, content_hash, created_at) "
-                    "VALUES (?, ?, 'upsert', 1, ?, ?)", ((i, workspace, p.hash, when) for i, p in zip(ids, prepared)))
+    raw.execute("INSERT INTO changes (drop_id, workspace, op, version, content_hash, created_at) "
+                "SELECT id, workspace, 'upsert', 1, content_hash, created_at FROM drops "
+                "WHERE id BETWEEN ? AND ? ORDER BY id", (first, last))
     return ids
 
 

@@ -8,7 +8,10 @@ second connection.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
 import threading
+import types
 
 import pytest
 import sqlalchemy as sa
@@ -180,3 +183,106 @@ def test_a_row_the_database_refuses_in_a_later_chunk_writes_nothing(store, monke
     assert nothing_written(store)
     assert len(store.search("handler")) == 0
     assert len(store.put_many(items(20))) == 20
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+# Metadata on the common path (a flat dict of JSON scalars or lists of them: checked and serialised
+# once) and off it (nested, tuples, int keys, subclasses of int/str: the full check and JSON round
+# trip). Either way a drop keeps what the JSON round trip with sorted keys gives.
+METADATA = [
+    {"filename": "a.py", "tags": ["x", "y"], "cases": 3, "ratio": 0.5, "ok": True, "none": None},
+    {"zeta": 1, "alpha": "first", "Mid": -0.0},  # keys out of order
+    {"title": "naïve ☃ \U0001f600 日本語", "ключ": "значение", "tags": ["ünï", "😀"]},
+    {"nested": {"b": 1, "a": [1, {"c": "d"}]}, "filename": "n.py"},
+    {"pair": (1, "two"), "filename": "t.py"},
+    {10: "int key", 2: "x"},  # (mixed int and str keys are refused, as before)
+    {"level": Level.HIGH, "flag": False},
+    {"quote": 'a "b" \\ c\n\ttab', "slash": "a\\u0000b"},  # a literal backslash-u0000 is not a NUL
+    {},
+]
+
+
+def expected(meta: dict) -> dict:
+    return json.loads(json.dumps(meta, sort_keys=True, ensure_ascii=False))
+
+
+def test_metadata_on_and_off_the_common_path_is_stored_alike(store):
+    batch = [{"workflow_id": "wf-m", "drop_type": "code_generation", "artifact": f"print({i})", "metadata": m}
+             for i, m in enumerate(METADATA)]
+    drops = store.put_many(batch)
+    for d, m in zip(drops, METADATA):
+        want = expected(m)
+        assert d.metadata == want and list(d.metadata) == list(want)  # returned: sorted keys, JSON types
+        got = store.get(d.id).metadata
+        assert got == want and type(got.get("level", 0)) is int
+        assert store.history(d.id)[0].metadata == want
+    # The caller's dicts are copies, not shared: changing them later changes no drop.
+    METADATA[0]["tags"].append("z")
+    try:
+        assert drops[0].metadata["tags"] == ["x", "y"]
+    finally:
+        METADATA[0]["tags"].pop()
+    assert [h.drop.id for h in store.search("значение")] == [drops[2].id]
+    assert [h.drop.id for h in store.search("first")] == [drops[1].id]
+    if store.dialect == "sqlite":  # the stored JSON text is the sorted dump, on both paths
+        with store.reading() as c:
+            texts = dict(c.execute(sa.select(t.drops.c.id, sa.text("CAST(drops.metadata AS TEXT)"))
+                                   .where(t.drops.c.id.in_([d.id for d in drops]))).all())
+            versions = dict(c.exec_driver_sql("SELECT drop_id, metadata FROM drop_versions").all())
+        for d, m in zip(drops, METADATA):
+            assert texts[d.id] == versions[d.id] == json.dumps(expected(m), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("bad, says", [
+    ({"filename": "a.py", "score": float("nan")}, "not JSON-serialisable"),
+    ({"filename": "a.py", "tags": ["ok", float("inf")]}, "not JSON-serialisable"),
+    ({"filename": "a\x00.py"}, "NUL"),
+    ({"filename": "\ud800.py"}, "lone surrogate"),
+    ({"\udfff": "x"}, "lone surrogate"),
+    ({"blob": "x" * (300 * 1024)}, "over the limit"),
+    ({"when": object()}, "not JSON-serialisable"),
+])
+def test_bad_flat_metadata_in_a_later_chunk_is_refused_and_writes_nothing(store, bad, says):
+    batch = items(14)
+    batch[11]["metadata"] = bad
+    with pytest.raises(errors.BatchError) as e:
+        store.put_many(batch)
+    assert e.value.index == 11 and says in str(e.value)
+    assert nothing_written(store)
+
+
+def test_a_mapping_that_is_not_a_dict_is_still_a_drop(store):
+    item = types.MappingProxyType(items(1)[0])
+    (drop,) = store.put_many([item, dict(items(2)[1])])[:1]
+    assert store.get(drop.id).metadata == {"filename": "f0.py"}
+
+
+def test_forked_drops_get_their_version_message_and_change_rows(store):
+    originals = store.put_many(items(9))
+    forks = store.fork_workflow("wf-1", "wf-1-fork")
+    assert len(forks) == 3
+    for f in forks:
+        (v,) = store.history(f.id)
+        assert v.op == "fork" and v.message == f"forked from drop {f.forked_from}"
+        assert f.forked_from in {d.id for d in originals}
+    with store.reading() as c:
+        logged = c.execute(sa.select(t.changes.c.drop_id, t.changes.c.op, t.changes.c.version, t.changes.c.content_hash)
+                           .order_by(t.changes.c.seq)).all()
+    ids = [d.id for d in originals] + [f.id for f in forks]
+    assert [r.drop_id for r in logged] == ids and {(r.op, r.version) for r in logged} == {("upsert", 1)}
+    assert [r.content_hash for r in logged] == [d.content_hash for d in originals] + [f.content_hash for f in forks]
+
+
+def test_the_common_path_gives_what_the_full_check_gives():
+    from qldrops.store import types as dtypes
+
+    for m in METADATA[:3] + [{"a": 1e300, "b": -5, "c": "", "d": []}, {"k": [None, True, 1.25]}]:
+        assert dtypes._plain_copy(m) is not None  # on the common path
+        data, text = dtypes.metadata_json("code_generation", m, None)
+        full, full_text = dtypes._checked("code_generation", m, "metadata")
+        assert (data, text) == (full, full_text) and list(data) == list(full)
+    for m in METADATA[3:7]:
+        assert dtypes._plain_copy(m) is None  # nested, tuples, int keys, an IntEnum: the full check

@@ -125,7 +125,8 @@ def _refuse(value: Any) -> Any:
 
 
 try:  # json.dumps with non-default options builds a new encoder per call: 3 of its 4 µs on a small dict
-    from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring as _encode_basestring
+    from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
+    from json.encoder import encode_basestring as _encode_basestring
 except ImportError:  # pragma: no cover - CPython always has the C accelerator
     _c_make_encoder = None
 _PLAIN_ENCODER = (None if _c_make_encoder is None else
@@ -145,9 +146,8 @@ def _plain_copy(metadata: dict[Any, Any]) -> dict[str, Any] | None:
     for k, v in metadata.items():
         if type(k) is not str:
             return None
-        if type(v) not in scalars:
-            if type(v) is not list or any(type(x) not in scalars for x in v):
-                return None
+        if type(v) not in scalars and (type(v) is not list or any(type(x) not in scalars for x in v)):
+            return None
     return {k: (list(v) if type(v) is list else v) for k, v in sorted(metadata.items())}
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_upsert
@@ -43,7 +44,7 @@ class Chunk:
 
 def _sqlite_time(when: dt.datetime) -> str:
     # SQLAlchemy's storage format for DateTime on SQLite (UTCDateTime stores naive UTC).
-    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return when.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _json(value: Any) -> str:

@@ -232,7 +232,7 @@ def raw_figures(store, start: dt.date, end: dt.date, workflow: str | None, drop_
         per_day.setdefault(str(e.created_at.date()), []).append(e.viewer_id)
     top: dict[str, list[int]] = {}
     for e in events:
-        if e.workflow_id is not None:
+        if e.workflow_id:  # a workspace dashboard's link ("") is not a workflow
             row = top.setdefault(e.workflow_id, [0, 0, 0, 0])
             for i, kind in enumerate(("view", "edit", "execute", "download")):
                 row[i] += e.event_type == kind
@@ -256,7 +256,7 @@ def raw_figures(store, start: dt.date, end: dt.date, workflow: str | None, drop_
     return {
         "kpis": {"events": str(len(events)), "views": str(len(views)),
                  "unique viewers": str(len({e.viewer_id for e in views if e.viewer_id})),
-                 "workflows viewed": str(len({e.workflow_id for e in views})), "runs": str(len(runs)),
+                 "workflows viewed": str(len({e.workflow_id for e in views if e.workflow_id})), "runs": str(len(runs)),
                  "run success": f"{sum(r[2] for r in by_lang.values()) / recorded:.0%}" if recorded else "–",
                  "mean quality": f"{sum(q for _, q in scored) / len(scored):.0f}" if scored else "–"},
         "funnel": [len(viewed), len(edited), len(ran)],

@@ -120,6 +120,21 @@ def test_duckdb_and_pandas_agree(store, world, link):
         pd.testing.assert_frame_equal(frame, pand.frames()[name], check_dtype=True, obj=name)
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "pandas"])
+def test_a_dashboard_links_views_are_not_a_workflows(store, world, link, engine):
+    """A workspace dashboard's link (analytics, explorer) has workflow "": its views count as views of a link,
+    never as one more workflow viewed nor as a nameless bar among the most viewed workflows."""
+    _simulate(store, world, link)
+    board = world.stores["alice"].previews.create(ttl="7d", dashboard="analytics")
+    for viewer in range(3):
+        store.previews.open(board.capability, user_agent=f"board{viewer}", client="10.0.0.5")
+    s = store.analytics.summary(since="30d", workspace="acme", engine=engine)
+    totals = s.totals.iloc[0].to_dict()
+    assert totals["views"] == 7 + 3 and totals["previews"] == 3 and totals["workflows"] == 2
+    assert list(s.top_workflows["workflow_id"]) == ["wf-42", "wf-other"]
+    assert set(s.unique_viewers["workflow_id"]) == {"wf-42", "wf-other"}
+
+
 def test_summary_of_nothing(store, world):
     empty = store.events.frame(since=world.clock.now, workspace="beta")
     a = summarize(empty, workspace="beta", since=world.clock.now, until=world.clock.now, engine="duckdb")

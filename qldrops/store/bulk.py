@@ -55,30 +55,31 @@ def _documents(prepared: Sequence[Any]) -> list[str]:
     return [document(p.workflow_id, p.drop_type, p.metadata, p.text) for p in prepared]
 
 
-def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:
-    """Which of these content hashes ``blobs`` holds already: one query on the raw driver."""
-    if not hashes:
+def _present(raw, dialect: str, table: str, column: str, values: Sequence[str],
+             scope: tuple[str, str] | None = None) -> set[str]:
+    """Which of ``values`` ``table.column`` holds (in rows whose ``scope`` column has the scope's value): one
+    query on the raw driver. ``table``, ``column`` and the scope's column are this module's constants."""
+    if not values:
         return set()
     if dialect == "sqlite":
-        rows = raw.execute("SELECT hash FROM blobs WHERE hash IN (SELECT value FROM json_each(?))",
-                           (json.dumps(list(hashes)),)).fetchall()
+        where = f"{scope[0]} = ? AND " if scope else ""
+        sql = f"SELECT {column} FROM {table} WHERE {where}{column} IN (SELECT value FROM json_each(?))"
+        rows = raw.execute(sql, (*scope[1:], json.dumps(list(values))) if scope else (json.dumps(list(values)),))
     else:
-        cur = raw.cursor()
-        rows = cur.execute("SELECT hash FROM blobs WHERE hash = ANY(%s)", (list(hashes),)).fetchall()
-    return {r[0] for r in rows}
+        where = f"{scope[0]} = %s AND " if scope else ""
+        sql = f"SELECT {column} FROM {table} WHERE {where}{column} = ANY(%s)"
+        rows = raw.cursor().execute(sql, (*scope[1:], list(values)) if scope else (list(values),))
+    return {r[0] for r in rows.fetchall()}
+
+
+def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:
+    """Which of these content hashes ``blobs`` holds already."""
+    return _present(raw, dialect, "blobs", "hash", hashes)
 
 
 def known_workflows(raw, dialect: str, workspace: str, workflow_ids: Sequence[str]) -> set[str]:
-    """Which of these workflows ``workflows`` holds already for ``workspace``: one raw query."""
-    if not workflow_ids:
-        return set()
-    if dialect == "sqlite":
-        rows = raw.execute("SELECT workflow_id FROM workflows WHERE workspace = ? AND workflow_id IN "
-                           "(SELECT value FROM json_each(?))", (workspace, json.dumps(list(workflow_ids)))).fetchall()
-    else:
-        rows = raw.cursor().execute("SELECT workflow_id FROM workflows WHERE workspace = %s "
-                                    "AND workflow_id = ANY(%s)", (workspace, list(workflow_ids))).fetchall()
-    return {r[0] for r in rows}
+    """Which of these workflows ``workflows`` holds already for ``workspace``."""
+    return _present(raw, dialect, "workflows", "workflow_id", workflow_ids, ("workspace", workspace))
 
 
 def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.datetime, op: str,
@@ -241,15 +242,7 @@ def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.d
 
 def known_vectors(raw, dialect: str, model_id: str, hashes: Sequence[str]) -> set[str]:
     """Which of these contents have a vector (or the no-vector marker) for ``model_id`` already."""
-    if not hashes:
-        return set()
-    if dialect == "sqlite":
-        rows = raw.execute("SELECT content_hash FROM embeddings WHERE model_id = ? AND content_hash IN "
-                           "(SELECT value FROM json_each(?))", (model_id, json.dumps(list(hashes)))).fetchall()
-    else:
-        rows = raw.cursor().execute("SELECT content_hash FROM embeddings WHERE model_id = %s "
-                                    "AND content_hash = ANY(%s)", (model_id, list(hashes))).fetchall()
-    return {r[0] for r in rows}
+    return _present(raw, dialect, "embeddings", "content_hash", hashes, ("model_id", model_id))
 
 
 def insert_vectors(raw, dialect: str, model_id: str, dim: int, rows: Sequence[tuple[str, bytes, int]],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -194,6 +195,77 @@ def test_a_links_next_visitor_gets_the_first_paint_before_any_kernel_runs(sqlite
     page, again = visit()
     assert "qldrops-ssr-early" in page and sorted(again) == sorted(drawn)
     store.close()
+
+
+def _embedded(store, timeout: float = 60.0) -> None:
+    """Wait until the server's background indexer has a vector for every current drop (the explorer's
+    first paint is filed under the stored vectors' position too)."""
+    import sqlalchemy as sa
+
+    from qldrops.store import schema as t
+
+    q = (sa.select(sa.func.count()).select_from(t.drops)
+         .where(~sa.exists().where(t.embeddings.c.content_hash == t.drops.c.content_hash)))
+    deadline = time.monotonic() + timeout
+    while True:
+        with store.engine.connect() as c:
+            if c.execute(q).scalar_one() == 0:
+                return
+        assert time.monotonic() < deadline, "the background indexer did not embed the new drop"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("dashboard", ["analytics", "explorer"])
+def test_a_workspace_dashboards_next_visitor_gets_the_first_paint_before_any_kernel_runs(sqlite_server, dashboard):
+    """The same for the analytics and explorer links: filed per workspace under the position of everything
+    the picture reads. A visit of such a link is not a counted event (the next visit still hits);
+    a new drop moves the position (the next visit draws anew, the one after gets that picture)."""
+    store = qldrops.connect(sqlite_server.db_url, settings=Settings(progress=False))
+    url = sqlite_server.url + "/p/" + store.previews.create(ttl="60m", dashboard=dashboard).capability
+    cookie = {"Cookie": f"qldrops_visit={uuid.uuid4().hex}"}
+
+    last = {}
+
+    def visit() -> tuple[str, list[str]]:
+        status, headers, page = _http(url, headers=cookie)
+        assert status == 200
+        last.update(headers=headers, page=page)
+        return page, re.findall(r"<!--qldrops-ssr-->(.*?)<!--/qldrops-ssr-->", page, re.DOTALL)
+
+    _embedded(store)
+    try:
+        _check_workspace_first_paint(store, visit)
+    finally:  # the page's unload beacon: its seat is free for the next test's pages from this address
+        _leave(sqlite_server, cookie, last["headers"], last["page"])
+        store.close()
+
+
+def _leave(server, cookie: dict, headers, page: str) -> None:
+    import urllib.request
+
+    xsrf = next(c.split(";")[0].split("=", 1)[1] for c in headers.get_all("Set-Cookie") if c.startswith("_xsrf="))
+    req = urllib.request.Request(f"{server.url}/voila/api/shutdown/{_kernel_id(page)}", data=b"", method="POST",
+                                 headers={"Cookie": f"{cookie['Cookie']}; _xsrf={xsrf}", "X-XSRFToken": xsrf})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30) as r:
+        assert r.status == 204
+
+
+def _check_workspace_first_paint(store, visit) -> None:
+    visit()  # files the picture at the workspace's position (or an earlier visit of another link did)
+    page, drawn = visit()
+    assert "qldrops-ssr-early" in page and any("qldrops-ssr-body" in p for p in drawn)
+    assert page.index("qldrops-ssr-early") < page.index('cell-index="3"')  # before the kernel waits for the visit
+    page, again = visit()
+    assert "qldrops-ssr-early" in page and sorted(again) == sorted(drawn)  # the same picture, once
+    assert "_REMOVE_EARLY" not in page and "qldrops-ssr-early').forEach" not in page
+
+    store.put(workflow_id=f"wf-moved-{uuid.uuid4().hex[:6]}", drop_type="code_generation",
+              artifact="print('moved_token')\n", metadata={"path": "moved.py"})
+    _embedded(store)
+    page, moved = visit()
+    assert "qldrops-ssr-early" not in page  # the workspace moved: no older picture is sent
+    page, again = visit()
+    assert "qldrops-ssr-early" in page and sorted(again) == sorted(moved)
 
 
 def test_page_skips_extensions_it_does_not_use(sqlite_server):

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..client import Store
-from ..previews.analytics import DEFINITIONS, IGNORES, Filters, Report
+from ..previews.analytics import COUNTED_EVENTS, DEFINITIONS, IGNORES, Filters, Report
 from .html import figure_html, kpis_html, loaded_html, note_html
 from .svg import static_figures
 
@@ -231,6 +231,22 @@ def suggestions_html(table: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the page
+def inputs(store: Store) -> tuple[Any, ...]:
+    """The tables besides the drops that the panels read (their positions key the cache). Events are
+    the counted ones (:data:`COUNTED_EVENTS`): a visit of a dashboard link moves no position."""
+    t = store.tables
+    return COUNTED_EVENTS, t.executions, t.analyses, t.feedback
+
+
+def first_paint_key(store: Store, today: dt.date | None = None) -> tuple[Any, ...]:
+    """The page cache's parts for the first paint (:meth:`AnalyticsPage.first_paint_html`) of ``store``'s
+    workspace on ``today`` (the default period ends there): the positions of the drops and of every table
+    the panels read. The server computes it before a visitor's kernel runs, the kernel that drew the
+    picture files it under it (:mod:`qldrops.server.first_paint`); read it *before* the picture is built."""
+    day = today or dt.datetime.now(UTC).date()
+    return ("analytics", store.workspace, day.isoformat(), store.position(also=inputs(store)))
+
+
 @dataclass
 class Panels:
     """Every panel's HTML for one choice of filters (``""`` leaves a panel empty)."""
@@ -282,9 +298,7 @@ class AnalyticsPage:
         return self._workflows
 
     def _inputs(self) -> tuple[Any, ...]:
-        """The tables besides the drops that the panels read (their positions key the cache)."""
-        t = self.store.tables
-        return t.events, t.executions, t.analyses, t.feedback
+        return inputs(self.store)
 
     def cached_refresh(self, *args: Any, **kwargs: Any) -> Panels:
         """:meth:`refresh`, cached per workspace position, events, runs and analyses, filters and day.

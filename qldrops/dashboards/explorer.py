@@ -148,6 +148,17 @@ class Dupes:
 
 
 # ---------------------------------------------------------------------- the page
+def first_paint_key(store: Store) -> tuple[Any, ...]:
+    """The page cache's parts for the first paint (:meth:`ExplorerPage.first_paint_html`) of ``store``'s
+    workspace: the positions of its drops, saved topics and stored vectors. The server computes it before
+    a visitor's kernel runs, the kernel that drew the picture files it under it
+    (:mod:`qldrops.server.first_paint`); read it *before* the picture is built. Two kernels at one key
+    can still draw different pictures (each reports its own index mirror's size and lag): the server
+    then shows the visitor's kernel's picture in place of the filed one."""
+    t = store.tables
+    return ("explorer", store.workspace, store.position(also=(t.clusters, t.embeddings)))
+
+
 class ExplorerPage:
     """Search, topics and near-duplicates of a workspace (``store`` bound to it)."""
 

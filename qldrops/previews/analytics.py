@@ -39,7 +39,8 @@ FUNNEL = ("view", "edit", "execute")
 # One definition per word the page uses; the page prints them (a reader can check any figure).
 DEFINITIONS = {
     "event": "one recorded action on a share link or workflow (view, edit, execute, download, share, suggestion)",
-    "view": "a 'view' event: a share link opened",
+    "view": "a 'view' event: a workflow's share link opened (a workspace dashboard's own link, analytics or "
+            "explorer, is not counted: its page shows these figures)",
     "viewer": "a distinct viewer (a signed-in name, else the client address and browser) with a view",
     "run": "an 'execute' event: code run in the sandbox from a share link; its outcome is the run's status",
     "funnel": "viewers who viewed; of them, who also edited; of those, who also ran code",
@@ -91,7 +92,7 @@ class AnalyticsSummary:
 def summarize(events, *, workspace: str, since: dt.datetime, until: dt.datetime, engine: str = "duckdb",
               top: int = 10) -> AnalyticsSummary:
     """The summary of an event frame (columns as ``Events.frame`` returns). Pure: no database."""
-    frame = _prepare(events)
+    frame = _prepare(counted(events))
     if engine == "duckdb":
         frames = _duckdb(frame, top)
     elif engine == "pandas":
@@ -99,6 +100,19 @@ def summarize(events, *, workspace: str, since: dt.datetime, until: dt.datetime,
     else:
         raise ConfigurationError(f"unknown analytics engine {engine!r}", hint="use 'duckdb' or 'pandas'")
     return AnalyticsSummary(workspace=workspace, since=since, until=until, **frames)
+
+
+def counted(events):
+    """The events the figures count: all but those of a workspace dashboard's own link (analytics,
+    explorer: workflow ``""``). Such a link opens a page of these very figures; counting its visits
+    would change the page by looking at it (and make every visit miss the page cache)."""
+    return events[events["workflow_id"] != ""]
+
+
+# The same rows in the database: the events position the page's cache entries are filed under
+# (:meth:`qldrops.dashboards.analytics.AnalyticsPage.cached_refresh`), which a dashboard visit leaves alone.
+COUNTED_EVENTS = (sa.select(t.events).where(sa.or_(t.events.c.workflow_id.is_(None), t.events.c.workflow_id != ""))
+                  .subquery("counted_events"))
 
 
 def _prepare(events):
@@ -119,9 +133,7 @@ def _prepare(events):
     codes, _ = pd.factorize(events["viewer_id"], use_na_sentinel=True)
     frame["viewer_id"] = pd.array(codes, dtype="Int64")
     frame.loc[codes < 0, "viewer_id"] = pd.NA
-    # A workspace dashboard's link (analytics, explorer) has workflow "": its views are views of a link, not
-    # of a workflow (no "" bar among the most viewed workflows, not one more "workflow viewed").
-    frame["workflow_id"] = events["workflow_id"].mask(events["workflow_id"] == "").astype("category")
+    frame["workflow_id"] = events["workflow_id"].astype("category")
     frame["event_type"] = events["event_type"].astype("category")
     frame["preview_id"] = events["preview_id"].astype("Int64")
     return frame
@@ -319,12 +331,13 @@ def report(events, drops, filters: Filters, *, workspace: str, engine: str = "du
     """The page's figures from the raw events of the period (``Events.frame``) and the drops frame
     (id, workflow_id, drop_type, language, quality_score, created_at). Pure: no database.
 
-    Events are kept when in the period and of the workflow; runs are the ``execute`` events among
+    Events are kept when counted (:func:`counted`), in the period and of the workflow; runs are the ``execute`` events among
     them (with their drop's language); drops when created in the period, of the workflow and type.
     Collaboration is computed from the same events (``access``: each link's access level).
     """
     import pandas as pd
 
+    events = counted(events)
     at = pd.to_datetime(events["created_at"], utc=True)
     keep = (at >= filters.since) & (at < filters.until)
     if filters.workflow_id is not None:
@@ -390,7 +403,7 @@ class Analytics:
         ws = workspace or p.workspace or self._store.workspace
         require(p, "analytics.read", ws, store=self._store)
         start = parse_since(since, self._store.now())
-        frame = self._sharing.events.frame(since=start, until=until, workspace=ws)
+        frame = counted(self._sharing.events.frame(since=start, until=until, workspace=ws))
         return collaboration(frame, self._access(frame))
 
     def _access(self, frame) -> dict[int, str]:

@@ -301,7 +301,7 @@ def workflow_position(conn: sa.Connection, workspace: str, workflow_id: str) -> 
     return int(top), int(n), int(drops)
 
 
-def table_position(conn: sa.Connection, table: sa.Table, workspace: str | None = None) -> tuple[str, int]:
+def table_position(conn: sa.Connection, table: sa.FromClause, workspace: str | None = None) -> tuple[str, int]:
     """(newest id or time, rows) of a table an answer reads (events, executions, analyses), in
     ``workspace`` if the table has that column.
 
@@ -310,7 +310,7 @@ def table_position(conn: sa.Connection, table: sa.Table, workspace: str | None =
     one without either (clusters) by the largest key of a run.
     """
     c = table.c
-    newest = c.id if "id" in c else c.created_at if "created_at" in c else next(iter(table.primary_key.columns))
+    newest = c.id if "id" in c else c.created_at if "created_at" in c else next(iter(table.primary_key))
     query = sa.select(sa.func.max(newest), sa.func.count()).select_from(table)
     if workspace is not None and "workspace" in table.c:
         query = query.where(table.c.workspace == workspace)

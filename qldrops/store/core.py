@@ -1114,7 +1114,7 @@ class DropStore:
         return self._cache
 
     def remember(self, kind: str, parts: tuple[Any, ...], compute: Callable[[], T], *,
-                 workflow_id: str | None = None, also: tuple[sa.Table, ...] = ()) -> T:
+                 workflow_id: str | None = None, also: tuple[sa.FromClause, ...] = ()) -> T:
         """``compute()``, cached under ``kind``, ``parts`` and the change-log position it depends on.
 
         The position is the workflow's when ``workflow_id`` is given (a write elsewhere keeps the
@@ -1125,7 +1125,7 @@ class DropStore:
         position = self.position(workflow_id, also=also)
         return self.cache.remember(kind, (self.workspace, workflow_id, position, *parts), compute)
 
-    def position(self, workflow_id: str | None = None, *, also: tuple[sa.Table, ...] = ()) -> tuple[Any, ...]:
+    def position(self, workflow_id: str | None = None, *, also: tuple[sa.FromClause, ...] = ()) -> tuple[Any, ...]:
         """Where the change log stands for ``workflow_id`` (or the workspace) and ``also``'s tables:
         equal positions mean the same data (:mod:`qldrops.store.cache`)."""
         with self.reading() as conn:

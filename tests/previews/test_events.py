@@ -121,18 +121,31 @@ def test_duckdb_and_pandas_agree(store, world, link):
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "pandas"])
-def test_a_dashboard_links_views_are_not_a_workflows(store, world, link, engine):
-    """A workspace dashboard's link (analytics, explorer) has workflow "": its views count as views of a link,
-    never as one more workflow viewed nor as a nameless bar among the most viewed workflows."""
+def test_a_dashboard_links_own_visits_are_not_counted(store, world, link, engine):
+    """A workspace dashboard's link (analytics, explorer: workflow "") opens a page of these figures: its
+    visits count nowhere (not as views, viewers, links or workflows), and move no position the page's
+    cache and first paint are filed under; a workflow link's view does."""
+    from qldrops.dashboards.analytics import first_paint_key
+
     _simulate(store, world, link)
+    acme = store.in_workspace("acme")
+    before = store.analytics.summary(since="30d", workspace="acme", engine=engine)
+    at = first_paint_key(acme)
+    together = store.analytics.collaboration(since="30d", workspace="acme")
     board = world.stores["alice"].previews.create(ttl="7d", dashboard="analytics")
     for viewer in range(3):
         store.previews.open(board.capability, user_agent=f"board{viewer}", client="10.0.0.5")
     s = store.analytics.summary(since="30d", workspace="acme", engine=engine)
-    totals = s.totals.iloc[0].to_dict()
-    assert totals["views"] == 7 + 3 and totals["previews"] == 3 and totals["workflows"] == 2
-    assert list(s.top_workflows["workflow_id"]) == ["wf-42", "wf-other"]
-    assert set(s.unique_viewers["workflow_id"]) == {"wf-42", "wf-other"}
+    for name, frame in s.frames().items():
+        pd.testing.assert_frame_equal(frame, before.frames()[name], obj=name)
+    assert s.totals.iloc[0].to_dict()["views"] == 7 and list(s.top_workflows["workflow_id"]) == ["wf-42", "wf-other"]
+    for name, frame in store.analytics.collaboration(since="30d", workspace="acme").items():
+        if isinstance(frame, pd.DataFrame):
+            pd.testing.assert_frame_equal(frame, together[name], obj=name)
+    assert first_paint_key(acme) == at
+    store.previews.open(link.capability, user_agent="one more", client="10.0.0.9")
+    assert first_paint_key(acme) != at
+    assert store.analytics.summary(since="30d", workspace="acme", engine=engine).totals.iloc[0]["views"] == 8
 
 
 def test_summary_of_nothing(store, world):

@@ -125,14 +125,14 @@ class ReplicaSet:
     """``replicas`` ``qldrops serve`` processes on ``database_url`` and nginx in front of them."""
 
     def __init__(self, database_url: str, folder: Path, *, replicas: int = 2, preheat: bool = True,
-                 extra_args: list[str] | None = None, env: dict[str, str] | None = None):
+                 pool_size: int = 1, extra_args: list[str] | None = None, env: dict[str, str] | None = None):
         self.database_url = database_url
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {"QLDROPS_TRUSTED_PROXIES": "127.0.0.1", **(env or {})}
         self.replicas = [
             ServerProcess(database_url, log_path=self.folder / f"replica{i + 1}.log", preheat=preheat,
-                          extra_args=extra_args, env=env)
+                          pool_size=pool_size, extra_args=extra_args, env=env)
             for i in range(replicas)
         ]
         self.proxy = NginxProxy([f"127.0.0.1:{r.port}" for r in self.replicas], self.folder / "nginx")

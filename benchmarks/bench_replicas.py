@@ -10,7 +10,8 @@ no cookies, so nginx spreads requests by least connections). Targets, each in ev
 * ``page``    ``/e/<capability>``: the editor page of a view link. The link is checked like
   ``/p/`` (format, two Redis rate-limit keys, the database), the view is recorded (a write), the
   workflow's files are listed, the HTML is rendered. No kernel: a dashboard render
-  (``/p/``) is bounded by kernels, not by the server (bench_server.py measures those);
+  (``/p/``) is bounded by kernels, not by the server (bench_server.py measures those on one server,
+  bench_renders.py across one and two replicas behind nginx, with locust);
 * ``healthz`` ``/healthz``: one query (the schema revision), the cheapest request that touches
   the database.
 

@@ -1,5 +1,5 @@
 """Several ``qldrops serve`` replicas on one database behind nginx (deploy/nginx.conf), for the tests
-(tests/test_replicas.py) and the benchmark (benchmarks/bench_replicas.py).
+(tests/test_replicas.py) and the benchmarks (benchmarks/bench_replicas.py, benchmarks/bench_renders.py).
 
     with ReplicaSet(pg_url, folder, replicas=2) as rs:
         rs.proxy.url, rs.replicas[0].url, rs.replicas[1].url

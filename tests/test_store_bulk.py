@@ -286,3 +286,59 @@ def test_the_common_path_gives_what_the_full_check_gives():
         assert (data, text) == (full, full_text) and list(data) == list(full)
     for m in METADATA[3:7]:
         assert dtypes._plain_copy(m) is None  # nested, tuples, int keys, an IntEnum: the full check
+
+
+def test_contents_and_workflows_a_concurrent_writer_stored_first_are_kept_once(store, monkeypatch):
+    """Between 'which are stored already' and the insert, another writer may store the same content
+    or workflow: the insert leaves its row alone (ON CONFLICT DO NOTHING / INSERT OR IGNORE), the
+    batch still commits, each content and workflow is there once."""
+    first = store.put_many(items(6, prefix="early"))
+    monkeypatch.setattr(bulk, "known_hashes", lambda raw, dialect, hashes: set())  # as if not there yet
+    monkeypatch.setattr(bulk, "known_workflows", lambda raw, dialect, workspace, ids: set())
+    batch = items(10, prefix="late")
+    batch[2]["artifact"] = first[0].artifact
+    batch[7]["artifact"] = first[5].artifact
+    drops = store.put_many(batch)
+    assert count(store, t.blobs) == 6 + 10 - 2 and count(store, t.workflows) == 3
+    assert drops[2].content_hash == first[0].content_hash
+    assert [store.get(d.id).artifact for d in drops] == [b["artifact"] for b in batch]
+
+
+def test_workflow_rows_of_a_batch_and_of_a_fork(store):
+    store.put_many(items(9))
+    store.fork_workflow("wf-2", "wf-2-copy")
+    with store.reading() as c:
+        rows = c.execute(sa.select(t.workflows.c.workflow_id, t.workflows.c.forked_from, t.workflows.c.created_at)
+                         .order_by(t.workflows.c.workflow_id)).all()
+    assert [(r.workflow_id, r.forked_from) for r in rows] == [
+        ("wf-0", None), ("wf-1", None), ("wf-2", None), ("wf-2-copy", "wf-2")]
+    assert all(r.created_at.tzinfo is not None for r in rows)
+    assert {w["workflow_id"]: w["forked_from"] for w in store.workflows()}["wf-2-copy"] == "wf-2"
+
+
+@pytest.mark.postgres
+def test_a_chunk_whose_tsvectors_one_helper_failed_to_compute_is_computed_by_the_writer(pg_store, monkeypatch):
+    """Each chunk's documents are split between the helper connections; when one part fails, the
+    writer computes the chunk's tsvectors itself, and every drop gets its own, in order."""
+    original = bulk.pg_tsvectors
+    failed, writer = [], []
+
+    def second_part_fails(raw, docs):
+        if not threading.current_thread().name.startswith("qldrops-tsvector"):
+            writer.append(len(docs))
+        elif any("doc6z" in d for d in docs):
+            failed.append(len(docs))
+            raise RuntimeError("helper connection lost (simulated)")
+        return original(raw, docs)
+
+    monkeypatch.setattr(bulk, "pg_tsvectors", second_part_fails)
+    batch = items(13)
+    drops = pg_store.put_many(batch)
+    assert failed == [2] and writer == [4]  # chunk 4..7 went out in two parts; the one with doc6 failed
+    with pg_store.reading() as conn:
+        for d, b in zip(drops, batch):
+            doc = document(b["workflow_id"], b["drop_type"], b["metadata"], b["artifact"])
+            same = conn.execute(sa.text("SELECT search_tsv = to_tsvector('english'::regconfig, :doc) "
+                                        "FROM drops WHERE id = :id"), {"doc": doc, "id": d.id}).scalar()
+            assert same is True
+    assert [h.drop.id for h in pg_store.search("doc6z")] == [drops[6].id]

@@ -3,8 +3,8 @@
 ``put_many`` is the batch path of every import and batch script. Through
 SQLAlchemy's executemany each of its five inserts paid per-row parameter
 processing that cost more than SQLite itself; here the rows go to the driver as
-tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (blobs through a
-staging table, so that they keep ``ON CONFLICT DO NOTHING``; the tsvectors
+tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (blobs as binary
+arrays into one ``INSERT ... ON CONFLICT DO NOTHING``; the tsvectors
 computed by the server beforehand, see :func:`pg_tsvectors`).
 
 Both run inside the transaction that :meth:`Store.transaction` opened, so the
@@ -67,7 +67,7 @@ def _present(raw, dialect: str, table: str, column: str, values: Sequence[str],
         rows = raw.execute(sql, (*scope[1:], json.dumps(list(values))) if scope else (json.dumps(list(values)),))
     else:
         where = f"{scope[0]} = %s AND " if scope else ""
-        sql = f"SELECT {column} FROM {table} WHERE {where}{column} = ANY(%s)"
+        sql = f"SELECT {column} FROM {table} WHERE {where}{column} = ANY(%b::text[])"  # binary array: no escaping
         rows = raw.cursor().execute(sql, (*scope[1:], list(values)) if scope else (list(values),))
     return {r[0] for r in rows.fetchall()}
 
@@ -80,6 +80,22 @@ def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:
 def known_workflows(raw, dialect: str, workspace: str, workflow_ids: Sequence[str]) -> set[str]:
     """Which of these workflows ``workflows`` holds already for ``workspace``."""
     return _present(raw, dialect, "workflows", "workflow_id", workflow_ids, ("workspace", workspace))
+
+
+def insert_workflows(raw, dialect: str, workspace: str, workflow_ids: Sequence[str], forked_from: str | None,
+                     now: dt.datetime) -> None:
+    """``workflows`` rows for these ids (one that exists already, written by a concurrent writer, is
+    left alone): one statement on the raw driver."""
+    if not workflow_ids:
+        return
+    if dialect == "sqlite":
+        when = _sqlite_time(now)
+        raw.executemany("INSERT OR IGNORE INTO workflows (workspace, workflow_id, forked_from, created_at) "
+                        "VALUES (?, ?, ?, ?)", [(workspace, w, forked_from, when) for w in workflow_ids])
+        return
+    raw.cursor().execute("INSERT INTO workflows (workspace, workflow_id, forked_from, created_at) "
+                         "SELECT %s, w, %s::text, %s FROM unnest(%b::text[]) AS w ON CONFLICT DO NOTHING",
+                         (workspace, forked_from, now, list(workflow_ids)))
 
 
 def sqlite_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.datetime, op: str,
@@ -136,14 +152,11 @@ def pg_tsvectors(raw, docs: Sequence[str]) -> list[bytes]:
     writing transaction copies this one's in. The binary form goes back as it came (binary
     ``COPY``), which the server reads far faster than it parses the text form."""
     cur = raw.cursor(binary=True)
-    cur.execute(f"SELECT {_TSV} FROM unnest(%s::text[]) WITH ORDINALITY AS d(doc, n) ORDER BY n", (list(docs),))
+    # %b: the documents go as a binary text[] (lengths, then the bytes as they are), which neither
+    # side escapes nor scans for quotes: 0.06 s of the server's and 0.08 s of this process's CPU
+    # per 10,000 documents of 2 KB against the text form of the array.
+    cur.execute(f"SELECT {_TSV} FROM unnest(%b::text[]) WITH ORDINALITY AS d(doc, n) ORDER BY n", (list(docs),))
     return [r[0] for r in cur.fetchall()]
-
-
-_PG_STAGE_BLOBS = """
-CREATE TEMP TABLE IF NOT EXISTS qldrops_stage_blobs (
-    hash text, size bigint, stored_size bigint, codec text, data bytea) ON COMMIT DELETE ROWS;
-"""
 
 
 class _JsonbText(str):
@@ -189,30 +202,25 @@ _DROP_TYPES = ["int8", "text", "text", "text", "text", "int4", "text", "int8", "
                "text", "int8", "tsvector"]
 _VERSION_TYPES = ["int8", "int4", "text", "jsonb", "text", "text", "timestamptz", "text"]
 _CHANGE_TYPES = ["int8", "text", "text", "int4", "text", "timestamptz"]
-_BLOB_TYPES = ["text", "int8", "int8", "text", "bytea"]
 
 
 def pg_insert(raw, workspace: str, chunk: Chunk, blobs: Sequence[Any], now: dt.datetime, op: str,
               forked_from: Sequence[int | None] | None) -> list[int]:
     """The same on PostgreSQL: binary ``COPY`` straight into ``drops``, ``drop_versions`` and ``changes``.
 
-    Blobs go through a staging table and one ``INSERT ... ON CONFLICT DO NOTHING`` (a concurrent
-    writer may store the same content first). The tsvectors come with the chunk when they were
+    Blobs go in one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING`` of binary arrays
+    (a concurrent writer may store the same content first). The tsvectors come with the chunk when they were
     computed ahead on another connection (:func:`pg_tsvectors`); otherwise this one computes them.
     Binary ``COPY``: each value goes in the form the server stores, typed by ``set_types``
     (the client formats a third of what text ``COPY`` costs it, the server parses nothing)."""
     cur = _binary_cursor(raw)
     if blobs:
-        cur.execute(_PG_STAGE_BLOBS)
-        with cur.copy("COPY qldrops_stage_blobs (hash, size, stored_size, codec, data) "
-                      "FROM STDIN (FORMAT BINARY)") as cp:
-            cp.set_types(_BLOB_TYPES)
-            for p in blobs:
-                cp.write_row((p.hash, len(p.raw), len(p.stored), p.codec, p.stored))
+        # One INSERT of binary arrays (no staging table to fill and truncate per chunk).
         cur.execute("INSERT INTO blobs (hash, size, stored_size, codec, data, created_at) "
-                    "SELECT hash, size, stored_size, codec, data, %s FROM qldrops_stage_blobs "
-                    "ON CONFLICT (hash) DO NOTHING", (now,))
-        cur.execute("TRUNCATE qldrops_stage_blobs")
+                    "SELECT h, s, ss, c, d, %b FROM unnest(%b::text[], %b::int8[], %b::int8[], %b::text[], "
+                    "%b::bytea[]) AS b(h, s, ss, c, d) ON CONFLICT (hash) DO NOTHING",
+                    (now, [p.hash for p in blobs], [len(p.raw) for p in blobs], [len(p.stored) for p in blobs],
+                     [p.codec for p in blobs], [p.stored for p in blobs]))
     prepared = chunk.prepared
     tsvectors = chunk.tsvectors if chunk.tsvectors is not None else pg_tsvectors(raw, chunk.docs)
     cur.execute("SELECT nextval(pg_get_serial_sequence('drops', 'id')) FROM generate_series(1, %s)",

@@ -384,13 +384,20 @@ class DropStore:
         if not items:
             return DropList()
         prepared: list[_Prepared] = []
-        ids: list[int] = []
+        drops: list[Drop] = []
+        ws = self.workspace
         with contextlib.closing(self._prepared_chunks(items)) as chunks:
             first = next(chunks)  # a bad item in the first chunk is refused before the write lock is taken
             now = self.clock()
             with self.transaction() as conn:
                 for chunk in itertools.chain([first], chunks):
-                    ids += self._insert_drops(conn, chunk.prepared, now=now, chunk=chunk)
+                    ids = self._insert_drops(conn, chunk.prepared, now=now, chunk=chunk)
+                    # The results are made chunk by chunk, while the next chunk's tsvectors are still being
+                    # computed, not after the commit, when nothing else is left to run beside them.
+                    drops += [Drop(id=i, workspace=ws, workflow_id=p.workflow_id, drop_type=p.drop_type, version=1,
+                                   content_hash=p.hash, size=len(p.raw), artifact=p.text, metadata=p.metadata,
+                                   created_at=now, updated_at=now, created_by=p.created_by, capsule_id=p.capsule_id)
+                              for i, p in zip(ids, chunk.prepared)]
                     prepared += chunk.prepared
                 if _vectors is not None:
                     stored = self._store_vectors(conn, prepared, *_vectors)
@@ -398,10 +405,7 @@ class DropStore:
                         _written.update(stored)
         if self.dialect == "sqlite" and len(items) > _CHUNK:
             self._shrink_wal()
-        return DropList([Drop(id=i, workspace=self.workspace, workflow_id=p.workflow_id, drop_type=p.drop_type,
-                              version=1, content_hash=p.hash, size=len(p.raw), artifact=p.text, metadata=p.metadata,
-                              created_at=now, updated_at=now, created_by=p.created_by, capsule_id=p.capsule_id)
-                         for i, p in zip(ids, prepared)])
+        return DropList(drops)
 
     def _prepared_chunks(self, items: Sequence[Mapping[str, Any]]) -> Generator[bulk.Chunk, None, None]:
         """The items checked, hashed, compressed and given their full-text document, a chunk at a time.
@@ -429,10 +433,11 @@ class DropStore:
                     raise BatchError(f"item {i} of {n} is invalid: {e.message}", index=i, cause=e) from e
             return bulk.Chunk.of(out)
 
-        def ahead(prepared: Future[bulk.Chunk]) -> bulk.Chunk:
-            chunk = prepared.result()
-            chunk.tsvectors = self._tsvectors_ahead(helpers, opened, chunk.docs)
-            return chunk
+        def ahead(prepared: Future[bulk.Chunk], part: int) -> list[bytes] | None:
+            docs = prepared.result().docs
+            step = -(-len(docs) // _TSV_HELPERS)
+            docs = docs[part * step:(part + 1) * step]
+            return self._tsvectors_ahead(helpers, opened, docs) if docs else []
 
         if n <= _CHUNK:
             yield prepare(0)
@@ -444,10 +449,18 @@ class DropStore:
         tsv = ThreadPoolExecutor(max_workers=_TSV_HELPERS, thread_name_prefix="qldrops-tsvector")
         try:
             futures = [pool.submit(prepare, start) for start in range(0, n, _CHUNK)]
-            if self.dialect == "postgresql":
-                futures = [tsv.submit(ahead, f) for f in futures]
-            for future in futures:
-                yield future.result()
+            # Each chunk's documents are split between the helpers, so that they all work on the chunk
+            # the writer waits for next: the first chunk is ready sooner, and at the end no helper
+            # idles while another computes the last chunk alone.
+            parts = ([[tsv.submit(ahead, f, k) for k in range(_TSV_HELPERS)] for f in futures]
+                     if self.dialect == "postgresql" else [[] for _ in futures])
+            for future, ps in zip(futures, parts):
+                chunk = future.result()
+                if ps:
+                    got = [p.result() for p in ps]
+                    done = [g for g in got if g is not None]  # a part that failed: the writer computes them all
+                    chunk.tsvectors = [v for g in done for v in g] if len(done) == len(got) else None
+                yield chunk
         finally:
             for executor in (tsv, pool):
                 executor.shutdown(wait=True, cancel_futures=True)
@@ -545,11 +558,9 @@ class DropStore:
         return ids
 
     def _ensure_workflows(self, conn: sa.Connection, workflow_ids: set[str], forked_from: str | None = None) -> None:
-        have = bulk.known_workflows(_dbapi(conn), self.dialect, self.workspace, list(workflow_ids))
-        new = [{"workspace": self.workspace, "workflow_id": w, "forked_from": forked_from, "created_at": self.clock()}
-               for w in sorted(workflow_ids - have)]
-        if new:
-            conn.execute(insert_ignore(self.dialect, t.workflows), new)
+        raw = _dbapi(conn)
+        have = bulk.known_workflows(raw, self.dialect, self.workspace, list(workflow_ids))
+        bulk.insert_workflows(raw, self.dialect, self.workspace, sorted(workflow_ids - have), forked_from, self.clock())
 
     def _lock_current(self, conn: sa.Connection, drop_id: int) -> SimpleNamespace:
         """The drop's current row, locked for the rest of the transaction (PostgreSQL: FOR UPDATE).

@@ -55,6 +55,8 @@ _FORK_LOCK = 7202612
 _CHUNK = 500
 # PostgreSQL: connections computing the next chunks' tsvectors beside the writing one (put_many).
 _TSV_HELPERS = 2
+# put_many's last chunk is cut into this many smaller ones (see _rounds).
+_TAIL = 4
 
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _DROP_FIELDS = {"workflow_id", "drop_type", "artifact", "metadata", "capsule_id", "created_by"}
@@ -73,6 +75,18 @@ class _Prepared:
     stored: bytes
     metadata: dict[str, Any]
     meta_json: str | None = None  # the metadata's JSON text, when validation made it already
+
+
+def _rounds(n: int) -> list[tuple[int, int]]:
+    """put_many's chunks of ``n`` items: ``_CHUNK`` at a time, the last ``_CHUNK`` in ``_TAIL`` smaller
+    ones. The last chunk is written after everything else is done, with nothing beside it (the
+    helpers have no tsvectors left to compute): the smaller it is, the less of the machine idles."""
+    bounds = list(range(0, n, _CHUNK))
+    if len(bounds) < 2:
+        return [(0, n)]
+    last = bounds.pop()
+    step = max(1, -(-(n - last) // _TAIL))
+    return list(zip(bounds, bounds[1:] + [last])) + [(s, min(s + step, n)) for s in range(last, n, step)]
 
 
 class Caller(Protocol):
@@ -424,9 +438,9 @@ class DropStore:
         helpers: queue.SimpleQueue[Any] = queue.SimpleQueue()  # idle helper connections (PostgreSQL)
         opened: list[Any] = []
 
-        def prepare(start: int) -> bulk.Chunk:
+        def prepare(start: int, stop: int) -> bulk.Chunk:
             out = []
-            for i in range(start, min(start + _CHUNK, n)):
+            for i in range(start, stop):
                 try:
                     out.append(self._prepare(items[i]))
                 except QldropsError as e:
@@ -440,7 +454,7 @@ class DropStore:
             return self._tsvectors_ahead(helpers, opened, docs) if docs else []
 
         if n <= _CHUNK:
-            yield prepare(0)
+            yield prepare(0, n)
             return
         # One thread prepares (it holds the GIL); on PostgreSQL _TSV_HELPERS threads have the
         # tsvectors computed on connections of their own (each waits on the server, GIL released),
@@ -448,7 +462,7 @@ class DropStore:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qldrops-prepare")
         tsv = ThreadPoolExecutor(max_workers=_TSV_HELPERS, thread_name_prefix="qldrops-tsvector")
         try:
-            futures = [pool.submit(prepare, start) for start in range(0, n, _CHUNK)]
+            futures = [pool.submit(prepare, start, stop) for start, stop in _rounds(n)]
             # Each chunk's documents are split between the helpers, so that they all work on the chunk
             # the writer waits for next: the first chunk is ready sooner, and at the end no helper
             # idles while another computes the last chunk alone.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import json
 import threading
 import types
@@ -346,10 +347,11 @@ def test_a_chunk_whose_tsvectors_one_helper_failed_to_compute_is_computed_by_the
 
 def test_rounds_cover_every_item_once_in_order_with_a_finer_tail(monkeypatch):
     monkeypatch.setattr(core, "_CHUNK", 500)
-    for n in (1, 499, 500, 501, 1000, 1001, 10_000, 10_003):
-        rounds = core._rounds(n)
+    for n, tail in itertools.product((1, 499, 500, 501, 1000, 1001, 10_000, 10_003), (1, 4)):
+        rounds = core._rounds(n, tail)
         assert rounds[0][0] == 0 and rounds[-1][1] == n
-        assert all(a < b for a, b in rounds) and all(x[1] == y[0] for x, y in zip(rounds, rounds[1:]))
+        assert all(a < b for a, b in rounds) and all(x[1] == y[0] for x, y in itertools.pairwise(rounds))
         assert max(b - a for a, b in rounds) <= 500
-    assert core._rounds(10_000)[-5:] == [(9000, 9500), (9500, 9625), (9625, 9750), (9750, 9875), (9875, 10_000)]
-    assert core._rounds(400) == [(0, 400)]
+    assert core._rounds(10_000, 4)[-5:] == [(9000, 9500), (9500, 9625), (9625, 9750), (9750, 9875), (9875, 10_000)]
+    assert core._rounds(10_000) == [(i, i + 500) for i in range(0, 10_000, 500)]
+    assert core._rounds(400, 4) == [(0, 400)]

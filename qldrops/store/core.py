@@ -77,15 +77,16 @@ class _Prepared:
     meta_json: str | None = None  # the metadata's JSON text, when validation made it already
 
 
-def _rounds(n: int) -> list[tuple[int, int]]:
-    """put_many's chunks of ``n`` items: ``_CHUNK`` at a time, the last ``_CHUNK`` in ``_TAIL`` smaller
-    ones. The last chunk is written after everything else is done, with nothing beside it (the
-    helpers have no tsvectors left to compute): the smaller it is, the less of the machine idles."""
+def _rounds(n: int, tail: int = 1) -> list[tuple[int, int]]:
+    """put_many's chunks of ``n`` items: ``_CHUNK`` at a time, the last ``_CHUNK`` in ``tail`` smaller
+    ones. On PostgreSQL (``tail=_TAIL``) the last chunk is written after the helpers have no
+    tsvectors left to compute, with nothing beside it: the smaller it is, the less of the machine
+    idles. (SQLite has no helpers: its writer works alone at the end whatever the size.)"""
     bounds = list(range(0, n, _CHUNK))
     if len(bounds) < 2:
         return [(0, n)]
     last = bounds.pop()
-    step = max(1, -(-(n - last) // _TAIL))
+    step = max(1, -(-(n - last) // tail))
     return list(zip(bounds, bounds[1:] + [last])) + [(s, min(s + step, n)) for s in range(last, n, step)]
 
 
@@ -462,7 +463,8 @@ class DropStore:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qldrops-prepare")
         tsv = ThreadPoolExecutor(max_workers=_TSV_HELPERS, thread_name_prefix="qldrops-tsvector")
         try:
-            futures = [pool.submit(prepare, start, stop) for start, stop in _rounds(n)]
+            rounds = _rounds(n, _TAIL if self.dialect == "postgresql" else 1)
+            futures = [pool.submit(prepare, start, stop) for start, stop in rounds]
             # Each chunk's documents are split between the helpers, so that they all work on the chunk
             # the writer waits for next: the first chunk is ready sooner, and at the end no helper
             # idles while another computes the last chunk alone.

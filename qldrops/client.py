@@ -239,9 +239,10 @@ class Store(DropStore):
 
         New analyses run in ``processes`` worker processes (both cores by default); one
         file that hangs or crashes gets a partial result and the batch goes on.
-        ``engine="dask"`` spreads them over a Dask cluster: ``client`` (a ``distributed.Client``),
-        or the scheduler at ``scheduler`` / ``QLDROPS_DASK_SCHEDULER``, or else a local cluster
-        of ``workers`` processes; ``batch`` files per task.
+        ``engine="dask"`` or ``"ray"`` spreads them over a cluster: ``client`` (a
+        ``distributed.Client`` or a :class:`qldrops.engines.Pool`), or the address ``scheduler`` /
+        ``QLDROPS_DASK_SCHEDULER`` / ``QLDROPS_RAY_ADDRESS``, or else a local cluster of ``workers``
+        processes; ``batch`` files per task.
         """
         return self.analysis.analyze_all(workflow_id, drop_type, force=force, processes=processes,
                                          progress=progress, engine=engine, client=client, scheduler=scheduler,

@@ -105,6 +105,9 @@ class Settings:
     dask_scheduler: str = field(default="", metadata={"help": "Dask scheduler for `--engine dask` batch work "
                                                               "(tcp://host:8786). Empty: worker processes on "
                                                               "this machine."})
+    ray_address: str = field(default="", metadata={"help": "Ray cluster for `--engine ray` batch work "
+                                                           "(ray://host:10001). Empty: a Ray started on this "
+                                                           "machine for the command."})
     health_token: str = field(default="", metadata={"help": "Bearer token `qldrops serve` accepts at /healthz/details "
                                                            "(kernel counts, memory); admin API tokens work too."})
     trusted_proxies: str = field(default="", metadata={"help": "Reverse proxies (addresses or networks, comma-"
@@ -113,7 +116,7 @@ class Settings:
     base_url: str = field(default="http://127.0.0.1:8866", metadata={"help": "Public base URL of `qldrops serve` (share links)."})
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
@@ -142,7 +145,7 @@ class Settings:
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir) if self.index_dir else Path(self.data_dir) / "index"
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
 

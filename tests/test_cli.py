@@ -83,13 +83,13 @@ def test_help_is_fast_and_imports_nothing_heavy():
     probe = ("import sys; from qldrops.cli import main; "
              "code = main(['--help']); "
              "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'voila', 'pandas', 'sqlalchemy', "
-             "'lizard', 'duckdb') if m in sys.modules]; print('HEAVY', heavy)")
+             "'lizard', 'duckdb', 'ray', 'distributed') if m in sys.modules]; print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
     assert "Commands:" in out and "serve" in out and "similar" in out
 
 
 def test_import_qldrops_is_light():
-    probe = "import sys, qldrops; print([m for m in ('torch', 'sqlalchemy', 'pandas', 'faiss') if m in sys.modules])"
+    probe = "import sys, qldrops; print([m for m in ('torch', 'sqlalchemy', 'pandas', 'faiss', 'ray') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,15 +1,17 @@
-"""`qldrops analyze-all --engine dask`: analysis spread over the workers of a Dask cluster.
+"""`qldrops analyze-all --engine dask|ray`: analysis spread over the workers of a Dask or Ray cluster.
 
 The submitting process decides what needs analysing (content never analysed with this
 analyser version, or everything with ``force``) and hands out tasks of ``batch`` items
-``(content hash, file name, language, kind)``: hashes and hints, never the texts. Each worker
+``(content hash, file name, language, kind)``: hashes and hints, never the texts
+(:meth:`qldrops.engines.Pool.results`, the same for both engines). Each worker
 keeps one database connection pool (:func:`qldrops.engines.worker_store`), reads its batch's
 artifacts, runs semgrep once for the batch (:func:`~qldrops.analysis.core.batch_precompute`),
 analyses each file and writes the results ``commit_every`` at a time, each slice in one
 transaction (``COPY`` on PostgreSQL; see :func:`qldrops.store.bulk.upsert_rows`). The
 submitting process then reads the results back like cached ones.
 
-**A worker killed mid-batch.** Dask gives its task to another worker, which first drops what
+**A worker killed mid-batch.** Its task is run again (Dask gives it to another worker; Ray to the
+first actor free, the dead one restarted), which first drops what
 is already stored for this analyser version (with ``force``: stored since the job started),
 so only the slice in flight is analysed again and nothing is missing.
 
@@ -23,7 +25,6 @@ import dataclasses
 import datetime as dt
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,6 @@ from .core import analyser_version, analyze, batch_precompute
 from .model import Analysis
 
 if TYPE_CHECKING:
-    from distributed import Client
-
     from ..store.core import DropStore
 
 
@@ -127,19 +126,19 @@ def analyze_task(job: AnalyzeJob, items: list[tuple[str, str | None, str | None,
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}
 
 
-def analyze_distributed(store: DropStore, client: Client, items: list[tuple[str, str | None, str | None, str]], *,
+def analyze_distributed(store: DropStore, client: Any, items: list[tuple[str, str | None, str | None, str]], *,
                         force: bool = False, batch: int = 50, commit_every: int = 25,
                         progress: bool = True) -> AnalyzeReport:
-    """Analyse ``items`` ``(content hash, file name, language, kind)`` on the cluster of ``client``."""
+    """Analyse ``items`` ``(content hash, file name, language, kind)`` on the workers of ``client``
+    (a :class:`qldrops.engines.Pool` or a ``distributed.Client``)."""
+    pool = engines.as_pool(client)
     started = time.perf_counter()
     job = AnalyzeJob(url=store.url, settings=store.settings, workspace=store.workspace,
                      analyser_version=analyser_version(), commit_every=commit_every,
                      redo_before=dt.datetime.now(dt.UTC) if force else None)
     tasks = engines.batches(items, batch)
-    report = AnalyzeReport(engine="dask", workers=len(client.scheduler_info().get("workers", {})), tasks=len(tasks))
-    run = uuid.uuid4().hex[:8]
-    futures = [client.submit(analyze_task, job, part, key=f"qldrops-analyze-{run}-{i}", pure=False)
-               for i, part in enumerate(tasks)]
-    engines.collect(client, futures, report, total=len(items), desc="analysing", show=progress, what="analysis")
+    report = AnalyzeReport(engine=pool.engine, workers=pool.workers, tasks=len(tasks))
+    engines.collect(pool, analyze_task, job, tasks, report, total=len(items), desc="analysing", show=progress,
+                    what="analysis", name="analyze")
     report.seconds = time.perf_counter() - started
     return report

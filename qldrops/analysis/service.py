@@ -110,13 +110,15 @@ class AnalysisService:
 
         New analyses run in ``processes`` worker processes (both cores by default); one
         file that hangs or crashes gets a partial result and the batch goes on. ``engine="dask"``
-        runs them on a Dask cluster instead (``client``, or the scheduler at ``scheduler`` /
-        ``QLDROPS_DASK_SCHEDULER``, or a local cluster of ``workers`` processes), ``batch`` files
-        per task, results written back by the workers (:mod:`qldrops.analysis.distributed`).
+        or ``"ray"`` runs them on a cluster instead (``client``, or the address ``scheduler`` /
+        ``QLDROPS_DASK_SCHEDULER`` / ``QLDROPS_RAY_ADDRESS``, or a local cluster of ``workers``
+        processes), ``batch`` files per task, results written back by the workers
+        (:mod:`qldrops.analysis.distributed`).
         """
-        if engines.check_engine(engine) == "dask" or client is not None:
+        if engines.check_engine(engine) != "local" or client is not None:
             return self._analyze_all_distributed(workflow_id, drop_type, force=force, progress=progress,
-                                                 client=client, scheduler=scheduler, workers=workers, batch=batch)
+                                                 client=client, engine=engine, scheduler=scheduler,
+                                                 workers=workers, batch=batch)
         drops = self.drops.list(workflow_id=workflow_id, drop_type=drop_type)
         cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
         todo: dict[str, tuple] = {}
@@ -157,7 +159,7 @@ class AnalysisService:
         return out
 
     def _analyze_all_distributed(self, workflow_id, drop_type, *, force: bool, progress: bool | None, client: Any,
-                                 scheduler: str, workers: int, batch: int) -> AnalysisList:
+                                 engine: str, scheduler: str, workers: int, batch: int) -> AnalysisList:
         drops = self.drops.list(workflow_id=workflow_id, drop_type=drop_type)
         cached = {} if force else self._cached_analyses([d.content_hash for d in drops])
         todo: dict[str, tuple[str, str | None, str | None, str]] = {}
@@ -170,14 +172,14 @@ class AnalysisService:
             if client is not None:
                 report = analyze_distributed(self.drops, client, items, force=force, batch=batch, progress=show)
             else:
-                with engines.dask_client(scheduler or self.drops.settings.dask_scheduler, workers=workers) as own:
+                with engines.open_pool(engine, scheduler, workers=workers, settings=self.drops.settings) as own:
                     report = analyze_distributed(self.drops, own, items, force=force, batch=batch, progress=show)
             log.info("analysed %d files on %d workers in %.1f s", report.analysed, report.workers, report.seconds)
             cached.update(self._cached_analyses(list(todo)))
         missing = [h for h in todo if h not in cached]
         if missing:
             raise AnalysisError(f"{len(missing)} analyses were not stored by the workers (e.g. {missing[0][:12]})",
-                                hint="run `qldrops analyze-all --engine dask` again: what was stored is kept")
+                                hint=f"run `qldrops analyze-all --engine {engine}` again: what was stored is kept")
         out = AnalysisList()
         for d in drops:
             a = type(cached[d.content_hash]).from_dict(cached[d.content_hash].to_dict())

@@ -359,20 +359,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def engine_options(batch: int):
-    """--engine, --scheduler, --workers, --batch: batch work on this process or a Dask cluster."""
+    """--engine, --scheduler, --workers, --batch: batch work on this process or a Dask or Ray cluster."""
     return lambda fn: _engine_options(fn, batch)
 
 
 def _engine_options(fn, batch: int):
     fn = click.option("--batch", default=batch, show_default=True, type=int,
-                      help="Items per task (--engine dask).")(fn)
+                      help="Items per task (--engine dask|ray).")(fn)
     fn = click.option("--workers", default=2, show_default=True, type=int,
-                      help="Worker processes of the local cluster (--engine dask without a scheduler).")(fn)
+                      help="Worker processes of the local cluster (--engine dask|ray without an address).")(fn)
     fn = click.option("--scheduler", default="", metavar="ADDRESS",
-                      help="Dask scheduler, tcp://host:8786 (default: QLDROPS_DASK_SCHEDULER; empty: a local "
-                           "cluster).")(fn)
+                      help="The cluster: a Dask scheduler, tcp://host:8786 (default: QLDROPS_DASK_SCHEDULER), or "
+                           "a Ray cluster, ray://host:10001 (default: QLDROPS_RAY_ADDRESS); empty: a local "
+                           "cluster.")(fn)
     return click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
-                        help="Where the work runs: this process, or a Dask cluster (Ray is not supported).")(fn)
+                        help="Where the work runs: this process, a Dask cluster or a Ray cluster.")(fn)
 
 
 if __name__ == "__main__":  # pragma: no cover

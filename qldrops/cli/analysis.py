@@ -64,8 +64,8 @@ def analyze_all(ctx: Context, workflow_id: str | None, drop_type: str | None, pr
                 engine: str, scheduler: str, workers: int, batch: int):
     """Analyse every current drop (results are stored with the drops and reused).
 
-    With --engine dask the files are analysed on a Dask cluster's workers, which write the
-    results back in batches; a killed worker's batch is retried, nothing stored is redone.
+    With --engine dask or --engine ray the files are analysed on a cluster's workers, which
+    write the results back in batches; a killed worker's batch is retried, nothing stored is redone.
     """
     output(ctx, ctx.store.analyze_all(workflow_id, drop_type, processes=processes, force=force, engine=engine,
                                       scheduler=scheduler, workers=workers, batch=batch))

@@ -22,12 +22,13 @@ def index():
 def sync_cmd(ctx: Context, engine: str, scheduler: str, workers: int, batch: int):
     """Apply the change log since the last sync, embedding what is new (and save the index).
 
-    With --engine dask the embedding runs on a Dask cluster's workers (the model loaded once
-    per worker, vectors written back in batches); a killed worker's batch is retried and
-    nothing already embedded is embedded again.
+    With --engine dask or --engine ray the embedding runs on a cluster's workers (the model
+    loaded once per worker, vectors written back in batches); a killed worker's batch is
+    retried and nothing already embedded is embedded again.
     """
-    if check_engine(engine) == "dask":
-        output(ctx, ctx.store.index.sync_distributed(scheduler=scheduler, workers=workers, batch=batch).to_dict())
+    if check_engine(engine) != "local":
+        output(ctx, ctx.store.index.sync_distributed(engine=engine, scheduler=scheduler, workers=workers,
+                                                     batch=batch).to_dict())
         return
     output(ctx, ctx.store.index.sync(save=True).to_dict())
 

@@ -1,8 +1,9 @@
-"""`qldrops index sync --engine dask`: embedding spread over the workers of a Dask cluster.
+"""`qldrops index sync --engine dask|ray`: embedding spread over the workers of a Dask or Ray cluster.
 
 The submitting process asks the database which content of live drops has no vector for
 the index's model yet (one anti-join), cuts those content hashes into tasks of ``batch``
-and hands them out. Each worker process keeps one database connection pool and one
+and hands them out (:meth:`qldrops.engines.Pool.results`, the same for both engines). Each
+worker process (a Dask worker, a Ray actor) keeps one database connection pool and one
 loaded model for all its tasks (:func:`_worker_parts`, a per-process cache: the model
 is loaded once per worker, not per task), reads its batch's artifacts, and embeds and
 writes them ``commit_every`` at a time, each slice in one transaction (``COPY`` on
@@ -10,7 +11,8 @@ PostgreSQL, one ``executemany`` on SQLite; see :func:`qldrops.store.bulk.upsert_
 When every task is done the mirror is brought up to date by the normal path
 (:meth:`IndexManager.sync`), which now finds every vector in the database.
 
-**A worker killed mid-batch.** Dask gives its task to another worker. A task first drops
+**A worker killed mid-batch.** Its task is run again (Dask gives it to another worker; Ray to the
+first actor free, the dead one restarted). A task first drops
 the hashes that already have a vector (keyed by content hash and model), so what the
 dead worker committed is not embedded again and nothing is missing: only the slice it
 was embedding when it died (at most ``commit_every`` artifacts) is embedded a second
@@ -24,7 +26,6 @@ import dataclasses
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,6 @@ from .embedder import Embedder, get_embedder
 from .embstore import embed_and_save, missing_hashes
 
 if TYPE_CHECKING:
-    from distributed import Client
-
     from .manager import IndexManager
 
 log = logging.getLogger(__name__)
@@ -117,13 +116,15 @@ def _preload(job: EmbedJob) -> float:
     return time.perf_counter() - started
 
 
-def preload(manager: IndexManager, client: Client, *,
+def preload(manager: IndexManager, client: Any, *,
             embedder_factory: Callable[[], Embedder] | None = None) -> dict[str, float]:
-    """Load the model on every worker now (seconds per worker address), e.g. before timing a job."""
+    """Load the model on every worker now (seconds per worker), e.g. before timing a job.
+
+    ``client``: a :class:`qldrops.engines.Pool` or a ``distributed.Client``."""
     store = manager.store
     job = EmbedJob(url=store.url, settings=store.settings, workspace=store.workspace,
                    model_id=manager.embedder.model_id, embedder_factory=embedder_factory)
-    return client.run(_preload, job)
+    return engines.as_pool(client).run_everywhere(_preload, job)
 
 
 def unembedded_hashes(store, model_id: str) -> list[str]:
@@ -137,10 +138,12 @@ def unembedded_hashes(store, model_id: str) -> list[str]:
         return list(conn.execute(q).scalars())
 
 
-def sync_distributed(manager: IndexManager, client: Client, *, batch: int = 128, commit_every: int = 32,
+def sync_distributed(manager: IndexManager, client: Any, *, batch: int = 128, commit_every: int = 32,
                      progress: bool | None = None, embedder_factory: Callable[[], Embedder] | None = None
                      ) -> DistributedReport:
-    """Embed every live drop's content that has no vector on the cluster of ``client``, then sync the mirror."""
+    """Embed every live drop's content that has no vector on the workers of ``client`` (a
+    :class:`qldrops.engines.Pool` or a ``distributed.Client``), then sync the mirror."""
+    pool = engines.as_pool(client)
     store = manager.store
     started = time.perf_counter()
     model_id = manager.embedder.model_id
@@ -148,14 +151,11 @@ def sync_distributed(manager: IndexManager, client: Client, *, batch: int = 128,
     tasks = engines.batches(todo, batch)
     job = EmbedJob(url=store.url, settings=store.settings, workspace=store.workspace, model_id=model_id,
                    commit_every=commit_every, embedder_factory=embedder_factory)
-    report = DistributedReport(engine="dask", workers=len(client.scheduler_info().get("workers", {})),
+    report = DistributedReport(engine=pool.engine, workers=pool.workers,
                                tasks=len(tasks))  # the tasks' counts are added as they finish
-    run = uuid.uuid4().hex[:8]
-    futures = [client.submit(embed_task, job, part, key=f"qldrops-embed-{run}-{i}", pure=False)
-               for i, part in enumerate(tasks)]
     show = store.settings.progress if progress is None else progress
-    engines.collect(client, futures, report, total=len(todo), desc="embedding", show=show,
-                    what="embedding")
+    engines.collect(pool, embed_task, job, tasks, report, total=len(todo), desc="embedding", show=show,
+                    what="embedding", name="embed")
     report.sync = manager.sync(save=True).to_dict()  # the normal path: every vector is in the database now
     report.seconds = time.perf_counter() - started
     log.info("embedded %d of %d artifacts on %d workers in %.1f s", report.embedded, report.hashes,

@@ -14,8 +14,9 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -414,22 +415,26 @@ class IndexManager:
         """Changes this mirror does not reflect yet: pending drops plus change rows not read."""
         return len(self.pending) + sy.pending_count(self.store, self.watermark)
 
-    def sync_distributed(self, client: Any = None, *, scheduler: str = "", workers: int = 2, batch: int = 128,
-                         commit_every: int = 32, progress: bool | None = None, embedder_factory: Any = None):
-        """Embed what has no vector on a Dask cluster, then :meth:`sync` (``qldrops index sync --engine dask``).
+    def sync_distributed(self, client: Any = None, *, engine: str = "dask", scheduler: str = "", workers: int = 2,
+                         batch: int = 128, commit_every: int = 32, progress: bool | None = None,
+                         embedder_factory: Any = None):
+        """Embed what has no vector on a Dask or Ray cluster, then :meth:`sync`
+        (``qldrops index sync --engine dask|ray``).
 
-        ``client``: a ``distributed.Client``; without one, the scheduler at ``scheduler`` (or
-        ``QLDROPS_DASK_SCHEDULER``), or else a local cluster of ``workers`` processes started for
-        this call. Tasks are ``batch`` content hashes; each worker loads the model once and writes
+        ``client``: a ``distributed.Client`` or a :class:`qldrops.engines.Pool`; without one, a
+        cluster of ``engine``: the address ``scheduler`` (or ``QLDROPS_DASK_SCHEDULER`` /
+        ``QLDROPS_RAY_ADDRESS``), or else a local cluster of ``workers`` processes started for this
+        call. Tasks are ``batch`` content hashes; each worker loads the model once and writes
         ``commit_every`` vectors per transaction. See :mod:`qldrops.index.distributed`.
         """
         from . import distributed as dx
 
         self.store._authorize("write")
-        kw = dict(batch=batch, commit_every=commit_every, progress=progress, embedder_factory=embedder_factory)
+        kw = {"batch": batch, "commit_every": commit_every, "progress": progress,
+              "embedder_factory": embedder_factory}
         if client is not None:
             return dx.sync_distributed(self, client, **kw)
-        with engines.dask_client(scheduler or self.store.settings.dask_scheduler, workers=workers) as own:
+        with engines.open_pool(engine, scheduler, workers=workers, settings=self.store.settings) as own:
             return dx.sync_distributed(self, own, **kw)
 
     # ------------------------------------------------------------------ the background indexer

@@ -315,9 +315,21 @@ class RayPool(Pool):
     def workers(self) -> int:
         return len(self.actors)
 
-    def pids(self, timeout: float | None = None) -> list[int]:
-        """The actors' process ids (waiting for actors being started or restarted)."""
-        return self._ray.get([a.pid.remote() for a in self.actors], timeout=timeout)
+    def pids(self, timeout: float = RESTART_TIMEOUT) -> list[int]:
+        """The actors' process ids, waiting (up to ``timeout`` seconds) for actors being started or
+        restarted. An actor answers between batches only."""
+        deadline = time.monotonic() + timeout
+        out = []
+        for actor in self.actors:
+            while True:
+                try:
+                    out.append(self._ray.get(actor.pid.remote(), timeout=max(0.1, deadline - time.monotonic())))
+                    break
+                except self._ray.exceptions.ActorUnavailableError:  # restarting: asked again
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        return out
 
     def run_everywhere(self, fn: Callable, *args: Any) -> dict[str, Any]:
         values = self._ray.get([a.run.remote(fn, *args) for a in self.actors])

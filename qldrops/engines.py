@@ -15,8 +15,10 @@ counts, whatever the engine.
   ``LocalCluster`` of worker processes on this machine. Dask gives the batch of a killed
   worker to another worker (and gives up after a batch killed three).
 * **Ray** (:func:`ray_pool`, :class:`RayPool`): the cluster the settings name
-  (``QLDROPS_RAY_ADDRESS`` or ``--scheduler ray://host:10001``), or, without one, a Ray started
-  on this machine for the call (``num_cpus=workers``, no dashboard) and shut down at the end.
+  (``QLDROPS_RAY_ADDRESS`` or ``--scheduler ray://host:10001``; a cluster with token
+  authentication, Ray's default, also needs ``RAY_AUTH_MODE=token`` and its token here), or,
+  without one, a Ray started on this machine for the call (``num_cpus=workers``, no dashboard)
+  and shut down at the end.
   One actor per worker (per CPU of the cluster) runs the batches, one at a time; the batch
   functions' per-process caches keep the store and the model there for all its batches. An
   actor that dies is restarted by Ray (a new process: it loads the model once again) and its
@@ -271,9 +273,11 @@ def ray_pool(address: str = "", *, workers: int = 2, timeout: float | None = Non
             try:
                 ray.init(address=address, **options)
             except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
-                raise ConfigurationError(f"could not connect to the Ray cluster at {address} ({exc})",
-                                         hint="check --scheduler / QLDROPS_RAY_ADDRESS and that the cluster "
-                                              "runs the same Ray and Python versions") from None
+                raise ConfigurationError(
+                    f"could not connect to the Ray cluster at {address} ({exc})",
+                    hint="check --scheduler / QLDROPS_RAY_ADDRESS, that the cluster runs the same Ray and Python "
+                         "versions, and, for a cluster with token authentication (Ray's default), set "
+                         "RAY_AUTH_MODE=token here with its token (~/.ray/auth_token or RAY_AUTH_TOKEN)") from None
         else:
             # Only hashes and counts travel: a small object store (Ray's minimum is 75 MB).
             _start_local_ray(ray, {"num_cpus": workers, "include_dashboard": False,

@@ -279,8 +279,9 @@ def ray_pool(address: str = "", *, workers: int = 2, timeout: float | None = Non
                          "versions, and, for a cluster with token authentication (Ray's default), set "
                          "RAY_AUTH_MODE=token here with its token (~/.ray/auth_token or RAY_AUTH_TOKEN)") from None
         else:
+            # "local": a new Ray even if `ray start` left one running here (``auto`` connects to that).
             # Only hashes and counts travel: a small object store (Ray's minimum is 75 MB).
-            _start_local_ray(ray, {"num_cpus": workers, "include_dashboard": False,
+            _start_local_ray(ray, {"address": "local", "num_cpus": workers, "include_dashboard": False,
                                    "object_store_memory": 100 * 2**20, **quiet, **init_options})
             log.info("started a local Ray of %d CPUs", workers)
     try:

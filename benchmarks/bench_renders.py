@@ -44,11 +44,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -57,7 +55,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from bench_replicas import REDIS_URL, _database, _drop_database
+from bench_replicas import two_replicas
 
 WORKFLOW = "wf-bench-renders"
 
@@ -127,65 +125,41 @@ def _started(replicas: list) -> int:
 
 
 def main(quick: bool = False, users: int = 4, wait: float = 0.5, pool_size: int = 2) -> dict:
-    from replicas import NginxProxy, ReplicaSet
-
-    import qldrops
-    from qldrops.settings import Settings
-
     seconds, rounds, warmup = (20, 1, 5) if quick else (40, 3, 8)
     base_seconds = 5 if quick else 10
     load_before = os.getloadavg()
-    db = _database()
-    folder = Path(tempfile.mkdtemp(prefix="qldrops-bench-renders-"))
     runs: dict[str, list[dict]] = {}
-    try:
-        store = qldrops.connect(db, settings=Settings(progress=False, embedding_model="fake"))
-        for i in range(6):
-            store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact=f"print({i})\n" * 40,
-                      metadata={"path": f"src/m{i}.py"})
-        capability = store.previews.create(workflow_id=WORKFLOW, ttl="2h").capability
-        store.close()
-        seats = str(4 * users)
-        args = ["--rate-limit-link", "10000000/minute", "--rate-limit-client", "10000000/minute",
-                "--max-kernels-per-client", seats, "--max-kernels-per-link", seats, "--log-level", "WARNING"]
-        env = {"QLDROPS_REDIS_URL": REDIS_URL, "QLDROPS_EMBEDDING_MODEL": "fake"}
-        with ReplicaSet(db, folder, replicas=2, preheat=True, pool_size=pool_size, extra_args=args,
-                        env=env) as rs:
-            one = NginxProxy([f"127.0.0.1:{rs.replicas[0].port}"], folder / "nginx-one").start()
-            try:
-                proxies = {"one": one.url, "two": rs.proxy.url}
-                page = "/p/" + capability
-                for n, url in proxies.items():  # warm both replicas (first paint cached, connections open)
-                    _locust(url, "render", page, users=users, seconds=5, warmup=2, wait=wait)
-                    _settle(rs.replicas, pool_size)
-                for i in range(rounds):
-                    runs.setdefault("static", []).append(
-                        _locust(one.url, "get", "/robots.txt", users=users, seconds=base_seconds, warmup=2))
-                    order = ["one", "two"] if i % 2 == 0 else ["two", "one"]
-                    for n in order:
-                        runs.setdefault(f"healthz_{n}", []).append(
-                            _locust(proxies[n], "get", "/healthz", users=users, seconds=base_seconds, warmup=2))
-                    for n in order:
-                        _settle(rs.replicas, pool_size)
-                        started, cpu = _started(rs.replicas), _server_cpu_s(rs.replicas)
-                        r = _locust(proxies[n], "render", page, users=users, seconds=seconds, warmup=warmup,
-                                    wait=wait)
-                        # until the pools are full again: the kernels this run's renders took are replaced
-                        r["refill_s"] = round(_settle(rs.replicas, pool_size), 1)
-                        visits = max(1, r["locust"]["render"]["requests"])  # warm-up and drain included
-                        r["kernels_started"] = _started(rs.replicas) - started
-                        r["kernels_per_render"] = round(r["kernels_started"] / visits, 2)
-                        r["server_cpu_s_per_render"] = round((_server_cpu_s(rs.replicas) - cpu) / visits, 2)
-                        runs.setdefault(f"render_{n}", []).append(r)
-                        print(f"round {i + 1} render_{n}: {r['per_s']:.2f}/s, p50 {r['p50_s']:.2f} s, "
-                              f"p95 {r['p95_s']:.2f} s, busy {r['busy']}, failed {r['failed']}, "
-                              f"kernels/render {r['kernels_per_render']}, server CPU {r['server_cpu_s_per_render']} s/render, cpu {r['cpu_busy']:.0%}, load {r['load_avg_before'][0]} -> "
-                              f"{r['load_avg_after'][0]}", flush=True)
-            finally:
-                one.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        _drop_database(db)
+    seats = str(4 * users)
+    seat_args = ["--max-kernels-per-client", seats, "--max-kernels-per-link", seats]
+    with two_replicas("renders", seat_args, preheat=True, pool_size=pool_size) as (rs, one_url, capability):
+        proxies = {"one": one_url, "two": rs.proxy.url}
+        page = "/p/" + capability
+        for n, url in proxies.items():  # warm both replicas (first paint cached, connections open)
+            _locust(url, "render", page, users=users, seconds=5, warmup=2, wait=wait)
+            _settle(rs.replicas, pool_size)
+        for i in range(rounds):
+            runs.setdefault("static", []).append(
+                _locust(one_url, "get", "/robots.txt", users=users, seconds=base_seconds, warmup=2))
+            order = ["one", "two"] if i % 2 == 0 else ["two", "one"]
+            for n in order:
+                runs.setdefault(f"healthz_{n}", []).append(
+                    _locust(proxies[n], "get", "/healthz", users=users, seconds=base_seconds, warmup=2))
+            for n in order:
+                _settle(rs.replicas, pool_size)
+                started, cpu = _started(rs.replicas), _server_cpu_s(rs.replicas)
+                r = _locust(proxies[n], "render", page, users=users, seconds=seconds, warmup=warmup,
+                            wait=wait)
+                # until the pools are full again: the kernels this run's renders took are replaced
+                r["refill_s"] = round(_settle(rs.replicas, pool_size), 1)
+                visits = max(1, r["locust"]["render"]["requests"])  # warm-up and drain included
+                r["kernels_started"] = _started(rs.replicas) - started
+                r["kernels_per_render"] = round(r["kernels_started"] / visits, 2)
+                r["server_cpu_s_per_render"] = round((_server_cpu_s(rs.replicas) - cpu) / visits, 2)
+                runs.setdefault(f"render_{n}", []).append(r)
+                print(f"round {i + 1} render_{n}: {r['per_s']:.2f}/s, p50 {r['p50_s']:.2f} s, "
+                      f"p95 {r['p95_s']:.2f} s, busy {r['busy']}, failed {r['failed']}, "
+                      f"kernels/render {r['kernels_per_render']}, server CPU {r['server_cpu_s_per_render']} s/render, cpu {r['cpu_busy']:.0%}, load {r['load_avg_before'][0]} -> "
+                      f"{r['load_avg_after'][0]}", flush=True)
     load_after = os.getloadavg()
 
     med = {k: statistics.median(r["per_s"] for r in v) for k, v in runs.items()}

@@ -22,6 +22,7 @@ Run: ``.venv/bin/python benchmarks/bench_replicas.py [--quick]`` (needs nginx, w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,7 +31,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -84,16 +87,19 @@ def _drop_database(url: str) -> None:
     admin.dispose()
 
 
-def main(quick: bool = False) -> dict:
-    from replicas import NginxProxy, ReplicaSet, http
+@contextlib.contextmanager
+def two_replicas(name: str, extra_args: list[str], **options: Any) -> Iterator[tuple[Any, str, str]]:
+    """A fresh PostgreSQL database holding one workflow of six files and a view link to it, two replicas
+    on it (rate limits in Redis, unlimited; ``extra_args`` and ``options`` for ``ReplicaSet``) behind
+    nginx, and a second nginx in front of replica 1 only. Yields (the replica set, the one-replica
+    proxy's URL, the link's capability); everything is stopped and removed afterwards."""
+    from replicas import NginxProxy, ReplicaSet
 
     import qldrops
     from qldrops.settings import Settings
 
-    seconds, rounds = (4, 1) if quick else (10, 3)
-    load_before = os.getloadavg()
     db = _database()
-    folder = Path(tempfile.mkdtemp(prefix="qldrops-bench-replicas-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"qldrops-bench-{name}-"))
     try:
         store = qldrops.connect(db, settings=Settings(progress=False, embedding_model="fake"))
         for i in range(6):
@@ -102,27 +108,36 @@ def main(quick: bool = False) -> dict:
         capability = store.previews.create(workflow_id=WORKFLOW, ttl="2h").capability
         store.close()
         args = ["--rate-limit-link", "10000000/minute", "--rate-limit-client", "10000000/minute",
-                "--log-level", "WARNING"]
+                *extra_args, "--log-level", "WARNING"]
         env = {"QLDROPS_REDIS_URL": REDIS_URL, "QLDROPS_EMBEDDING_MODEL": "fake"}
-        with ReplicaSet(db, folder, replicas=2, preheat=False, extra_args=args, env=env) as rs:
+        with ReplicaSet(db, folder, replicas=2, extra_args=args, env=env, **options) as rs:
             one = NginxProxy([f"127.0.0.1:{rs.replicas[0].port}"], folder / "nginx-one").start()
             try:
-                proxies = {"one": one.url, "two": rs.proxy.url}
-                for url in proxies.values():  # warm both replicas' connections and caches
-                    assert http(url + "/e/" + capability)[0] == 200
-                    _wrk(url + "/e/" + capability, 2)
-                paths = {"page": "/e/" + capability, "healthz": "/healthz"}
-                runs: dict[str, list[dict]] = {}
-                for _ in range(rounds):
-                    runs.setdefault("static", []).append(_wrk(one.url + "/robots.txt", seconds))
-                    for target, path in paths.items():
-                        for n, base in proxies.items():
-                            runs.setdefault(f"{target}_{n}", []).append(_wrk(base + path, seconds))
+                yield rs, one.url, capability
             finally:
                 one.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         _drop_database(db)
+
+
+def main(quick: bool = False) -> dict:
+    from replicas import http
+
+    seconds, rounds = (4, 1) if quick else (10, 3)
+    load_before = os.getloadavg()
+    with two_replicas("replicas", [], preheat=False) as (rs, one_url, capability):
+        proxies = {"one": one_url, "two": rs.proxy.url}
+        for url in proxies.values():  # warm both replicas' connections and caches
+            assert http(url + "/e/" + capability)[0] == 200
+            _wrk(url + "/e/" + capability, 2)
+        paths = {"page": "/e/" + capability, "healthz": "/healthz"}
+        runs: dict[str, list[dict]] = {}
+        for _ in range(rounds):
+            runs.setdefault("static", []).append(_wrk(one_url + "/robots.txt", seconds))
+            for target, path in paths.items():
+                for n, base in proxies.items():
+                    runs.setdefault(f"{target}_{n}", []).append(_wrk(base + path, seconds))
     load_after = os.getloadavg()
 
     med = {k: statistics.median(r["rps"] for r in v) for k, v in runs.items()}

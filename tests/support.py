@@ -7,7 +7,7 @@ the tree, ``import conftest`` may find the wrong one.)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -89,3 +89,35 @@ class RecordingEmbedder:
 
     def __repr__(self) -> str:
         return f"RecordingEmbedder({self.path!r})"
+
+
+def kill_a_worker_mid_job(job: Callable[[], Any], pick: Callable[[], int | None], *, timeout: float,
+                          poll: float = 0.05, join: float = 600) -> tuple[int, Any]:
+    """Run ``job()`` in a thread and, while it runs, ask ``pick()`` every ``poll`` seconds for a worker
+    process to kill; SIGKILL the first one it names, wait for the job, and return (that pid, the job's
+    result). Fails the test if the job ended before a worker could be killed, or raised."""
+    import signal
+    import threading
+    import time
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = job()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    victim = None
+    deadline = time.monotonic() + timeout
+    while victim is None and thread.is_alive() and time.monotonic() < deadline:
+        victim = pick()
+        if victim is not None:
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(poll)
+    thread.join(join)
+    assert victim is not None, "the job ended before a worker could be killed"
+    assert "error" not in box, box.get("error")
+    return victim, box["result"]

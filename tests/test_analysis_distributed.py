@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
-import time
 
 import pytest
 import sqlalchemy as sa
-from support import cli_environment
+from support import cli_environment, kill_a_worker_mid_job
 
 from qldrops.cli import main
 from qldrops.store import schema as t
@@ -50,32 +47,20 @@ def test_distributed_analysis_matches_local(store, dask_client):
 
 def test_killed_worker_mid_analysis(store, dask_client):
     store.put_many(_items(30))
-    box: dict = {}
-
-    def run():
-        try:
-            box["result"] = store.analyze_all(client=dask_client, batch=5)
-        except BaseException as exc:  # handed to the test thread below
-            box["error"] = exc
-
     dask_client.wait_for_workers(2, timeout=60)  # an earlier test's killed worker is back
-    job = threading.Thread(target=run)
-    job.start()
-    killed = None
-    deadline = time.monotonic() + 240
-    while killed is None and job.is_alive() and time.monotonic() < deadline:
+
+    def busy_worker() -> int | None:
         with store.reading() as conn:
             stored = conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar()
-        if stored >= 3:  # under way: kill a worker while tasks remain
-            pids = dask_client.run(os.getpid)  # worker address -> process id
-            busy = [w for w, keys in dask_client.processing().items() if keys and w in pids] or list(pids)
-            killed = pids[busy[0]]
-            os.kill(killed, signal.SIGKILL)
-        time.sleep(0.1)
-    job.join(300)
-    assert killed is not None, "the job ended before a worker could be killed"
-    assert "error" not in box, box.get("error")
-    got = box["result"]
+        if stored < 3:
+            return None
+        # under way: kill a worker while tasks remain
+        pids = dask_client.run(os.getpid)  # worker address -> process id
+        busy = [w for w, keys in dask_client.processing().items() if keys and w in pids] or list(pids)
+        return pids[busy[0]]
+
+    _, got = kill_a_worker_mid_job(lambda: store.analyze_all(client=dask_client, batch=5), busy_worker,
+                                   timeout=240, poll=0.1, join=300)
     assert len(got) == 30 and all(not a.errors for a in got)
     with store.reading() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar() == 30

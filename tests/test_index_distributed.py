@@ -7,11 +7,7 @@ import collections
 import functools
 import hashlib
 import json
-import os
-import signal
 import sys
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -26,6 +22,7 @@ distributed = pytest.importorskip("distributed")
 from support import (
     RecordingEmbedder,  # noqa: E402
     cli_environment,
+    kill_a_worker_mid_job,
 )
 
 
@@ -78,29 +75,17 @@ def test_killed_worker_mid_job_exactly_once(store, client, tmp_path):
     record = tmp_path / "embedded.log"
     record.touch()
     factory = functools.partial(RecordingEmbedder, str(record), 0.03)
-    box: dict = {}
     client.wait_for_workers(2, timeout=60)  # an earlier test's killed worker is back
 
-    def run():
-        try:
-            box["report"] = store.index.sync_distributed(client, batch=20, commit_every=5, embedder_factory=factory)
-        except BaseException as exc:  # handed to the test thread below
-            box["error"] = exc
-
-    job = threading.Thread(target=run)
-    job.start()
-    deadline = time.monotonic() + 120
-    victim = None
-    while victim is None and time.monotonic() < deadline and job.is_alive():
+    def busy_worker() -> int | None:
         lines = record.read_text().split()
         if len(lines) >= 2 * 30:  # 30 texts embedded: the job is well under way, 130 to go
-            victim = int(lines[-2])  # the worker that embedded last is busy with a batch now
-            os.kill(victim, signal.SIGKILL)
-        time.sleep(0.05)
-    job.join(300)
-    assert victim is not None, "the job ended before a worker could be killed"
-    assert "error" not in box, box.get("error")
-    report = box["report"]
+            return int(lines[-2])  # the worker that embedded last is busy with a batch now
+        return None
+
+    victim, report = kill_a_worker_mid_job(
+        lambda: store.index.sync_distributed(client, batch=20, commit_every=5, embedder_factory=factory),
+        busy_worker, timeout=120, join=300)
 
     calls = collections.Counter(line.split()[1] for line in record.read_text().splitlines())
     pids = {int(line.split()[0]) for line in record.read_text().splitlines()}

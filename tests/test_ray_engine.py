@@ -9,15 +9,12 @@ import collections
 import functools
 import json
 import os
-import signal
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import RecordingEmbedder, cli_environment
+from support import RecordingEmbedder, cli_environment, kill_a_worker_mid_job
 from test_analysis_distributed import _items as _analysis_items
 from test_index_distributed import _check_vectors, _sha, _texts
 
@@ -48,20 +45,6 @@ def ray_pool():
         env.undo()
 
 
-def _run_in_thread(fn) -> tuple[threading.Thread, dict]:
-    box: dict = {}
-
-    def run():
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            box["error"] = exc
-
-    job = threading.Thread(target=run)
-    job.start()
-    return job, box
-
-
 def test_ray_sync_matches_single_process(store, ray_pool):
     texts = _texts(50)
     store.put_many([{"workflow_id": "w", "drop_type": "code_generation", "artifact": x} for x in texts]
@@ -82,20 +65,16 @@ def test_ray_killed_worker_mid_embedding_exactly_once(store, ray_pool, tmp_path)
     record.touch()
     factory = functools.partial(RecordingEmbedder, str(record), 0.03)
     ray_pool.pids(timeout=300)  # an earlier test's killed actor is back
-    job, box = _run_in_thread(lambda: store.index.sync_distributed(ray_pool, batch=15, commit_every=5,
-                                                                   embedder_factory=factory))
-    victim = None
-    deadline = time.monotonic() + 300
-    while victim is None and time.monotonic() < deadline and job.is_alive():
+
+    def busy_actor() -> int | None:
         lines = record.read_text().split()
         if len(lines) >= 2 * 25:  # 25 texts embedded: well under way, 95 to go
-            victim = int(lines[-2])  # the actor that embedded last is busy with a batch now
-            os.kill(victim, signal.SIGKILL)
-        time.sleep(0.05)
-    job.join(600)
-    assert victim is not None, "the job ended before a worker could be killed"
-    assert "error" not in box, box.get("error")
-    report = box["result"]
+            return int(lines[-2])  # the actor that embedded last is busy with a batch now
+        return None
+
+    victim, report = kill_a_worker_mid_job(
+        lambda: store.index.sync_distributed(ray_pool, batch=15, commit_every=5, embedder_factory=factory),
+        busy_actor, timeout=300)
 
     rows = [line.split() for line in record.read_text().splitlines()]
     calls = collections.Counter(h for _, h in rows)
@@ -115,20 +94,14 @@ def test_ray_killed_worker_mid_embedding_exactly_once(store, ray_pool, tmp_path)
 def test_ray_killed_worker_mid_analysis(store, ray_pool):
     store.put_many(_analysis_items(24))
     pids = ray_pool.pids(timeout=300)  # asked while idle: an actor answers between batches only
-    job, box = _run_in_thread(lambda: store.analyze_all(client=ray_pool, batch=4))
-    killed = None
-    deadline = time.monotonic() + 300
-    while killed is None and job.is_alive() and time.monotonic() < deadline:
+
+    def an_actor() -> int | None:
         with store.reading() as conn:
             stored = conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar()
-        if stored >= 3:  # under way, batches left for both actors
-            killed = pids[0]
-            os.kill(killed, signal.SIGKILL)
-        time.sleep(0.1)
-    job.join(600)
-    assert killed is not None, "the job ended before a worker could be killed"
-    assert "error" not in box, box.get("error")
-    got = box["result"]
+        return pids[0] if stored >= 3 else None  # under way, batches left for both actors
+
+    _, got = kill_a_worker_mid_job(lambda: store.analyze_all(client=ray_pool, batch=4), an_actor,
+                                   timeout=300, poll=0.1)
     assert len(got) == 24 and all(not a.errors for a in got)
     local = store.analyze_all(force=True, processes=1)
     assert sorted((a.drop_id, a.language, a.issue_count) for a in got) == \

@@ -86,16 +86,20 @@ def test_a_database_error_in_a_later_chunk_rolls_every_chunk_back(store, monkeyp
     assert len(store.put_many(items(20))) == 20
 
 
-@pytest.mark.postgres
-def test_tsvectors_computed_ahead_are_the_ones_the_insert_would_compute(pg_store):
-    batch = items(13)
-    drops = pg_store.put_many(batch)
+def _assert_tsvectors_as_the_insert_computes(pg_store, drops, batch) -> None:
     with pg_store.reading() as conn:
         for d, b in zip(drops, batch):
             doc = document(b["workflow_id"], b["drop_type"], b["metadata"], b["artifact"])
             same = conn.execute(sa.text("SELECT search_tsv = to_tsvector('english'::regconfig, :doc) "
                                         "FROM drops WHERE id = :id"), {"doc": doc, "id": d.id}).scalar()
             assert same is True
+
+
+@pytest.mark.postgres
+def test_tsvectors_computed_ahead_are_the_ones_the_insert_would_compute(pg_store):
+    batch = items(13)
+    drops = pg_store.put_many(batch)
+    _assert_tsvectors_as_the_insert_computes(pg_store, drops, batch)
 
 
 @pytest.mark.postgres
@@ -336,12 +340,7 @@ def test_a_chunk_whose_tsvectors_one_helper_failed_to_compute_is_computed_by_the
     batch = items(13)
     drops = pg_store.put_many(batch)
     assert failed == [2] and writer == [4]  # chunk 4..7 went out in two parts; the one with doc6 failed
-    with pg_store.reading() as conn:
-        for d, b in zip(drops, batch):
-            doc = document(b["workflow_id"], b["drop_type"], b["metadata"], b["artifact"])
-            same = conn.execute(sa.text("SELECT search_tsv = to_tsvector('english'::regconfig, :doc) "
-                                        "FROM drops WHERE id = :id"), {"doc": doc, "id": d.id}).scalar()
-            assert same is True
+    _assert_tsvectors_as_the_insert_computes(pg_store, drops, batch)
     assert [h.drop.id for h in pg_store.search("doc6z")] == [drops[6].id]
 
 

@@ -27,6 +27,8 @@ def _fill(store, n=30):
 
 
 def _manager(store, folder, **kw):
+    # HNSW: a kind that saves a FAISS file (the exact kind saves only its map; see the end of this file)
+    kw.setdefault("kind", "hnsw")
     return IndexManager(store, folder=folder, **kw)
 
 
@@ -44,9 +46,11 @@ def _data_file(folder: Path, pattern: str) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "manifest", "missing", "empty"])
-def test_damaged_files_are_refused_or_rebuilt(saved, damage):
-    store, folder, drops = saved
-    target = _data_file(folder, "vectors-*.faiss")
+@pytest.mark.parametrize("kind", ["hnsw", "flat"])
+def test_damaged_files_are_refused_or_rebuilt(sqlite_store, tmp_path, damage, kind):
+    store, folder, drops = sqlite_store, tmp_path / "idx", _fill(sqlite_store)
+    _manager(store, folder, kind=kind).sync(save=True)
+    target = _data_file(folder, "vectors-*.faiss" if kind == "hnsw" else "map-*.npz")
     if damage == "flip":
         data = bytearray(target.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -60,12 +64,12 @@ def test_damaged_files_are_refused_or_rebuilt(saved, damage):
     else:
         _data_file(folder, "map-*.npz").write_bytes(b"")
     with pytest.raises(VectorIndexError) as err:
-        _manager(store, folder, on_bad_file="raise").open()
+        _manager(store, folder, kind=kind, on_bad_file="raise").open()
     assert "rebuild" in str(err.value)
-    mgr = _manager(store, folder)  # default: rebuilt from the database, answers right
+    mgr = _manager(store, folder, kind=kind)  # default: rebuilt from the database, answers right
     res = similar(mgr, drops[0].id, 3)
     assert len(res) == 3 and mgr.verify().ok
-    _manager(store, folder, on_bad_file="raise").open()  # and the rebuilt files are good
+    _manager(store, folder, kind=kind, on_bad_file="raise").open()  # and the rebuilt files are good
 
 
 def test_index_for_another_model(saved):
@@ -103,7 +107,7 @@ CHILD_SAVE_LOOP = textwrap.dedent("""
     from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
-    mgr = IndexManager(store, folder=sys.argv[3])
+    mgr = IndexManager(store, folder=sys.argv[3], kind="hnsw")
     mgr.open()
     print("ready", flush=True)
     i = 0
@@ -156,7 +160,7 @@ CHILD_DISK_FULL = textwrap.dedent("""
     from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
-    mgr = IndexManager(store, folder=sys.argv[3])
+    mgr = IndexManager(store, folder=sys.argv[3], kind="hnsw")
     mgr.open()
     store.put_many([{"workflow_id": "big", "drop_type": "code_generation", "artifact": f"big {i} " * 9}
                     for i in range(2000)])
@@ -230,3 +234,44 @@ def test_a_temp_file_of_a_save_in_progress_is_kept(saved):
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_an_exact_index_keeps_its_vectors_once_in_the_database(sqlite_store, tmp_path):
+    store, folder = sqlite_store, tmp_path / "idx"
+    drops = _fill(store)
+    first = IndexManager(store, folder=folder)  # "auto": exact below approx_threshold
+    first.sync(save=True)
+    assert first.backend.kind == "flat"
+    assert not list(folder.glob("vectors-*")), "the vectors are in the database; no second copy on disk"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "flat" and set(manifest["files"]) == {"map"} and manifest["count"] == len(drops)
+    assert first.status().file_bytes < 40 * len(drops) + 1024  # ids and hashes, not 64 floats each
+
+    second = IndexManager(store, folder=folder, on_bad_file="raise")
+    second.open()
+    assert second.id_map == first.id_map and second.watermark.seq == first.watermark.seq
+    assert second.verify().ok
+    for drop in drops[:5]:
+        assert [(h.id, round(h.score, 5)) for h in similar(second, drop.id, 5)] == \
+            [(h.id, round(h.score, 5)) for h in similar(first, drop.id, 5)]
+    store.put(workflow_id="w", drop_type="code_generation", artifact="one more drop after the save")
+    second.sync()  # catches up from the saved watermark, as with a file
+    assert len(second.id_map) == len(drops) + 1 and second.verify().ok
+
+
+def test_an_exact_index_whose_vectors_the_database_lacks_is_refused_or_rebuilt(sqlite_store, tmp_path):
+    import sqlalchemy as sa
+
+    store, folder = sqlite_store, tmp_path / "idx"
+    drops = _fill(store)
+    IndexManager(store, folder=folder).sync(save=True)
+    with store.engine.begin() as conn:  # e.g. the saved folder outlived a restore of an older backup
+        conn.execute(sa.text("DELETE FROM embeddings WHERE content_hash = :h"), {"h": drops[0].content_hash})
+    with pytest.raises(VectorIndexError, match="does not hold") as err:
+        IndexManager(store, folder=folder, on_bad_file="raise").open()
+    assert "rebuild" in err.value.hint
+    mgr = IndexManager(store, folder=folder)
+    mgr.open()  # rebuilt from what the database holds; the drop without a vector waits for the indexer
+    assert drops[0].id not in mgr.id_map and mgr.lag == 1 and len(mgr.id_map) == len(drops) - 1
+    mgr.sync()
+    assert len(mgr.id_map) == len(drops) and mgr.verify().ok

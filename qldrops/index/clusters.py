@@ -138,7 +138,7 @@ def cluster(manager, *, n: int = 12, workflow_id: str | None = None, drop_type: 
         raise ValidationError(f"asked for {n} clusters but only {len(rows)} drops have content to cluster",
                               hint=f"ask for at most n={max(1, len(rows))}")
     faiss = faiss_module()
-    matrix = stack_vectors(vecs, (h for _, h in rows)).astype(np.float32)
+    matrix = stack_vectors(vecs, (h for _, h in rows))
     km = faiss.Kmeans(matrix.shape[1], n, niter=niter, seed=seed, spherical=True, verbose=False,
                       min_points_per_centroid=1, max_points_per_centroid=100_000)
     km.train(matrix)

@@ -167,7 +167,7 @@ def _semantic(manager, hashes: list[str], threshold: float, k: int = 10):
     if len(have) < 2:
         return []
     faiss = faiss_module()
-    matrix = stack_vectors(vecs, have).astype(np.float32)
+    matrix = stack_vectors(vecs, have)
     index = faiss.IndexFlatIP(matrix.shape[1])
     index.add(matrix)
     out = []

@@ -18,13 +18,12 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..store import schema as t
-from ..store.bulk import upsert_rows
+from ..store.bulk import known_vectors, stored_vectors, upsert_rows
 from .embedder import Embedder, is_blank
 
 log = logging.getLogger(__name__)
 
 BLANK = None  # the value a blank artifact maps to
-_PAGE = 500
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -39,37 +38,29 @@ def from_bytes(data: bytes, dim: int) -> np.ndarray | None:
 
 
 def stack_vectors(vecs: Mapping[str, np.ndarray | None], hashes: Iterable[str]) -> np.ndarray:
-    """The vectors of these hashes, one row each; every hash must have a vector (not blank)."""
+    """The vectors of these hashes as one float32 matrix, a row each; every hash must have a vector (not blank)."""
     rows = []
     for h in hashes:
         vec = vecs[h]
         assert vec is not None, f"{h} has no vector"
         rows.append(vec)
-    return np.vstack(rows)
+    if not rows:
+        raise ValueError("no vectors to stack")
+    return np.array(rows, dtype=np.float32)  # one copy in C (np.vstack goes through Python per row)
 
 
 def load_vectors(conn: sa.Connection, model_id: str, dim: int, hashes: Iterable[str]
                  ) -> dict[str, np.ndarray | None]:
     """Stored vectors for these hashes: hash -> vector, or None for a blank artifact; absent if not embedded."""
     hashes = list(dict.fromkeys(hashes))
-    out: dict[str, np.ndarray | None] = {}
-    e = t.embeddings.c
-    for i in range(0, len(hashes), _PAGE):
-        rows = conn.execute(sa.select(e.content_hash, e.vector, e.chunks).where(
-            e.model_id == model_id, e.content_hash.in_(hashes[i:i + _PAGE])))
-        for h, data, chunks in rows:
-            out[h] = from_bytes(data, dim) if chunks else BLANK
-    return out
+    rows = stored_vectors(conn.connection.dbapi_connection, conn.dialect.name, model_id, hashes)
+    return {h: from_bytes(data, dim) if chunks else BLANK for h, data, chunks in rows}
 
 
 def missing_hashes(conn: sa.Connection, model_id: str, hashes: Iterable[str]) -> list[str]:
     """Those of these hashes that have no stored row (vector or blank marker) for this model, in order."""
     hashes = list(dict.fromkeys(hashes))
-    have: set[str] = set()
-    e = t.embeddings.c
-    for i in range(0, len(hashes), _PAGE):
-        have.update(conn.execute(sa.select(e.content_hash).where(
-            e.model_id == model_id, e.content_hash.in_(hashes[i:i + _PAGE]))).scalars())
+    have = known_vectors(conn.connection.dbapi_connection, conn.dialect.name, model_id, hashes)
     return [h for h in hashes if h not in have]
 
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from .. import engines
 from ..errors import ValidationError, VectorIndexError
 from ..store import schema as t
+from ..store.bulk import stored_vectors
 from ..store.core import DropStore
 from ..store.models import Drop
 from . import clusters as topics
@@ -232,6 +233,15 @@ class IndexManager:
             watermark = sy.Watermark.from_dict(manifest.watermark)
             with self.store.reading() as conn:
                 top = conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0
+                if backend is None:  # an exact index: its vectors are stored once, in the database
+                    backend = self._from_database(conn, manifest.kind, id_map)
+                    if backend is None:
+                        msg = f"the index in {self.folder} lists vectors the database does not hold"
+                        if self.on_bad_file == "raise":
+                            raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
+                        log.warning("%s -- rebuilding it from the vectors in the database", msg)
+                        self.rebuild(save="try", embed=False)
+                        return
             if watermark.seq > top:  # a restored/rolled-back database: the mirror is from its future
                 msg = f"the index watermark ({watermark.seq}) is ahead of the database change log ({top})"
                 if self.on_bad_file == "raise":
@@ -243,6 +253,18 @@ class IndexManager:
             # Re-read by the next catch-up (the hash is filled in then).
             self.pending = {int(i): "" for i in manifest.watermark.get("pending", [])}
             self._saved_at = time.monotonic()
+
+    def _from_database(self, conn: sa.Connection, kind: str, id_map: dict[int, str]) -> vx.VectorIndex | None:
+        """The index of ``kind`` over the stored vectors of a saved map, or None if one is missing."""
+        dim = self.embedder.dim
+        rows = stored_vectors(conn.connection.dbapi_connection, conn.dialect.name, self.embedder.model_id,
+                              list(set(id_map.values())))
+        data = {h: v for h, v, chunks in rows if chunks and len(v) == 4 * dim}
+        if any(h not in data for h in id_map.values()):
+            return None
+        # One join of the stored bytes in map order: no per-row arrays (0.13 s -> 0.05 s at 10,000).
+        matrix = np.frombuffer(b"".join(data[h] for h in id_map.values()), dtype="<f4").reshape(-1, dim)
+        return vx.build(kind, dim, np.fromiter(id_map, dtype=np.int64, count=len(id_map)), matrix)
 
     def save(self) -> None:
         """Write the mirror atomically (see :mod:`qldrops.index.persist`)."""
@@ -294,7 +316,7 @@ class IndexManager:
             ids = [i for i, h in live.items() if vecs.get(h) is not None]
             self.pending = {i: h for i, h in live.items() if h not in vecs}
             dim = self.embedder.dim
-            matrix = stack_vectors(vecs, (live[i] for i in ids)).astype(np.float32) if ids \
+            matrix = stack_vectors(vecs, (live[i] for i in ids)) if ids \
                 else np.zeros((0, dim), dtype=np.float32)
             chosen = vx.choose_kind(len(ids), kind or self.kind, approx_threshold=self.approx_threshold,
                                     compressed_threshold=self.compressed_threshold)

@@ -1,12 +1,18 @@
 """Saving and opening the index files: atomic, checksummed, never served when wrong.
 
-A saved index is three files in its folder:
+A saved index is up to three files in its folder:
 
-* ``vectors-<gen>.faiss``  the FAISS index (absent for the numpy backend)
+* ``vectors-<gen>.faiss``  the FAISS index, for the approximate kinds only (HNSW, IVF,
+                           IVF-PQ): rebuilding those means training or building a graph
 * ``map-<gen>.npz``        the sidecar: drop id -> content hash of every vector, plus
                            backend arrays (HNSW label table, IVF training size)
 * ``manifest.json``        model id, dimension, kind, watermark, count, database
-                           identity, and the name, size and sha256 of both files
+                           identity, and the name, size and sha256 of the files
+
+The exact (flat) index writes no FAISS file: its vectors are stored once, in the
+database's ``embeddings`` table, and opening reads the vectors of the map's hashes
+from there (:data:`FROM_DATABASE`). A FAISS file of a flat index saved by an older
+version is still read.
 
 Each file is written to a temp file in the same folder, fsynced, ``os.replace``d and
 the folder fsynced (invariant 4). The data files carry a fresh generation name and
@@ -44,6 +50,11 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+# Kinds whose saved form is the map alone: the vectors are read from the database on open.
+# Measured (benchmarks/README.md, "Vectors stored once"): for exact search, reading the
+# vectors back costs about what reading and checksumming the file did, and the file was
+# ~25 % of the disk per chunk; for HNSW, rebuilding the graph costs ~200x opening its file.
+FROM_DATABASE = frozenset({"flat"})
 REBUILD_HINT = "run `qldrops index rebuild` (or store.index.rebuild()); the database still holds every vector"
 
 
@@ -192,7 +203,7 @@ def save(folder: Path, manifest: Manifest, backend: vx.VectorIndex, id_map: dict
     gen = uuid.uuid4().hex[:12]
     with folder_lock(folder, exclusive=True):
         files = {}
-        fidx = backend.faiss_index
+        fidx = None if backend.kind in FROM_DATABASE else backend.faiss_index
         if fidx is not None:
             faiss = vx.faiss_module()
             files["index"] = atomic_write(folder / f"vectors-{gen}.faiss",
@@ -241,9 +252,11 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 
 def load(folder: Path, *, model_id: str, dim: int, database: str, workspace: str
-         ) -> tuple[Manifest, vx.VectorIndex, dict[int, str]] | None:
+         ) -> tuple[Manifest, vx.VectorIndex | None, dict[int, str]] | None:
     """Open a saved index, or None when there is none. Anything wrong raises VectorIndexError.
 
+    The backend is None for a kind in :data:`FROM_DATABASE` saved without a FAISS file:
+    the caller fills it with the stored vectors of the map's hashes.
     Temp files left by a killed save are removed first (:func:`clean_stale_temps`).
     """
     clean_stale_temps(folder)
@@ -266,6 +279,11 @@ def load(folder: Path, *, model_id: str, dim: int, database: str, workspace: str
         arrays = dict(np.load(io.BytesIO(map_bytes), allow_pickle=False))
         id_map = decode_map(arrays)
         fidx = None
+        if index_bytes is None and manifest.kind in FROM_DATABASE:
+            if manifest.count != len(id_map):
+                raise VectorIndexError(f"the index in {folder} lists {manifest.count} vectors but its map "
+                                       f"{len(id_map)}", hint=REBUILD_HINT)
+            return manifest, None, id_map
         if index_bytes is not None:
             faiss = vx.faiss_module()
             fidx = faiss.deserialize_index(np.frombuffer(index_bytes, dtype=np.uint8))

@@ -90,6 +90,9 @@ class Settings:
     max_kernels_per_link: int = field(default=4, metadata={"help": "Visitor kernels one share link may hold at once."})
     max_kernels_per_client: int = field(default=3,
                                         metadata={"help": "Visitor kernels one client address may hold at once."})
+    max_renders_per_session: int = field(default=10, metadata={"help": "Dashboard renders one browser session may "
+                                                                       "start per minute (tabs opened at once); past "
+                                                                       "it a visit gets the busy page (503)."})
     kernel_abandon_timeout: int = field(default=45, metadata={"help": "Seconds a visitor's kernel lives after its "
                                                                       "page closed (no websocket)."})
     redis_url: str = field(default="", metadata={"help": "Redis for the page cache, shared by every server "

@@ -129,6 +129,27 @@ def test_config_is_safe_by_default(tmp_path):
     assert c.VoilaConfiguration.page_config_hook({}, notebook_path=None)["qldropsLiveTimeout"] == 60.0
 
 
+def test_the_visitor_bounds_reach_the_kernel_manager_from_the_command_line_and_the_environment(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import qldrops.cli.serve as serve_cli
+
+    nb = tmp_path / "preview.ipynb"
+    nb.write_text("{}")
+    got = []
+    monkeypatch.setattr(serve_cli, "run", got.append)  # our own entry point: the options it is handed
+    result = CliRunner().invoke(serve_cli.serve, ["--max-renders-per-session", "3", "--max-kernels", "5"])
+    assert result.exit_code == 0, result.output
+    c = build_config(got[0], nb)
+    assert c.CountingKernelManager.max_renders_per_session == 3 and c.CountingKernelManager.max_kernels == 5
+    bad = CliRunner().invoke(serve_cli.serve, ["--max-renders-per-session", "0"])
+    assert bad.exit_code == 2 and "--max-renders-per-session" in bad.output
+    monkeypatch.setenv("QLDROPS_MAX_RENDERS_PER_SESSION", "7")
+    assert build_config(ServeOptions(port=9999), nb).CountingKernelManager.max_renders_per_session == 7
+    monkeypatch.delenv("QLDROPS_MAX_RENDERS_PER_SESSION")
+    assert build_config(ServeOptions(port=9999), nb).CountingKernelManager.max_renders_per_session == 10
+
+
 def test_the_live_timeout_and_the_cell_timeout_reach_the_page_and_the_executor(tmp_path):
     nb = tmp_path / "preview.ipynb"
     nb.write_text("{}")

@@ -89,6 +89,13 @@ from ..server.app import serve as run
     help="Visitor kernels one client address may hold (default: QLDROPS_MAX_KERNELS_PER_CLIENT).",
 )
 @click.option(
+    "--max-renders-per-session",
+    default=None,
+    type=click.IntRange(1),
+    help="Dashboard renders one browser session may start per minute; past it a visit gets the busy page "
+    "(503; default: QLDROPS_MAX_RENDERS_PER_SESSION).",
+)
+@click.option(
     "--kernel-abandon-timeout",
     default=None,
     type=click.FloatRange(0.5),
@@ -142,6 +149,7 @@ def serve(
     max_kernels: int | None,
     max_kernels_per_link: int | None,
     max_kernels_per_client: int | None,
+    max_renders_per_session: int | None,
     kernel_abandon_timeout: float | None,
     compress: bool,
     precompress: bool,
@@ -164,6 +172,7 @@ def serve(
             ("max_kernels", max_kernels),
             ("max_kernels_per_link", max_kernels_per_link),
             ("max_kernels_per_client", max_kernels_per_client),
+            ("max_renders_per_session", max_renders_per_session),
             ("kernel_abandon_timeout", kernel_abandon_timeout),
         )
         if value is not None

@@ -90,6 +90,7 @@ class ServeOptions:
     max_kernels: int = field(default_factory=lambda: Settings.from_env().max_kernels)
     max_kernels_per_link: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_link)
     max_kernels_per_client: int = field(default_factory=lambda: Settings.from_env().max_kernels_per_client)
+    max_renders_per_session: int = field(default_factory=lambda: Settings.from_env().max_renders_per_session)
     kernel_abandon_timeout: float = field(default_factory=lambda: float(Settings.from_env().kernel_abandon_timeout))
     # reverse proxies whose X-Forwarded-For is believed (QLDROPS_TRUSTED_PROXIES; server/proxy.py)
     trusted_proxies: str = field(default_factory=lambda: Settings.from_env().trusted_proxies)
@@ -228,6 +229,7 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
     ck.max_kernels = max(1, int(opts.max_kernels))
     ck.max_kernels_per_link = max(1, int(opts.max_kernels_per_link))
     ck.max_kernels_per_client = max(1, int(opts.max_kernels_per_client))
+    ck.max_renders_per_session = max(1, int(opts.max_renders_per_session))
     ck.abandon_timeout = max(0.0, float(opts.kernel_abandon_timeout))
     return c
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..store import schema as t
+from ..store.bulk import live_drops
 from ..store.db import insert_ignore
 
 PAGE = 10_000
@@ -112,15 +113,9 @@ def pending_count(store, since: Watermark) -> int:
 
 
 def live_state(conn: sa.Connection, workspace: str, drop_ids: Iterable[int]) -> dict[int, str]:
-    """Current content hash of each of these drops that is alive in this workspace."""
-    d = t.drops.c
-    ids = list(drop_ids)
-    out: dict[int, str] = {}
-    for i in range(0, len(ids), 1000):
-        for drop_id, h in conn.execute(sa.select(d.id, d.content_hash).where(
-                d.id.in_(ids[i:i + 1000]), d.workspace == workspace, d.deleted_at.is_(None))):
-            out[int(drop_id)] = h
-    return out
+    """Current content hash of each of these drops that is alive in this workspace (one query on the
+    connection's driver, in its transaction: no ``IN`` list bound through SQLAlchemy per id)."""
+    return live_drops(conn.connection.dbapi_connection, conn.dialect.name, workspace, list(drop_ids))
 
 
 def all_live(conn: sa.Connection, workspace: str) -> dict[int, str]:

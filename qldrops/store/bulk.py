@@ -55,12 +55,12 @@ def _documents(prepared: Sequence[Any]) -> list[str]:
     return [document(p.workflow_id, p.drop_type, p.metadata, p.text) for p in prepared]
 
 
-def _rows_where_in(raw, dialect: str, table: str, columns: str, column: str, values: Sequence[str],
-                   scope: tuple[str, str] | None = None, *, binary: bool = False) -> list[tuple]:
+def _rows_where_in(raw, dialect: str, table: str, columns: str, column: str, values: Sequence[Any],
+                   scope: tuple[str, str] | None = None, *, binary: bool = False, pg_type: str = "text") -> list[tuple]:
     """``columns`` of the rows of ``table`` whose ``column`` is one of ``values`` (and whose ``scope``
     column has the scope's value): one query on the raw driver, whatever the number of values.
     ``table`` and the column names are this module's constants. ``binary``: PostgreSQL sends the
-    results in binary form (bytea as it is stored, not hex text)."""
+    results in binary form (bytea as it is stored, not hex text); ``pg_type``: the values' type there."""
     if not values:
         return []
     if dialect == "sqlite":
@@ -69,7 +69,7 @@ def _rows_where_in(raw, dialect: str, table: str, columns: str, column: str, val
         rows = raw.execute(sql, (*scope[1:], json.dumps(list(values))) if scope else (json.dumps(list(values)),))
     else:
         where = f"{scope[0]} = %s AND " if scope else ""
-        sql = f"SELECT {columns} FROM {table} WHERE {where}{column} = ANY(%b::text[])"  # binary array: no escaping
+        sql = f"SELECT {columns} FROM {table} WHERE {where}{column} = ANY(%b::{pg_type}[])"  # binary: no escaping
         rows = raw.cursor(binary=binary).execute(sql, (*scope[1:], list(values)) if scope else (list(values),))
     return rows.fetchall()
 
@@ -85,6 +85,13 @@ def stored_vectors(raw, dialect: str, model_id: str, hashes: Sequence[str]) -> l
     ``model_id``: one query (an ``IN`` list of 500 a page cost PostgreSQL 10x more at 10,000)."""
     return _rows_where_in(raw, dialect, "embeddings", "content_hash, vector, chunks", "content_hash", hashes,
                           ("model_id", model_id), binary=True)
+
+
+def live_drops(raw, dialect: str, workspace: str, drop_ids: Sequence[int]) -> dict[int, str]:
+    """drop id -> current content hash of those of these drops alive in ``workspace``: one query."""
+    rows = _rows_where_in(raw, dialect, "drops", "id, content_hash, deleted_at", "id", list(drop_ids),
+                          ("workspace", workspace), pg_type="int8")
+    return {int(i): h for i, h, gone in rows if gone is None}
 
 
 def known_hashes(raw, dialect: str, hashes: Sequence[str]) -> set[str]:

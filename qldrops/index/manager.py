@@ -235,24 +235,22 @@ class IndexManager:
                 top = conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0
                 if backend is None:  # an exact index: its vectors are stored once, in the database
                     backend = self._from_database(conn, manifest.kind, id_map)
-                    if backend is None:
-                        msg = f"the index in {self.folder} lists vectors the database does not hold"
-                        if self.on_bad_file == "raise":
-                            raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
-                        log.warning("%s -- rebuilding it from the vectors in the database", msg)
-                        self.rebuild(save="try", embed=False)
-                        return
+            if backend is None:
+                return self._refuse_or_rebuild(f"the index in {self.folder} lists vectors the database does not hold")
             if watermark.seq > top:  # a restored/rolled-back database: the mirror is from its future
-                msg = f"the index watermark ({watermark.seq}) is ahead of the database change log ({top})"
-                if self.on_bad_file == "raise":
-                    raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
-                log.warning("%s -- rebuilding", msg)
-                self.rebuild(save="try", embed=False)
-                return
+                return self._refuse_or_rebuild(
+                    f"the index watermark ({watermark.seq}) is ahead of the database change log ({top})")
             self.manifest, self.backend, self.id_map, self.watermark = manifest, backend, id_map, watermark
             # Re-read by the next catch-up (the hash is filled in then).
             self.pending = {int(i): "" for i in manifest.watermark.get("pending", [])}
             self._saved_at = time.monotonic()
+
+    def _refuse_or_rebuild(self, msg: str) -> None:
+        """A saved mirror that cannot be trusted: raise (``on_bad_file="raise"``) or rebuild it from the database."""
+        if self.on_bad_file == "raise":
+            raise VectorIndexError(msg, hint=persist.REBUILD_HINT)
+        log.warning("%s -- rebuilding it from the vectors in the database", msg)
+        self.rebuild(save="try", embed=False)
 
     def _from_database(self, conn: sa.Connection, kind: str, id_map: dict[int, str]) -> vx.VectorIndex | None:
         """The index of ``kind`` over the stored vectors of a saved map, or None if one is missing."""

@@ -31,7 +31,7 @@ def test_a_healthy_store_passes_every_check(env, capsys):
     assert code == 0, out
     assert [line.split()[:2] for line in lines] == [["ok", "database"], ["ok", "disk"], ["ok", "index"],
                                                     ["ok", "sandbox"], ["ok", "redis"], ["ok", "objects"]]
-    assert "schema 0007 (current)" in lines[0] and "free at" in lines[1] and "will be built" in lines[2]
+    assert "schema 0008 (current)" in lines[0] and "free at" in lines[1] and "will be built" in lines[2]
 
     code, out = _doctor(capsys, "--json")
     report = json.loads(out)

@@ -168,6 +168,7 @@ embeddings = sa.Table(
     sa.Column("vector", sa.LargeBinary, nullable=False),  # float32 little-endian, L2-normalised
     sa.Column("chunks", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_embeddings_created", "created_at"),  # the explorer's position: newest vector (migration 0008)
 )
 
 index_state = sa.Table(

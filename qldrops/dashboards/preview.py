@@ -80,8 +80,11 @@ class PreviewPage:
     """
 
     def __init__(self, store: Store, view: PreviewView, project: SharedProject, who: dict[str, Any] | None = None,
-                 run_permit: Callable[[], None] | None = None):
+                 run_permit: Callable[[], None] | None = None, drawn_at: int | None = None):
         self.store, self.view, self.project = store, view, project
+        # The change-log cursor read before ``project`` was built: the page's live banner follows changes
+        # from there, so one committed while the page was being drawn is shown, not lost (None: from now).
+        self.drawn_at = drawn_at
         self.who = dict(who or {})
         self.run_permit = run_permit
         self.selection: Selection | None = None
@@ -98,7 +101,8 @@ class PreviewPage:
     def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None,
              run_permit: Callable[[], None] | None = None) -> PreviewPage:
         """The page for ``view``; raises the store's error when the project cannot be built."""
-        return cls(store, view, project_of(store, view), who, run_permit)
+        drawn_at = int(store.position()[0])
+        return cls(store, view, project_of(store, view), who, run_permit, drawn_at=drawn_at)
 
     # ------------------------------------------------------------------ the page around the file
     def header_html(self) -> str:

@@ -172,7 +172,9 @@ class PreviewWidgets:
         self._stop.set()
 
     def _follow_changes(self, poll: float) -> None:
-        cursor: int | None = None  # after a pause, resume just after the last change shown: none is lost
+        # From where the page was drawn (not from when this thread got to run: a change committed in
+        # between would be lost); after a pause, just after the last change shown: none is lost.
+        cursor: int | None = self.controller.drawn_at
         while not self._stop.is_set():
             try:
                 for change in self.controller.watch(since=cursor, stop=self._stop, poll=poll):

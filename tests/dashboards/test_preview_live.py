@@ -84,3 +84,19 @@ def test_a_file_added_later_keeps_its_name_in_later_changes(live):
                       metadata={"filename": "later.py"})
     store.update(added.id, artifact="a = 2\n")
     _until(lambda: "later.py: new version v2" in shown.live.value, "the added file's new version")
+
+
+def test_a_change_committed_while_the_page_was_drawn_is_not_lost(store):
+    """The watch starts from where the page was drawn, not from when its thread first ran: a change
+    committed in between (CI caught one: the test above waited 60 s for it) reaches the banner."""
+    main = store.put(workflow_id="wf-race", drop_type="code_generation", artifact="print(1)\n",
+                     metadata={"filename": "main.py"})
+    link = store.previews.create("wf-race", ttl="1h")
+    page = PreviewPage.open(store, store.previews.view(link.id))
+    assert page.drawn_at is not None and "print(1)" in page.project.files[0].text
+    store.update(main.id, artifact="print(2)\n")  # after the draw, before the follow thread runs
+    shown = PreviewWidgets(page).follow()
+    try:
+        _until(lambda: "main.py: new version v2" in shown.live.value, "the change made while the page was drawn")
+    finally:
+        shown.stop()

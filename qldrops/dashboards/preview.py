@@ -33,6 +33,7 @@ from ..errors import NotFound, QldropsError, RateLimited
 from ..previews.links import PreviewView
 from ..runner.readiness import Readiness, readiness
 from ..store.models import Diff
+from ..store.watch import latest_cursor
 from . import panels
 from .html import STYLE, muted_html, note_html
 from .project import ProjectFile, SharedProject, drop_file_texts, project_of, tree_rows, zip_bytes
@@ -101,7 +102,8 @@ class PreviewPage:
     def open(cls, store: Store, view: PreviewView, who: dict[str, Any] | None = None,
              run_permit: Callable[[], None] | None = None) -> PreviewPage:
         """The page for ``view``; raises the store's error when the project cannot be built."""
-        drawn_at = int(store.position()[0])
+        with store.reading() as conn:
+            drawn_at = latest_cursor(conn)
         return cls(store, view, project_of(store, view), who, run_permit, drawn_at=drawn_at)
 
     # ------------------------------------------------------------------ the page around the file

@@ -71,6 +71,12 @@ def _classify(conn: sa.Connection, row) -> Change:
                   at=row.created_at, **ids)
 
 
+def latest_cursor(conn: sa.Connection) -> int:
+    """The cursor just after the newest committed change: ``watch(since=...)`` from it shows what commits
+    next (one index lookup, where a page cache position also counts the changes)."""
+    return int(conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0)
+
+
 def watch(store: DropStore, *, workflow_id: str | None = None, since: int | None = None,
           timeout: float | None = None, poll: float = 0.25, stop: threading.Event | None = None,
           check: Callable[[], Any] | None = None) -> Iterator[Change]:
@@ -96,7 +102,7 @@ def watch(store: DropStore, *, workflow_id: str | None = None, since: int | None
             if store.dialect == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 xmin = _xmin(conn)
-            since = int(conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0)
+            since = latest_cursor(conn)
     return _watch(store, workflow_id, since, xmin, timeout, poll, stop, check)
 
 

@@ -9,7 +9,8 @@ Routes (all under the link's capability; the access log redacts it):
 * ``WS /e/<capability>/ws/<drop_id>?visit=`` the y-sync protocol (y-websocket client, pycrdt
   :class:`~qldrops.server.collab.Room` on the server): edits, cursors and names.
 * ``WS /e/<capability>/events?visit=`` JSON: changes of the workflow as they commit
-  (``store.watch``; a comment change carries the comment), presence (who looks at which file), the
+  (``store.watch``; a comment change carries the comment; those committed after the page listed its
+  files and before the socket opened, or while it reconnected, come first when it opens), presence (who looks at which file), the
   link's access level, save results (a conflict carries the marked text), pages of a file's comments;
   the page sends ``hello`` (its display name), ``open``, ``save``, ``comments`` (a page after an id),
   ``comment`` (new or a reply) and ``resolve``.
@@ -32,6 +33,7 @@ import math
 import secrets
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,6 +44,7 @@ from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..errors import QldropsError
+from ..store.watch import latest_cursor
 from . import pages
 from .collab import Room
 from .gate import LinkGate
@@ -55,6 +58,8 @@ BUNDLE = BUNDLE_DIR / "editor.js"
 READ_ONLY = 4403  # websocket close code: the link does not (or no longer) allow editing
 _HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 _REVOKED_REASON = "This link no longer allows editing: the page is read-only."
+MISSED_KEPT = 200  # change messages kept for a page whose events socket is not (or no longer) open
+_FILE_KINDS = ("drop", "version", "delete", "restore", "purge")
 
 
 def file_label(drop: Any) -> str:
@@ -100,6 +105,15 @@ class Visit:
     events: set[Any] = field(default_factory=set)  # EventsSocket
     collab: set[Any] = field(default_factory=set)  # CollabSocket
     last_seen: float = field(default_factory=time.monotonic)
+    # The change log's cursor when the page's files were listed: changes after it are news to the page.
+    drawn_at: int = 0
+    # Change messages that came while no events socket was open (before the page's first, between a
+    # dropped socket and its reconnect): sent when one opens.
+    missed: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MISSED_KEPT))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.workspace, self.workflow_id
 
 
 class EditorHub:
@@ -126,7 +140,8 @@ class EditorHub:
         self.rooms: dict[int, Room] = {}
         self.room_meta: dict[int, tuple[str, str]] = {}  # drop id -> (workspace, workflow id)
         self._room_locks: dict[int, asyncio.Lock] = {}
-        self._watchers: dict[str, threading.Event] = {}
+        self._watchers: dict[tuple[str, str], threading.Event] = {}  # (workspace, workflow) -> its stop
+        self._positions: dict[tuple[str, str], int] = {}  # the cursor of the last change a watcher passed on
         self._presence_sent: dict[str, str] = {}
         self._access_checked = 0.0
         self._saving: set[int] = set()
@@ -155,7 +170,6 @@ class EditorHub:
         self.start()
         view = await self.run(self.gate.view, capability, user_agent=user_agent, client=client)
         access = await self.run(lambda: view.access)
-        files = await self.run(_files, view)
         visit = Visit(
             token=secrets.token_urlsafe(32),
             capability_hash=_hash(capability),
@@ -165,8 +179,22 @@ class EditorHub:
             access=str(access),
             editable=access == "edit",
         )
+        # Registered before the cursor is read: every change committed after it reaches this visit,
+        # kept in ``missed`` until the page's events socket opens (a change committed while the page
+        # loads is not lost; one the listing already shows is not announced).
         self.visits[visit.token] = visit
+        try:
+            visit.drawn_at, files = await self.run(self._draw, visit)
+        except BaseException:
+            self.visits.pop(visit.token, None)
+            raise
+        self.watch(visit)
         return visit, files
+
+    def _draw(self, visit: Visit) -> tuple[int, list[dict[str, Any]]]:
+        with self.store.reading() as conn:
+            cursor = latest_cursor(conn)
+        return cursor, _files(visit.view)
 
     def visit_for(self, capability: str, token: str) -> Visit | None:
         visit = self.visits.get(token or "")
@@ -272,35 +300,57 @@ class EditorHub:
                 for sock in list(visit.events):
                     sock.send_json(data)
 
-    def watch(self, workflow_id: str) -> None:
-        """Start the workflow's change watcher (a thread on ``store.watch``) unless one runs."""
-        if workflow_id in self._watchers:
+    def watch(self, visit: Visit) -> None:
+        """Have the visit's workflow watched (a thread on ``store.watch``) from where its page was drawn.
+
+        One watcher per workflow serves every visit of it: a watcher already running reads on from
+        where it is (the visit takes what comes after its ``drawn_at``); a new one starts from the
+        earliest cursor still owed to anyone (a restart after an error resumes after the last change
+        passed on, so nothing committed in the pause is lost)."""
+        stop = self._watchers.get(visit.key)
+        if stop is not None and not stop.is_set():
             return
+        since = min(visit.drawn_at, self._positions.get(visit.key, visit.drawn_at))
+        self._start_watcher(visit.key, since)
+
+    def _start_watcher(self, key: tuple[str, str], since: int) -> None:
+        workspace, workflow_id = key
         stop = threading.Event()
-        self._watchers[workflow_id] = stop
+        self._watchers[key] = stop
+        self._positions[key] = since
         loop = IOLoop.current()
+        reader = self.store.in_workspace(workspace)  # the link's workspace, not the server store's
 
         def follow() -> None:
             try:
-                for change in self.store.watch(workflow_id=workflow_id, stop=stop, poll=self.watch_poll):
-                    loop.add_callback(self.on_change, workflow_id, change)
-            except Exception:  # noqa: BLE001 - a dead watcher is restarted by the next page
+                for change in reader.watch(workflow_id=workflow_id, since=since, stop=stop, poll=self.watch_poll):
+                    loop.add_callback(self.on_change, key, change)
+            except Exception:  # noqa: BLE001 - a dead watcher is restarted (see _watcher_done)
                 log.exception("workflow %s: change watcher stopped", workflow_id)
             finally:
-                loop.add_callback(self._watcher_done, workflow_id, stop)
+                loop.add_callback(self._watcher_done, key, stop)
 
         threading.Thread(target=follow, name=f"qldrops-watch-{workflow_id}", daemon=True).start()
 
-    def _watcher_done(self, workflow_id: str, stop: threading.Event) -> None:
-        if self._watchers.get(workflow_id) is stop:
-            del self._watchers[workflow_id]
-            if not stop.is_set() and self._has_events(workflow_id):
-                IOLoop.current().call_later(1.0, self.watch, workflow_id)
+    def _watcher_done(self, key: tuple[str, str], stop: threading.Event) -> None:
+        if self._watchers.get(key) is not stop:
+            return  # replaced meanwhile
+        del self._watchers[key]
+        if not stop.is_set() and self._visits_of(key):
+            IOLoop.current().call_later(1.0, self._restart, key)
+        else:
+            self._positions.pop(key, None)
 
-    def _has_events(self, workflow_id: str) -> bool:
-        return any(v.events for v in self.visits.values() if v.workflow_id == workflow_id)
+    def _restart(self, key: tuple[str, str]) -> None:
+        if key not in self._watchers and self._visits_of(key):
+            self._start_watcher(key, self._positions.get(key, 0))
 
-    async def on_change(self, workflow_id: str, change: Any) -> None:
+    def _visits_of(self, key: tuple[str, str]) -> list[Visit]:
+        return [v for v in self.visits.values() if v.key == key]
+
+    async def on_change(self, key: tuple[str, str], change: Any) -> None:
+        seq = int(getattr(change, "cursor", 0) or 0)
+        self._positions[key] = max(self._positions.get(key, 0), seq)
         kind = str(change.kind)
         text = {
             "drop": "new file",
@@ -314,19 +364,19 @@ class EditorHub:
         drop_id = getattr(change, "drop_id", None)
         label = self._label(drop_id)
         message = {"type": "change", "kind": kind, "drop": drop_id, "version": change.version,
-                   "seq": int(getattr(change, "cursor", 0) or 0), "text": f"{text}: {label}" if label else text}
+                   "seq": seq, "text": f"{text}: {label}" if label else text}
         comment_id = getattr(change, "comment_id", None)
         if kind == "comment" and comment_id is not None:
-            reader = next((v for v in self.visits.values() if v.workflow_id == workflow_id), None)
+            reader = next(iter(self._visits_of(key)), None)
             if reader is not None:
                 try:  # the comment as it is now (new, resolved or reopened): pages update it in place
                     found = await self.run(reader.view.comments, drop_id, limit=1, after_id=int(comment_id) - 1)
                     message["comment"] = next((comment_json(c) for c in found if c.id == comment_id), None)
                 except QldropsError:
                     pass
-        self.notify(workflow_id, message)
-        if kind in ("drop", "version", "delete", "restore", "purge"):
-            for watcher in [v for v in self.visits.values() if v.workflow_id == workflow_id and v.events]:
+        self._tell(key, message)
+        if kind in _FILE_KINDS:
+            for watcher in [v for v in self._visits_of(key) if v.events and seq > v.drawn_at]:
                 try:
                     files = await self.run(_files, watcher.view)
                 except QldropsError:
@@ -336,7 +386,7 @@ class EditorHub:
         room = self.rooms.get(int(drop_id)) if drop_id is not None else None
         if kind == "version" and room is not None and not room.dirty() and room.drop_id not in self._saving:
             drop_id = room.drop_id
-            visit = next((v for v in self.visits.values() if v.workflow_id == workflow_id), None)
+            visit = next(iter(self._visits_of(key)), None)
             if visit is not None and change.version and int(change.version) > room.base_version:
                 try:  # nobody typed since the last save: follow the change made elsewhere
                     drop = await self.run(visit.view.get, drop_id)
@@ -345,6 +395,34 @@ class EditorHub:
                 if not room.dirty() and int(drop.version) > room.base_version:
                     self.relay(drop_id, None, room.replace_text(drop.artifact))
                     room.mark_saved(int(drop.version), drop.artifact)
+
+    def _tell(self, key: tuple[str, str], message: dict[str, Any]) -> None:
+        """A change message to the visits it is news to: sent on their events sockets, or kept for them."""
+        data = json.dumps(message)
+        for visit in self._visits_of(key):
+            if message["seq"] <= visit.drawn_at:
+                continue  # the page was drawn after it
+            if visit.events:
+                for sock in list(visit.events):
+                    sock.send_json(data)
+            else:
+                visit.missed.append(message)
+
+    async def connected(self, visit: Visit, sock: Any) -> None:
+        """An events socket of ``visit`` opened: it gets what the visit missed, then the current files."""
+        visit.events.add(sock)
+        self.watch(visit)  # a watcher that stopped meanwhile
+        sock.send_json(json.dumps({"type": "access", "access": visit.access, "reason": None}))
+        missed = list(visit.missed)
+        visit.missed.clear()
+        for message in missed:  # before any await: a change arriving now comes after them
+            sock.send_json(json.dumps(message))
+        if any(m["kind"] in _FILE_KINDS for m in missed):
+            try:
+                files = await self.run(_files, visit.view)
+            except QldropsError:
+                return  # the access tick says what happened to the link
+            sock.send_json(json.dumps({"type": "files", "files": files}))
 
     def _label(self, drop_id: Any) -> str:
         if drop_id is None:
@@ -372,6 +450,9 @@ class EditorHub:
         for token, visit in list(self.visits.items()):  # pages that never connected, or left
             if not visit.events and not visit.collab and now - visit.last_seen > 300:
                 del self.visits[token]
+        for key, stop in list(self._watchers.items()):  # nobody left to tell
+            if not self._visits_of(key):
+                stop.set()
 
     async def _snapshot(self, drop_id: int, room: Room) -> None:
         workspace, workflow_id = self.room_meta.get(drop_id, ("", ""))
@@ -576,9 +657,7 @@ class EventsSocket(_Socket):
         if self.visit is None:
             self.close(4404, "reload the page")
             return
-        self.visit.events.add(self)
-        self.hub.watch(self.visit.workflow_id)
-        self.send_json(json.dumps({"type": "access", "access": self.visit.access, "reason": None}))
+        await self.hub.connected(self.visit, self)
 
     async def on_message(self, message: str | bytes) -> None:
         visit = self.visit

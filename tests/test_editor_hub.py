@@ -1,0 +1,185 @@
+"""The editor's change feed (``EditorHub``): what an open editor page is told, and that nothing is lost.
+
+A page is drawn (``open_visit`` lists its files), then its events socket opens, drops and
+reconnects; changes committed in any of those gaps reach it once, changes its listing already
+showed do not; a watcher that dies resumes after the last change it passed on. Real stores on
+both databases, a real IOLoop; the sockets are stand-ins that record what they were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from qldrops.errors import LinkRevoked
+from qldrops.server.editor import EditorHub
+from qldrops.server.gate import LinkGate
+
+WORKFLOW = "wf-hub"
+
+
+class Socket:
+    """What ``EditorHub`` calls on an events socket; keeps the messages it was sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def send_json(self, data: str) -> None:
+        self.messages.append(json.loads(data))
+
+    def changes(self) -> list[str]:
+        return [m["text"] for m in self.messages if m["type"] == "change"]
+
+
+async def _until(predicate, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def seeded(store):
+    main = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="a = 1\n",
+                     metadata={"path": "main.py"})
+    link = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+    return store, main, link.capability
+
+
+def _hub(store) -> EditorHub:
+    return EditorHub(store, LinkGate(store), watch_poll=0.05)
+
+
+def test_a_change_committed_while_the_page_loads_reaches_it_once(seeded, db_url, make_store):
+    store, main, capability = seeded
+    batch = make_store(db_url)  # another process's writes, as a batch script's
+    batch.update(main.id, artifact="a = 2\n")  # before the page: its listing shows v2
+
+    async def scenario() -> Socket:
+        hub = _hub(store)
+        try:
+            visit, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            assert [(f["path"], f["version"]) for f in files] == [("main.py", 2)]
+            # The page is drawn; its events socket is not open yet (the browser is still loading it).
+            batch.update(main.id, artifact="a = 3\n")
+            added = batch.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="b = 1\n",
+                              metadata={"path": "extra.py"})
+            batch.put(workflow_id="elsewhere", drop_type="code_generation", artifact="c = 1\n")
+            await asyncio.sleep(0.5)  # the watcher reads them before the socket opens
+            sock = Socket()
+            await hub.connected(visit, sock)
+            await _until(lambda: len(sock.changes()) >= 2, "the two changes made while the page loaded")
+            batch.update(main.id, artifact="a = 4\n")  # and one after: it comes after them, once
+            await _until(lambda: len(sock.changes()) >= 3, "the change made after the socket opened")
+            await asyncio.sleep(0.3)
+            assert sock.changes() == [f"new version v3: drop {main.id}", f"new file: drop {added.id}",
+                                      f"new version v4: drop {main.id}"]
+            files_sent = [m["files"] for m in sock.messages if m["type"] == "files"]
+            assert files_sent and {f["path"] for f in files_sent[0]} == {"main.py", "extra.py"}
+            assert sock.messages[0]["type"] == "access"
+            return sock
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_socket_that_reconnects_gets_what_it_missed(seeded, db_url, make_store):
+    store, main, capability = seeded
+    batch = make_store(db_url)
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            first = Socket()
+            await hub.connected(visit, first)
+            batch.update(main.id, artifact="a = 2\n")
+            await _until(lambda: first.changes(), "the first change")
+            visit.events.discard(first)  # the connection drops (on_close)
+            batch.update(main.id, artifact="a = 3\n")
+            batch.comment(main.id, "why 3?", line_start=1)
+            await asyncio.sleep(0.5)
+            second = Socket()  # the page reconnects a second later
+            await hub.connected(visit, second)
+            await _until(lambda: len(second.changes()) >= 2, "the changes made while disconnected")
+            assert first.changes() == [f"new version v2: drop {main.id}"]
+            assert second.changes() == [f"new version v3: drop {main.id}", f"new comment: drop {main.id}"]
+            comment = next(m for m in second.messages if m["type"] == "change" and m["kind"] == "comment")
+            assert comment["comment"]["body"] == "why 3?"
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_watcher_that_dies_resumes_after_the_last_change_it_passed_on(seeded, db_url, make_store, monkeypatch):
+    store, main, capability = seeded
+    batch = make_store(db_url)
+    real_in_workspace = store.in_workspace
+    deaths: list[int] = []
+
+    def in_workspace(workspace):
+        reader = real_in_workspace(workspace)
+        real_watch = reader.watch
+
+        def watch(*args, **kwargs):
+            for change in real_watch(*args, **kwargs):
+                yield change
+                if not deaths:  # the first watcher dies right after its first change (a database error)
+                    deaths.append(change.cursor)
+                    raise ConnectionError("server closed the connection unexpectedly")
+
+        reader.watch = watch
+        return reader
+
+    monkeypatch.setattr(store, "in_workspace", in_workspace)
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            sock = Socket()
+            await hub.connected(visit, sock)
+            batch.update(main.id, artifact="a = 2\n")
+            await _until(lambda: sock.changes(), "the change before the watcher died")
+            # Written during the second the dead watcher waits before it restarts.
+            batch.update(main.id, artifact="a = 3\n")
+            batch.update(main.id, artifact="a = 4\n")
+            await _until(lambda: len(sock.changes()) >= 3, "the changes written while the watcher was down")
+            await asyncio.sleep(0.3)
+            assert deaths
+            assert sock.changes() == [f"new version v{v}: drop {main.id}" for v in (2, 3, 4)]
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_cannot_be_drawn_leaves_no_visit_or_watcher_behind(seeded, monkeypatch):
+    store, _, capability = seeded
+    link = store.previews.open(capability).preview
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            with pytest.raises(LinkRevoked):  # refused before anything is kept
+                store.previews.revoke(link.id)
+                await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+
+            def revoked_while_listing(visit):  # revoked between the check and the listing
+                raise LinkRevoked("this share link was revoked")
+
+            monkeypatch.setattr(hub, "_draw", revoked_while_listing)
+            fresh = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+            with pytest.raises(LinkRevoked):
+                await hub.open_visit(fresh.capability, user_agent="test", client="127.0.0.1")
+            assert hub.visits == {} and hub._watchers == {}
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())

@@ -183,3 +183,28 @@ def test_a_page_that_cannot_be_drawn_leaves_no_visit_or_watcher_behind(seeded, m
             hub.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_link_of_another_workspace_gets_its_own_workflow_s_changes(store, db_url, make_store):
+    team = make_store(db_url, workspace="team-b")  # the server's store works in "default"
+    main = team.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="a = 1\n",
+                    metadata={"path": "main.py"})
+    same_name = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="z = 1\n")
+    capability = team.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit").capability
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            visit, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            assert [f["path"] for f in files] == ["main.py"]
+            sock = Socket()
+            await hub.connected(visit, sock)
+            store.update(same_name.id, artifact="z = 2\n")  # same workflow name, the server's workspace
+            team.update(main.id, artifact="a = 2\n")
+            await _until(lambda: sock.changes(), "the change in the link's workspace")
+            await asyncio.sleep(0.3)
+            assert sock.changes() == [f"new version v2: drop {main.id}"]
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())

@@ -88,6 +88,42 @@ def test_a_change_committed_while_the_page_loads_reaches_it_once(seeded, db_url,
     asyncio.run(scenario())
 
 
+def test_a_change_the_listing_already_shows_is_not_announced(seeded, db_url, make_store, monkeypatch):
+    """A change committed just before a second page is drawn, which the running watcher passes on while
+    that page is still being drawn, is in its listing: it is not announced to it as news."""
+    store, main, capability = seeded
+    batch = make_store(db_url)
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            first, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            early = Socket()
+            await hub.connected(first, early)  # the workflow's watcher runs
+            real_draw = hub._draw
+
+            def slow_draw(visit):  # the second page's listing starts once the watcher passed the change on
+                deadline = time.monotonic() + 30
+                while not early.changes() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                return real_draw(visit)
+
+            monkeypatch.setattr(hub, "_draw", slow_draw)
+            batch.update(main.id, artifact="a = 2\n")
+            second, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            assert early.changes() == [f"new version v2: drop {main.id}"]
+            assert [f["version"] for f in files] == [2]
+            late = Socket()
+            await hub.connected(second, late)
+            batch.update(main.id, artifact="a = 3\n")
+            await _until(lambda: late.changes(), "the next change")
+            assert late.changes() == [f"new version v3: drop {main.id}"]
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
 def test_a_socket_that_reconnects_gets_what_it_missed(seeded, db_url, make_store):
     store, main, capability = seeded
     batch = make_store(db_url)
@@ -204,6 +240,51 @@ def test_a_link_of_another_workspace_gets_its_own_workflow_s_changes(store, db_u
             await _until(lambda: sock.changes(), "the change in the link's workspace")
             await asyncio.sleep(0.3)
             assert sock.changes() == [f"new version v2: drop {main.id}"]
+        finally:
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_page_hears_only_of_what_its_link_shows(seeded, db_url, make_store):
+    """A link to one drop hears of that drop only (a comment on another file of the workflow is not
+    sent to it); a revoked link's page, reconnecting, is told it is read-only and nothing it missed."""
+    store, main, capability = seeded
+    batch = make_store(db_url)
+    other = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="o = 1\n",
+                      metadata={"path": "other.py"})
+    one = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="comment", drop_id=main.id)
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            whole, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            single, files = await hub.open_visit(one.capability, user_agent="test", client="127.0.0.1")
+            assert [f["path"] for f in files] == ["main.py"]
+            wide, narrow = Socket(), Socket()
+            await hub.connected(whole, wide)
+            await hub.connected(single, narrow)
+            batch.comment(other.id, "secret plan for other.py", line_start=1)
+            batch.update(other.id, artifact="o = 2\n")
+            batch.update(main.id, artifact="a = 2\n")
+            await _until(lambda: len(wide.changes()) >= 3 and narrow.changes(), "the changes")
+            await asyncio.sleep(0.3)
+            assert wide.changes() == [f"new comment: drop {other.id}", f"new version v2: drop {other.id}",
+                                      f"new version v2: drop {main.id}"]
+            assert narrow.changes() == [f"new version v2: drop {main.id}"]
+            assert "secret plan" not in json.dumps(narrow.messages)
+            assert all(m["files"] == [{"id": main.id, "path": "main.py", "version": 2}]
+                       for m in narrow.messages if m["type"] == "files")
+            # The whole-workflow link is revoked while its page is disconnected.
+            whole.events.discard(wide)
+            store.previews.revoke(store.previews.open(capability).preview.id)
+            batch.update(main.id, artifact="a = 3\n")
+            await _until(lambda: len(narrow.changes()) >= 2, "the change after the revocation")
+            back = Socket()
+            await hub.connected(whole, back)
+            await asyncio.sleep(0.3)
+            assert back.changes() == [] and back.messages[0]["type"] == "access"
+            assert back.messages[0]["access"] == "view" and "revoked" in back.messages[0]["reason"]
         finally:
             hub.stop()
 

@@ -110,6 +110,12 @@ class Visit:
     # Change messages that came while no events socket was open (before the page's first, between a
     # dropped socket and its reconnect): sent when one opens.
     missed: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MISSED_KEPT))
+    gone: bool = False  # the link was found revoked or expired: the page is told nothing more
+
+    def shows(self, drop_id: Any) -> bool:
+        """Whether a change to ``drop_id`` is news this page may have (a link to one drop: that drop's only)."""
+        one = getattr(self.view.preview, "drop_id", None)
+        return not self.gone and (one is None or drop_id == one)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -142,6 +148,7 @@ class EditorHub:
         self._room_locks: dict[int, asyncio.Lock] = {}
         self._watchers: dict[tuple[str, str], threading.Event] = {}  # (workspace, workflow) -> its stop
         self._positions: dict[tuple[str, str], int] = {}  # the cursor of the last change a watcher passed on
+        self._change_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._presence_sent: dict[str, str] = {}
         self._access_checked = 0.0
         self._saving: set[int] = set()
@@ -349,8 +356,14 @@ class EditorHub:
         return [v for v in self.visits.values() if v.key == key]
 
     async def on_change(self, key: tuple[str, str], change: Any) -> None:
+        # One change at a time per workflow, in commit order: a comment (whose text is read first)
+        # is not overtaken by the version that followed it.
         seq = int(getattr(change, "cursor", 0) or 0)
-        self._positions[key] = max(self._positions.get(key, 0), seq)
+        self._positions[key] = max(self._positions.get(key, 0), seq)  # before any wait: a restart reads it
+        async with self._change_locks.setdefault(key, asyncio.Lock()):
+            await self._on_change(key, change, seq)
+
+    async def _on_change(self, key: tuple[str, str], change: Any, seq: int) -> None:
         kind = str(change.kind)
         text = {
             "drop": "new file",
@@ -367,7 +380,7 @@ class EditorHub:
                    "seq": seq, "text": f"{text}: {label}" if label else text}
         comment_id = getattr(change, "comment_id", None)
         if kind == "comment" and comment_id is not None:
-            reader = next(iter(self._visits_of(key)), None)
+            reader = next((v for v in self._visits_of(key) if v.shows(drop_id)), None)
             if reader is not None:
                 try:  # the comment as it is now (new, resolved or reopened): pages update it in place
                     found = await self.run(reader.view.comments, drop_id, limit=1, after_id=int(comment_id) - 1)
@@ -376,7 +389,7 @@ class EditorHub:
                     pass
         self._tell(key, message)
         if kind in _FILE_KINDS:
-            for watcher in [v for v in self._visits_of(key) if v.events and seq > v.drawn_at]:
+            for watcher in [v for v in self._visits_of(key) if v.events and seq > v.drawn_at and v.shows(drop_id)]:
                 try:
                     files = await self.run(_files, watcher.view)
                 except QldropsError:
@@ -386,7 +399,7 @@ class EditorHub:
         room = self.rooms.get(int(drop_id)) if drop_id is not None else None
         if kind == "version" and room is not None and not room.dirty() and room.drop_id not in self._saving:
             drop_id = room.drop_id
-            visit = next(iter(self._visits_of(key)), None)
+            visit = next((v for v in self._visits_of(key) if v.shows(drop_id)), None)
             if visit is not None and change.version and int(change.version) > room.base_version:
                 try:  # nobody typed since the last save: follow the change made elsewhere
                     drop = await self.run(visit.view.get, drop_id)
@@ -400,8 +413,8 @@ class EditorHub:
         """A change message to the visits it is news to: sent on their events sockets, or kept for them."""
         data = json.dumps(message)
         for visit in self._visits_of(key):
-            if message["seq"] <= visit.drawn_at:
-                continue  # the page was drawn after it
+            if message["seq"] <= visit.drawn_at or not visit.shows(message["drop"]):
+                continue  # the page was drawn after it, or it is not the page's to know
             if visit.events:
                 for sock in list(visit.events):
                     sock.send_json(data)
@@ -409,11 +422,24 @@ class EditorHub:
                 visit.missed.append(message)
 
     async def connected(self, visit: Visit, sock: Any) -> None:
-        """An events socket of ``visit`` opened: it gets what the visit missed, then the current files."""
+        """An events socket of ``visit`` opened: it gets what the visit missed, then the current files.
+
+        The link is checked first (the page may have reconnected after its link was revoked): a dead
+        link's page is told so and nothing else."""
+        try:
+            visit.access = str(await self.run(lambda: visit.view.access))
+            visit.editable = visit.access == "edit"
+        except QldropsError as exc:
+            visit.gone, visit.access, visit.editable = True, "view", False
+            visit.missed.clear()
+            sock.send_json(json.dumps({"type": "access", "access": "view", "reason": f"{exc.message}: the page is "
+                                       "read-only."}))
+            return
         visit.events.add(sock)
         self.watch(visit)  # a watcher that stopped meanwhile
         sock.send_json(json.dumps({"type": "access", "access": visit.access, "reason": None}))
-        missed = list(visit.missed)
+        # (kept while the page was being drawn, the cursor not yet read: what it already lists is dropped)
+        missed = [m for m in visit.missed if m["seq"] > visit.drawn_at]
         visit.missed.clear()
         for message in missed:  # before any await: a change arriving now comes after them
             sock.send_json(json.dumps(message))
@@ -502,6 +528,8 @@ class EditorHub:
                 reason = None
             except QldropsError as exc:
                 access, reason = "view", f"{exc.message}: the page is read-only."
+                visit.gone = True  # told nothing more of the workflow
+                visit.missed.clear()
             editable = access == "edit"
             if access == visit.access and editable == visit.editable and reason is None:
                 continue

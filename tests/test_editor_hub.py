@@ -289,3 +289,59 @@ def test_a_page_hears_only_of_what_its_link_shows(seeded, db_url, make_store):
             hub.stop()
 
     asyncio.run(scenario())
+
+
+class Room:
+    """A stand-in for a file's open document: who has it open (what ``Room.presence`` returns)."""
+
+    def __init__(self, *names: str, file: str) -> None:
+        self.people = [{"name": n, "file": file} for n in names]
+
+    def presence(self) -> list[dict]:
+        return self.people
+
+
+def test_presence_and_save_notices_stay_within_what_a_link_shows(seeded, db_url, make_store):
+    store, main, capability = seeded
+    other = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="o = 1\n",
+                      metadata={"path": "other.py"})
+    one = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit", drop_id=main.id)
+    team = make_store(db_url, workspace="team-b")
+    theirs = team.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="t = 1\n",
+                      metadata={"path": "theirs.py"})
+    their_link = team.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            pages = {}
+            for name, cap in (("whole", capability), ("single", one.capability), ("team", their_link.capability)):
+                visit, _ = await hub.open_visit(cap, user_agent="test", client="127.0.0.1")
+                pages[name] = (visit, Socket())
+                await hub.connected(visit, pages[name][1])
+            hub.rooms = {main.id: Room("Ada", file="main.py"), other.id: Room("Bo", file="other.py"),
+                         theirs.id: Room("Cy", file="theirs.py")}
+            hub.room_meta = {main.id: ("default", WORKFLOW), other.id: ("default", WORKFLOW),
+                             theirs.id: ("team-b", WORKFLOW)}
+            hub._presence()
+            hub._presence()  # unchanged: not sent again
+
+            def presence(name):
+                return [[p["name"] for p in m["people"]] for m in pages[name][1].messages if m["type"] == "presence"]
+
+            assert presence("whole") == [["Ada", "Bo"]]
+            assert presence("single") == [["Ada"]]
+            assert presence("team") == [["Cy"]]
+            whole = pages["whole"][0]
+            hub.notify(whole.key, {"type": "saved", "drop": other.id, "version": 2, "merged": False, "by": ["Bo"]})
+            hub.notify(whole.key, {"type": "saved", "drop": main.id, "version": 2, "merged": False, "by": ["Ada"]})
+
+            def saved(name):
+                return [m["drop"] for m in pages[name][1].messages if m["type"] == "saved"]
+
+            assert (saved("whole"), saved("single"), saved("team")) == ([other.id, main.id], [main.id], [])
+        finally:
+            hub.rooms = {}
+            hub.stop()
+
+    asyncio.run(scenario())

@@ -266,7 +266,7 @@ class EditorHub:
         if room is None or drop_id in self._saving:
             return
         if not room.dirty():
-            self.notify(visit.workflow_id, {"type": "saved", "drop": drop_id, "version": room.base_version,
+            self.notify(visit.key, {"type": "saved", "drop": drop_id, "version": room.base_version,
                                             "merged": False, "unchanged": True}, only=visit)
             return
         self._saving.add(drop_id)
@@ -282,7 +282,7 @@ class EditorHub:
             if conflict is not None:  # the marked text, so the page shows what overlaps (nothing was written)
                 msg["conflict_text"] = str(conflict)[:500_000]
             log.warning("drop %s: %s save refused (%s)", drop_id, reason, type(exc).__name__)
-            self.notify(visit.workflow_id, msg, only=None if reason == "autosave" else visit)
+            self.notify(visit.key, msg, only=None if reason == "autosave" else visit)
             if reason == "autosave":
                 room.changed_at = time.monotonic()  # try again after another idle period, not every tick
             return
@@ -295,15 +295,16 @@ class EditorHub:
             await self.run(self.snapshots.delete, drop_id)
         # else: typed during the save; the base stays, so the next save merges both again
         log.info("drop %s: %s as version %s by %s", drop_id, reason, drop.version, ", ".join(contributors))
-        self.notify(visit.workflow_id, {"type": "saved", "drop": drop_id, "version": int(drop.version),
+        self.notify(visit.key, {"type": "saved", "drop": drop_id, "version": int(drop.version),
                                         "merged": merged, "by": contributors})
 
     # -- events ------------------------------------------------------------------------------------
 
-    def notify(self, workflow_id: str, message: dict[str, Any], *, only: Visit | None = None) -> None:
+    def notify(self, key: tuple[str, str], message: dict[str, Any], *, only: Visit | None = None) -> None:
+        """``message`` to the open pages of the workflow ``key`` (workspace, workflow) whose link shows its drop."""
         data = json.dumps(message)
         for visit in [only] if only is not None else list(self.visits.values()):
-            if visit.workflow_id == workflow_id:
+            if visit.key == key and not visit.gone and ("drop" not in message or visit.shows(message["drop"])):
                 for sock in list(visit.events):
                     sock.send_json(data)
 
@@ -436,6 +437,7 @@ class EditorHub:
                                        "read-only."}))
             return
         visit.events.add(sock)
+        self._presence_sent.pop(visit.token, None)  # the next tick tells this socket who is here
         self.watch(visit)  # a watcher that stopped meanwhile
         sock.send_json(json.dumps({"type": "access", "access": visit.access, "reason": None}))
         # (kept while the page was being drawn, the cursor not yet read: what it already lists is dropped)
@@ -508,18 +510,22 @@ class EditorHub:
         return pages, sorted(people, key=lambda p: (p["file"], p["name"]))
 
     def _presence(self) -> None:
-        by_workflow: dict[str, list[dict[str, Any]]] = {}
+        """Who has which file open, to each open page: the editors of the files its link shows."""
+        rooms: dict[tuple[str, str], list[tuple[int, list[dict[str, Any]]]]] = {}
         for drop_id, room in self.rooms.items():
-            workflow_id = self.room_meta.get(drop_id, ("", ""))[1]
-            by_workflow.setdefault(workflow_id, []).extend(room.presence())
-        for visit in self.visits.values():
-            by_workflow.setdefault(visit.workflow_id, [])
-        for workflow_id, people in by_workflow.items():
-            people.sort(key=lambda p: (p["file"], p["name"]))
+            rooms.setdefault(self.room_meta.get(drop_id, ("", "")), []).append((drop_id, room.presence()))
+        for token, visit in self.visits.items():
+            if not visit.events or visit.gone:
+                continue
+            people = sorted((p for drop_id, ps in rooms.get(visit.key, []) if visit.shows(drop_id) for p in ps),
+                            key=lambda p: (p["file"], p["name"]))
             data = json.dumps({"type": "presence", "people": people})
-            if self._presence_sent.get(workflow_id) != data:
-                self._presence_sent[workflow_id] = data
-                self.notify(workflow_id, json.loads(data))
+            if self._presence_sent.get(token) != data:
+                self._presence_sent[token] = data
+                for sock in list(visit.events):
+                    sock.send_json(data)
+        for token in [t for t in self._presence_sent if t not in self.visits]:
+            del self._presence_sent[token]
 
     async def _check_access(self) -> None:
         for visit in [v for v in self.visits.values() if v.events or v.collab]:

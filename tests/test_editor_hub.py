@@ -296,6 +296,7 @@ class Room:
 
     def __init__(self, *names: str, file: str) -> None:
         self.people = [{"name": n, "file": file} for n in names]
+        self.contributors = list(names)
 
     def presence(self) -> list[dict]:
         return self.people
@@ -317,6 +318,7 @@ def test_presence_and_save_notices_stay_within_what_a_link_shows(seeded, db_url,
             pages = {}
             for name, cap in (("whole", capability), ("single", one.capability), ("team", their_link.capability)):
                 visit, _ = await hub.open_visit(cap, user_agent="test", client="127.0.0.1")
+                await hub.set_name(visit, name.title())
                 pages[name] = (visit, Socket())
                 await hub.connected(visit, pages[name][1])
             hub.rooms = {main.id: Room("Ada", file="main.py"), other.id: Room("Bo", file="other.py"),
@@ -340,6 +342,19 @@ def test_presence_and_save_notices_stay_within_what_a_link_shows(seeded, db_url,
                 return [m["drop"] for m in pages[name][1].messages if m["type"] == "saved"]
 
             assert (saved("whole"), saved("single"), saved("team")) == ([other.id, main.id], [main.id], [])
+            # What a preview page of a link shows (its kernel asks the server): the same bounds.
+            names = {(ws, d): [p["name"] for p in hub.presence_of((ws, WORKFLOW), drop_id=d)[1]]
+                     for ws, d in (("default", None), ("default", main.id), ("team-b", None))}
+            assert names == {("default", None): ["Ada", "Bo"], ("default", main.id): ["Ada"], ("team-b", None): ["Cy"]}
+            assert hub.presence_of(("default", WORKFLOW))[0] == 2 and hub.presence_of(("team-b", WORKFLOW))[0] == 1
+            # An idle document is autosaved through the link of a visitor who typed in it, among the links
+            # of its own workspace's workflow that show it, else through any of those.
+            hub.rooms[main.id].contributors = ["Single"]
+            assert hub._saver(main.id, hub.rooms[main.id]) is pages["single"][0]
+            hub.rooms[other.id].contributors = ["Single", "Team"]  # names on links that do not show it
+            assert hub._saver(other.id, hub.rooms[other.id]) is whole
+            hub.rooms[theirs.id].contributors = ["Whole"]
+            assert hub._saver(theirs.id, hub.rooms[theirs.id]) is pages["team"][0]
         finally:
             hub.rooms = {}
             hub.stop()

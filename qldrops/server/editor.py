@@ -495,17 +495,18 @@ class EditorHub:
 
     def _saver(self, drop_id: int, room: Room) -> Visit | None:
         """Whose link saves an idle document: a live edit visit that contributed, else any edit visit."""
-        candidates = [v for v in self.visits.values() if v.editable and v.name and v.workflow_id ==
-                      self.room_meta.get(drop_id, ("", ""))[1]]
+        key = self.room_meta.get(drop_id)
+        candidates = [v for v in self.visits.values() if v.editable and v.name and v.key == key and v.shows(drop_id)]
         for visit in candidates:
             if visit.name in room.contributors:
                 return visit
         return candidates[0] if candidates else None
 
-    def presence_of(self, workflow_id: str) -> tuple[int, list[dict[str, Any]]]:
-        """(open editor pages, who edits which file) on a workflow: what its preview pages show."""
-        pages = sum(1 for v in self.visits.values() if v.workflow_id == workflow_id and v.events)
-        people = [p for drop_id, room in self.rooms.items() if self.room_meta.get(drop_id, ("", ""))[1] == workflow_id
+    def presence_of(self, key: tuple[str, str], *, drop_id: int | None = None) -> tuple[int, list[dict[str, Any]]]:
+        """(open editor pages, who edits which file) on the workflow ``key`` (workspace, workflow id), of
+        ``drop_id`` only if given: what a preview page of a link to it shows."""
+        pages = sum(1 for v in self._visits_of(key) if v.events and not v.gone)
+        people = [p for d, room in self.rooms.items() if self.room_meta.get(d) == key and drop_id in (None, d)
                   for p in room.presence()]
         return pages, sorted(people, key=lambda p: (p["file"], p["name"]))
 

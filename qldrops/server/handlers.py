@@ -398,12 +398,14 @@ class PresenceHandler(_KernelOnlyHandler):
     """``POST /qldrops/internal/presence``: how many pages are open on a link's workflow, and who edits.
 
     A preview page shows it (its kernel asks every few seconds). Pages are the preview kernels of
-    this server (one per open page) on links of the same workflow, plus its open editor pages;
-    editors are the names and files of the editor's awareness. One server's view: replicas behind
-    a proxy each count their own.
+    this server (one per open page) on links of the same workflow (of the same workspace), plus its
+    open editor pages; editors are the names and files of the editor's awareness, of the files the
+    link shows (a link to one drop: that drop's). One server's view: replicas behind a proxy each
+    count their own.
     """
 
-    _workflows: ClassVar[dict[int, str | None]] = {}  # link id -> workflow id (a link never changes workflow)
+    # link id -> (workspace, workflow id, drop id or None): what a link shares never changes
+    _workflows: ClassVar[dict[int, tuple[str, str, int | None] | None]] = {}
 
     def initialize(self, gate: LinkGate, hub: Any, budget: Any, kernel_key: str) -> None:
         self.gate, self.hub, self.budget, self.kernel_key = gate, hub, budget, kernel_key
@@ -418,23 +420,25 @@ class PresenceHandler(_KernelOnlyHandler):
         unknown = [i for i in {preview_id, *links} if i not in self._workflows]
         if unknown:
             self._workflows.update(await IOLoop.current().run_in_executor(None, self._lookup, unknown))
-        workflow = self._workflows.get(preview_id)
-        if workflow is None:
+        shared = self._workflows.get(preview_id)
+        if shared is None:
             self.set_status(404)
             self.finish(json.dumps({"error": "no such link"}))
             return
-        editor_pages, editors = self.hub.presence_of(workflow)
-        pages = sum(1 for link in links if self._workflows.get(link) == workflow) + editor_pages
+        workspace, workflow, drop_id = shared
+        editor_pages, editors = self.hub.presence_of((workspace, workflow), drop_id=drop_id)
+        pages = sum(1 for link in links if (self._workflows.get(link) or ())[:2] == (workspace, workflow)) + editor_pages
         self.finish(json.dumps({"pages": pages, "editors": editors[:20]}))
 
-    def _lookup(self, ids: list[int]) -> dict[int, str | None]:
+    def _lookup(self, ids: list[int]) -> dict[int, tuple[str, str, int | None] | None]:
         import sqlalchemy as sa
 
         from ..store import schema as t
 
+        p = t.previews.c
         with self.gate.store.reading() as conn:
-            found = dict(conn.execute(sa.select(t.previews.c.id, t.previews.c.workflow_id)
-                                      .where(t.previews.c.id.in_(ids))).all())
+            found = {int(r.id): (str(r.workspace), str(r.workflow_id), r.drop_id) for r in conn.execute(
+                sa.select(p.id, p.workspace, p.workflow_id, p.drop_id).where(p.id.in_(ids)))}
         return {i: found.get(i) for i in ids}
 
 

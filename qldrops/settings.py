@@ -52,6 +52,13 @@ class Settings:
                           "exported once into <data_dir>/models). An index keeps the vectors of one backend: "
                           "changing it means `qldrops index rebuild`."},
     )
+    embedding_long_texts: str = field(
+        default="windows",
+        metadata={"help": "Texts longer than the model's window (256 tokens, ~40 lines of code): `windows` "
+                          "(overlapping windows, mean-pooled: better recall on long code) or `first-window` (the "
+                          "first window only: ~2.5x faster ingest of long code, less recall). Each choice has its "
+                          "own model id (vectors never mixed): changing it means `qldrops index rebuild`."},
+    )
     index_kind: str = field(
         default="auto",
         metadata={"help": "Vector index kind: `auto` (exact below 20k vectors, HNSW past that, IVF-PQ past "

@@ -76,20 +76,20 @@ class DistributedReport:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
 
 
-_EMBEDDERS: dict[tuple[str, str, str, str], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, str, str, str, str], Embedder] = {}
 
 
 def _worker_parts(job: EmbedJob):
     """This worker process's store and model, made on its first task and kept for the others."""
     store = engines.worker_store(job.url, job.settings, job.workspace)
     s = job.settings
-    key = (s.embedding_model, s.embedding_backend, s.data_dir, repr(job.embedder_factory))
+    key = (s.embedding_model, s.embedding_backend, s.embedding_long_texts, s.data_dir, repr(job.embedder_factory))
     if key not in _EMBEDDERS:
         if job.embedder_factory is not None:
             _EMBEDDERS[key] = job.embedder_factory()
         else:  # never the serve process's embedding service: that is a loopback address of another machine
             _EMBEDDERS[key] = get_embedder(s.embedding_model, progress=False, backend=s.embedding_backend,
-                                           cache_dir=Path(s.data_dir) / "models")
+                                           cache_dir=Path(s.data_dir) / "models", long_texts=s.embedding_long_texts)
     return store, _EMBEDDERS[key]
 
 

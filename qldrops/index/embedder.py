@@ -156,7 +156,8 @@ class SentenceTransformerEmbedder:
         long_texts: str = "windows",
     ):
         if long_texts not in ("windows", "first-window"):
-            raise VectorIndexError(f"long_texts must be 'windows' or 'first-window', not {long_texts!r}")
+            raise VectorIndexError(f"long_texts must be 'windows' or 'first-window', not {long_texts!r}",
+                                   hint="set QLDROPS_EMBEDDING_LONG_TEXTS to windows or first-window")
         self.path = resolve_model_path(model)
         self.model_id = DEFAULT_MODEL if model in _DEFAULT_ALIASES else self._folder_id(self.path)
         self.long_texts = long_texts
@@ -304,6 +305,10 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r}, path={str(self.path)!r})"
 
 
+_SAME_MODEL_HINT = ("restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL, QLDROPS_EMBEDDING_BACKEND "
+                    "and QLDROPS_EMBEDDING_LONG_TEXTS as this process")
+
+
 class RemoteEmbedder:
     """The same model, loaded once in another process (``qldrops serve``), asked over loopback HTTP.
 
@@ -313,9 +318,16 @@ class RemoteEmbedder:
     index's; the service answers with the vectors of :meth:`embed_documents`.
     """
 
-    def __init__(self, model: str, url: str, *, timeout: float = 300.0):
-        local = SentenceTransformerEmbedder(model, progress=False)  # reads config files only
+    def __init__(self, model: str, url: str, *, timeout: float = 300.0, backend: str = "torch",
+                 long_texts: str = "windows"):
+        # The id the service's embedder has under the same settings (kernels inherit the server's
+        # environment): model, backend and long-text choice, read from config files only.
+        local = SentenceTransformerEmbedder(model, progress=False, long_texts=long_texts)
         self.model_id, self._dim, self.path = local.model_id, local._dim, local.path
+        if backend != "torch":
+            from .onnx_backend import backend_model_id
+
+            self.model_id = backend_model_id(self.model_id, backend)
         self._local = local
         self.url, self.timeout = url, timeout
 
@@ -347,7 +359,7 @@ class RemoteEmbedder:
         except urllib.error.HTTPError as exc:
             if exc.code == 409:
                 raise VectorIndexError("the embedding service runs another model than this index",
-                                       hint="restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL") from None
+                                       hint=_SAME_MODEL_HINT) from None
             raise VectorIndexError(f"the embedding service refused the request ({exc.code})",
                                    hint="reload the page in a moment") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -356,7 +368,7 @@ class RemoteEmbedder:
         vecs = np.frombuffer(base64.b64decode(answer["vectors"]), dtype=np.float32).reshape(len(texts), -1)
         if vecs.shape[1] != self.dim or answer.get("model_id") != self.model_id:
             raise VectorIndexError("the embedding service runs another model than this index",
-                                   hint="restart `qldrops serve` with the same QLDROPS_EMBEDDING_MODEL")
+                                   hint=_SAME_MODEL_HINT)
         return vecs.copy(), [int(c) for c in answer["counts"]]
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -366,23 +378,24 @@ class RemoteEmbedder:
         return f"RemoteEmbedder({self.model_id!r}, url=<loopback>)"
 
 
-_CACHE: dict[tuple[str, bool, str, str, str], Embedder] = {}
+_CACHE: dict[tuple[str, bool, str, str, str, str], Embedder] = {}
 
 
 def get_embedder(model: str, *, progress: bool = True, backend: str = "torch",
-                 cache_dir: Path | None = None, service: str = "") -> Embedder:
+                 cache_dir: Path | None = None, service: str = "", long_texts: str = "windows") -> Embedder:
     """The embedder the settings name (cached per process: loading a model is not free).
 
     ``backend`` ``onnx`` / ``onnx-int8`` runs the model on ONNX Runtime (:mod:`.onnx_backend`),
     exported once into ``cache_dir``. ``service``: the URL of a process that has the model loaded
-    (``qldrops serve`` gives its kernels one); the fake embedder is always local."""
-    key = (model, progress, backend, str(cache_dir), service)
+    (``qldrops serve`` gives its kernels one); the fake embedder is always local. ``long_texts``:
+    ``windows`` or ``first-window`` (:class:`SentenceTransformerEmbedder`)."""
+    key = (model, progress, backend, str(cache_dir), service, long_texts)
     if key not in _CACHE:
         if model == "fake" or model.startswith("fake:"):
             dim = int(model.split(":", 1)[1]) if ":" in model else 64
             _CACHE[key] = FakeEmbedder(dim)
         elif service:
-            _CACHE[key] = RemoteEmbedder(model, service)
+            _CACHE[key] = RemoteEmbedder(model, service, backend=backend, long_texts=long_texts)
         elif backend != "torch":
             from .onnx_backend import OnnxEmbedder, check_backend
 
@@ -390,9 +403,10 @@ def get_embedder(model: str, *, progress: bool = True, backend: str = "torch",
             if cache_dir is None:
                 raise VectorIndexError("the ONNX backend needs a folder for the exported model",
                                        hint="pass cache_dir (the store uses <data_dir>/models)")
-            _CACHE[key] = OnnxEmbedder(model, backend=backend, cache_dir=cache_dir, progress=progress)
+            _CACHE[key] = OnnxEmbedder(model, backend=backend, cache_dir=cache_dir, progress=progress,
+                                       long_texts=long_texts)
         else:
-            _CACHE[key] = SentenceTransformerEmbedder(model, progress=progress)
+            _CACHE[key] = SentenceTransformerEmbedder(model, progress=progress, long_texts=long_texts)
     return _CACHE[key]
 
 

@@ -190,7 +190,7 @@ class IndexManager:
             s = self.store.settings
             self._embedder = get_embedder(s.embedding_model, progress=s.progress, backend=s.embedding_backend,
                                           cache_dir=Path(s.data_dir) / "models",
-                                          service=s.embedding_service_url)
+                                          service=s.embedding_service_url, long_texts=s.embedding_long_texts)
         return self._embedder
 
     @property

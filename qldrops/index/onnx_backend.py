@@ -43,6 +43,11 @@ _OPSET = 17
 _RECIPE = {"onnx": "", "onnx-int8": ".v3"}
 
 
+def backend_model_id(model_id: str, backend: str) -> str:
+    """The model id of vectors made by ``backend`` from the model whose PyTorch id is ``model_id``."""
+    return f"{model_id}+{backend}{_RECIPE[check_backend(backend)]}" if backend != "torch" else model_id
+
+
 def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise VectorIndexError(f"unknown embedding backend {backend!r}",
@@ -247,7 +252,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         if check_backend(backend) == "torch":
             raise VectorIndexError("OnnxEmbedder runs the onnx backends", hint="use SentenceTransformerEmbedder")
         self.backend = backend
-        self.model_id = f"{self.model_id}+{backend}{_RECIPE[backend]}"
+        self.model_id = backend_model_id(self.model_id, backend)
         self.cache_dir = Path(cache_dir) / self._folder_id(self.path)
         self.threads = threads or len(os.sched_getaffinity(0)) or 1  # one intra-op thread per core
         pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text()) \

@@ -239,8 +239,10 @@ def _embed_service(store: Any) -> Any:
     from ..index.embedder import FakeEmbedder, get_embedder
     from .handlers import EmbedService
 
-    try:
-        embedder = get_embedder(store.settings.embedding_model, progress=False)
+    s = store.settings
+    try:  # the embedder the store's own index uses: same model, backend and long-text choice
+        embedder = get_embedder(s.embedding_model, progress=False, backend=s.embedding_backend,
+                                cache_dir=Path(s.data_dir) / "models", long_texts=s.embedding_long_texts)
     except Exception as exc:  # noqa: BLE001 - no model here: kernels load their own and say what is missing
         log.warning("no shared embedding model (%s); dashboard kernels will load their own", exc)
         return None

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from qldrops.errors import LinkRevoked
+from qldrops.errors import DatabaseUnavailable, LinkRevoked
 from qldrops.server.editor import EditorHub
 from qldrops.server.gate import LinkGate
 
@@ -357,6 +357,50 @@ def test_presence_and_save_notices_stay_within_what_a_link_shows(seeded, db_url,
             assert hub._saver(theirs.id, hub.rooms[theirs.id]) is pages["team"][0]
         finally:
             hub.rooms = {}
+            hub.stop()
+
+    asyncio.run(scenario())
+
+
+class Flaky:
+    """A link's view whose access check fails while ``down`` (the database did not answer)."""
+
+    def __init__(self, view) -> None:
+        self._view, self.down = view, True
+
+    @property
+    def access(self) -> str:
+        if self.down:
+            raise DatabaseUnavailable("could not reach the database", hint="try again")
+        return self._view.access
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
+
+
+def test_a_database_blip_does_not_silence_a_page(seeded, db_url, make_store):
+    """A failed access check (the database did not answer) turns the page read-only for the moment,
+    not deaf: the next check restores it and its changes keep coming; only a dead link silences it."""
+    store, main, capability = seeded
+    batch = make_store(db_url)
+
+    async def scenario() -> None:
+        hub = _hub(store)
+        try:
+            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+            visit.view = flaky = Flaky(visit.view)
+            sock = Socket()
+            await hub.connected(visit, sock)  # the check fails: the last known access stands
+            assert sock.messages[0] == {"type": "access", "access": "edit", "reason": None}
+            await hub._check_access()
+            assert sock.messages[-1]["access"] == "view" and "could not reach" in sock.messages[-1]["reason"]
+            batch.update(main.id, artifact="a = 2\n")
+            await _until(lambda: sock.changes(), "the change during the blip")
+            flaky.down = False
+            await hub._check_access()
+            assert sock.messages[-1] == {"type": "access", "access": "edit", "reason": None}
+            assert not visit.gone and visit.editable
+        finally:
             hub.stop()
 
     asyncio.run(scenario())

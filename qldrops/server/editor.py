@@ -10,10 +10,11 @@ Routes (all under the link's capability; the access log redacts it):
   :class:`~qldrops.server.collab.Room` on the server): edits, cursors and names.
 * ``WS /e/<capability>/events?visit=`` JSON: changes of the workflow as they commit
   (``store.watch``; a comment change carries the comment; those committed after the page listed its
-  files and before the socket opened, or while it reconnected, come first when it opens), presence (who looks at which file), the
-  link's access level, save results (a conflict carries the marked text), pages of a file's comments;
-  the page sends ``hello`` (its display name), ``open``, ``save``, ``comments`` (a page after an id),
-  ``comment`` (new or a reply) and ``resolve``.
+  files and before the socket opened, or while it reconnected, come first when it opens; only those
+  of files the link shows), presence (who looks at which file), the link's access level, save
+  results (a conflict carries the marked text), pages of a file's comments; the page sends
+  ``hello`` (its display name), ``open``, ``save``, ``comments`` (a page after an id), ``comment``
+  (new or a reply) and ``resolve``.
 
 :class:`EditorHub` holds the rooms and the visits, and a half-second tick does the slow parts off
 the typing path: snapshots of unsaved documents (``collab_documents``: a restart loses nothing),
@@ -43,7 +44,7 @@ from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from ..errors import QldropsError
+from ..errors import LinkExpired, LinkRevoked, NotFound, QldropsError
 from ..store.watch import latest_cursor
 from . import pages
 from .collab import Room
@@ -60,6 +61,7 @@ _HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Ro
 _REVOKED_REASON = "This link no longer allows editing: the page is read-only."
 MISSED_KEPT = 200  # change messages kept for a page whose events socket is not (or no longer) open
 _FILE_KINDS = ("drop", "version", "delete", "restore", "purge")
+_LINK_GONE = (LinkRevoked, LinkExpired, NotFound)  # the link will not serve again (not a database blip)
 
 
 def file_label(drop: Any) -> str:
@@ -430,12 +432,14 @@ class EditorHub:
         try:
             visit.access = str(await self.run(lambda: visit.view.access))
             visit.editable = visit.access == "edit"
-        except QldropsError as exc:
+        except _LINK_GONE as exc:
             visit.gone, visit.access, visit.editable = True, "view", False
             visit.missed.clear()
             sock.send_json(json.dumps({"type": "access", "access": "view", "reason": f"{exc.message}: the page is "
                                        "read-only."}))
             return
+        except QldropsError:
+            pass  # the database did not answer: the last known access stands, the tick checks again
         visit.events.add(sock)
         self._presence_sent.pop(visit.token, None)  # the next tick tells this socket who is here
         self.watch(visit)  # a watcher that stopped meanwhile
@@ -535,8 +539,9 @@ class EditorHub:
                 reason = None
             except QldropsError as exc:
                 access, reason = "view", f"{exc.message}: the page is read-only."
-                visit.gone = True  # told nothing more of the workflow
-                visit.missed.clear()
+                if isinstance(exc, _LINK_GONE):
+                    visit.gone = True  # told nothing more of the workflow
+                    visit.missed.clear()
             editable = access == "edit"
             if access == visit.access and editable == visit.editable and reason is None:
                 continue

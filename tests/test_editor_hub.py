@@ -50,8 +50,31 @@ def seeded(store):
     return store, main, link.capability
 
 
-def _hub(store) -> EditorHub:
-    return EditorHub(store, LinkGate(store), watch_poll=0.05)
+def _run(store, scenario) -> None:
+    """``scenario(hub)`` on a real IOLoop, with a hub on ``store`` that watches every 50 ms."""
+
+    async def main() -> None:
+        hub = EditorHub(store, LinkGate(store), watch_poll=0.05)
+        try:
+            await scenario(hub)
+        finally:
+            hub.rooms = {}  # stand-in rooms are not the tick's to snapshot
+            hub.stop()
+
+    asyncio.run(main())
+
+
+async def _visit(hub: EditorHub, capability: str):
+    """A page load: (visit, files), its events socket not open yet."""
+    return await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+
+
+async def _page(hub: EditorHub, capability: str):
+    """A page load whose events socket opened: (visit, socket)."""
+    visit, _ = await _visit(hub, capability)
+    sock = Socket()
+    await hub.connected(visit, sock)
+    return visit, sock
 
 
 def test_a_change_committed_while_the_page_loads_reaches_it_once(seeded, db_url, make_store):
@@ -59,33 +82,28 @@ def test_a_change_committed_while_the_page_loads_reaches_it_once(seeded, db_url,
     batch = make_store(db_url)  # another process's writes, as a batch script's
     batch.update(main.id, artifact="a = 2\n")  # before the page: its listing shows v2
 
-    async def scenario() -> Socket:
-        hub = _hub(store)
-        try:
-            visit, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            assert [(f["path"], f["version"]) for f in files] == [("main.py", 2)]
-            # The page is drawn; its events socket is not open yet (the browser is still loading it).
-            batch.update(main.id, artifact="a = 3\n")
-            added = batch.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="b = 1\n",
-                              metadata={"path": "extra.py"})
-            batch.put(workflow_id="elsewhere", drop_type="code_generation", artifact="c = 1\n")
-            await asyncio.sleep(0.5)  # the watcher reads them before the socket opens
-            sock = Socket()
-            await hub.connected(visit, sock)
-            await _until(lambda: len(sock.changes()) >= 2, "the two changes made while the page loaded")
-            batch.update(main.id, artifact="a = 4\n")  # and one after: it comes after them, once
-            await _until(lambda: len(sock.changes()) >= 3, "the change made after the socket opened")
-            await asyncio.sleep(0.3)
-            assert sock.changes() == [f"new version v3: drop {main.id}", f"new file: drop {added.id}",
-                                      f"new version v4: drop {main.id}"]
-            files_sent = [m["files"] for m in sock.messages if m["type"] == "files"]
-            assert files_sent and {f["path"] for f in files_sent[0]} == {"main.py", "extra.py"}
-            assert sock.messages[0]["type"] == "access"
-            return sock
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        visit, files = await _visit(hub, capability)
+        assert [(f["path"], f["version"]) for f in files] == [("main.py", 2)]
+        # The page is drawn; its events socket is not open yet (the browser is still loading it).
+        batch.update(main.id, artifact="a = 3\n")
+        added = batch.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="b = 1\n",
+                          metadata={"path": "extra.py"})
+        batch.put(workflow_id="elsewhere", drop_type="code_generation", artifact="c = 1\n")
+        await asyncio.sleep(0.5)  # the watcher reads them before the socket opens
+        sock = Socket()
+        await hub.connected(visit, sock)
+        await _until(lambda: len(sock.changes()) >= 2, "the two changes made while the page loaded")
+        batch.update(main.id, artifact="a = 4\n")  # and one after: it comes after them, once
+        await _until(lambda: len(sock.changes()) >= 3, "the change made after the socket opened")
+        await asyncio.sleep(0.3)
+        assert sock.changes() == [f"new version v3: drop {main.id}", f"new file: drop {added.id}",
+                                  f"new version v4: drop {main.id}"]
+        files_sent = [m["files"] for m in sock.messages if m["type"] == "files"]
+        assert files_sent and {f["path"] for f in files_sent[0]} == {"main.py", "extra.py"}
+        assert sock.messages[0]["type"] == "access"
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_change_the_listing_already_shows_is_not_announced(seeded, db_url, make_store, monkeypatch):
@@ -94,63 +112,51 @@ def test_a_change_the_listing_already_shows_is_not_announced(seeded, db_url, mak
     store, main, capability = seeded
     batch = make_store(db_url)
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            first, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            early = Socket()
-            await hub.connected(first, early)  # the workflow's watcher runs
-            real_draw = hub._draw
+    async def scenario(hub: EditorHub) -> None:
+        _, early = await _page(hub, capability)  # the workflow's watcher runs
+        real_draw = hub._draw
 
-            def slow_draw(visit):  # the second page's listing starts once the watcher passed the change on
-                deadline = time.monotonic() + 30
-                while not early.changes() and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                return real_draw(visit)
+        def slow_draw(visit):  # the second page's listing starts once the watcher passed the change on
+            deadline = time.monotonic() + 30
+            while not early.changes() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return real_draw(visit)
 
-            monkeypatch.setattr(hub, "_draw", slow_draw)
-            batch.update(main.id, artifact="a = 2\n")
-            second, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            assert early.changes() == [f"new version v2: drop {main.id}"]
-            assert [f["version"] for f in files] == [2]
-            late = Socket()
-            await hub.connected(second, late)
-            batch.update(main.id, artifact="a = 3\n")
-            await _until(lambda: late.changes(), "the next change")
-            assert late.changes() == [f"new version v3: drop {main.id}"]
-        finally:
-            hub.stop()
+        monkeypatch.setattr(hub, "_draw", slow_draw)
+        batch.update(main.id, artifact="a = 2\n")
+        second, files = await _visit(hub, capability)
+        assert early.changes() == [f"new version v2: drop {main.id}"]
+        assert [f["version"] for f in files] == [2]
+        late = Socket()
+        await hub.connected(second, late)
+        batch.update(main.id, artifact="a = 3\n")
+        await _until(lambda: late.changes(), "the next change")
+        assert late.changes() == [f"new version v3: drop {main.id}"]
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_socket_that_reconnects_gets_what_it_missed(seeded, db_url, make_store):
     store, main, capability = seeded
     batch = make_store(db_url)
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            first = Socket()
-            await hub.connected(visit, first)
-            batch.update(main.id, artifact="a = 2\n")
-            await _until(lambda: first.changes(), "the first change")
-            visit.events.discard(first)  # the connection drops (on_close)
-            batch.update(main.id, artifact="a = 3\n")
-            batch.comment(main.id, "why 3?", line_start=1)
-            await asyncio.sleep(0.5)
-            second = Socket()  # the page reconnects a second later
-            await hub.connected(visit, second)
-            await _until(lambda: len(second.changes()) >= 2, "the changes made while disconnected")
-            assert first.changes() == [f"new version v2: drop {main.id}"]
-            assert second.changes() == [f"new version v3: drop {main.id}", f"new comment: drop {main.id}"]
-            comment = next(m for m in second.messages if m["type"] == "change" and m["kind"] == "comment")
-            assert comment["comment"]["body"] == "why 3?"
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        visit, first = await _page(hub, capability)
+        batch.update(main.id, artifact="a = 2\n")
+        await _until(lambda: first.changes(), "the first change")
+        visit.events.discard(first)  # the connection drops (on_close)
+        batch.update(main.id, artifact="a = 3\n")
+        batch.comment(main.id, "why 3?", line_start=1)
+        await asyncio.sleep(0.5)
+        second = Socket()  # the page reconnects a second later
+        await hub.connected(visit, second)
+        await _until(lambda: len(second.changes()) >= 2, "the changes made while disconnected")
+        assert first.changes() == [f"new version v2: drop {main.id}"]
+        assert second.changes() == [f"new version v3: drop {main.id}", f"new comment: drop {main.id}"]
+        comment = next(m for m in second.messages if m["type"] == "change" and m["kind"] == "comment")
+        assert comment["comment"]["body"] == "why 3?"
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_watcher_that_dies_resumes_after_the_last_change_it_passed_on(seeded, db_url, make_store, monkeypatch):
@@ -175,50 +181,40 @@ def test_a_watcher_that_dies_resumes_after_the_last_change_it_passed_on(seeded, 
 
     monkeypatch.setattr(store, "in_workspace", in_workspace)
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            sock = Socket()
-            await hub.connected(visit, sock)
-            batch.update(main.id, artifact="a = 2\n")
-            await _until(lambda: sock.changes(), "the change before the watcher died")
-            # Written during the second the dead watcher waits before it restarts.
-            batch.update(main.id, artifact="a = 3\n")
-            batch.update(main.id, artifact="a = 4\n")
-            await _until(lambda: len(sock.changes()) >= 3, "the changes written while the watcher was down")
-            await asyncio.sleep(0.3)
-            assert deaths
-            assert sock.changes() == [f"new version v{v}: drop {main.id}" for v in (2, 3, 4)]
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        _, sock = await _page(hub, capability)
+        batch.update(main.id, artifact="a = 2\n")
+        await _until(lambda: sock.changes(), "the change before the watcher died")
+        # Written during the second the dead watcher waits before it restarts.
+        batch.update(main.id, artifact="a = 3\n")
+        batch.update(main.id, artifact="a = 4\n")
+        await _until(lambda: len(sock.changes()) >= 3, "the changes written while the watcher was down")
+        await asyncio.sleep(0.3)
+        assert deaths
+        assert sock.changes() == [f"new version v{v}: drop {main.id}" for v in (2, 3, 4)]
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_page_that_cannot_be_drawn_leaves_no_visit_or_watcher_behind(seeded, monkeypatch):
     store, _, capability = seeded
     link = store.previews.open(capability).preview
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            with pytest.raises(LinkRevoked):  # refused before anything is kept
-                store.previews.revoke(link.id)
-                await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
+    async def scenario(hub: EditorHub) -> None:
+        with pytest.raises(LinkRevoked):  # refused before anything is kept
+            store.previews.revoke(link.id)
+            await _visit(hub, capability)
 
-            def revoked_while_listing(visit):  # revoked between the check and the listing
-                raise LinkRevoked("this share link was revoked")
+        def revoked_while_listing(visit):  # revoked between the check and the listing
+            raise LinkRevoked("this share link was revoked")
 
-            monkeypatch.setattr(hub, "_draw", revoked_while_listing)
-            fresh = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
-            with pytest.raises(LinkRevoked):
-                await hub.open_visit(fresh.capability, user_agent="test", client="127.0.0.1")
-            assert hub.visits == {} and hub._watchers == {}
-        finally:
-            hub.stop()
+        monkeypatch.setattr(hub, "_draw", revoked_while_listing)
+        fresh = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
+        with pytest.raises(LinkRevoked):
+            await _visit(hub, fresh.capability)
+        assert hub.visits == {} and hub._watchers == {}
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_link_of_another_workspace_gets_its_own_workflow_s_changes(store, db_url, make_store):
@@ -228,22 +224,18 @@ def test_a_link_of_another_workspace_gets_its_own_workflow_s_changes(store, db_u
     same_name = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="z = 1\n")
     capability = team.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit").capability
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            visit, files = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            assert [f["path"] for f in files] == ["main.py"]
-            sock = Socket()
-            await hub.connected(visit, sock)
-            store.update(same_name.id, artifact="z = 2\n")  # same workflow name, the server's workspace
-            team.update(main.id, artifact="a = 2\n")
-            await _until(lambda: sock.changes(), "the change in the link's workspace")
-            await asyncio.sleep(0.3)
-            assert sock.changes() == [f"new version v2: drop {main.id}"]
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        visit, files = await _visit(hub, capability)
+        assert [f["path"] for f in files] == ["main.py"]
+        sock = Socket()
+        await hub.connected(visit, sock)
+        store.update(same_name.id, artifact="z = 2\n")  # same workflow name, the server's workspace
+        team.update(main.id, artifact="a = 2\n")
+        await _until(lambda: sock.changes(), "the change in the link's workspace")
+        await asyncio.sleep(0.3)
+        assert sock.changes() == [f"new version v2: drop {main.id}"]
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 def test_a_page_hears_only_of_what_its_link_shows(seeded, db_url, make_store):
@@ -255,40 +247,36 @@ def test_a_page_hears_only_of_what_its_link_shows(seeded, db_url, make_store):
                       metadata={"path": "other.py"})
     one = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="comment", drop_id=main.id)
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            whole, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            single, files = await hub.open_visit(one.capability, user_agent="test", client="127.0.0.1")
-            assert [f["path"] for f in files] == ["main.py"]
-            wide, narrow = Socket(), Socket()
-            await hub.connected(whole, wide)
-            await hub.connected(single, narrow)
-            batch.comment(other.id, "secret plan for other.py", line_start=1)
-            batch.update(other.id, artifact="o = 2\n")
-            batch.update(main.id, artifact="a = 2\n")
-            await _until(lambda: len(wide.changes()) >= 3 and narrow.changes(), "the changes")
-            await asyncio.sleep(0.3)
-            assert wide.changes() == [f"new comment: drop {other.id}", f"new version v2: drop {other.id}",
-                                      f"new version v2: drop {main.id}"]
-            assert narrow.changes() == [f"new version v2: drop {main.id}"]
-            assert "secret plan" not in json.dumps(narrow.messages)
-            assert all(m["files"] == [{"id": main.id, "path": "main.py", "version": 2}]
-                       for m in narrow.messages if m["type"] == "files")
-            # The whole-workflow link is revoked while its page is disconnected.
-            whole.events.discard(wide)
-            store.previews.revoke(store.previews.open(capability).preview.id)
-            batch.update(main.id, artifact="a = 3\n")
-            await _until(lambda: len(narrow.changes()) >= 2, "the change after the revocation")
-            back = Socket()
-            await hub.connected(whole, back)
-            await asyncio.sleep(0.3)
-            assert back.changes() == [] and back.messages[0]["type"] == "access"
-            assert back.messages[0]["access"] == "view" and "revoked" in back.messages[0]["reason"]
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        whole, _ = await _visit(hub, capability)
+        single, files = await _visit(hub, one.capability)
+        assert [f["path"] for f in files] == ["main.py"]
+        wide, narrow = Socket(), Socket()
+        await hub.connected(whole, wide)
+        await hub.connected(single, narrow)
+        batch.comment(other.id, "secret plan for other.py", line_start=1)
+        batch.update(other.id, artifact="o = 2\n")
+        batch.update(main.id, artifact="a = 2\n")
+        await _until(lambda: len(wide.changes()) >= 3 and narrow.changes(), "the changes")
+        await asyncio.sleep(0.3)
+        assert wide.changes() == [f"new comment: drop {other.id}", f"new version v2: drop {other.id}",
+                                  f"new version v2: drop {main.id}"]
+        assert narrow.changes() == [f"new version v2: drop {main.id}"]
+        assert "secret plan" not in json.dumps(narrow.messages)
+        assert all(m["files"] == [{"id": main.id, "path": "main.py", "version": 2}]
+                   for m in narrow.messages if m["type"] == "files")
+        # The whole-workflow link is revoked while its page is disconnected.
+        whole.events.discard(wide)
+        store.previews.revoke(store.previews.open(capability).preview.id)
+        batch.update(main.id, artifact="a = 3\n")
+        await _until(lambda: len(narrow.changes()) >= 2, "the change after the revocation")
+        back = Socket()
+        await hub.connected(whole, back)
+        await asyncio.sleep(0.3)
+        assert back.changes() == [] and back.messages[0]["type"] == "access"
+        assert back.messages[0]["access"] == "view" and "revoked" in back.messages[0]["reason"]
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 class Room:
@@ -312,54 +300,49 @@ def test_presence_and_save_notices_stay_within_what_a_link_shows(seeded, db_url,
                       metadata={"path": "theirs.py"})
     their_link = team.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit")
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            pages = {}
-            for name, cap in (("whole", capability), ("single", one.capability), ("team", their_link.capability)):
-                visit, _ = await hub.open_visit(cap, user_agent="test", client="127.0.0.1")
-                await hub.set_name(visit, name.title())
-                pages[name] = (visit, Socket())
-                await hub.connected(visit, pages[name][1])
-            hub.rooms = {main.id: Room("Ada", file="main.py"), other.id: Room("Bo", file="other.py"),
-                         theirs.id: Room("Cy", file="theirs.py")}
-            hub.room_meta = {main.id: ("default", WORKFLOW), other.id: ("default", WORKFLOW),
-                             theirs.id: ("team-b", WORKFLOW)}
-            hub._presence()
-            hub._presence()  # unchanged: not sent again
+    async def scenario(hub: EditorHub) -> None:
+        pages = {}
+        for name, cap in (("whole", capability), ("single", one.capability), ("team", their_link.capability)):
+            visit, _ = await _visit(hub, cap)
+            await hub.set_name(visit, name.title())
+            pages[name] = (visit, Socket())
+            await hub.connected(visit, pages[name][1])
+        hub.rooms = {main.id: Room("Ada", file="main.py"), other.id: Room("Bo", file="other.py"),
+                     theirs.id: Room("Cy", file="theirs.py")}
+        hub.room_meta = {main.id: ("default", WORKFLOW), other.id: ("default", WORKFLOW),
+                         theirs.id: ("team-b", WORKFLOW)}
+        hub._presence()
+        hub._presence()  # unchanged: not sent again
 
-            def presence(name):
-                return [[p["name"] for p in m["people"]] for m in pages[name][1].messages if m["type"] == "presence"]
+        def presence(name):
+            return [[p["name"] for p in m["people"]] for m in pages[name][1].messages if m["type"] == "presence"]
 
-            assert presence("whole") == [["Ada", "Bo"]]
-            assert presence("single") == [["Ada"]]
-            assert presence("team") == [["Cy"]]
-            whole = pages["whole"][0]
-            hub.notify(whole.key, {"type": "saved", "drop": other.id, "version": 2, "merged": False, "by": ["Bo"]})
-            hub.notify(whole.key, {"type": "saved", "drop": main.id, "version": 2, "merged": False, "by": ["Ada"]})
+        assert presence("whole") == [["Ada", "Bo"]]
+        assert presence("single") == [["Ada"]]
+        assert presence("team") == [["Cy"]]
+        whole = pages["whole"][0]
+        hub.notify(whole.key, {"type": "saved", "drop": other.id, "version": 2, "merged": False, "by": ["Bo"]})
+        hub.notify(whole.key, {"type": "saved", "drop": main.id, "version": 2, "merged": False, "by": ["Ada"]})
 
-            def saved(name):
-                return [m["drop"] for m in pages[name][1].messages if m["type"] == "saved"]
+        def saved(name):
+            return [m["drop"] for m in pages[name][1].messages if m["type"] == "saved"]
 
-            assert (saved("whole"), saved("single"), saved("team")) == ([other.id, main.id], [main.id], [])
-            # What a preview page of a link shows (its kernel asks the server): the same bounds.
-            names = {(ws, d): [p["name"] for p in hub.presence_of((ws, WORKFLOW), drop_id=d)[1]]
-                     for ws, d in (("default", None), ("default", main.id), ("team-b", None))}
-            assert names == {("default", None): ["Ada", "Bo"], ("default", main.id): ["Ada"], ("team-b", None): ["Cy"]}
-            assert hub.presence_of(("default", WORKFLOW))[0] == 2 and hub.presence_of(("team-b", WORKFLOW))[0] == 1
-            # An idle document is autosaved through the link of a visitor who typed in it, among the links
-            # of its own workspace's workflow that show it, else through any of those.
-            hub.rooms[main.id].contributors = ["Single"]
-            assert hub._saver(main.id, hub.rooms[main.id]) is pages["single"][0]
-            hub.rooms[other.id].contributors = ["Single", "Team"]  # names on links that do not show it
-            assert hub._saver(other.id, hub.rooms[other.id]) is whole
-            hub.rooms[theirs.id].contributors = ["Whole"]
-            assert hub._saver(theirs.id, hub.rooms[theirs.id]) is pages["team"][0]
-        finally:
-            hub.rooms = {}
-            hub.stop()
+        assert (saved("whole"), saved("single"), saved("team")) == ([other.id, main.id], [main.id], [])
+        # What a preview page of a link shows (its kernel asks the server): the same bounds.
+        names = {(ws, d): [p["name"] for p in hub.presence_of((ws, WORKFLOW), drop_id=d)[1]]
+                 for ws, d in (("default", None), ("default", main.id), ("team-b", None))}
+        assert names == {("default", None): ["Ada", "Bo"], ("default", main.id): ["Ada"], ("team-b", None): ["Cy"]}
+        assert hub.presence_of(("default", WORKFLOW))[0] == 2 and hub.presence_of(("team-b", WORKFLOW))[0] == 1
+        # An idle document is autosaved through the link of a visitor who typed in it, among the links
+        # of its own workspace's workflow that show it, else through any of those.
+        hub.rooms[main.id].contributors = ["Single"]
+        assert hub._saver(main.id, hub.rooms[main.id]) is pages["single"][0]
+        hub.rooms[other.id].contributors = ["Single", "Team"]  # names on links that do not show it
+        assert hub._saver(other.id, hub.rooms[other.id]) is whole
+        hub.rooms[theirs.id].contributors = ["Whole"]
+        assert hub._saver(theirs.id, hub.rooms[theirs.id]) is pages["team"][0]
 
-    asyncio.run(scenario())
+    _run(store, scenario)
 
 
 class Flaky:
@@ -384,23 +367,19 @@ def test_a_database_blip_does_not_silence_a_page(seeded, db_url, make_store):
     store, main, capability = seeded
     batch = make_store(db_url)
 
-    async def scenario() -> None:
-        hub = _hub(store)
-        try:
-            visit, _ = await hub.open_visit(capability, user_agent="test", client="127.0.0.1")
-            visit.view = flaky = Flaky(visit.view)
-            sock = Socket()
-            await hub.connected(visit, sock)  # the check fails: the last known access stands
-            assert sock.messages[0] == {"type": "access", "access": "edit", "reason": None}
-            await hub._check_access()
-            assert sock.messages[-1]["access"] == "view" and "could not reach" in sock.messages[-1]["reason"]
-            batch.update(main.id, artifact="a = 2\n")
-            await _until(lambda: sock.changes(), "the change during the blip")
-            flaky.down = False
-            await hub._check_access()
-            assert sock.messages[-1] == {"type": "access", "access": "edit", "reason": None}
-            assert not visit.gone and visit.editable
-        finally:
-            hub.stop()
+    async def scenario(hub: EditorHub) -> None:
+        visit, _ = await _visit(hub, capability)
+        visit.view = flaky = Flaky(visit.view)
+        sock = Socket()
+        await hub.connected(visit, sock)  # the check fails: the last known access stands
+        assert sock.messages[0] == {"type": "access", "access": "edit", "reason": None}
+        await hub._check_access()
+        assert sock.messages[-1]["access"] == "view" and "could not reach" in sock.messages[-1]["reason"]
+        batch.update(main.id, artifact="a = 2\n")
+        await _until(lambda: sock.changes(), "the change during the blip")
+        flaky.down = False
+        await hub._check_access()
+        assert sock.messages[-1] == {"type": "access", "access": "edit", "reason": None}
+        assert not visit.gone and visit.editable
 
-    asyncio.run(scenario())
+    _run(store, scenario)

@@ -55,9 +55,10 @@ class Settings:
     embedding_long_texts: str = field(
         default="windows",
         metadata={"help": "Texts longer than the model's window (256 tokens, ~40 lines of code): `windows` "
-                          "(overlapping windows, mean-pooled: better recall on long code) or `first-window` (the "
-                          "first window only: ~2.5x faster ingest of long code, less recall). Each choice has its "
-                          "own model id (vectors never mixed): changing it means `qldrops index rebuild`."},
+                          "(overlapping windows, mean-pooled: the end of a file counts as much as its start) or "
+                          "`first-window` (the first window only: ~2.5x faster ingest of long code, but similarity "
+                          "no longer sees what follows it; full-text search still does). Each choice has its own "
+                          "model id (vectors never mixed): changing it means `qldrops index rebuild`."},
     )
     index_kind: str = field(
         default="auto",

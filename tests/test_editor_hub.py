@@ -361,25 +361,67 @@ class Flaky:
         return getattr(self._view, name)
 
 
-def test_a_database_blip_does_not_silence_a_page(seeded, db_url, make_store):
-    """A failed access check (the database did not answer) turns the page read-only for the moment,
-    not deaf: the next check restores it and its changes keep coming; only a dead link silences it."""
+class Collab:
+    """What the access check calls on a document socket; records how it was closed."""
+
+    def __init__(self, drop_id: int) -> None:
+        self.drop_id, self.closed = drop_id, None
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+def test_a_database_blip_changes_nothing_on_a_page(seeded, db_url, make_store):
+    """An access check the database did not answer leaves the page as it was (still editing, its document
+    socket open: closing it left a page that said "editing" with nothing connected), its changes coming."""
     store, main, capability = seeded
     batch = make_store(db_url)
 
     async def scenario(hub: EditorHub) -> None:
         visit, _ = await _visit(hub, capability)
         visit.view = flaky = Flaky(visit.view)
-        sock = Socket()
+        sock, doc = Socket(), Collab(main.id)
         await hub.connected(visit, sock)  # the check fails: the last known access stands
-        assert sock.messages[0] == {"type": "access", "access": "edit", "reason": None}
+        visit.collab.add(doc)
         await hub._check_access()
-        assert sock.messages[-1]["access"] == "view" and "could not reach" in sock.messages[-1]["reason"]
+        await hub._check_access()
+        assert sock.messages == [{"type": "access", "access": "edit", "reason": None}]
+        assert doc.closed is None and visit.editable and not visit.gone
         batch.update(main.id, artifact="a = 2\n")
         await _until(lambda: sock.changes(), "the change during the blip")
         flaky.down = False
         await hub._check_access()
-        assert sock.messages[-1] == {"type": "access", "access": "edit", "reason": None}
-        assert not visit.gone and visit.editable
+        assert [m for m in sock.messages if m["type"] == "access"] == [
+            {"type": "access", "access": "edit", "reason": None}]
+
+    _run(store, scenario)
+
+
+def test_a_dead_link_is_told_once_and_its_document_sockets_close(seeded, db_url, make_store):
+    """A revoked view link's page is told once, and its document socket (which carried the others'
+    typing live, read-only) is closed; an edit link's page, still live, goes on."""
+    store, main, capability = seeded
+    batch = make_store(db_url)
+    viewing = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="view")
+
+    async def scenario(hub: EditorHub) -> None:
+        watcher, watcher_sock = await _page(hub, viewing.capability)
+        editor, editor_sock = await _page(hub, capability)
+        watcher_doc, editor_doc = Collab(main.id), Collab(main.id)
+        watcher.collab.add(watcher_doc)
+        editor.collab.add(editor_doc)
+        store.previews.revoke(viewing.id)
+        for _ in range(3):
+            await hub._check_access()
+        told = [m for m in watcher_sock.messages if m["type"] == "access"]
+        assert len(told) == 2 and told[-1]["access"] == "view" and "revoked" in told[-1]["reason"]
+        assert watcher_doc.closed == (4403, "read-only") and watcher.gone
+        assert editor_doc.closed is None and not editor.gone
+        assert [m for m in editor_sock.messages if m["type"] == "access"] == [
+            {"type": "access", "access": "edit", "reason": None}]
+        batch.update(main.id, artifact="a = 2\n")
+        await _until(lambda: editor_sock.changes(), "the change")
+        await asyncio.sleep(0.3)
+        assert watcher_sock.changes() == []
 
     _run(store, scenario)

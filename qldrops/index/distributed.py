@@ -28,7 +28,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -37,7 +36,7 @@ from .. import engines
 from ..errors import VectorIndexError
 from ..settings import Settings
 from ..store import schema as t
-from .embedder import Embedder, get_embedder
+from .embedder import Embedder, embedder_for
 from .embstore import embed_and_save, missing_hashes
 
 if TYPE_CHECKING:
@@ -88,8 +87,7 @@ def _worker_parts(job: EmbedJob):
         if job.embedder_factory is not None:
             _EMBEDDERS[key] = job.embedder_factory()
         else:  # never the serve process's embedding service: that is a loopback address of another machine
-            _EMBEDDERS[key] = get_embedder(s.embedding_model, progress=False, backend=s.embedding_backend,
-                                           cache_dir=Path(s.data_dir) / "models", long_texts=s.embedding_long_texts)
+            _EMBEDDERS[key] = embedder_for(s, progress=False, service="")
     return store, _EMBEDDERS[key]
 
 

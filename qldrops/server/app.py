@@ -236,13 +236,11 @@ def build_config(opts: ServeOptions, notebook_path: Path) -> Any:
 
 def _embed_service(store: Any) -> Any:
     """The server's shared embedding model for its kernels (None for the fake test embedder)."""
-    from ..index.embedder import FakeEmbedder, get_embedder
+    from ..index.embedder import FakeEmbedder, embedder_for
     from .handlers import EmbedService
 
-    s = store.settings
     try:  # the embedder the store's own index uses: same model, backend and long-text choice
-        embedder = get_embedder(s.embedding_model, progress=False, backend=s.embedding_backend,
-                                cache_dir=Path(s.data_dir) / "models", long_texts=s.embedding_long_texts)
+        embedder = embedder_for(store.settings, progress=False, service="")
     except Exception as exc:  # noqa: BLE001 - no model here: kernels load their own and say what is missing
         log.warning("no shared embedding model (%s); dashboard kernels will load their own", exc)
         return None

@@ -140,7 +140,7 @@ def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | Non
                     seen = {s: x for s, x in seen.items() if new_xmin is None or x >= new_xmin}
                     xmin = new_xmin
                 # Everything this snapshot holds up to its newest row has been read (a full page: up to it).
-                top = int(conn.execute(sa.select(sa.func.max(c.seq))).scalar() or 0)
+                top = latest_cursor(conn)
                 last = max(last, int(rows[-1].seq)) if len(rows) == PAGE else max(last, top)
             for change in changes:
                 yield change

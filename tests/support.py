@@ -36,6 +36,21 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@contextmanager
+def version_in_flight(store, drop_id: int, content_hash: str) -> Iterator[None]:
+    """A writer's transaction making version 2 of ``drop_id``, open for the ``with`` block: its change
+    takes its seq at once and commits when the block ends (PostgreSQL: later writers' changes, with
+    higher seqs, can commit before it)."""
+    import sqlalchemy as sa
+
+    from qldrops.store import schema as t
+
+    with store.transaction() as conn:
+        conn.execute(sa.update(t.drops).where(t.drops.c.id == drop_id).values(content_hash=content_hash, version=2))
+        store.log_change(conn, drop_id, "upsert", 2, content_hash)
+        yield
+
+
 def test_settings(tmp_path, **overrides) -> Settings:
     base = dict(data_dir=str(tmp_path), index_dir=str(tmp_path / "index"), embedding_model="fake",
                 progress=False, workspace="default")

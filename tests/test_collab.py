@@ -11,6 +11,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from support import version_in_flight
 
 from qldrops import AccessDenied, Conflict, LinkRevoked, MergeConflict, ValidationError
 from qldrops.store import schema as t
@@ -257,6 +258,63 @@ def test_watch_stops_cleanly_and_follows_a_link(store, drop):
         next(gen)
     with pytest.raises(ValidationError):
         list(store.watch(since=-1))
+
+
+def test_a_position_holds_what_its_snapshot_held():
+    from qldrops.store.watch import Position
+
+    p = Position.of(20, "100:105:100,103")
+    assert p.holds(20, 99) and p.holds(5, 101) and p.holds(7, 104)  # committed before the snapshot
+    assert not p.holds(21, 99)  # after its newest change
+    assert not p.holds(12, 100) and not p.holds(12, 103)  # in flight at the snapshot: a lower seq, still owed
+    assert not p.holds(12, 105) and not p.holds(12, 200)  # not begun at the snapshot
+    assert Position.of(20, None).holds(20, None) and not Position(3).holds(4, None)  # SQLite: the seq says it
+    both = p.meet(Position.of(25, "98:102:98"))
+    assert both.seq == 20 and (both.xmin, both.xmax) == (98, 102) and both.xip == {98, 100}
+    for seq, txid in [(10, 97), (10, 98), (10, 99), (10, 100), (10, 101), (10, 102), (21, 90)]:
+        assert both.holds(seq, txid) == (p.holds(seq, txid) and Position.of(25, "98:102:98").holds(seq, txid))
+    assert Position(7).meet(p) == Position(7, 100, 105, frozenset({100, 103}))
+
+
+@pytest.mark.postgres
+def test_a_watch_from_a_position_owes_a_change_then_in_flight_and_nothing_it_held(pg_store, pg_url, make_store):
+    """PostgreSQL numbers changes when they are written, not when they commit: writer A takes seq n, B
+    takes n+1 and commits, a page reads the log (it sees B, not A), then A commits. A watch from the
+    page's position yields A and not B; from its bare cursor, A is lost (why positions exist)."""
+    from qldrops.store.watch import position
+
+    store, other = pg_store, make_store(pg_url)
+    x = store.put(workflow_id="wf-p", drop_type="code_generation", artifact="x = 1\n")
+    content = store.put(workflow_id="zz", drop_type="code_generation", artifact="x = 2\n").content_hash
+    with version_in_flight(store, x.id, content):  # writer A
+        b = other.put(workflow_id="wf-p", drop_type="code_generation", artifact="b = 1\n")
+        with other.reading() as conn:
+            drawn = position(conn)
+        live = store.watch("wf-p", timeout=60)  # "from now": A still in flight, B already committed
+    first = next(live)
+    live.close()
+    assert (first.drop_id, first.kind, first.version) == (x.id, "version", 2)  # A, not B
+    assert [(c.drop_id, c.version) for c in other.watch("wf-p", since=drawn, timeout=1.0)] == [(x.id, 2)]
+    assert drawn.seq > first.seq  # A's seq is below what the page saw ...
+    assert list(other.watch("wf-p", since=drawn.seq, timeout=1.0)) == []  # ... so a bare cursor skips it
+    assert b.id != x.id
+
+
+@pytest.mark.postgres
+def test_a_watch_resumed_from_a_change_position_gets_what_committed_late(pg_store, pg_url, make_store):
+    store, other = pg_store, make_store(pg_url)
+    x = store.put(workflow_id="wf-r", drop_type="code_generation", artifact="x = 1\n")
+    content = store.put(workflow_id="zz", drop_type="code_generation", artifact="x = 2\n").content_hash
+    gen = other.watch("wf-r", timeout=60)
+    with version_in_flight(store, x.id, content):  # writer A
+        b = other.put(workflow_id="wf-r", drop_type="code_generation", artifact="b = 1\n")
+        seen_b = next(gen)  # B, read while A was in flight
+        gen.close()
+    assert (seen_b.drop_id, seen_b.kind) == (b.id, "drop") and seen_b.position is not None
+    resumed = list(other.watch("wf-r", since=seen_b.position, timeout=1.0))
+    assert [(c.drop_id, c.version) for c in resumed] == [(x.id, 2)]
+    assert list(other.watch("wf-r", since=seen_b.cursor, timeout=1.0)) == []
+    assert "position" not in seen_b.to_dict() and seen_b.to_dict()["txid"] == seen_b.txid
 
 
 # ---------------------------------------------------------------- analytics

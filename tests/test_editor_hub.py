@@ -13,6 +13,7 @@ import json
 import time
 
 import pytest
+from support import version_in_flight
 
 from qldrops.errors import DatabaseUnavailable, LinkRevoked
 from qldrops.server.editor import EditorHub
@@ -132,6 +133,34 @@ def test_a_change_the_listing_already_shows_is_not_announced(seeded, db_url, mak
         batch.update(main.id, artifact="a = 3\n")
         await _until(lambda: late.changes(), "the next change")
         assert late.changes() == [f"new version v3: drop {main.id}"]
+
+    _run(store, scenario)
+
+
+@pytest.mark.postgres
+def test_a_change_in_flight_while_the_page_is_drawn_reaches_it(pg_store, pg_url, make_store):
+    """PostgreSQL numbers changes as they are written: writer A (main.py's v2) takes its seq, writer B's
+    new file takes the next one and commits, the page is drawn (its listing has B, not A), then A
+    commits. The page is told of A, whose seq is below the newest it saw, and not of B."""
+    store = pg_store
+    main = store.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="a = 1\n",
+                     metadata={"path": "main.py"})
+    capability = store.previews.create(workflow_id=WORKFLOW, ttl="60m", access="edit").capability
+    content = store.put(workflow_id="elsewhere", drop_type="code_generation", artifact="a = 2\n").content_hash
+    batch = make_store(pg_url)
+
+    async def scenario(hub: EditorHub) -> None:
+        with version_in_flight(store, main.id, content):  # writer A
+            added = batch.put(workflow_id=WORKFLOW, drop_type="code_generation", artifact="b = 1\n",
+                              metadata={"path": "extra.py"})  # writer B
+            visit, files = await _visit(hub, capability)
+            assert sorted((f["path"], f["version"]) for f in files) == [("extra.py", 1), ("main.py", 1)]
+        sock = Socket()
+        await hub.connected(visit, sock)
+        await _until(lambda: sock.changes(), "the change that committed after the page was drawn")
+        await asyncio.sleep(0.3)
+        assert sock.changes() == [f"new version v2: drop {main.id}"]
+        assert added.id not in [m["drop"] for m in sock.messages if m["type"] == "change"]
 
     _run(store, scenario)
 

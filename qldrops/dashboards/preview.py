@@ -33,7 +33,7 @@ from ..errors import NotFound, QldropsError, RateLimited
 from ..previews.links import PreviewView
 from ..runner.readiness import Readiness, readiness
 from ..store.models import Diff
-from ..store.watch import latest_cursor
+from ..store.watch import Position, position
 from . import panels
 from .html import STYLE, muted_html, note_html
 from .project import ProjectFile, SharedProject, drop_file_texts, project_of, tree_rows, zip_bytes
@@ -81,10 +81,11 @@ class PreviewPage:
     """
 
     def __init__(self, store: Store, view: PreviewView, project: SharedProject, who: dict[str, Any] | None = None,
-                 run_permit: Callable[[], None] | None = None, drawn_at: int | None = None):
+                 run_permit: Callable[[], None] | None = None, drawn_at: Position | None = None):
         self.store, self.view, self.project = store, view, project
-        # The change-log cursor read before ``project`` was built: the page's live banner follows changes
-        # from there, so one committed while the page was being drawn is shown, not lost (None: from now).
+        # The change log's position read before ``project`` was built: the page's live banner follows changes
+        # from there, so one committed while the page was being drawn is shown, not lost, and so is one
+        # of a transaction then still in flight (PostgreSQL: its seq may be lower) (None: from now).
         self.drawn_at = drawn_at
         self.who = dict(who or {})
         self.run_permit = run_permit
@@ -103,7 +104,7 @@ class PreviewPage:
              run_permit: Callable[[], None] | None = None) -> PreviewPage:
         """The page for ``view``; raises the store's error when the project cannot be built."""
         with store.reading() as conn:
-            drawn_at = latest_cursor(conn)
+            drawn_at = position(conn)
         return cls(store, view, project_of(store, view), who, run_permit, drawn_at=drawn_at)
 
     # ------------------------------------------------------------------ the page around the file
@@ -314,10 +315,10 @@ class PreviewPage:
         return panels.run_html(result, f.path)
 
     # ------------------------------------------------------------------ live changes
-    def watch(self, *, since: int | None = None, stop: Any = None, poll: float = 0.25):
+    def watch(self, *, since: int | Position | None = None, stop: Any = None, poll: float = 0.25):
         """The changes to the link's files as they commit (``PreviewView.watch``: the link is re-checked
         before every read, so a revoked or expired link ends it with LinkRevoked / LinkExpired).
-        ``since``: a ``Change.cursor`` to resume after (None: from now)."""
+        ``since``: a ``Change.position`` to resume after (None: from now)."""
         one = self.view.preview.drop_id
         for change in self.view.watch(since=since, stop=stop, poll=poll):
             if one is None or change.drop_id == one:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 
 from ..errors import LinkExpired, LinkRevoked, QldropsError
+from ..store.watch import Position
 from .analytics import ALL, AnalyticsPage
 from .explorer import DEFAULT_QUERY, DEFAULT_RESULTS, DEFAULT_THRESHOLD, DEFAULT_TOPICS, METHODS, ExplorerPage
 from .html import muted_html, note_html, problem_html
@@ -174,12 +175,14 @@ class PreviewWidgets:
     def _follow_changes(self, poll: float) -> None:
         # From where the page was drawn (not from when this thread got to run: a change committed in
         # between would be lost); after a pause, just after the last change shown: none is lost.
-        cursor: int | None = self.controller.drawn_at
+        # (A position, not a bare cursor: a change of a transaction in flight at the draw or at the pause
+        # can have a lower seq than the last one seen, on PostgreSQL.)
+        at: Position | None = self.controller.drawn_at
         while not self._stop.is_set():
             try:
-                for change in self.controller.watch(since=cursor, stop=self._stop, poll=poll):
-                    cursor = int(change.cursor)
-                    self.changed(self.controller.change_text(change), cursor)
+                for change in self.controller.watch(since=at, stop=self._stop, poll=poll):
+                    at = change.position or Position(int(change.cursor))
+                    self.changed(self.controller.change_text(change), int(change.cursor))
             except (LinkExpired, LinkRevoked) as exc:
                 self._stop.set()
                 self.gone(exc)

@@ -42,6 +42,7 @@ from .events import Events, event_values, insert_event
 from .identity import User, Workspace, workspace_name
 
 if TYPE_CHECKING:  # the component that owns this manager (it imports this module)
+    from ..store.watch import Position
     from .sharing import Sharing
 
 log = logging.getLogger(__name__)
@@ -636,7 +637,7 @@ class PreviewView:
                                            include_outdated=include_outdated, limit=limit, after_id=after_id,
                                            principal=self.principal, reader=self._reader)
 
-    def watch(self, *, since: int | None = None, timeout: float | None = None, poll: float = 0.25,
+    def watch(self, *, since: int | Position | None = None, timeout: float | None = None, poll: float = 0.25,
               stop: Any = None):
         """Changes to this link's workflow as they commit (``store.watch`` within the grant).
 

@@ -45,7 +45,7 @@ from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..errors import LinkExpired, LinkRevoked, NotFound, QldropsError
-from ..store.watch import latest_cursor
+from ..store.watch import Position, position
 from . import pages
 from .collab import Room
 from .gate import LinkGate
@@ -107,11 +107,12 @@ class Visit:
     events: set[Any] = field(default_factory=set)  # EventsSocket
     collab: set[Any] = field(default_factory=set)  # CollabSocket
     last_seen: float = field(default_factory=time.monotonic)
-    # The change log's cursor when the page's files were listed: changes after it are news to the page.
-    drawn_at: int = 0
-    # Change messages that came while no events socket was open (before the page's first, between a
-    # dropped socket and its reconnect): sent when one opens.
-    missed: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MISSED_KEPT))
+    # The change log's position when the page's files were listed: changes it does not hold are news to
+    # the page (on PostgreSQL that includes changes of transactions then in flight, whose seq may be lower).
+    drawn_at: Position = field(default_factory=lambda: Position(0))
+    # Change messages (with the txid of the change) that came while no events socket was open (before
+    # the page's first, between a dropped socket and its reconnect): sent when one opens.
+    missed: deque[tuple[int | None, dict[str, Any]]] = field(default_factory=lambda: deque(maxlen=MISSED_KEPT))
     gone: bool = False  # the link was found revoked or expired: the page is told nothing more
 
     def shows(self, drop_id: Any) -> bool:
@@ -149,7 +150,8 @@ class EditorHub:
         self.room_meta: dict[int, tuple[str, str]] = {}  # drop id -> (workspace, workflow id)
         self._room_locks: dict[int, asyncio.Lock] = {}
         self._watchers: dict[tuple[str, str], threading.Event] = {}  # (workspace, workflow) -> its stop
-        self._positions: dict[tuple[str, str], int] = {}  # the cursor of the last change a watcher passed on
+        # where a watcher resumes: the position of the last change it passed on (or where it started)
+        self._positions: dict[tuple[str, str], Position] = {}
         self._change_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._presence_sent: dict[str, str] = {}
         self._access_checked = 0.0
@@ -200,10 +202,10 @@ class EditorHub:
         self.watch(visit)
         return visit, files
 
-    def _draw(self, visit: Visit) -> tuple[int, list[dict[str, Any]]]:
+    def _draw(self, visit: Visit) -> tuple[Position, list[dict[str, Any]]]:
         with self.store.reading() as conn:
-            cursor = latest_cursor(conn)
-        return cursor, _files(visit.view)
+            at = position(conn)
+        return at, _files(visit.view)
 
     def visit_for(self, capability: str, token: str) -> Visit | None:
         visit = self.visits.get(token or "")
@@ -320,10 +322,10 @@ class EditorHub:
         stop = self._watchers.get(visit.key)
         if stop is not None and not stop.is_set():
             return
-        since = min(visit.drawn_at, self._positions.get(visit.key, visit.drawn_at))
+        since = visit.drawn_at.meet(self._positions.get(visit.key, visit.drawn_at))
         self._start_watcher(visit.key, since)
 
-    def _start_watcher(self, key: tuple[str, str], since: int) -> None:
+    def _start_watcher(self, key: tuple[str, str], since: Position) -> None:
         workspace, workflow_id = key
         stop = threading.Event()
         self._watchers[key] = stop
@@ -353,7 +355,7 @@ class EditorHub:
 
     def _restart(self, key: tuple[str, str]) -> None:
         if key not in self._watchers and self._visits_of(key):
-            self._start_watcher(key, self._positions.get(key, 0))
+            self._start_watcher(key, self._positions.get(key, Position(0)))
 
     def _visits_of(self, key: tuple[str, str]) -> list[Visit]:
         return [v for v in self.visits.values() if v.key == key]
@@ -362,7 +364,9 @@ class EditorHub:
         # One change at a time per workflow, in commit order: a comment (whose text is read first)
         # is not overtaken by the version that followed it.
         seq = int(getattr(change, "cursor", 0) or 0)
-        self._positions[key] = max(self._positions.get(key, 0), seq)  # before any wait: a restart reads it
+        # Before any wait: a restart reads it (a change of a transaction that committed late has a lower
+        # seq than the one before it, and a later snapshot: its position still owes nothing it passed on).
+        self._positions[key] = getattr(change, "position", None) or Position(seq)
         async with self._change_locks.setdefault(key, asyncio.Lock()):
             await self._on_change(key, change, seq)
 
@@ -390,9 +394,11 @@ class EditorHub:
                     message["comment"] = next((comment_json(c) for c in found if c.id == comment_id), None)
                 except QldropsError:
                     pass
-        self._tell(key, message)
+        txid = getattr(change, "txid", None)
+        self._tell(key, message, txid)
         if kind in _FILE_KINDS:
-            for watcher in [v for v in self._visits_of(key) if v.events and seq > v.drawn_at and v.shows(drop_id)]:
+            for watcher in [v for v in self._visits_of(key)
+                            if v.events and not v.drawn_at.holds(seq, txid) and v.shows(drop_id)]:
                 try:
                     files = await self.run(_files, watcher.view)
                 except QldropsError:
@@ -412,17 +418,18 @@ class EditorHub:
                     self.relay(drop_id, None, room.replace_text(drop.artifact))
                     room.mark_saved(int(drop.version), drop.artifact)
 
-    def _tell(self, key: tuple[str, str], message: dict[str, Any]) -> None:
-        """A change message to the visits it is news to: sent on their events sockets, or kept for them."""
+    def _tell(self, key: tuple[str, str], message: dict[str, Any], txid: int | None = None) -> None:
+        """A change message (of transaction ``txid``) to the visits it is news to: sent on their events
+        sockets, or kept for them."""
         data = json.dumps(message)
         for visit in self._visits_of(key):
-            if message["seq"] <= visit.drawn_at or not visit.shows(message["drop"]):
+            if visit.drawn_at.holds(message["seq"], txid) or not visit.shows(message["drop"]):
                 continue  # the page was drawn after it, or it is not the page's to know
             if visit.events:
                 for sock in list(visit.events):
                     sock.send_json(data)
             else:
-                visit.missed.append(message)
+                visit.missed.append((txid, message))
 
     async def connected(self, visit: Visit, sock: Any) -> None:
         """An events socket of ``visit`` opened: it gets what the visit missed, then the current files.
@@ -445,7 +452,7 @@ class EditorHub:
         self.watch(visit)  # a watcher that stopped meanwhile
         sock.send_json(json.dumps({"type": "access", "access": visit.access, "reason": None}))
         # (kept while the page was being drawn, the cursor not yet read: what it already lists is dropped)
-        missed = [m for m in visit.missed if m["seq"] > visit.drawn_at]
+        missed = [m for txid, m in visit.missed if not visit.drawn_at.holds(m["seq"], txid)]
         visit.missed.clear()
         for message in missed:  # before any await: a change arriving now comes after them
             sock.send_json(json.dumps(message))

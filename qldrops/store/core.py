@@ -44,6 +44,8 @@ from .timeparse import aware, parse_since
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
 
+    from .watch import Position
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -1112,7 +1114,8 @@ class DropStore:
         }
 
     # ------------------------------------------------------------------ watch
-    def watch(self, workflow_id: str | None = None, *, since: int | None = None, timeout: float | None = None,
+    def watch(self, workflow_id: str | None = None, *, since: int | Position | None = None,
+              timeout: float | None = None,
               poll: float = 0.25, stop: Any = None, check: Callable[[], Any] | None = None) -> Iterator[Any]:
         """Yield changes (new drop, version, deletion, comment, finished run) as they commit.
 
@@ -1120,6 +1123,8 @@ class DropStore:
 
             for ch in store.watch(workflow_id="wf-42", timeout=60):
                 print(ch.kind, ch.drop_id, ch.version)
+
+        To resume later, pass ``since=ch.position`` (exact on PostgreSQL too) or ``since=ch.cursor``.
         """
         from .watch import watch
 

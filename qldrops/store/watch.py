@@ -7,6 +7,12 @@ its cursor: on PostgreSQL it sleeps on ``LISTEN qldrops_changes`` (every writer
 notifies at commit) and re-reads transactions that were still in flight at its
 last read (sequence order is not commit order there, as in the index sync); on
 SQLite, where writers are serialised and sequence order is commit order, it polls.
+
+A :class:`Position` is a point in the log as one snapshot saw it: a page drawn from the
+database reads one (:func:`position`) with what it shows, and a watch from it yields
+exactly what that page lacks, including, on PostgreSQL, changes of transactions that
+were in flight at the draw with a lower ``seq`` than the newest it saw (a bare cursor
+would skip those). Each :class:`Change` carries the position to resume just after it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -33,6 +39,46 @@ PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
+class Position:
+    """What one snapshot of the change log held: every change up to ``seq``, except (PostgreSQL) those
+    of the transactions the snapshot saw in flight (``xip``, and any from ``xmax`` on).
+
+    ``watch(since=position)`` yields every change it does not hold. On SQLite, where sequence order
+    is commit order, ``seq`` alone says it (``xmin`` is None)."""
+
+    seq: int
+    xmin: int | None = None
+    xmax: int | None = None
+    xip: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, seq: int, snapshot: str | None) -> Position:
+        """From PostgreSQL's ``pg_current_snapshot()::text`` (``xmin:xmax:xip,...``), or None (SQLite)."""
+        if not snapshot:
+            return cls(int(seq))
+        xmin, xmax, xip = snapshot.split(":")
+        return cls(int(seq), int(xmin), int(xmax), frozenset(int(x) for x in xip.split(",") if x))
+
+    def meet(self, other: Position) -> Position:
+        """The position that holds what both hold: a watch from it owes nothing to either's reader."""
+        if self.xmin is None or other.xmin is None:
+            snap = other if self.xmin is None else self
+            return Position(min(self.seq, other.seq), snap.xmin, snap.xmax, snap.xip)
+        assert self.xmax is not None and other.xmax is not None
+        xmin, xmax = min(self.xmin, other.xmin), min(self.xmax, other.xmax)
+        return Position(min(self.seq, other.seq), xmin, xmax,
+                        frozenset(x for x in self.xip | other.xip if xmin <= x < xmax))
+
+    def holds(self, seq: int, txid: int | None) -> bool:
+        """Whether the change ``seq`` (written by transaction ``txid``) had committed as of this position."""
+        if seq > self.seq:
+            return False
+        if self.xmin is None or txid is None:
+            return True
+        return txid < self.xmin or (self.xmax is not None and txid < self.xmax and txid not in self.xip)
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One committed change. ``cursor`` resumes a watch just after it (``store.watch(since=ch.cursor)``)."""
 
@@ -44,16 +90,22 @@ class Change:
     version: int | None = None
     comment_id: int | None = None
     execution_id: int | None = None
+    txid: int | None = None  # PostgreSQL: the transaction that wrote it (None on SQLite)
+    # Where a watch resumes just after this change: with the snapshot it was read in, so changes of
+    # transactions then in flight (PostgreSQL: their seq may be lower) still come (``since=ch.position``).
+    position: Position | None = field(default=None, repr=False, compare=False)
 
     @property
     def cursor(self) -> int:
         return self.seq
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("position", None)
+        return out
 
 
-def _classify(conn: sa.Connection, row) -> Change:
+def _classify(conn: sa.Connection, row, snapshot: Position | None = None) -> Change:
     c = t.changes.c
     ids: dict[str, Any] = {"version": row.version}
     if row.op == "comment":
@@ -67,8 +119,11 @@ def _classify(conn: sa.Connection, row) -> Change:
                                                     c.op.in_(("upsert", "delete")))
                               .order_by(c.seq.desc()).limit(1)).scalar()
         kind = "restore" if before == "delete" else "drop" if row.version == 1 else "version"
-    return Change(seq=int(row.seq), kind=kind, drop_id=int(row.drop_id), workflow_id=row.workflow_id,
-                  at=row.created_at, **ids)
+    seq = int(row.seq)
+    txid = None if row.txid is None else int(row.txid)
+    pos = Position(seq) if snapshot is None else Position(seq, snapshot.xmin, snapshot.xmax, snapshot.xip)
+    return Change(seq=seq, kind=kind, drop_id=int(row.drop_id), workflow_id=row.workflow_id,
+                  at=row.created_at, txid=txid, position=pos, **ids)
 
 
 def latest_cursor(conn: sa.Connection) -> int:
@@ -77,36 +132,48 @@ def latest_cursor(conn: sa.Connection) -> int:
     return int(conn.execute(sa.select(sa.func.max(t.changes.c.seq))).scalar() or 0)
 
 
-def watch(store: DropStore, *, workflow_id: str | None = None, since: int | None = None,
+def position(conn: sa.Connection) -> Position:
+    """The change log as of now: one statement reads the newest change and the snapshot it was read
+    in, so a page drawn from this connection just after can hand it to ``watch(since=...)``."""
+    if conn.dialect.name != "postgresql":
+        return Position(latest_cursor(conn))
+    snapshot, seq = conn.execute(sa.text(
+        "SELECT pg_current_snapshot()::text, (SELECT max(seq) FROM changes)")).one()
+    return Position.of(int(seq or 0), snapshot)
+
+
+def watch(store: DropStore, *, workflow_id: str | None = None, since: int | Position | None = None,
           timeout: float | None = None, poll: float = 0.25, stop: threading.Event | None = None,
           check: Callable[[], Any] | None = None) -> Iterator[Change]:
     """Yield the changes of ``store``'s workspace (of ``workflow_id`` if given) as they commit.
 
     ``since``: None starts after the latest change, 0 from the beginning, a ``Change.cursor``
-    just after that change. ``timeout`` (seconds) ends the generator after that long;
+    just after that change, a :class:`Position` (``Change.position``, :func:`position`) with
+    whatever it does not hold (on PostgreSQL a bare cursor can miss a change of a transaction
+    that was still in flight when the cursor was read, and committed after it; a position cannot). ``timeout`` (seconds) ends the generator after that long;
     ``stop`` (a ``threading.Event``) ends it when set; ``gen.close()`` or leaving the ``for``
     loop releases its connections. ``poll`` is SQLite's polling interval. ``check`` is called
     before every read (a share link's view re-checks its link there).
     """
-    if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
-        raise ValidationError(f"since must be a cursor (an integer >= 0, Change.cursor) or None, not {since!r}",
+    if since is not None and not isinstance(since, Position) and (
+            isinstance(since, bool) or not isinstance(since, int) or since < 0):
+        raise ValidationError(f"since must be a cursor (an integer >= 0, Change.cursor), a Position "
+                              f"(Change.position) or None, not {since!r}",
                               hint="pass since=None to watch from now, 0 from the beginning")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
         raise ValidationError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}")
     if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not 0.01 <= poll <= 60:
         raise ValidationError(f"poll must be from 0.01 to 60 seconds, not {poll!r}")
     store._authorize("read")
-    xmin: int | None = None
     if since is None:  # "from now" means from this call, not from the first next()
-        with store.reading() as conn, conn.begin():
-            if store.dialect == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                xmin = _xmin(conn)
-            since = latest_cursor(conn)
-    return _watch(store, workflow_id, since, xmin, timeout, poll, stop, check)
+        with store.reading() as conn:
+            start = position(conn)
+    else:
+        start = since if isinstance(since, Position) else Position(since)
+    return _watch(store, workflow_id, start, timeout, poll, stop, check)
 
 
-def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | None, timeout: float | None,
+def _watch(store: DropStore, workflow_id: str | None, start: Position, timeout: float | None,
            poll: float, stop: threading.Event | None, check: Callable[[], Any] | None) -> Iterator[Change]:
     deadline = None if timeout is None else time.monotonic() + float(timeout)
     pg = store.dialect == "postgresql"
@@ -116,12 +183,14 @@ def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | Non
         if pg:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         c = t.changes.c
+        last, xmin = start.seq, start.xmin
         seen: dict[int, int] = {}  # PostgreSQL: seq -> txid of rows read that may show up again
         while True:
             if check is not None:
                 check()
             with conn.begin():
-                new_xmin = _xmin(conn) if pg else None
+                snapshot = _snapshot(conn) if pg else None
+                new_xmin = snapshot.xmin if snapshot is not None else None
                 cond = c.seq > last
                 if pg and xmin is not None:
                     cond = sa.or_(cond, c.txid >= xmin)
@@ -130,10 +199,12 @@ def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | Non
                      .where(c.workspace == store.workspace, cond).order_by(c.seq).limit(PAGE))
                 if workflow_id is not None:
                     q = q.where(t.drops.c.workflow_id == workflow_id)
-                rows = [r for r in conn.execute(q).all() if int(r.seq) not in seen]
-                changes = [_classify(conn, r) for r in rows]
+                read = conn.execute(q).all()
+                # (what the start position held, the watcher's caller has: a page drawn at it shows it)
+                rows = [r for r in read if int(r.seq) not in seen and not start.holds(int(r.seq), r.txid)]
+                changes = [_classify(conn, r, snapshot) for r in rows]
                 if pg:
-                    for r in rows:
+                    for r in read:
                         if r.txid is not None:
                             seen[int(r.seq)] = int(r.txid)
                     # Rows of transactions older than the snapshot's horizon cannot come back.
@@ -141,12 +212,12 @@ def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | Non
                     xmin = new_xmin
                 # Everything this snapshot holds up to its newest row has been read (a full page: up to it).
                 top = latest_cursor(conn)
-                last = max(last, int(rows[-1].seq)) if len(rows) == PAGE else max(last, top)
+                last = max(last, int(read[-1].seq)) if len(read) == PAGE else max(last, top)
             for change in changes:
                 yield change
                 if stop is not None and stop.is_set():
                     return
-            if len(rows) == PAGE:
+            if len(read) == PAGE:
                 continue
             if stop is not None and stop.is_set():
                 return
@@ -165,8 +236,9 @@ def _watch(store: DropStore, workflow_id: str | None, last: int, xmin: int | Non
                 time.sleep(wait)
 
 
-def _xmin(conn: sa.Connection) -> int:
-    return int(conn.execute(sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one())
+def _snapshot(conn: sa.Connection) -> Position:
+    """The transaction's snapshot (its first statement takes it: REPEATABLE READ keeps it to the end)."""
+    return Position.of(0, conn.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one())
 
 
 @contextlib.contextmanager
@@ -188,4 +260,4 @@ def _listener(store: DropStore) -> Iterator[Any]:
         raw.close()
 
 
-__all__ = ["KINDS", "Change", "watch"]
+__all__ = ["KINDS", "Change", "Position", "position", "watch"]

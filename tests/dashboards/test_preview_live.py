@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from support import version_in_flight
 
 from qldrops.dashboards.preview import PreviewPage
 from qldrops.dashboards.widgets import PreviewWidgets, presence_html
@@ -98,5 +99,30 @@ def test_a_change_committed_while_the_page_was_drawn_is_not_lost(store):
     shown = PreviewWidgets(page).follow()
     try:
         _until(lambda: "main.py: new version v2" in shown.live.value, "the change made while the page was drawn")
+    finally:
+        shown.stop()
+
+
+@pytest.mark.postgres
+def test_a_change_in_flight_while_the_page_was_drawn_is_not_lost(pg_store, pg_url, make_store):
+    """PostgreSQL numbers changes as they are written: writer A (main.py's v2) takes its seq, writer B
+    adds a file and commits, the page is drawn (it has B's file, not A's version), then A commits. The
+    banner shows A, whose seq is below the newest the page saw, and not B, which the page already has."""
+    store = pg_store
+    main = store.put(workflow_id="wf-flight", drop_type="code_generation", artifact="print(1)\n",
+                     metadata={"filename": "main.py"})
+    content = store.put(workflow_id="elsewhere", drop_type="code_generation", artifact="print(2)\n").content_hash
+    link = store.previews.create("wf-flight", ttl="1h")
+    with version_in_flight(store, main.id, content):  # writer A
+        make_store(pg_url).put(workflow_id="wf-flight", drop_type="code_generation", artifact="b = 1\n",
+                               metadata={"filename": "b.py"})  # writer B
+        page = PreviewPage.open(store, store.previews.view(link.id))
+    files = {f.path: f.text for f in page.project.files}
+    assert "b.py" in files and files["main.py"] == "print(1)\n"
+    shown = PreviewWidgets(page).follow()
+    try:
+        _until(lambda: "main.py: new version v2" in shown.live.value, "the change that was in flight at the draw")
+        time.sleep(0.5)
+        assert "b.py" not in shown.live.value
     finally:
         shown.stop()

@@ -344,3 +344,15 @@ def test_the_nginx_configuration_is_rendered_for_the_replicas_and_refuses_bad_in
             render.render(bad, prefix=tmp_path)
     with pytest.raises(ValueError, match="listen"):
         render.render(["127.0.0.1:8871"], listen="80; include /etc/passwd", prefix=tmp_path)
+
+
+def test_the_presence_cache_of_links_stays_bounded():
+    from qldrops.server.handlers import remember
+
+    cache: dict = {}
+    for start in range(0, 100, 10):
+        remember(cache, {i: ("default", f"wf-{i}", None) for i in range(start, start + 10)}, keep=25)
+        assert len(cache) <= 25
+    assert sorted(cache) == list(range(75, 100))  # the newest stay
+    remember(cache, {80: ("default", "wf-80", None), 500: None}, keep=25)  # a known id again, and a gone link
+    assert len(cache) == 25 and 500 in cache and 80 in cache and 75 not in cache

@@ -394,6 +394,14 @@ class RunPermitHandler(_KernelOnlyHandler):
         self.finish(json.dumps({"ok": True}))
 
 
+def remember(cache: dict[Any, Any], found: dict[Any, Any], *, keep: int) -> None:
+    """Add ``found`` to ``cache``, dropping its oldest entries so that at most ``keep`` stay."""
+    extra = len(cache) + sum(1 for k in found if k not in cache) - keep
+    for old in [k for k in cache if k not in found][:max(0, extra)]:  # dicts keep insertion order
+        del cache[old]
+    cache.update(found)
+
+
 class PresenceHandler(_KernelOnlyHandler):
     """``POST /qldrops/internal/presence``: how many pages are open on a link's workflow, and who edits.
 
@@ -404,8 +412,10 @@ class PresenceHandler(_KernelOnlyHandler):
     count their own.
     """
 
-    # link id -> (workspace, workflow id, drop id or None): what a link shares never changes
+    # link id -> (workspace, workflow id, drop id or None): what a link shares never changes. The oldest
+    # entries go past WORKFLOWS_KEPT (a long-running server sees links come and go: one query refills).
     _workflows: ClassVar[dict[int, tuple[str, str, int | None] | None]] = {}
+    WORKFLOWS_KEPT = 4096
 
     def initialize(self, gate: LinkGate, hub: Any, budget: Any, kernel_key: str) -> None:
         self.gate, self.hub, self.budget, self.kernel_key = gate, hub, budget, kernel_key
@@ -419,7 +429,8 @@ class PresenceHandler(_KernelOnlyHandler):
         links = self.budget.open_links() if self.budget is not None else []
         unknown = [i for i in {preview_id, *links} if i not in self._workflows]
         if unknown:
-            self._workflows.update(await IOLoop.current().run_in_executor(None, self._lookup, unknown))
+            remember(self._workflows, await IOLoop.current().run_in_executor(None, self._lookup, unknown),
+                     keep=self.WORKFLOWS_KEPT)
         shared = self._workflows.get(preview_id)
         if shared is None:
             self.set_status(404)

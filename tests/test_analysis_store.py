@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
@@ -102,6 +103,30 @@ def test_two_drops_claiming_one_path_newest_wins_and_is_reported(store):
     assert p.conflicts == [{"path": "a.py", "kept": new.id, "dropped": [old.id],
                             "rule": "newest drop wins (updated_at, then id)"}]
     assert any("no project_structure" in n for n in p.notes)
+
+
+def test_a_file_and_a_folder_of_one_name_both_export(store, tmp_path):
+    """``a`` beside ``a/b.py``, or a file named like a folder the exports write into (``.qldrops``,
+    ``_workflow``): the file is exported as ``a~1`` and reported; write_to and the zip both work."""
+    first = store.put(workflow_id="wf-clash", drop_type="code_generation", artifact="print('file a')\n",
+                      metadata={"filename": "a"})
+    for name, text in [("a/b.py", "print('b')\n"), (".qldrops", "x = 1\n"), ("_workflow", "y = 2\n"),
+                       ("a~1", "print('taken')\n")]:
+        store.put(workflow_id="wf-clash", drop_type="code_generation", artifact=text, metadata={"filename": name})
+    store.put(workflow_id="wf-clash", drop_type="project_structure", artifact="a\n", metadata={"files": ["a", "a/b.py"]})
+    p = store.project("wf-clash")
+    assert p.files["a~2"].text == "print('file a')\n" and p.files["a~1"].text == "print('taken')\n"
+    assert {".qldrops~1", "_workflow~1", "a/b.py"} <= set(p.files) and "a" not in p.files
+    moved = {c["path"]: c for c in p.conflicts if "moved_to" in c}
+    assert moved["a"]["moved_to"] == "a~2" and moved["a"]["kept"] == first.id
+    assert set(moved) == {"a", ".qldrops", "_workflow"} and "a" not in p.missing
+    written = p.write_to(tmp_path / "out")
+    assert (tmp_path / "out" / "a~2").read_text() == "print('file a')\n"
+    assert (tmp_path / "out" / ".qldrops" / "project.json").is_file() and len(written) == len(p.shipped()) + 1
+    with zipfile.ZipFile(io.BytesIO(p.to_zip())) as z:
+        names = z.namelist()
+    assert len(names) == len(set(names)) and "wf-clash/a~2" in names and "wf-clash/a/b.py" in names
+    assert not [n for n in names if any(m.startswith(n + "/") for m in names)]  # no name is file and folder
 
 
 def test_fences_headings_and_unsafe_paths(store, tmp_path):

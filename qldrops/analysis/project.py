@@ -7,6 +7,9 @@ Rules (deterministic, so two exports of the same workflow are byte-identical):
   filled, else ``main.<ext>`` (``file2.<ext>`` ...);
 * two drops claiming one path: the newest drop (``updated_at``, then id) wins and the
   clash is listed in ``conflicts``;
+* a file whose name is also a folder of the project (``a`` beside ``a/b.py``), or a folder
+  the exports write into (``.qldrops``, ``_workflow``), is exported as ``a~1`` (a folder and
+  a file cannot share a name on disk or in a zip), listed in ``conflicts`` too;
 * the tree is the planned one (project_structure drop) joined with the files; planned
   files with no content are listed in ``missing``;
 * manifests (requirements.txt, package.json, go.mod, Cargo.toml, Gemfile) are derived
@@ -15,13 +18,14 @@ Rules (deterministic, so two exports of the same workflow are byte-identical):
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import NotFound, ValidationError
 from ..store.paths import path_in_text, safe_path
@@ -262,7 +266,35 @@ def build_project(store, workflow_id: str) -> Project:
             conflicts.append({"path": path, "kept": winner.drop_id, "dropped": losers,
                               "rule": "newest drop wins (updated_at, then id)"})
     _derive_manifests(files, workflow_id)
+    moves = _unclash(files)
+    renamed = {m["path"]: m["moved_to"] for m in moves}
+    planned = [renamed.get(p, p) for p in planned]  # the plan names the file where it is exported
+    conflicts += moves
     return Project(workflow_id, files, planned, conflicts, notes, declared_type)
+
+
+# Folders the exports write into: the project's own metadata (``write_to``, ``to_zip``) and the share
+# page's download, which puts the workflow's other drops under ``_workflow/``.
+RESERVED_FOLDERS = (".qldrops", "_workflow")
+
+
+def _unclash(files: dict[str, ProjectFile]) -> list[dict]:
+    """Move each file whose path is also a folder (of another file, or one the exports write into) to
+    ``path~1`` (``~2``...): on disk and in a zip one name is a file or a folder, and an export that
+    met both failed or made an archive nobody could unpack. Returns the moves, as conflicts."""
+    folders = {str(parent) for p in files for parent in PurePosixPath(p).parents if str(parent) != "."}
+    folders.update(RESERVED_FOLDERS)
+    moves = []
+    for path in sorted(p for p in files if p in folders):
+        n = 1
+        while f"{path}~{n}" in files or f"{path}~{n}" in folders:
+            n += 1
+        new = f"{path}~{n}"
+        f = files.pop(path)
+        files[new] = dataclasses.replace(f, path=new)
+        moves.append({"path": path, "kept": f.drop_id, "dropped": [], "moved_to": new,
+                      "rule": f"a file and a folder share the name: the file is exported as {new}"})
+    return moves
 
 
 def drop_files(d, planned: list[str] | None = None) -> list[ProjectFile]:

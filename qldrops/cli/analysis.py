@@ -91,7 +91,10 @@ def project(ctx: Context, workflow_id: str, out_dir: str | None, zip_path: str |
     click.echo(p.tree)
     click.echo(repr(p))
     for c in p.conflicts:
-        click.echo(f"  conflict: {c['path']}: kept drop {c['kept']}, dropped {c['dropped']} ({c['rule']})")
+        if "moved_to" in c:
+            click.echo(f"  conflict: {c['path']}: {c['rule']} (drop {c['kept']})")
+        else:
+            click.echo(f"  conflict: {c['path']}: kept drop {c['kept']}, dropped {c['dropped']} ({c['rule']})")
     for n in p.notes:
         click.echo(f"  note: {n}")
 

@@ -284,7 +284,7 @@ def _unclash(files: dict[str, ProjectFile]) -> list[dict]:
     met both failed or made an archive nobody could unpack. Returns the moves, as conflicts."""
     folders = {str(parent) for p in files for parent in PurePosixPath(p).parents if str(parent) != "."}
     folders.update(RESERVED_FOLDERS)
-    moves = []
+    moves: list[dict] = []
     for path in sorted(p for p in files if p in folders):
         n = 1
         while f"{path}~{n}" in files or f"{path}~{n}" in folders:

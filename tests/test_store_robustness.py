@@ -171,7 +171,7 @@ def test_contentless_full_text_migration_keeps_search_results(tmp_path):
     from alembic.config import Config
 
     from qldrops.client import Store
-    from tests.support import test_settings
+    from support import test_settings
 
     url = f"sqlite:///{tmp_path / 'fts.db'}"
     eng = db.make_engine(url)

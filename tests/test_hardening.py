@@ -176,7 +176,7 @@ CHILD_RUN = textwrap.dedent("""
     from pathlib import Path
     from qldrops.runner import history
     from qldrops.runner.models import Limits
-    from support import test_settings
+    from tests.support import test_settings
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     drop = store.put(workflow_id="w", drop_type="code_generation", artifact="import time\\ntime.sleep(60)\\n",
                      metadata={"filename": "slow.py"})
@@ -311,10 +311,18 @@ def test_hostile_names_never_reach_the_sandbox_outside_its_folder(hostile):
     assert not any(f.endswith(("/b.py", "/x.py")) and not f.startswith("/sandbox/") for f in files)
 
 
-def test_a_file_where_a_folder_must_be_is_an_instruction_not_a_raw_os_error(sqlite_store, tmp_path):
-    # Found by stress/battery_download.py: a file named `.qldrops` blocks the project's metadata folder.
+def test_a_file_where_a_folder_must_be_is_exported_beside_it(sqlite_store, tmp_path):
+    # Found by stress/battery_download.py: a file named `.qldrops` blocked the project's metadata folder
+    # (write_to failed, with an instruction). Now the file is exported as `.qldrops~1`, and reported.
     sqlite_store.put(workflow_id="clash", drop_type="code_generation", artifact="x = 1\n",
                      metadata={"filename": ".qldrops", "language": "python"})
+    project = sqlite_store.project("clash")
+    project.write_to(tmp_path / "out")
+    assert (tmp_path / "out" / ".qldrops~1").read_text() == "x = 1\n"
+    assert (tmp_path / "out" / ".qldrops" / "project.json").is_file()
+    assert [c["moved_to"] for c in project.conflicts] == [".qldrops~1"]
+    # A folder that cannot be made is still an instruction, not a raw OSError.
+    (tmp_path / "taken").write_text("a file where the export's folder must be\n")
     with pytest.raises(ValidationError) as e:
-        sqlite_store.project("clash").write_to(tmp_path / "out")
+        project.write_to(tmp_path / "taken" / "out")
     assert e.value.hint

@@ -104,7 +104,7 @@ def test_index_for_another_database(saved, tmp_path, sqlite_template):
 CHILD_SAVE_LOOP = textwrap.dedent("""
     import sys, qldrops
     from qldrops.index.manager import IndexManager
-    from support import test_settings
+    from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     mgr = IndexManager(store, folder=sys.argv[3], kind="hnsw")
@@ -157,7 +157,7 @@ CHILD_DISK_FULL = textwrap.dedent("""
     import resource, signal, sys, qldrops
     from qldrops.errors import VectorIndexError
     from qldrops.index.manager import IndexManager
-    from support import test_settings
+    from tests.support import test_settings
     from pathlib import Path
     store = qldrops.connect(sys.argv[1], settings=test_settings(Path(sys.argv[2])))
     mgr = IndexManager(store, folder=sys.argv[3], kind="hnsw")

@@ -174,7 +174,11 @@ class Project:
     def write_to(self, directory: str | Path) -> list[Path]:
         """Write every file (and ``.qldrops/project.json``) under ``directory``; returns the paths written."""
         root = Path(directory)
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"could not make the folder {root}: {exc.strerror or exc}",
+                                  hint="pass a folder that can be created (a path whose parents are folders)") from exc
         written = []
         for rel, text in self._export_items():
             dest = (root / rel).resolve()
@@ -183,10 +187,9 @@ class Project:
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_text(text, encoding="utf-8")
-            except OSError as exc:  # a file and a folder of one name (`a` and `a/b.py`, or `.qldrops`)
+            except OSError as exc:  # the folder already held something in the way, or the disk is full
                 raise ValidationError(f"could not write {rel!r} under {root}: {exc.strerror or exc}",
-                                      hint="two of the project's paths clash (a file where a folder must be); "
-                                           "rename one in its drop's `File:` marker or metadata") from exc
+                                      hint="write to an empty folder with free space") from exc
             written.append(dest)
         return written
 

@@ -356,3 +356,5 @@ def test_the_presence_cache_of_links_stays_bounded():
     assert sorted(cache) == list(range(75, 100))  # the newest stay
     remember(cache, {80: ("default", "wf-80", None), 500: None}, keep=25)  # a known id again, and a gone link
     assert len(cache) == 25 and 500 in cache and 80 in cache and 75 not in cache
+    remember(cache, {600: None}, keep=25, needed={76, 600})  # an open link looked up long ago stays
+    assert 76 in cache and 77 not in cache and len(cache) == 25

@@ -394,10 +394,12 @@ class RunPermitHandler(_KernelOnlyHandler):
         self.finish(json.dumps({"ok": True}))
 
 
-def remember(cache: dict[Any, Any], found: dict[Any, Any], *, keep: int) -> None:
-    """Add ``found`` to ``cache``, dropping its oldest entries so that at most ``keep`` stay."""
+def remember(cache: dict[Any, Any], found: dict[Any, Any], *, keep: int, needed: Any = ()) -> None:
+    """Add ``found`` to ``cache``, dropping its oldest entries (never one of ``needed``, the keys the
+    caller reads next) so that at most ``keep`` stay."""
     extra = len(cache) + sum(1 for k in found if k not in cache) - keep
-    for old in [k for k in cache if k not in found][:max(0, extra)]:  # dicts keep insertion order
+    spare = set(found) | set(needed)
+    for old in [k for k in cache if k not in spare][:max(0, extra)]:  # dicts keep insertion order
         del cache[old]
     cache.update(found)
 
@@ -427,10 +429,11 @@ class PresenceHandler(_KernelOnlyHandler):
         if preview_id is None:
             return
         links = self.budget.open_links() if self.budget is not None else []
-        unknown = [i for i in {preview_id, *links} if i not in self._workflows]
+        needed = {preview_id, *links}
+        unknown = [i for i in needed if i not in self._workflows]
         if unknown:
             remember(self._workflows, await IOLoop.current().run_in_executor(None, self._lookup, unknown),
-                     keep=self.WORKFLOWS_KEPT)
+                     keep=self.WORKFLOWS_KEPT, needed=needed)
         shared = self._workflows.get(preview_id)
         if shared is None:
             self.set_status(404)

@@ -454,3 +454,24 @@ def test_a_dead_link_is_told_once_and_its_document_sockets_close(seeded, db_url,
         assert watcher_sock.changes() == []
 
     _run(store, scenario)
+
+
+def test_a_room_nobody_uses_leaves_nothing_behind(seeded):
+    """A server up for months opens rooms on many drops: once a room is closed, nothing of it stays
+    (its workflow, its lock, the change lock of a workflow nobody watches any more)."""
+    import gc
+
+    store, main, capability = seeded
+
+    async def scenario(hub: EditorHub) -> None:
+        visit, _ = await _visit(hub, capability)
+        await hub.room(visit, main.id)
+        await hub.on_change(visit.key, next(iter(store.watch(WORKFLOW, since=0, timeout=5))))
+        assert main.id in hub.rooms and main.id in hub.room_meta
+        hub.visits.clear()  # the page left
+        await hub.tick()
+        gc.collect()
+        assert hub.rooms == {} and hub.room_meta == {}
+        assert len(hub._room_locks) == 0 and len(hub._change_locks) == 0
+
+    _run(store, scenario)

@@ -34,6 +34,7 @@ import math
 import secrets
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
@@ -148,11 +149,12 @@ class EditorHub:
         self.visits: dict[str, Visit] = {}
         self.rooms: dict[int, Room] = {}
         self.room_meta: dict[int, tuple[str, str]] = {}  # drop id -> (workspace, workflow id)
-        self._room_locks: dict[int, asyncio.Lock] = {}
+        # (locks live while someone holds or waits on them: a server up for months meets many drops)
+        self._room_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._watchers: dict[tuple[str, str], threading.Event] = {}  # (workspace, workflow) -> its stop
         # where a watcher resumes: the position of the last change it passed on (or where it started)
         self._positions: dict[tuple[str, str], Position] = {}
-        self._change_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._change_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
         self._presence_sent: dict[str, str] = {}
         self._access_checked = 0.0
         self._saving: set[int] = set()
@@ -482,6 +484,7 @@ class EditorHub:
                     IOLoop.current().spawn_callback(self.save, drop_id, visit, reason="autosave")
             if not room.peers and not room.dirty() and drop_id not in self._saving:
                 self.rooms.pop(drop_id, None)
+                self.room_meta.pop(drop_id, None)
         self._presence()
         if now - self._access_checked >= self.access_every:
             self._access_checked = now

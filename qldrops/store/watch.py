@@ -22,7 +22,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -121,7 +121,7 @@ def _classify(conn: sa.Connection, row, snapshot: Position | None = None) -> Cha
         kind = "restore" if before == "delete" else "drop" if row.version == 1 else "version"
     seq = int(row.seq)
     txid = None if row.txid is None else int(row.txid)
-    pos = Position(seq) if snapshot is None else Position(seq, snapshot.xmin, snapshot.xmax, snapshot.xip)
+    pos = Position(seq) if snapshot is None else replace(snapshot, seq=seq)
     return Change(seq=seq, kind=kind, drop_id=int(row.drop_id), workflow_id=row.workflow_id,
                   at=row.created_at, txid=txid, position=pos, **ids)
 
@@ -150,10 +150,11 @@ def watch(store: DropStore, *, workflow_id: str | None = None, since: int | Posi
     ``since``: None starts after the latest change, 0 from the beginning, a ``Change.cursor``
     just after that change, a :class:`Position` (``Change.position``, :func:`position`) with
     whatever it does not hold (on PostgreSQL a bare cursor can miss a change of a transaction
-    that was still in flight when the cursor was read, and committed after it; a position cannot). ``timeout`` (seconds) ends the generator after that long;
-    ``stop`` (a ``threading.Event``) ends it when set; ``gen.close()`` or leaving the ``for``
-    loop releases its connections. ``poll`` is SQLite's polling interval. ``check`` is called
-    before every read (a share link's view re-checks its link there).
+    that was still in flight when the cursor was read, and committed after it; a position cannot).
+    ``timeout`` (seconds) ends the generator after that long; ``stop`` (a ``threading.Event``)
+    ends it when set; ``gen.close()`` or leaving the ``for`` loop releases its connections.
+    ``poll`` is SQLite's polling interval. ``check`` is called before every read (a share link's
+    view re-checks its link there).
     """
     if since is not None and not isinstance(since, Position) and (
             isinstance(since, bool) or not isinstance(since, int) or since < 0):
@@ -237,7 +238,8 @@ def _watch(store: DropStore, workflow_id: str | None, start: Position, timeout: 
 
 
 def _snapshot(conn: sa.Connection) -> Position:
-    """The transaction's snapshot (its first statement takes it: REPEATABLE READ keeps it to the end)."""
+    """The transaction's snapshot, as a position before every change (``_classify`` gives each change
+    read in it its own seq). Its first statement takes it; REPEATABLE READ keeps it to the end."""
     return Position.of(0, conn.execute(sa.text("SELECT pg_current_snapshot()::text")).scalar_one())
 
 
